@@ -1,0 +1,3 @@
+//! One module per subcommand. Each takes resolved settings and the printer.
+
+pub mod validate;

@@ -1,0 +1,149 @@
+//! `devstack validate`: check a manifest and its seed files without Docker.
+
+use serde::Serialize;
+
+use crate::manifest::{DiagnosticJson, Invalid, Manifest, Projection};
+use crate::output::Printer;
+use crate::settings::Settings;
+
+#[derive(Serialize)]
+struct Report<'a> {
+    valid: bool,
+    manifest: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    project: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    engine: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tables: Vec<TableReport>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    errors: Vec<DiagnosticJson>,
+}
+
+#[derive(Serialize)]
+struct TableReport {
+    name: String,
+    physical: String,
+    global_indexes: usize,
+    local_indexes: usize,
+    seed_files: usize,
+}
+
+pub fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::Result<()> {
+    let path = settings.manifest_path()?;
+    let loaded = Manifest::load(&path);
+    if !json {
+        let manifest = loaded?;
+        return Ok(printer.data(&summary(&manifest))?);
+    }
+    let report = match &loaded {
+        Ok(manifest) => Report {
+            valid: true,
+            manifest: path.display().to_string(),
+            project: Some(&manifest.project.name),
+            engine: Some(manifest.project.engine.to_string()),
+            tables: manifest
+                .tables
+                .iter()
+                .map(|t| TableReport {
+                    name: t.name.clone(),
+                    physical: t.physical.clone(),
+                    global_indexes: t.global_indexes.len(),
+                    local_indexes: t.local_indexes.len(),
+                    seed_files: t.seeds.len(),
+                })
+                .collect(),
+            errors: Vec::new(),
+        },
+        Err(err) => match err.downcast_ref::<Invalid>() {
+            Some(invalid) => Report {
+                valid: false,
+                manifest: path.display().to_string(),
+                project: None,
+                engine: None,
+                tables: Vec::new(),
+                errors: invalid.to_json(),
+            },
+            None => return loaded.map(|_| ()),
+        },
+    };
+    printer.data(&serde_json::to_string_pretty(&report)?)?;
+    // The JSON already says what is wrong; the exit code still must.
+    loaded
+        .map(|_| ())
+        .map_err(|err| err.context(crate::error::Reported))
+}
+
+/// The human summary: what `up` would run and create.
+pub fn summary(manifest: &Manifest) -> String {
+    let p = &manifest.project;
+    let mut out = format!(
+        "{} is valid\n  project  {}\n  engine   {} ({}, region {}){}\n",
+        manifest.path.display(),
+        p.name,
+        p.engine,
+        if p.persist { "persistent" } else { "in memory" },
+        p.region,
+        if p.admin { " + dynamodb-admin" } else { "" },
+    );
+    let indexes: usize = manifest
+        .tables
+        .iter()
+        .map(|t| t.global_indexes.len() + t.local_indexes.len())
+        .sum();
+    let seeds: usize = manifest.tables.iter().map(|t| t.seeds.len()).sum();
+    out.push_str(&format!(
+        "  tables   {} ({indexes} indexes, {seeds} seed files)\n",
+        manifest.tables.len()
+    ));
+    let width = manifest
+        .tables
+        .iter()
+        .map(|t| t.physical.len())
+        .max()
+        .unwrap_or(0);
+    for t in &manifest.tables {
+        let mut keys = t.partition_key.to_string();
+        if let Some(sort) = &t.sort_key {
+            keys.push_str(&format!(" / {sort}"));
+        }
+        let mut extras = Vec::new();
+        for index in &t.global_indexes {
+            extras.push(format!(
+                "gsi {}{}",
+                index.name,
+                projection_note(&index.projection)
+            ));
+        }
+        for index in &t.local_indexes {
+            extras.push(format!(
+                "lsi {}{}",
+                index.name,
+                projection_note(&index.projection)
+            ));
+        }
+        if let Some(ttl) = &t.ttl {
+            extras.push(format!("ttl {ttl}"));
+        }
+        if let Some(stream) = t.stream {
+            extras.push(format!("stream {}", stream.as_str()));
+        }
+        for seed in &t.seeds {
+            extras.push(format!("seed {}", seed.shown));
+        }
+        out.push_str(&format!("    {:width$}  {keys}", t.physical));
+        if !extras.is_empty() {
+            out.push_str(&format!("  [{}]", extras.join(", ")));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn projection_note(projection: &Projection) -> &'static str {
+    match projection {
+        Projection::All => "",
+        Projection::KeysOnly => " (keys only)",
+        Projection::Include(_) => " (include)",
+    }
+}

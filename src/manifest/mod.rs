@@ -1,0 +1,317 @@
+//! The manifest, `devstack.toml`: where to find it, and the validated model
+//! every command works from. Parsing and the rules live in `parse`.
+
+mod diagnostic;
+mod parse;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+
+pub use diagnostic::{Diagnostic, DiagnosticJson, Invalid, Position};
+
+use crate::service::{Engine, ServiceKind};
+
+/// The file name looked for in the current directory and its parents.
+pub const FILE_NAME: &str = "devstack.toml";
+
+/// A manifest that passed every check.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    /// The manifest file as given or found.
+    pub path: PathBuf,
+    /// The folder seed paths are relative to, and must stay inside.
+    pub dir: PathBuf,
+    pub project: Project,
+    pub services: BTreeMap<ServiceKind, ServiceOverride>,
+    /// Extra variables for the application's environment, in file order.
+    pub env: Vec<(String, String)>,
+    pub tables: Vec<TableSpec>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Project {
+    pub name: String,
+    pub engine: Engine,
+    pub region: String,
+    pub table_prefix: String,
+    pub admin: bool,
+    pub persist: bool,
+    pub ready_timeout: Duration,
+    pub pull: PullPolicy,
+}
+
+/// When to pull an image from its registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PullPolicy {
+    /// Only when no local image has that name.
+    #[default]
+    Missing,
+    Always,
+    Never,
+}
+
+impl PullPolicy {
+    pub const NAMES: [&'static str; 3] = ["missing", "always", "never"];
+
+    pub fn from_name(name: &str) -> Option<PullPolicy> {
+        match name {
+            "missing" => Some(PullPolicy::Missing),
+            "always" => Some(PullPolicy::Always),
+            "never" => Some(PullPolicy::Never),
+            _ => None,
+        }
+    }
+}
+
+/// Per-service settings from `[services.NAME]`; `None` means the default.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServiceOverride {
+    /// Host port; `Some(0)` picks a free one.
+    pub port: Option<u16>,
+    pub image: Option<String>,
+    pub bind: Option<IpAddr>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum KeyType {
+    S,
+    N,
+    B,
+}
+
+impl KeyType {
+    pub fn from_name(name: &str) -> Option<KeyType> {
+        match name {
+            "S" => Some(KeyType::S),
+            "N" => Some(KeyType::N),
+            "B" => Some(KeyType::B),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyType::S => "S",
+            KeyType::N => "N",
+            KeyType::B => "B",
+        }
+    }
+}
+
+impl fmt::Display for KeyType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A key attribute: its name and scalar type.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct KeyAttribute {
+    pub name: String,
+    pub ty: KeyType,
+}
+
+impl fmt::Display for KeyAttribute {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.name, self.ty)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Billing {
+    PayPerRequest,
+    Provisioned { read: i64, write: i64 },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamView {
+    NewImage,
+    OldImage,
+    NewAndOldImages,
+    KeysOnly,
+}
+
+impl StreamView {
+    pub const NAMES: [&'static str; 4] =
+        ["new_image", "old_image", "new_and_old_images", "keys_only"];
+
+    /// Accepts the manifest spelling and DynamoDB's upper-case one.
+    pub fn from_name(name: &str) -> Option<StreamView> {
+        match name.to_ascii_lowercase().as_str() {
+            "new_image" => Some(StreamView::NewImage),
+            "old_image" => Some(StreamView::OldImage),
+            "new_and_old_images" => Some(StreamView::NewAndOldImages),
+            "keys_only" => Some(StreamView::KeysOnly),
+            _ => None,
+        }
+    }
+
+    /// DynamoDB's name for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StreamView::NewImage => "NEW_IMAGE",
+            StreamView::OldImage => "OLD_IMAGE",
+            StreamView::NewAndOldImages => "NEW_AND_OLD_IMAGES",
+            StreamView::KeysOnly => "KEYS_ONLY",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Projection {
+    All,
+    KeysOnly,
+    Include(Vec<String>),
+}
+
+/// A global or local secondary index. A local index's partition key is the table's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexSpec {
+    pub name: String,
+    pub partition_key: KeyAttribute,
+    pub sort_key: Option<KeyAttribute>,
+    pub projection: Projection,
+}
+
+/// How a seed file's items are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeedFormat {
+    /// Plain JSON values mapped to DynamoDB types.
+    Json,
+    /// Typed DynamoDB JSON: `{"pk": {"S": "a"}}`.
+    DynamodbJson,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeedSpec {
+    /// Absolute path of the file.
+    pub path: PathBuf,
+    /// The path as written in the manifest, for messages.
+    pub shown: String,
+    pub format: SeedFormat,
+    /// Plain JSON: attributes whose arrays become string or number sets.
+    pub sets: Vec<String>,
+    /// Plain JSON: attributes whose strings are base64 binary.
+    pub binary: Vec<String>,
+}
+
+/// A table as the manifest wants it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableSpec {
+    /// The logical name, as written.
+    pub name: String,
+    /// The name on the endpoint: table prefix + logical name.
+    pub physical: String,
+    pub partition_key: KeyAttribute,
+    pub sort_key: Option<KeyAttribute>,
+    pub billing: Billing,
+    pub ttl: Option<String>,
+    pub stream: Option<StreamView>,
+    pub global_indexes: Vec<IndexSpec>,
+    pub local_indexes: Vec<IndexSpec>,
+    pub seeds: Vec<SeedSpec>,
+    /// The manifest line where the table is declared.
+    pub line: usize,
+}
+
+impl Manifest {
+    /// Reads and validates the manifest at `path`. Every problem comes back
+    /// at once as an [`Invalid`]; an unreadable file is a plain error.
+    pub fn load(path: &Path) -> anyhow::Result<Manifest> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read manifest `{}`", path.display()))?;
+        Manifest::from_text(path, text).map_err(anyhow::Error::new)
+    }
+
+    /// Validates manifest text as if it were the file at `path`.
+    pub fn from_text(path: &Path, text: String) -> Result<Manifest, Invalid> {
+        let dir = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        match parse::parse(&text, &dir) {
+            Ok(parsed) => Ok(Manifest {
+                path: path.to_path_buf(),
+                dir,
+                project: parsed.project,
+                services: parsed.services,
+                env: parsed.env,
+                tables: parsed.tables,
+            }),
+            Err(diagnostics) => Err(Invalid::new(path, text, diagnostics)),
+        }
+    }
+
+    /// The services this stack runs: the engine, then the admin UI if asked for.
+    pub fn services(&self) -> Vec<ServiceKind> {
+        let mut services = vec![self.project.engine.service()];
+        if self.project.admin {
+            services.push(ServiceKind::DynamodbAdmin);
+        }
+        services
+    }
+
+    pub fn table(&self, name: &str) -> Option<&TableSpec> {
+        self.tables
+            .iter()
+            .find(|t| t.name == name || t.physical == name)
+    }
+}
+
+/// Finds the manifest: an explicit path wins; otherwise `devstack.toml` in
+/// `start` or the nearest parent that has one.
+pub fn locate(explicit: Option<&Path>, start: &Path) -> Result<PathBuf, NotFound> {
+    if let Some(path) = explicit {
+        return if path.is_file() {
+            Ok(path.to_path_buf())
+        } else {
+            Err(NotFound::Explicit(path.to_path_buf()))
+        };
+    }
+    start
+        .ancestors()
+        .map(|dir| dir.join(FILE_NAME))
+        .find(|candidate| candidate.is_file())
+        .ok_or_else(|| NotFound::Searched(start.to_path_buf()))
+}
+
+/// No manifest where one was expected. A usage problem: exit code 2.
+#[derive(Debug, thiserror::Error)]
+pub enum NotFound {
+    #[error("manifest `{}` does not exist or is not a file", .0.display())]
+    Explicit(PathBuf),
+    #[error(
+        "no `{FILE_NAME}` in `{}` or any parent folder; pass one with `-f FILE` or `DEVSTACK_FILE`",
+        .0.display()
+    )]
+    Searched(PathBuf),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locate_walks_up_to_the_nearest_manifest() -> anyhow::Result<()> {
+        let root = tempfile::tempdir()?;
+        let nested = root.path().join("a/b");
+        std::fs::create_dir_all(&nested)?;
+        std::fs::write(root.path().join(FILE_NAME), "")?;
+        assert_eq!(locate(None, &nested)?, root.path().join(FILE_NAME));
+        Ok(())
+    }
+
+    #[test]
+    fn locate_reports_a_missing_explicit_file() {
+        let err = locate(
+            Some(Path::new("/nonexistent/devstack.toml")),
+            Path::new("/"),
+        );
+        assert!(matches!(err, Err(NotFound::Explicit(_))));
+    }
+}

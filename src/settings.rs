@@ -1,0 +1,31 @@
+//! Settings resolved once from the command line and the environment.
+
+use std::path::PathBuf;
+
+use crate::cli::GlobalArgs;
+use crate::manifest;
+use crate::output::Style;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `-f/--file` or `DEVSTACK_FILE`, if given.
+    pub file: Option<PathBuf>,
+    /// Where the manifest search starts.
+    pub cwd: PathBuf,
+    pub style: Style,
+}
+
+impl Settings {
+    pub fn resolve(global: &GlobalArgs) -> anyhow::Result<Settings> {
+        Ok(Settings {
+            file: global.file.clone(),
+            cwd: std::env::current_dir()?,
+            style: Style::detect(global.quiet),
+        })
+    }
+
+    /// The manifest this command works on.
+    pub fn manifest_path(&self) -> Result<PathBuf, manifest::NotFound> {
+        manifest::locate(self.file.as_deref(), &self.cwd)
+    }
+}
