@@ -5,7 +5,11 @@
 
 pub mod cli;
 pub mod commands;
+pub mod docker;
+pub mod dynamo;
+pub mod engine;
 pub mod error;
+pub mod health;
 pub mod manifest;
 pub mod output;
 pub mod service;

@@ -1,1 +1,189 @@
-//! End-to-end tests against real containers (filled in below).
+//! End-to-end tests against real emulator containers.
+//!
+//! Each test works under its own project name, labels everything with it,
+//! and removes everything carrying that label when it ends, pass or fail.
+//! Without a Docker daemon these tests are skipped, except under `CI`,
+//! where a missing daemon is a failure.
+
+use std::path::Path;
+use std::time::Duration;
+
+use devstack::docker::Docker;
+use devstack::engine;
+use devstack::health;
+use devstack::manifest::Manifest;
+use devstack::service::ServiceKind;
+
+/// A unique project name for one test.
+pub fn project_name(test: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    format!("t-{test}-{}-{nanos:x}", std::process::id())
+}
+
+/// The daemon, or `None` (skip) when there is none and `CI` is not set.
+pub async fn docker_or_skip(test: &str) -> Option<Docker> {
+    match Docker::connect().await {
+        Ok(docker) => Some(docker),
+        Err(err) if std::env::var_os("CI").is_some() => {
+            panic!("{test}: CI is set but Docker is unreachable: {err}")
+        }
+        Err(err) => {
+            eprintln!("skipping {test}: {err}");
+            None
+        }
+    }
+}
+
+/// Removes every object of the project when dropped, also after a panic.
+pub struct Cleanup(pub String);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let project = self.0.clone();
+        let done = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            runtime.block_on(async {
+                let docker = Docker::connect().await.map_err(|e| e.to_string())?;
+                docker
+                    .remove_project(&project, Duration::from_secs(2), true)
+                    .await
+                    .map_err(|e| format!("{e:#}"))
+            })
+        })
+        .join();
+        if let Ok(Err(err)) = done {
+            eprintln!("cleanup of `{}` failed: {err}", self.0);
+        }
+    }
+}
+
+/// Fails the test if anything labelled with the project is left.
+pub async fn assert_nothing_left(docker: &Docker, project: &str) {
+    let left = docker
+        .remove_project(project, Duration::from_secs(1), true)
+        .await
+        .unwrap_or_else(|e| panic!("listing leftovers: {e:#}"));
+    assert_eq!(left, Default::default(), "objects left behind: {left:?}");
+}
+
+fn manifest(project: &str, engine: &str) -> Manifest {
+    let text = format!(
+        r#"
+[project]
+name = "{project}"
+engine = "{engine}"
+admin = true
+
+[services.{engine}]
+port = 0
+
+[services.dynamodb-admin]
+port = 0
+"#
+    );
+    Manifest::from_text(Path::new("devstack.toml"), text).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Starts one service's container through devstack's Docker module and
+/// waits for its real readiness probe; returns the URL it answers on.
+async fn start(docker: &Docker, manifest: &Manifest, service: ServiceKind) -> String {
+    let spec = engine::container_spec(manifest, service);
+    assert!(
+        docker.image_exists(&spec.image).await.unwrap_or(false),
+        "image `{}` is missing; build it with scripts/build-images.sh",
+        spec.image
+    );
+    let id = docker
+        .create_container(&spec)
+        .await
+        .unwrap_or_else(|e| panic!("{e:#}"));
+    docker
+        .start_container(&id)
+        .await
+        .unwrap_or_else(|e| panic!("{e:#}"));
+    let state = docker
+        .inspect_container(&id)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("container {id} vanished"));
+    let published: Vec<&String> = state.ports.iter().map(|(_, ip, _)| ip).collect();
+    assert_eq!(published, ["127.0.0.1"], "published on loopback only");
+    let port = state
+        .host_port(service.container_port())
+        .unwrap_or_else(|| panic!("no host port for {service}"));
+    let url = engine::host_url(spec.host_ip, port);
+    let probes = engine::readiness(service, &url, &manifest.project.region);
+    let took = health::wait_ready(
+        docker,
+        service.name(),
+        &id,
+        &probes,
+        Duration::from_secs(60),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    eprintln!("{service} ready at {url} after {took:?}");
+    url
+}
+
+async fn engine_and_admin_answer(engine_name: &str, engine: ServiceKind, test: &str) {
+    let Some(docker) = docker_or_skip(test).await else {
+        return;
+    };
+    let project = project_name(test);
+    let _cleanup = Cleanup(project.clone());
+    let manifest = manifest(&project, engine_name);
+    docker
+        .ensure_network(
+            &engine::network_name(&project),
+            &engine::labels(&project, None),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e:#}"));
+
+    let engine_url = start(&docker, &manifest, engine).await;
+    let client = devstack::dynamo::client(
+        &engine_url,
+        &manifest.project.region,
+        Duration::from_secs(5),
+        1,
+    );
+    let tables = client
+        .list_tables()
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("ListTables at {engine_url}: {e:?}"));
+    assert_eq!(
+        tables.table_names().len(),
+        0,
+        "a fresh engine has no tables"
+    );
+
+    let admin_url = start(&docker, &manifest, ServiceKind::DynamodbAdmin).await;
+    assert_eq!(health::http_status(&admin_url).await, Ok(200));
+
+    let removed = docker
+        .remove_project(&project, Duration::from_secs(5), true)
+        .await
+        .unwrap_or_else(|e| panic!("{e:#}"));
+    assert_eq!(removed.containers.len(), 2, "{removed:?}");
+    assert_eq!(removed.networks.len(), 1, "{removed:?}");
+    assert_nothing_left(&docker, &project).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dynamodb_local_and_admin_answer_through_the_docker_module() {
+    engine_and_admin_answer("dynamodb-local", ServiceKind::DynamodbLocal, "pipe-ddb").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ministack_and_admin_answer_through_the_docker_module() {
+    engine_and_admin_answer("ministack", ServiceKind::Ministack, "pipe-ms").await;
+}

@@ -1,0 +1,529 @@
+//! The only module that speaks to Docker. Everything it creates carries
+//! devstack's labels, and it only ever finds objects again by those labels.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use bollard::models::{
+    ContainerCreateBody, EndpointSettings, HostConfig, NetworkCreateRequest, NetworkingConfig,
+    PortBinding,
+};
+use bollard::query_parameters::{
+    CreateContainerOptions, ListContainersOptions, ListNetworksOptions, ListVolumesOptions,
+    LogsOptions, RemoveContainerOptions, StopContainerOptions,
+};
+use futures_util::StreamExt;
+
+use crate::service::ServiceKind;
+
+/// Label keys on every object devstack creates.
+pub const LABEL_PROJECT: &str = "dev.devstack.project";
+pub const LABEL_SERVICE: &str = "dev.devstack.service";
+pub const LABEL_CONFIG_HASH: &str = "dev.devstack.config-hash";
+
+/// How long one Docker API call may take before devstack gives up on it.
+const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long the first contact with the daemon may take.
+const PING_TIMEOUT: Duration = Duration::from_secs(5);
+const DEFAULT_SOCKET: &str = "/var/run/docker.sock";
+
+/// Why devstack could not talk to Docker. Each gets its own advice.
+#[derive(Debug, thiserror::Error)]
+pub enum Unreachable {
+    #[error(
+        "no Docker daemon: the socket `{0}` does not exist\n  hint: start Docker (Docker Desktop, or `sudo systemctl start docker`), or point `DOCKER_HOST` at your daemon"
+    )]
+    SocketMissing(PathBuf),
+    #[error(
+        "permission denied on the Docker socket `{0}`\n  hint: add your user to the `docker` group (`sudo usermod -aG docker $USER`, then log in again), or use rootless Docker; do not loosen the socket's permissions"
+    )]
+    PermissionDenied(PathBuf),
+    #[error(
+        "no Docker daemon answers at `{0}` (connection refused)\n  hint: the daemon is not running; start it, or check `DOCKER_HOST`"
+    )]
+    Refused(String),
+    #[error(
+        "the Docker daemon at `{0}` did not answer within {secs} s\n  hint: it may be starting, overloaded or hung; check it with `docker info`",
+        secs = PING_TIMEOUT.as_secs()
+    )]
+    NotAnswering(String),
+    #[error("cannot reach the Docker daemon at `{0}`: {1}")]
+    Other(String, String),
+}
+
+/// A container as devstack wants it; built by `engine`, pure data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerSpec {
+    pub service: ServiceKind,
+    pub name: String,
+    pub image: String,
+    /// Replaces the image's command; empty keeps the image's own.
+    pub cmd: Vec<String>,
+    pub env: Vec<(String, String)>,
+    /// Run as this user instead of the image's.
+    pub user: Option<String>,
+    pub container_port: u16,
+    pub host_ip: IpAddr,
+    /// 0 lets Docker pick a free port.
+    pub host_port: u16,
+    pub network: String,
+    pub aliases: Vec<String>,
+    pub volume: Option<VolumeMount>,
+    pub labels: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VolumeMount {
+    pub name: String,
+    pub target: String,
+}
+
+/// Names of the objects `remove_project` removed.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Removed {
+    pub containers: Vec<String>,
+    pub networks: Vec<String>,
+    pub volumes: Vec<String>,
+}
+
+/// A container as Docker reports it.
+#[derive(Debug, Clone)]
+pub struct ContainerState {
+    pub id: String,
+    pub name: String,
+    pub image: String,
+    pub labels: HashMap<String, String>,
+    /// `running`, `exited`, `created`, `paused`, …
+    pub status: String,
+    pub exit_code: Option<i64>,
+    pub oom_killed: bool,
+    /// Published host ports: (container port, host ip, host port).
+    pub ports: Vec<(u16, String, u16)>,
+}
+
+impl ContainerState {
+    pub fn is_running(&self) -> bool {
+        self.status == "running"
+    }
+
+    /// The host port published for `container_port`, if any.
+    pub fn host_port(&self, container_port: u16) -> Option<u16> {
+        self.ports
+            .iter()
+            .find(|(port, _, _)| *port == container_port)
+            .map(|(_, _, host)| *host)
+    }
+}
+
+/// A connected Docker client.
+#[derive(Clone)]
+pub struct Docker {
+    client: bollard::Docker,
+    /// Where the daemon is, for messages.
+    pub host: String,
+}
+
+impl Docker {
+    /// Connects as the docker CLI would (`DOCKER_HOST`, else the default
+    /// socket) and checks the daemon answers, telling apart the ways it may not.
+    pub async fn connect() -> Result<Docker, Unreachable> {
+        let host = std::env::var("DOCKER_HOST")
+            .ok()
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| format!("unix://{DEFAULT_SOCKET}"));
+        if let Some(path) = host.strip_prefix("unix://") {
+            probe_socket(path).await?;
+        }
+        let client = bollard::Docker::connect_with_host(&host)
+            .map_err(|err| Unreachable::Other(host.clone(), err.to_string()))?;
+        let client = match tokio::time::timeout(PING_TIMEOUT, client.negotiate_version()).await {
+            Ok(Ok(client)) => client,
+            Ok(Err(err)) => return Err(classify(&host, err)),
+            Err(_) => return Err(Unreachable::NotAnswering(host)),
+        };
+        Ok(Docker { client, host })
+    }
+
+    async fn call<T>(
+        &self,
+        what: &str,
+        future: impl Future<Output = Result<T, bollard::errors::Error>>,
+    ) -> anyhow::Result<T> {
+        match tokio::time::timeout(CALL_TIMEOUT, future).await {
+            Ok(result) => result.with_context(|| format!("docker: {what}")),
+            Err(_) => anyhow::bail!(
+                "docker: {what}: the daemon at `{}` did not answer within {} s",
+                self.host,
+                CALL_TIMEOUT.as_secs()
+            ),
+        }
+    }
+
+    pub async fn image_exists(&self, image: &str) -> anyhow::Result<bool> {
+        match tokio::time::timeout(CALL_TIMEOUT, self.client.inspect_image(image)).await {
+            Ok(Ok(_)) => Ok(true),
+            Ok(Err(err)) if status_code(&err) == Some(404) => Ok(false),
+            Ok(Err(err)) => Err(err).with_context(|| format!("docker: inspect image `{image}`")),
+            Err(_) => anyhow::bail!("docker: inspect image `{image}`: no answer"),
+        }
+    }
+
+    /// Creates the project network unless a labelled one exists.
+    pub async fn ensure_network(
+        &self,
+        name: &str,
+        labels: &BTreeMap<String, String>,
+    ) -> anyhow::Result<()> {
+        let existing = self
+            .call(
+                "list networks",
+                self.client.list_networks(Some(ListNetworksOptions {
+                    filters: Some(HashMap::from([(
+                        "name".to_string(),
+                        vec![name.to_string()],
+                    )])),
+                })),
+            )
+            .await?;
+        if let Some(network) = existing.iter().find(|n| n.name.as_deref() == Some(name)) {
+            let owned = network
+                .labels
+                .as_ref()
+                .is_some_and(|l| l.get(LABEL_PROJECT) == labels.get(LABEL_PROJECT));
+            anyhow::ensure!(
+                owned,
+                "a Docker network named `{name}` exists but was not created by devstack; remove or rename it"
+            );
+            return Ok(());
+        }
+        self.call(
+            &format!("create network `{name}`"),
+            self.client.create_network(NetworkCreateRequest {
+                name: name.to_string(),
+                driver: Some("bridge".to_string()),
+                labels: Some(labels.clone().into_iter().collect()),
+                ..Default::default()
+            }),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Creates (not starts) a container from its spec.
+    pub async fn create_container(&self, spec: &ContainerSpec) -> anyhow::Result<String> {
+        let port_key = format!("{}/tcp", spec.container_port);
+        let binding = PortBinding {
+            host_ip: Some(spec.host_ip.to_string()),
+            host_port: Some(if spec.host_port == 0 {
+                String::new()
+            } else {
+                spec.host_port.to_string()
+            }),
+        };
+        let host_config = HostConfig {
+            port_bindings: Some(HashMap::from([(port_key.clone(), Some(vec![binding]))])),
+            network_mode: Some(spec.network.clone()),
+            binds: spec
+                .volume
+                .as_ref()
+                .map(|v| vec![format!("{}:{}", v.name, v.target)]),
+            ..Default::default()
+        };
+        let body = ContainerCreateBody {
+            image: Some(spec.image.clone()),
+            cmd: (!spec.cmd.is_empty()).then(|| spec.cmd.clone()),
+            env: Some(spec.env.iter().map(|(k, v)| format!("{k}={v}")).collect()),
+            user: spec.user.clone(),
+            labels: Some(spec.labels.clone().into_iter().collect()),
+            exposed_ports: Some(vec![port_key]),
+            host_config: Some(host_config),
+            networking_config: Some(NetworkingConfig {
+                endpoints_config: Some(HashMap::from([(
+                    spec.network.clone(),
+                    EndpointSettings {
+                        aliases: Some(spec.aliases.clone()),
+                        ..Default::default()
+                    },
+                )])),
+            }),
+            ..Default::default()
+        };
+        let created = self
+            .call(
+                &format!("create container `{}`", spec.name),
+                self.client.create_container(
+                    Some(CreateContainerOptions {
+                        name: Some(spec.name.clone()),
+                        ..Default::default()
+                    }),
+                    body,
+                ),
+            )
+            .await?;
+        Ok(created.id)
+    }
+
+    pub async fn start_container(&self, id: &str) -> anyhow::Result<()> {
+        self.call(
+            &format!("start container `{id}`"),
+            self.client.start_container(id, None),
+        )
+        .await
+    }
+
+    /// Stops gracefully (SIGTERM, then SIGKILL after `grace`).
+    pub async fn stop_container(&self, id: &str, grace: Duration) -> anyhow::Result<()> {
+        let options = StopContainerOptions {
+            t: Some(i32::try_from(grace.as_secs()).unwrap_or(10)),
+            signal: None,
+        };
+        match self.client.stop_container(id, Some(options)).await {
+            Ok(()) => Ok(()),
+            // 304: already stopped.
+            Err(err) if status_code(&err) == Some(304) => Ok(()),
+            Err(err) => Err(err).with_context(|| format!("docker: stop container `{id}`")),
+        }
+    }
+
+    pub async fn remove_container(&self, id: &str) -> anyhow::Result<()> {
+        let result = self
+            .client
+            .remove_container(
+                id,
+                Some(RemoveContainerOptions {
+                    force: true,
+                    v: false,
+                    link: false,
+                }),
+            )
+            .await;
+        match result {
+            Ok(()) => Ok(()),
+            Err(err) if status_code(&err) == Some(404) => Ok(()),
+            Err(err) => Err(err).with_context(|| format!("docker: remove container `{id}`")),
+        }
+    }
+
+    /// The container with this exact name, labelled or not.
+    pub async fn inspect_container(&self, name: &str) -> anyhow::Result<Option<ContainerState>> {
+        match tokio::time::timeout(CALL_TIMEOUT, self.client.inspect_container(name, None)).await {
+            Ok(Ok(info)) => Ok(Some(state_of(info))),
+            Ok(Err(err)) if status_code(&err) == Some(404) => Ok(None),
+            Ok(Err(err)) => Err(err).with_context(|| format!("docker: inspect container `{name}`")),
+            Err(_) => anyhow::bail!("docker: inspect container `{name}`: no answer"),
+        }
+    }
+
+    /// Every container (running or not) labelled with this project.
+    pub async fn project_containers(&self, project: &str) -> anyhow::Result<Vec<ContainerState>> {
+        let summaries = self
+            .call(
+                "list containers",
+                self.client.list_containers(Some(ListContainersOptions {
+                    all: true,
+                    filters: Some(label_filter(project)),
+                    ..Default::default()
+                })),
+            )
+            .await?;
+        let mut states = Vec::new();
+        for summary in summaries {
+            if let Some(id) = summary.id
+                && let Some(state) = self.inspect_container(&id).await?
+            {
+                states.push(state);
+            }
+        }
+        states.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(states)
+    }
+
+    /// Removes every network labelled with this project; returns their names.
+    pub async fn remove_project_networks(&self, project: &str) -> anyhow::Result<Vec<String>> {
+        let networks = self
+            .call(
+                "list networks",
+                self.client.list_networks(Some(ListNetworksOptions {
+                    filters: Some(label_filter(project)),
+                })),
+            )
+            .await?;
+        let mut removed = Vec::new();
+        for network in networks {
+            let Some(name) = network.name else { continue };
+            match self.client.remove_network(&name).await {
+                Ok(()) => removed.push(name),
+                Err(err) if status_code(&err) == Some(404) => {}
+                Err(err) => {
+                    return Err(err).with_context(|| format!("docker: remove network `{name}`"));
+                }
+            }
+        }
+        Ok(removed)
+    }
+
+    /// Removes every volume labelled with this project; returns their names.
+    pub async fn remove_project_volumes(&self, project: &str) -> anyhow::Result<Vec<String>> {
+        let listed = self
+            .call(
+                "list volumes",
+                self.client.list_volumes(Some(ListVolumesOptions {
+                    filters: Some(label_filter(project)),
+                })),
+            )
+            .await?;
+        let mut removed = Vec::new();
+        for volume in listed.volumes.unwrap_or_default() {
+            match self
+                .client
+                .remove_volume(
+                    &volume.name,
+                    None::<bollard::query_parameters::RemoveVolumeOptions>,
+                )
+                .await
+            {
+                Ok(()) => removed.push(volume.name),
+                Err(err) if status_code(&err) == Some(404) => {}
+                Err(err) => {
+                    return Err(err)
+                        .with_context(|| format!("docker: remove volume `{}`", volume.name));
+                }
+            }
+        }
+        Ok(removed)
+    }
+
+    /// Stops and removes everything labelled with this project: containers,
+    /// networks and, when asked, volumes. Returns what it removed.
+    pub async fn remove_project(
+        &self,
+        project: &str,
+        grace: Duration,
+        volumes: bool,
+    ) -> anyhow::Result<Removed> {
+        let mut removed = Removed::default();
+        for container in self.project_containers(project).await? {
+            if container.is_running() {
+                self.stop_container(&container.id, grace).await?;
+            }
+            self.remove_container(&container.id).await?;
+            removed.containers.push(container.name);
+        }
+        removed.networks = self.remove_project_networks(project).await?;
+        if volumes {
+            removed.volumes = self.remove_project_volumes(project).await?;
+        }
+        Ok(removed)
+    }
+
+    /// The last `lines` lines of a container's output, stdout and stderr merged.
+    pub async fn tail_logs(&self, id: &str, lines: usize) -> String {
+        let options = LogsOptions {
+            stdout: true,
+            stderr: true,
+            tail: lines.to_string(),
+            ..Default::default()
+        };
+        let mut stream = self.client.logs(id, Some(options));
+        let mut text = String::new();
+        let collect = async {
+            while let Some(Ok(chunk)) = stream.next().await {
+                text.push_str(&String::from_utf8_lossy(&chunk.into_bytes()));
+            }
+        };
+        let _ = tokio::time::timeout(Duration::from_secs(5), collect).await;
+        text
+    }
+}
+
+fn label_filter(project: &str) -> HashMap<String, Vec<String>> {
+    HashMap::from([(
+        "label".to_string(),
+        vec![format!("{LABEL_PROJECT}={project}")],
+    )])
+}
+
+fn status_code(err: &bollard::errors::Error) -> Option<u16> {
+    match err {
+        bollard::errors::Error::DockerResponseServerError { status_code, .. } => Some(*status_code),
+        _ => None,
+    }
+}
+
+fn state_of(info: bollard::models::ContainerInspectResponse) -> ContainerState {
+    let state = info.state.unwrap_or_default();
+    let config = info.config.unwrap_or_default();
+    let mut ports = Vec::new();
+    for (key, bindings) in info
+        .network_settings
+        .and_then(|n| n.ports)
+        .unwrap_or_default()
+    {
+        let Some(container_port) = key.split('/').next().and_then(|p| p.parse().ok()) else {
+            continue;
+        };
+        for binding in bindings.unwrap_or_default() {
+            if let Some(host_port) = binding.host_port.and_then(|p| p.parse().ok()) {
+                ports.push((
+                    container_port,
+                    binding.host_ip.unwrap_or_default(),
+                    host_port,
+                ));
+            }
+        }
+    }
+    ports.sort();
+    ContainerState {
+        id: info.id.unwrap_or_default(),
+        name: info
+            .name
+            .unwrap_or_default()
+            .trim_start_matches('/')
+            .to_string(),
+        image: config.image.unwrap_or_default(),
+        labels: config.labels.unwrap_or_default(),
+        status: state
+            .status
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| "unknown".to_string()),
+        exit_code: state.exit_code,
+        oom_killed: state.oom_killed.unwrap_or(false),
+        ports,
+    }
+}
+
+/// Connects to the Unix socket once to tell "missing", "forbidden" and
+/// "refused" apart before bollard hides the difference.
+async fn probe_socket(path: &str) -> Result<(), Unreachable> {
+    use std::io::ErrorKind;
+    let connect = tokio::net::UnixStream::connect(path);
+    match tokio::time::timeout(PING_TIMEOUT, connect).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(err)) => Err(match err.kind() {
+            ErrorKind::NotFound => Unreachable::SocketMissing(path.into()),
+            ErrorKind::PermissionDenied => Unreachable::PermissionDenied(path.into()),
+            ErrorKind::ConnectionRefused => Unreachable::Refused(format!("unix://{path}")),
+            _ => Unreachable::Other(format!("unix://{path}"), err.to_string()),
+        }),
+        Err(_) => Err(Unreachable::NotAnswering(format!("unix://{path}"))),
+    }
+}
+
+fn classify(host: &str, err: bollard::errors::Error) -> Unreachable {
+    use bollard::errors::Error as E;
+    match err {
+        E::RequestTimeoutError => Unreachable::NotAnswering(host.to_string()),
+        E::SocketNotFoundError(path) => Unreachable::SocketMissing(path.into()),
+        other => {
+            let text = other.to_string();
+            if text.to_ascii_lowercase().contains("connection refused") {
+                Unreachable::Refused(host.to_string())
+            } else {
+                Unreachable::Other(host.to_string(), text)
+            }
+        }
+    }
+}

@@ -1,0 +1,256 @@
+//! What each service's container looks like for a given manifest: image,
+//! command, environment, port, volume, labels. Pure data, decided here and
+//! acted on by `docker`.
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr};
+
+use sha2::{Digest, Sha256};
+
+use crate::docker::{ContainerSpec, LABEL_CONFIG_HASH, LABEL_PROJECT, LABEL_SERVICE, VolumeMount};
+use crate::health::Probe;
+use crate::manifest::Manifest;
+use crate::service::{ACCESS_KEY_ID, SECRET_ACCESS_KEY, ServiceKind};
+
+/// Where each engine keeps its data inside the container when `persist = true`.
+const DYNAMODB_LOCAL_DATA: &str = "/home/dynamodblocal/data";
+const MINISTACK_DATA: &str = "/var/lib/ministack";
+
+/// Names of the Docker objects of a project.
+pub fn container_name(project: &str, service: ServiceKind) -> String {
+    format!("devstack-{project}-{service}")
+}
+
+pub fn network_name(project: &str) -> String {
+    format!("devstack-{project}")
+}
+
+pub fn volume_name(project: &str, service: ServiceKind) -> String {
+    format!("devstack-{project}-{service}-data")
+}
+
+/// Labels every object of the project carries; `service` for containers and volumes.
+pub fn labels(project: &str, service: Option<ServiceKind>) -> BTreeMap<String, String> {
+    let mut labels = BTreeMap::from([(LABEL_PROJECT.to_string(), project.to_string())]);
+    if let Some(service) = service {
+        labels.insert(LABEL_SERVICE.to_string(), service.name().to_string());
+    }
+    labels
+}
+
+/// The container for `service` as the manifest wants it, with its
+/// configuration hash label set.
+pub fn container_spec(manifest: &Manifest, service: ServiceKind) -> ContainerSpec {
+    let project = &manifest.project;
+    let overrides = manifest.services.get(&service).cloned().unwrap_or_default();
+    let persist = project.persist && service != ServiceKind::DynamodbAdmin;
+    let volume = persist.then(|| VolumeMount {
+        name: volume_name(&project.name, service),
+        target: match service {
+            ServiceKind::Ministack => MINISTACK_DATA,
+            _ => DYNAMODB_LOCAL_DATA,
+        }
+        .to_string(),
+    });
+    let (cmd, env, user) = match service {
+        ServiceKind::DynamodbLocal => {
+            let mut cmd: Vec<String> = [
+                "-Djava.library.path=./DynamoDBLocal_lib",
+                "-jar",
+                "DynamoDBLocal.jar",
+                // One database for every access key and region, so the admin
+                // UI and the app see the same tables whatever they sign with.
+                "-sharedDb",
+            ]
+            .map(String::from)
+            .to_vec();
+            if persist {
+                cmd.extend(["-dbPath".to_string(), DYNAMODB_LOCAL_DATA.to_string()]);
+            } else {
+                cmd.push("-inMemory".to_string());
+            }
+            // The image runs as the non-root `dynamodblocal`, and a fresh
+            // named volume is owned by root: without root, SQLite cannot open
+            // its file and requests hang. Only the persistent setup needs it.
+            (cmd, Vec::new(), persist.then(|| "root".to_string()))
+        }
+        ServiceKind::Ministack => {
+            let mut env = vec![
+                (
+                    "GATEWAY_PORT".to_string(),
+                    service.container_port().to_string(),
+                ),
+                ("MINISTACK_REGION".to_string(), project.region.clone()),
+            ];
+            if persist {
+                env.push(("PERSIST_STATE".to_string(), "1".to_string()));
+                env.push(("STATE_DIR".to_string(), MINISTACK_DATA.to_string()));
+            }
+            (Vec::new(), env, None)
+        }
+        ServiceKind::DynamodbAdmin => {
+            let engine = project.engine.service();
+            let env = vec![
+                ("PORT".to_string(), service.container_port().to_string()),
+                (
+                    "DYNAMO_ENDPOINT".to_string(),
+                    format!("http://{}:{}", engine.alias(), engine.container_port()),
+                ),
+                ("AWS_REGION".to_string(), project.region.clone()),
+                ("AWS_ACCESS_KEY_ID".to_string(), ACCESS_KEY_ID.to_string()),
+                (
+                    "AWS_SECRET_ACCESS_KEY".to_string(),
+                    SECRET_ACCESS_KEY.to_string(),
+                ),
+            ];
+            (Vec::new(), env, None)
+        }
+    };
+    let mut spec = ContainerSpec {
+        service,
+        name: container_name(&project.name, service),
+        image: overrides
+            .image
+            .unwrap_or_else(|| service.default_image().to_string()),
+        cmd,
+        env,
+        user,
+        container_port: service.container_port(),
+        host_ip: overrides.bind.unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+        host_port: overrides.port.unwrap_or(service.container_port()),
+        network: network_name(&project.name),
+        aliases: vec![service.alias().to_string()],
+        volume,
+        labels: labels(&project.name, Some(service)),
+    };
+    let hash = config_hash(&spec);
+    spec.labels.insert(LABEL_CONFIG_HASH.to_string(), hash);
+    spec
+}
+
+/// The URL a service answers on from this machine.
+pub fn host_url(host_ip: IpAddr, host_port: u16) -> String {
+    let host = match host_ip {
+        // Published on every interface: loopback reaches it too.
+        ip if ip.is_unspecified() => "127.0.0.1".to_string(),
+        IpAddr::V6(ip) => format!("[{ip}]"),
+        IpAddr::V4(ip) => ip.to_string(),
+    };
+    format!("http://{host}:{host_port}")
+}
+
+/// The checks that say `service` at `url` is usable.
+pub fn readiness(service: ServiceKind, url: &str, region: &str) -> Vec<Probe> {
+    let list_tables = Probe::ListTables {
+        endpoint: url.to_string(),
+        region: region.to_string(),
+    };
+    match service {
+        ServiceKind::DynamodbLocal => vec![list_tables],
+        ServiceKind::Ministack => vec![
+            Probe::Http {
+                url: format!("{url}/_ministack/health"),
+            },
+            list_tables,
+        ],
+        ServiceKind::DynamodbAdmin => vec![Probe::Http {
+            url: format!("{url}/"),
+        }],
+    }
+}
+
+/// A digest of everything that, when changed, needs a new container.
+pub fn config_hash(spec: &ContainerSpec) -> String {
+    let mut hasher = Sha256::new();
+    let mut field = |name: &str, value: &str| {
+        hasher.update(name.as_bytes());
+        hasher.update([0]);
+        hasher.update(value.as_bytes());
+        hasher.update([0xff]);
+    };
+    field("image", &spec.image);
+    field("cmd", &spec.cmd.join("\u{1f}"));
+    for (k, v) in &spec.env {
+        field("env", &format!("{k}={v}"));
+    }
+    field("user", spec.user.as_deref().unwrap_or(""));
+    field(
+        "port",
+        &format!(
+            "{}:{}:{}",
+            spec.host_ip, spec.host_port, spec.container_port
+        ),
+    );
+    field("network", &spec.network);
+    field("aliases", &spec.aliases.join(","));
+    if let Some(v) = &spec.volume {
+        field("volume", &format!("{}:{}", v.name, v.target));
+    }
+    let digest = hasher.finalize();
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn manifest(extra: &str) -> Manifest {
+        let text = format!(
+            "[project]\nname = \"demo\"\nengine = \"dynamodb-local\"\nadmin = true\n{extra}"
+        );
+        match Manifest::from_text(Path::new("devstack.toml"), text) {
+            Ok(m) => m,
+            Err(err) => panic!("{err}"),
+        }
+    }
+
+    #[test]
+    fn dynamodb_local_runs_shared_in_memory_on_loopback() {
+        let spec = container_spec(&manifest(""), ServiceKind::DynamodbLocal);
+        assert_eq!(spec.name, "devstack-demo-dynamodb-local");
+        assert_eq!(spec.image, "amazon/dynamodb-local:3.3.0");
+        assert!(spec.cmd.contains(&"-sharedDb".to_string()));
+        assert!(spec.cmd.contains(&"-inMemory".to_string()));
+        assert_eq!(spec.host_ip.to_string(), "127.0.0.1");
+        assert_eq!(spec.host_port, 8000);
+        assert_eq!(spec.user, None);
+        assert_eq!(spec.labels[LABEL_PROJECT], "demo");
+    }
+
+    #[test]
+    fn persistent_dynamodb_local_writes_to_a_volume_as_root() {
+        let spec = container_spec(&manifest("persist = true\n"), ServiceKind::DynamodbLocal);
+        assert!(
+            spec.cmd
+                .ends_with(&["-dbPath".to_string(), DYNAMODB_LOCAL_DATA.to_string()])
+        );
+        assert!(!spec.cmd.contains(&"-inMemory".to_string()));
+        assert_eq!(spec.user.as_deref(), Some("root"));
+        assert_eq!(
+            spec.volume.map(|v| v.name),
+            Some("devstack-demo-dynamodb-local-data".to_string())
+        );
+    }
+
+    #[test]
+    fn admin_ui_talks_to_the_engine_alias_with_the_same_region_and_keys() {
+        let spec = container_spec(&manifest(""), ServiceKind::DynamodbAdmin);
+        let env: BTreeMap<_, _> = spec.env.into_iter().collect();
+        assert_eq!(env["DYNAMO_ENDPOINT"], "http://dynamodb-local:8000");
+        assert_eq!(env["AWS_REGION"], "us-east-1");
+        assert_eq!(env["AWS_ACCESS_KEY_ID"], ACCESS_KEY_ID);
+    }
+
+    #[test]
+    fn the_config_hash_changes_with_the_port_and_not_otherwise() {
+        let a = container_spec(&manifest(""), ServiceKind::DynamodbLocal);
+        let b = container_spec(&manifest(""), ServiceKind::DynamodbLocal);
+        let c = container_spec(
+            &manifest("[services.dynamodb-local]\nport = 8100\n"),
+            ServiceKind::DynamodbLocal,
+        );
+        assert_eq!(a.labels[LABEL_CONFIG_HASH], b.labels[LABEL_CONFIG_HASH]);
+        assert_ne!(a.labels[LABEL_CONFIG_HASH], c.labels[LABEL_CONFIG_HASH]);
+    }
+}
