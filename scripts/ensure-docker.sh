@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# ensure-docker.sh — make a Docker engine answer on this machine.
+#
+# Used by CI and by developers on machines without a running engine (no systemd).
+#   scripts/ensure-docker.sh          if `docker info` answers, do nothing; otherwise install
+#                                     docker.io with apt when dockerd is missing, start dockerd
+#                                     detached with its log in a file, and wait until it answers.
+#   scripts/ensure-docker.sh --stop   stop the engine this script started (found by its pid file)
+#                                     and wait for it to exit; an engine it did not start is left alone.
+#
+# Environment:
+#   DEVSTACK_DOCKERD_DIR   where dockerd.log and dockerd.pid live (default /tmp/devstack-dockerd)
+set -euo pipefail
+
+dir=${DEVSTACK_DOCKERD_DIR:-/tmp/devstack-dockerd}
+log="$dir/dockerd.log"
+pidfile="$dir/dockerd.pid"
+deadline_s=60
+
+say() { printf 'ensure-docker: %s\n' "$*"; }
+die() { printf 'ensure-docker: error: %s\n' "$*" >&2; exit 1; }
+
+# Run a command as root: directly when we are root, through sudo otherwise.
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then
+    "$@"
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo "$@"
+  else
+    die "need root to run '$*' and sudo is not available"
+  fi
+}
+
+engine_answers() { docker info >/dev/null 2>&1; }
+
+now_ms() { date +%s%3N; }
+
+# "1.2s" since a start time taken with now_ms.
+elapsed() {
+  local ms=$(( $(now_ms) - $1 ))
+  printf '%d.%ds' $(( ms / 1000 )) $(( ms % 1000 / 100 ))
+}
+
+started_pid() {
+  [ -f "$pidfile" ] || return 1
+  local pid
+  pid=$(cat "$pidfile")
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+  printf '%s\n' "$pid"
+}
+
+stop_engine() {
+  local pid
+  if ! pid=$(started_pid); then
+    say "no engine started by this script is running (pid file: $pidfile)"
+    rm -f "$pidfile"
+    return 0
+  fi
+  say "stopping dockerd (pid $pid)"
+  as_root kill -TERM "$pid"
+  local start
+  start=$(now_ms)
+  while kill -0 "$pid" 2>/dev/null; do
+    if [ $(( $(now_ms) - start )) -ge $(( deadline_s * 1000 )) ]; then
+      say "dockerd (pid $pid) still running after ${deadline_s}s; sending SIGKILL"
+      as_root kill -KILL "$pid" 2>/dev/null || true
+      break
+    fi
+    sleep 0.5
+  done
+  rm -f "$pidfile"
+  say "dockerd stopped after $(elapsed "$start")"
+}
+
+start_engine() {
+  if engine_answers; then
+    say "Docker engine already answers; nothing to do"
+    return 0
+  fi
+  if ! command -v dockerd >/dev/null 2>&1 || ! command -v docker >/dev/null 2>&1; then
+    say "dockerd or docker not found; installing docker.io with apt"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      docker.io >/dev/null
+    command -v dockerd >/dev/null 2>&1 || die "dockerd still missing after installing docker.io"
+  fi
+  local pid
+  if pid=$(started_pid); then
+    say "dockerd started earlier (pid $pid) does not answer yet; waiting for it"
+  else
+    mkdir -p "$dir"
+    local dockerd_bin
+    dockerd_bin=$(command -v dockerd)
+    # Detached and with its output in a file: a background process holding CI's stdout
+    # open can make the run hang.
+    if [ "$(id -u)" -eq 0 ]; then
+      setsid nohup "$dockerd_bin" >"$log" 2>&1 </dev/null &
+      pid=$!
+    else
+      command -v sudo >/dev/null 2>&1 || die "need root to start dockerd and sudo is not available"
+      # sudo stays the parent; record dockerd's own pid once it exists.
+      setsid nohup sudo -n "$dockerd_bin" >"$log" 2>&1 </dev/null &
+      pid=$!
+    fi
+    printf '%s\n' "$pid" >"$pidfile"
+    say "started dockerd (pid $pid, log $log)"
+  fi
+  local start
+  start=$(now_ms)
+  until engine_answers; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      printf 'ensure-docker: error: dockerd (pid %s) exited before answering; last lines of %s:\n' "$pid" "$log" >&2
+      tail -n 30 "$log" >&2 || true
+      rm -f "$pidfile"
+      exit 1
+    fi
+    if [ $(( $(now_ms) - start )) -ge $(( deadline_s * 1000 )) ]; then
+      printf "ensure-docker: error: dockerd did not answer 'docker info' within %ss; last lines of %s:\n" "$deadline_s" "$log" >&2
+      tail -n 30 "$log" >&2 || true
+      exit 1
+    fi
+    sleep 0.5
+  done
+  say "Docker engine answers after $(elapsed "$start")"
+}
+
+case "${1:-}" in
+  "") start_engine ;;
+  --stop) stop_engine ;;
+  -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' ;;
+  *) die "unknown argument '$1' (use --stop or no argument)" ;;
+esac
