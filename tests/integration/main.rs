@@ -4,6 +4,7 @@
 // Tests report progress and fail loudly; the core code's lints do not apply.
 #![allow(clippy::print_stderr, clippy::unwrap_used, clippy::expect_used)]
 
+mod compose;
 mod docker;
 mod manifest;
 mod support;
