@@ -119,11 +119,10 @@ stage_ministack() {
   mkdir -p "$wheels"
   # pip skips wheels already in the directory (after checking their hashes).
   python3 -m pip download "${pipopts[@]}" --cache-dir "$cache/pip/http" -d "$wheels" -r "$req"
-  # --target into a scratch dir; the host's own site-packages are not involved. pip may warn about
-  # the host's packages conflicting with these; that has no bearing on the target dir.
+  # --target into the build context; the host's own packages are neither used nor touched, so
+  # conflicts with them are irrelevant (--no-warn-conflicts). Byte-compiling happens in the image.
   python3 -m pip install "${pipopts[@]}" --no-index --find-links "$wheels" --no-compile \
-    --no-warn-conflicts --target "$ctx/site-packages" -r "$req" 2>&1 |
-    grep -v -e "dependency resolver does not currently" -e "Running pip as the 'root' user" >&2 || true
+    --no-warn-conflicts --root-user-action=ignore --target "$ctx/site-packages" -r "$req"
   [ -d "$ctx/site-packages/ministack" ] || die "pip did not install ministack into $ctx/site-packages"
   # Console scripts carry the host interpreter's path; the image runs `python3 -m ministack`.
   rm -rf "$ctx/site-packages/bin"

@@ -41,11 +41,14 @@ elapsed() {
   printf '%d.%ds' $(( ms / 1000 )) $(( ms % 1000 / 100 ))
 }
 
+# Whether a process exists; unlike `kill -0`, this also works for root's processes when not root.
+alive() { [ -n "$1" ] && [ -d "/proc/$1" ]; }
+
 started_pid() {
   [ -f "$pidfile" ] || return 1
   local pid
   pid=$(cat "$pidfile")
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+  alive "$pid" || return 1
   printf '%s\n' "$pid"
 }
 
@@ -60,7 +63,7 @@ stop_engine() {
   as_root kill -TERM "$pid"
   local start
   start=$(now_ms)
-  while kill -0 "$pid" 2>/dev/null; do
+  while alive "$pid"; do
     if [ $(( $(now_ms) - start )) -ge $(( deadline_s * 1000 )) ]; then
       say "dockerd (pid $pid) still running after ${deadline_s}s; sending SIGKILL"
       as_root kill -KILL "$pid" 2>/dev/null || true
@@ -73,10 +76,16 @@ stop_engine() {
 }
 
 start_engine() {
-  if engine_answers; then
+  local err
+  if err=$(docker info 2>&1 >/dev/null); then
     say "Docker engine already answers; nothing to do"
     return 0
   fi
+  case $err in
+    *"permission denied"*)
+      die "a Docker engine is running but $(id -un) may not use its socket: ${err##*$'\n'}
+add the user to the 'docker' group (then log in again) or run as root" ;;
+  esac
   if ! command -v dockerd >/dev/null 2>&1 || ! command -v docker >/dev/null 2>&1; then
     say "dockerd or docker not found; installing docker.io with apt"
     as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
@@ -98,7 +107,7 @@ start_engine() {
       pid=$!
     else
       command -v sudo >/dev/null 2>&1 || die "need root to start dockerd and sudo is not available"
-      # sudo stays the parent; record dockerd's own pid once it exists.
+      # The pid recorded is sudo's: it passes SIGTERM on to dockerd and exits with it.
       setsid nohup sudo -n "$dockerd_bin" >"$log" 2>&1 </dev/null &
       pid=$!
     fi
@@ -108,7 +117,7 @@ start_engine() {
   local start
   start=$(now_ms)
   until engine_answers; do
-    if ! kill -0 "$pid" 2>/dev/null; then
+    if ! alive "$pid"; then
       printf 'ensure-docker: error: dockerd (pid %s) exited before answering; last lines of %s:\n' "$pid" "$log" >&2
       tail -n 30 "$log" >&2 || true
       rm -f "$pidfile"
