@@ -9,11 +9,11 @@ use std::time::Duration;
 use anyhow::Context;
 use bollard::models::{
     ContainerCreateBody, EndpointSettings, HostConfig, NetworkCreateRequest, NetworkingConfig,
-    PortBinding,
+    PortBinding, VolumeCreateRequest,
 };
 use bollard::query_parameters::{
-    CreateContainerOptions, ListContainersOptions, ListNetworksOptions, ListVolumesOptions,
-    LogsOptions, RemoveContainerOptions, StopContainerOptions,
+    CreateContainerOptions, CreateImageOptions, ListContainersOptions, ListNetworksOptions,
+    ListVolumesOptions, LogsOptions, RemoveContainerOptions, StopContainerOptions,
 };
 use futures_util::StreamExt;
 
@@ -169,6 +169,127 @@ impl Docker {
             Ok(Err(err)) => Err(err).with_context(|| format!("docker: inspect image `{image}`")),
             Err(_) => anyhow::bail!("docker: inspect image `{image}`: no answer"),
         }
+    }
+
+    /// Pulls `image`, reporting (bytes done, bytes total) across its layers.
+    pub async fn pull_image(
+        &self,
+        image: &str,
+        mut progress: impl FnMut(u64, u64),
+    ) -> Result<(), PullError> {
+        let (repository, tag) = split_tag(image);
+        let options = CreateImageOptions {
+            from_image: Some(repository.to_string()),
+            tag: Some(tag.to_string()),
+            ..Default::default()
+        };
+        let mut stream = self.client.create_image(Some(options), None, None);
+        let mut layers: HashMap<String, (u64, u64)> = HashMap::new();
+        loop {
+            // A pull may take long in total, but a silent registry is stuck.
+            let next = tokio::time::timeout(CALL_TIMEOUT, stream.next()).await;
+            let item = match next {
+                Err(_) => {
+                    return Err(PullError::new(
+                        image,
+                        format!("no progress for {} s", CALL_TIMEOUT.as_secs()),
+                    ));
+                }
+                Ok(None) => return Ok(()),
+                Ok(Some(item)) => item,
+            };
+            let info = match item {
+                Ok(info) => info,
+                Err(err) => {
+                    let message = match err {
+                        bollard::errors::Error::DockerResponseServerError { message, .. } => {
+                            message
+                        }
+                        bollard::errors::Error::DockerStreamError { error } => error,
+                        other => other.to_string(),
+                    };
+                    return Err(PullError::new(image, message));
+                }
+            };
+            if let Some(detail) = info.error_detail {
+                return Err(PullError::new(image, detail.message.unwrap_or_default()));
+            }
+            if let (Some(id), Some(detail)) = (info.id, info.progress_detail)
+                && info.status.as_deref() == Some("Downloading")
+            {
+                let current = detail.current.unwrap_or(0).max(0).unsigned_abs();
+                let total = detail.total.unwrap_or(0).max(0).unsigned_abs();
+                layers.insert(id, (current, total));
+                let (done, all) = layers
+                    .values()
+                    .fold((0, 0), |(d, a), (c, t)| (d + c, a + t));
+                progress(done, all);
+            }
+        }
+    }
+
+    /// Creates the named volume unless it exists with the project's label;
+    /// a volume of that name without it is refused.
+    pub async fn ensure_volume(
+        &self,
+        name: &str,
+        labels: &BTreeMap<String, String>,
+    ) -> anyhow::Result<()> {
+        match tokio::time::timeout(CALL_TIMEOUT, self.client.inspect_volume(name)).await {
+            Ok(Ok(volume)) => {
+                anyhow::ensure!(
+                    volume.labels.get(LABEL_PROJECT) == labels.get(LABEL_PROJECT),
+                    "a Docker volume named `{name}` exists but was not created by devstack for this project; devstack will not use it\n  hint: remove or rename it, or choose another project `name`"
+                );
+                Ok(())
+            }
+            Ok(Err(err)) if status_code(&err) == Some(404) => {
+                self.call(
+                    &format!("create volume `{name}`"),
+                    self.client.create_volume(VolumeCreateRequest {
+                        name: Some(name.to_string()),
+                        labels: Some(labels.clone().into_iter().collect()),
+                        ..Default::default()
+                    }),
+                )
+                .await?;
+                Ok(())
+            }
+            Ok(Err(err)) => Err(err).with_context(|| format!("docker: inspect volume `{name}`")),
+            Err(_) => anyhow::bail!("docker: inspect volume `{name}`: no answer"),
+        }
+    }
+
+    /// The running container (any, labelled or not) that publishes host `port`.
+    pub async fn container_publishing(&self, port: u16) -> anyhow::Result<Option<String>> {
+        let running = self
+            .call(
+                "list containers",
+                self.client.list_containers(None::<ListContainersOptions>),
+            )
+            .await?;
+        Ok(running.into_iter().find_map(|c| {
+            let publishes = c
+                .ports
+                .unwrap_or_default()
+                .iter()
+                .any(|p| p.public_port == Some(port));
+            publishes.then(|| {
+                c.names
+                    .unwrap_or_default()
+                    .first()
+                    .map(|n| n.trim_start_matches('/').to_string())
+                    .unwrap_or_else(|| c.id.unwrap_or_default())
+            })
+        }))
+    }
+
+    pub async fn unpause_container(&self, id: &str) -> anyhow::Result<()> {
+        self.call(
+            &format!("unpause container `{id}`"),
+            self.client.unpause_container(id),
+        )
+        .await
     }
 
     /// Creates the project network unless a labelled one exists.
@@ -419,6 +540,29 @@ impl Docker {
         Ok(removed)
     }
 
+    /// A container's output as it comes, stdout and stderr merged; with
+    /// `follow`, until the container stops.
+    pub fn log_stream(
+        &self,
+        id: &str,
+        follow: bool,
+        tail: Option<usize>,
+    ) -> impl futures_util::Stream<Item = anyhow::Result<String>> + use<> {
+        let options = LogsOptions {
+            stdout: true,
+            stderr: true,
+            follow,
+            tail: tail.map_or_else(|| "all".to_string(), |n| n.to_string()),
+            ..Default::default()
+        };
+        let id = id.to_string();
+        self.client.logs(&id, Some(options)).map(move |chunk| {
+            chunk
+                .map(|c| String::from_utf8_lossy(&c.into_bytes()).into_owned())
+                .with_context(|| format!("docker: logs of `{id}`"))
+        })
+    }
+
     /// The last `lines` lines of a container's output, stdout and stderr merged.
     pub async fn tail_logs(&self, id: &str, lines: usize) -> String {
         let options = LogsOptions {
@@ -436,6 +580,80 @@ impl Docker {
         };
         let _ = tokio::time::timeout(Duration::from_secs(5), collect).await;
         text
+    }
+}
+
+/// Why an image could not be pulled, in the registry's words, with advice.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot pull image `{image}`: {reason}\n  registry said: {message}\n  hint: {hint}")]
+pub struct PullError {
+    pub image: String,
+    pub reason: &'static str,
+    pub message: String,
+    pub hint: String,
+}
+
+impl PullError {
+    fn new(image: &str, message: String) -> Self {
+        let lower = message.to_ascii_lowercase();
+        let (reason, hint) = if lower.contains("toomanyrequests") || lower.contains("rate limit") {
+            (
+                "the registry's rate limit was hit",
+                "log in with `docker login`, or wait and try again".to_string(),
+            )
+        } else if lower.contains("not found")
+            || lower.contains("manifest unknown")
+            || lower.contains("pull access denied")
+            || lower.contains("does not exist")
+        {
+            (
+                "no such image or tag",
+                "check the name and tag (`image` under `[services.NAME]` in the manifest)"
+                    .to_string(),
+            )
+        } else if lower.contains("no space left") {
+            (
+                "the disk is full",
+                "free space, e.g. with `docker system prune`, then try again".to_string(),
+            )
+        } else if [
+            "no such host",
+            "dial tcp",
+            "i/o timeout",
+            "connection refused",
+            "network is unreachable",
+            "tls handshake timeout",
+            "temporary failure in name resolution",
+            "no progress",
+        ]
+        .iter()
+        .any(|needle| lower.contains(needle))
+        {
+            (
+                "the registry cannot be reached",
+                "this machine seems offline; load the image another way (`docker load`, or build it locally with devstack's `scripts/build-images.sh`), then run again with `pull = \"never\"` or the default `missing`"
+                    .to_string(),
+            )
+        } else {
+            (
+                "the pull failed",
+                "run `docker pull` on it to see more".to_string(),
+            )
+        };
+        PullError {
+            image: image.to_string(),
+            reason,
+            message: message.trim().to_string(),
+            hint,
+        }
+    }
+}
+
+/// `repo:tag` → (`repo`, `tag`); a registry port is not a tag; no tag means `latest`.
+pub fn split_tag(image: &str) -> (&str, &str) {
+    match image.rsplit_once(':') {
+        Some((repository, tag)) if !tag.contains('/') => (repository, tag),
+        _ => (image, "latest"),
     }
 }
 

@@ -10,10 +10,13 @@ pub mod dynamo;
 pub mod engine;
 pub mod error;
 pub mod health;
+pub mod lock;
 pub mod manifest;
 pub mod output;
+pub mod plan;
 pub mod service;
 pub mod settings;
+pub mod stack;
 
 use std::ffi::OsString;
 
@@ -61,7 +64,37 @@ where
 }
 
 fn dispatch(command: Command, settings: &Settings, printer: &Printer) -> anyhow::Result<()> {
-    match command {
-        Command::Validate(args) => commands::validate::run(settings, args.json, printer),
-    }
+    let command = async {
+        match &command {
+            Command::Up(args) => commands::up::run(settings, args, printer).await,
+            Command::Down(args) => commands::down::run(settings, args.volumes, printer).await,
+            Command::Status(args) => commands::status::run(settings, args.json, printer).await,
+            Command::Logs(args) => {
+                commands::logs::run(
+                    settings,
+                    args.service.as_deref(),
+                    args.follow,
+                    args.tail,
+                    printer,
+                )
+                .await
+            }
+            Command::Env(args) => {
+                commands::env::run(settings, args.format, args.network, printer).await
+            }
+            Command::Validate(args) => commands::validate::run(settings, args.json, printer),
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        // Ctrl-C drops the command where it stands. Every step is safe to
+        // cut: objects are labelled as they are made, and the next `up`
+        // converges from whatever state is left.
+        tokio::select! {
+            result = command => result,
+            _ = tokio::signal::ctrl_c() => Err(error::Interrupted.into()),
+        }
+    })
 }

@@ -36,11 +36,17 @@ impl Style {
 #[derive(Debug, Clone)]
 pub struct Printer {
     pub style: Style,
+    /// Holds every live spinner so several can share the terminal.
+    multi: indicatif::MultiProgress,
 }
 
 impl Printer {
     pub fn new(style: Style) -> Self {
-        Printer { style }
+        let multi = indicatif::MultiProgress::new();
+        if style != Style::Fancy {
+            multi.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+        }
+        Printer { style, multi }
     }
 
     /// Writes data to stdout. A closed pipe comes back as an error the
@@ -56,8 +62,15 @@ impl Printer {
 
     /// A message for the person at the terminal, unless `--quiet`.
     pub fn info(&self, message: &str) {
-        if self.style != Style::Quiet {
-            let _ = writeln!(std::io::stderr(), "{message}");
+        match self.style {
+            Style::Quiet => {}
+            // Printed above the spinners so they are not torn.
+            Style::Fancy => {
+                let _ = self.multi.println(message);
+            }
+            Style::Plain => {
+                let _ = writeln!(std::io::stderr(), "{message}");
+            }
         }
     }
 
@@ -68,5 +81,113 @@ impl Printer {
             text.push_str(&format!("\n  caused by: {cause}"));
         }
         let _ = writeln!(std::io::stderr(), "{text}");
+    }
+}
+
+/// One unit of work shown to the user: a spinner (or a byte bar) on a
+/// terminal, plain lines otherwise. Core code gets one of these and never
+/// sees indicatif.
+pub struct Task {
+    label: String,
+    bar: Option<indicatif::ProgressBar>,
+    style: Style,
+}
+
+impl Printer {
+    /// A task labelled e.g. with a service name.
+    pub fn task(&self, label: &str, message: &str) -> Task {
+        let bar = (self.style == Style::Fancy).then(|| {
+            let bar = self.multi.add(indicatif::ProgressBar::new_spinner());
+            bar.set_style(spinner_style());
+            bar.set_prefix(label.to_string());
+            bar.set_message(message.to_string());
+            bar.enable_steady_tick(std::time::Duration::from_millis(100));
+            bar
+        });
+        let task = Task {
+            label: label.to_string(),
+            bar,
+            style: self.style,
+        };
+        task.line(message);
+        task
+    }
+}
+
+fn spinner_style() -> indicatif::ProgressStyle {
+    indicatif::ProgressStyle::with_template("{spinner} {prefix:<16} {msg}")
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner())
+}
+
+impl Task {
+    fn line(&self, message: &str) {
+        if self.style == Style::Plain {
+            let _ = writeln!(std::io::stderr(), "{}: {message}", self.label);
+        }
+    }
+
+    /// A new step of the task.
+    pub fn update(&self, message: &str) {
+        match &self.bar {
+            Some(bar) => bar.set_message(message.to_string()),
+            None => self.line(message),
+        }
+    }
+
+    /// Byte progress, e.g. of an image pull. Shown as a bar on a terminal;
+    /// plain output reports only the steps.
+    pub fn bytes(&self, current: u64, total: u64) {
+        if let Some(bar) = &self.bar {
+            if bar.length() != Some(total) {
+                bar.set_length(total);
+                bar.set_style(
+                    indicatif::ProgressStyle::with_template(
+                        "{spinner} {prefix:<16} {msg} [{bar:30}] {bytes}/{total_bytes}",
+                    )
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+                );
+            }
+            bar.set_position(current);
+        }
+    }
+
+    /// The task ended well; the message stays on screen.
+    pub fn finish(self, message: &str) {
+        match &self.bar {
+            Some(bar) => {
+                bar.set_style(
+                    indicatif::ProgressStyle::with_template("✓ {prefix:<16} {msg}")
+                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+                );
+                bar.finish_with_message(message.to_string());
+            }
+            None => self.line(message),
+        }
+    }
+
+    /// The task failed; the error itself is printed once, at the end.
+    pub fn fail(self, message: &str) {
+        match &self.bar {
+            Some(bar) => {
+                bar.set_style(
+                    indicatif::ProgressStyle::with_template("✗ {prefix:<16} {msg}")
+                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+                );
+                bar.finish_with_message(message.to_string());
+            }
+            None => self.line(message),
+        }
+    }
+}
+
+impl Drop for Task {
+    fn drop(&mut self) {
+        // A task dropped mid-way (an error, Ctrl-C) must not leave a spinner.
+        if let Some(bar) = &self.bar
+            && !bar.is_finished()
+        {
+            bar.abandon();
+        }
     }
 }

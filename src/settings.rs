@@ -24,6 +24,12 @@ impl Settings {
         })
     }
 
+    /// Finds, reads and validates the manifest. Every manifest problem is
+    /// found here, before any Docker or DynamoDB call.
+    pub fn manifest(&self) -> anyhow::Result<manifest::Manifest> {
+        manifest::Manifest::load(&self.manifest_path()?)
+    }
+
     /// The manifest this command works on.
     pub fn manifest_path(&self) -> Result<PathBuf, manifest::NotFound> {
         manifest::locate(self.file.as_deref(), &self.cwd)

@@ -9,7 +9,7 @@ fn fixtures() -> std::path::PathBuf {
 
 #[test]
 fn bundled_example_is_valid_with_six_tables() {
-    let out = run(devstack(&root()).args(["validate", "-f", "bootstrap/devstack.toml"]));
+    let out = run(devstack(&root()).args(["-f", "bootstrap/devstack.toml", "validate"]));
     assert_eq!(out.code, 0, "{}", out.stderr);
     insta::assert_snapshot!(out.stdout);
     for table in [
@@ -40,7 +40,7 @@ fn bundled_example_is_found_from_a_subfolder() {
 fn valid_fixtures_pass() {
     for case in ["valid-minimal", "valid-full"] {
         let out =
-            run(devstack(&fixtures()).args(["validate", "-f", &format!("{case}/devstack.toml")]));
+            run(devstack(&fixtures()).args(["-f", &format!("{case}/devstack.toml"), "validate"]));
         assert_eq!(out.code, 0, "{case}: {}", out.stderr);
         assert!(out.stdout.contains("is valid"), "{case}: {}", out.stdout);
     }
@@ -61,7 +61,7 @@ fn every_broken_manifest_exits_2_with_its_position() {
     assert!(cases.len() >= 15, "only {} broken fixtures", cases.len());
     for case in cases {
         let file = format!("{case}/devstack.toml");
-        let out = run(devstack(&fixtures()).args(["validate", "-f", &file]));
+        let out = run(devstack(&fixtures()).args(["-f", &file, "validate"]));
         assert_eq!(
             out.code, 2,
             "{case} should fail validation:\n{}",
@@ -80,10 +80,10 @@ fn every_broken_manifest_exits_2_with_its_position() {
 #[test]
 fn json_errors_carry_line_column_and_field() {
     let out = run(devstack(&fixtures()).args([
-        "validate",
-        "--json",
         "-f",
         "unknown-key-typo/devstack.toml",
+        "validate",
+        "--json",
     ]));
     assert_eq!(out.code, 2);
     assert_eq!(out.stderr, "", "--json prints nothing on stderr");

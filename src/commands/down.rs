@@ -1,0 +1,42 @@
+//! `devstack down`: stop and remove the project's containers and network;
+//! volumes only when asked. Only ever touches objects with the project's label.
+
+use std::time::Duration;
+
+use crate::docker::Docker;
+use crate::lock::ProjectLock;
+use crate::output::Printer;
+use crate::settings::Settings;
+use crate::stack;
+
+pub async fn run(settings: &Settings, volumes: bool, printer: &Printer) -> anyhow::Result<()> {
+    let manifest = settings.manifest()?;
+    let project = &manifest.project.name;
+    let docker = Docker::connect().await?;
+    let _lock = ProjectLock::acquire(project, Duration::from_secs(300), || {
+        printer.info(&format!(
+            "waiting for another devstack command on project `{project}` to finish…"
+        ));
+    })
+    .await?;
+    let removed = docker
+        .remove_project(project, stack::STOP_GRACE, volumes)
+        .await?;
+    if removed == Default::default() {
+        printer.info(&format!("project `{project}`: nothing to remove"));
+        return Ok(());
+    }
+    for name in &removed.containers {
+        printer.info(&format!("removed container `{name}`"));
+    }
+    for name in &removed.networks {
+        printer.info(&format!("removed network `{name}`"));
+    }
+    for name in &removed.volumes {
+        printer.info(&format!("removed volume `{name}`"));
+    }
+    if !volumes && manifest.project.persist {
+        printer.info("kept the data volumes; `devstack down --volumes` deletes them");
+    }
+    Ok(())
+}

@@ -1,0 +1,78 @@
+//! `devstack logs`: the containers' output, one service or all of them,
+//! each line prefixed with its service when there are several.
+
+use futures_util::StreamExt;
+
+use crate::docker::Docker;
+use crate::error::UsageError;
+use crate::output::Printer;
+use crate::settings::Settings;
+use crate::stack;
+
+pub async fn run(
+    settings: &Settings,
+    service: Option<&str>,
+    follow: bool,
+    tail: Option<usize>,
+    printer: &Printer,
+) -> anyhow::Result<()> {
+    let manifest = settings.manifest()?;
+    let names: Vec<&str> = manifest.services().iter().map(|s| s.name()).collect();
+    if let Some(wanted) = service
+        && !names.contains(&wanted)
+    {
+        return Err(UsageError(format!(
+            "project `{}` has no service `{wanted}`; it has {}",
+            manifest.project.name,
+            names
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .into());
+    }
+    let docker = Docker::connect().await?;
+    let mut streams = Vec::new();
+    for (spec, state) in stack::discover(&docker, &manifest).await? {
+        if service.is_some_and(|s| s != spec.service.name()) {
+            continue;
+        }
+        let Some(state) = state else {
+            printer.info(&format!(
+                "{}: no container (run `devstack up`)",
+                spec.service
+            ));
+            continue;
+        };
+        let prefix = if service.is_none() && manifest.services().len() > 1 {
+            format!("{:<15}| ", spec.service.name())
+        } else {
+            String::new()
+        };
+        streams.push(
+            docker
+                .log_stream(&state.id, follow, tail)
+                .map(move |chunk| chunk.map(|text| (prefix.clone(), text)))
+                .boxed(),
+        );
+    }
+    let mut merged = futures_util::stream::select_all(streams);
+    let mut pending: std::collections::HashMap<String, String> = Default::default();
+    while let Some(chunk) = merged.next().await {
+        let (prefix, text) = chunk?;
+        // Chunks may split lines; print whole lines with their prefix.
+        let buffer = pending.entry(prefix.clone()).or_default();
+        buffer.push_str(&text);
+        while let Some(end) = buffer.find('\n') {
+            let line: String = buffer.drain(..=end).collect();
+            printer.data(&format!("{prefix}{}", line.trim_end_matches('\n')))?;
+        }
+    }
+    for (prefix, rest) in pending {
+        if !rest.is_empty() {
+            printer.data(&format!("{prefix}{rest}"))?;
+        }
+    }
+    Ok(())
+}
