@@ -6,5 +6,6 @@
 
 mod compose;
 mod docker;
+mod lifecycle;
 mod manifest;
 mod support;

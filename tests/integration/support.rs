@@ -2,6 +2,9 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::time::Duration;
+
+use devstack::docker::Docker;
 
 /// The repository root, where `tests/` and `bootstrap/` live.
 pub fn root() -> PathBuf {
@@ -40,4 +43,62 @@ pub fn run(command: &mut Command) -> Run {
         Ok(output) => output.into(),
         Err(err) => panic!("cannot run devstack: {err}"),
     }
+}
+
+/// A unique project name for one test.
+pub fn project_name(test: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    format!("t-{test}-{}-{nanos:x}", std::process::id())
+}
+
+/// The daemon, or `None` (skip) when there is none and `CI` is not set.
+pub async fn docker_or_skip(test: &str) -> Option<Docker> {
+    match Docker::connect().await {
+        Ok(docker) => Some(docker),
+        Err(err) if std::env::var_os("CI").is_some() => {
+            panic!("{test}: CI is set but Docker is unreachable: {err}")
+        }
+        Err(err) => {
+            eprintln!("skipping {test}: {err}");
+            None
+        }
+    }
+}
+
+/// Removes every object of the project when dropped, also after a panic.
+pub struct Cleanup(pub String);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let project = self.0.clone();
+        let done = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            runtime.block_on(async {
+                let docker = Docker::connect().await.map_err(|e| e.to_string())?;
+                docker
+                    .remove_project(&project, Duration::from_secs(2), true)
+                    .await
+                    .map_err(|e| format!("{e:#}"))
+            })
+        })
+        .join();
+        if let Ok(Err(err)) = done {
+            eprintln!("cleanup of `{}` failed: {err}", self.0);
+        }
+    }
+}
+
+/// Fails the test if anything labelled with the project is left.
+pub async fn assert_nothing_left(docker: &Docker, project: &str) {
+    let left = docker
+        .remove_project(project, Duration::from_secs(1), true)
+        .await
+        .unwrap_or_else(|e| panic!("listing leftovers: {e:#}"));
+    assert_eq!(left, Default::default(), "objects left behind: {left:?}");
 }

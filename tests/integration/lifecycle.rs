@@ -1,0 +1,454 @@
+//! `up`, `status`, `env`, `logs`, `down` end to end, as a user runs them,
+//! against the real emulator images, for both engines.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use devstack::docker::Docker;
+use devstack::service::ServiceKind;
+
+use crate::support::{Cleanup, Run, assert_nothing_left, devstack, project_name, run};
+
+/// A project in a temporary folder, removed from Docker when dropped.
+struct Stack {
+    dir: tempfile::TempDir,
+    project: String,
+    _cleanup: Cleanup,
+}
+
+fn block_on<F: Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(future)
+}
+
+/// The daemon, or `None` to skip (a failure under `CI`).
+fn docker(test: &str) -> Option<Docker> {
+    block_on(crate::support::docker_or_skip(test))
+}
+
+impl Stack {
+    /// Every service on a free port, so tests never collide with each other
+    /// or with a developer's own stack.
+    fn new(test: &str, engine: &str, extra: &str) -> Stack {
+        let project = project_name(test);
+        let cleanup = Cleanup(project.clone());
+        let dir = tempfile::tempdir().unwrap();
+        let manifest = format!(
+            "[project]\nname = \"{project}\"\nengine = \"{engine}\"\nadmin = true\nready_timeout = 90\n{extra}\n\
+             [services.{engine}]\nport = 0\n\n[services.dynamodb-admin]\nport = 0\n"
+        );
+        std::fs::write(dir.path().join("devstack.toml"), manifest).unwrap();
+        Stack {
+            dir,
+            project,
+            _cleanup: cleanup,
+        }
+    }
+
+    fn manifest(&self) -> PathBuf {
+        self.dir.path().join("devstack.toml")
+    }
+
+    fn command(&self, args: &[&str]) -> std::process::Command {
+        let mut command = devstack(self.dir.path());
+        command.args(args);
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        run(&mut self.command(args))
+    }
+
+    fn up(&self) -> Run {
+        let out = self.run(&["up"]);
+        assert_eq!(out.code, 0, "up failed:\n{}", out.stderr);
+        out
+    }
+
+    fn status(&self) -> (i32, serde_json::Value) {
+        let out = self.run(&["status", "--json"]);
+        let json = serde_json::from_str(&out.stdout)
+            .unwrap_or_else(|e| panic!("status --json: {e}\n{}\n{}", out.stdout, out.stderr));
+        (out.code, json)
+    }
+
+    fn env(&self) -> BTreeMap<String, String> {
+        let out = self.run(&["env", "--format", "json"]);
+        assert_eq!(out.code, 0, "env failed:\n{}", out.stderr);
+        serde_json::from_str(&out.stdout).unwrap()
+    }
+
+    fn containers(&self, docker: &Docker) -> Vec<devstack::docker::ContainerState> {
+        block_on(docker.project_containers(&self.project)).unwrap()
+    }
+}
+
+/// An SDK client built from nothing but `devstack env`'s output.
+async fn client_from_env(env: &BTreeMap<String, String>) -> aws_sdk_dynamodb::Client {
+    let credentials = aws_sdk_dynamodb::config::Credentials::new(
+        &env["AWS_ACCESS_KEY_ID"],
+        &env["AWS_SECRET_ACCESS_KEY"],
+        None,
+        None,
+        "devstack-env",
+    );
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+        .endpoint_url(&env["AWS_ENDPOINT_URL_DYNAMODB"])
+        .region(aws_sdk_dynamodb::config::Region::new(
+            env["AWS_REGION"].clone(),
+        ))
+        .credentials_provider(credentials)
+        .build();
+    aws_sdk_dynamodb::Client::from_conf(config)
+}
+
+fn service_url(status: &serde_json::Value, service: ServiceKind) -> String {
+    status
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r["service"] == service.name()))
+        .and_then(|r| r["url"].as_str())
+        .unwrap_or_else(|| panic!("no url for {service} in {status}"))
+        .to_string()
+}
+
+fn full_lifecycle(engine: &str, kind: ServiceKind, test: &str) {
+    let Some(docker) = docker(test) else { return };
+    let stack = Stack::new(test, engine, "");
+
+    let first = stack.up();
+    assert!(
+        first.stdout.contains("export AWS_ENDPOINT_URL="),
+        "{}",
+        first.stdout
+    );
+
+    let (code, status) = stack.status();
+    assert_eq!(code, 0, "status after up: {status}");
+    for row in status.as_array().unwrap() {
+        assert_eq!(row["state"], "running", "{row}");
+        assert_eq!(row["health"], "ready", "{row}");
+    }
+
+    // An app configured only from `devstack env` reaches the engine.
+    let env = stack.env();
+    assert_eq!(env["AWS_ENDPOINT_URL"], service_url(&status, kind));
+    let tables = block_on(async { client_from_env(&env).await.list_tables().send().await });
+    assert!(
+        tables.is_ok(),
+        "ListTables with the env's settings: {tables:?}"
+    );
+
+    let admin = service_url(&status, ServiceKind::DynamodbAdmin);
+    assert_eq!(block_on(devstack::health::http_status(&admin)), Ok(200));
+
+    // Published on loopback only.
+    let containers = stack.containers(&docker);
+    assert_eq!(containers.len(), 2);
+    for c in &containers {
+        assert!(!c.ports.is_empty(), "{} publishes nothing", c.name);
+        for (_, ip, _) in &c.ports {
+            assert_eq!(ip, "127.0.0.1", "{} publishes on {ip}", c.name);
+        }
+    }
+
+    // A second `up` changes nothing.
+    let started = Instant::now();
+    let again = stack.up();
+    let took = started.elapsed();
+    assert!(again.stderr.contains("already up"), "{}", again.stderr);
+    let ids = |cs: &[devstack::docker::ContainerState]| {
+        cs.iter().map(|c| c.id.clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(ids(&stack.containers(&docker)), ids(&containers));
+    eprintln!("{engine}: second up took {took:?}");
+
+    let down = stack.run(&["down"]);
+    assert_eq!(down.code, 0, "{}", down.stderr);
+    assert!(down.stderr.contains("removed container"), "{}", down.stderr);
+    block_on(assert_nothing_left(&docker, &stack.project));
+
+    let again = stack.run(&["down"]);
+    assert_eq!(again.code, 0, "down is idempotent: {}", again.stderr);
+    assert!(
+        again.stderr.contains("nothing to remove"),
+        "{}",
+        again.stderr
+    );
+}
+
+#[test]
+fn dynamodb_local_up_status_env_up_again_down() {
+    full_lifecycle("dynamodb-local", ServiceKind::DynamodbLocal, "life-ddb");
+}
+
+#[test]
+fn ministack_up_status_env_up_again_down() {
+    full_lifecycle("ministack", ServiceKind::Ministack, "life-ms");
+}
+
+#[test]
+fn a_port_held_by_another_program_fails_before_anything_is_created() {
+    let Some(docker) = docker("port-busy") else {
+        return;
+    };
+    let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = holder.local_addr().unwrap().port();
+    let stack = Stack::new("port-busy", "ministack", "");
+    std::fs::write(
+        stack.manifest(),
+        format!(
+            "[project]\nname = \"{}\"\nengine = \"ministack\"\n[services.ministack]\nport = {port}\n",
+            stack.project
+        ),
+    )
+    .unwrap();
+    let out = stack.run(&["up"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&format!(
+            "port {port} on 127.0.0.1 is already in use by another program"
+        )),
+        "{}",
+        out.stderr
+    );
+    block_on(assert_nothing_left(&docker, &stack.project));
+}
+
+#[test]
+fn a_port_held_by_a_container_names_that_container() {
+    let Some(docker) = docker("port-held") else {
+        return;
+    };
+    let first = Stack::new("port-held-a", "ministack", "");
+    first.up();
+    let (_, status) = first.status();
+    let url = service_url(&status, ServiceKind::Ministack);
+    let port = url.rsplit(':').next().unwrap();
+
+    let second = Stack::new("port-held-b", "ministack", "");
+    std::fs::write(
+        second.manifest(),
+        format!(
+            "[project]\nname = \"{}\"\nengine = \"ministack\"\n[services.ministack]\nport = {port}\n",
+            second.project
+        ),
+    )
+    .unwrap();
+    let out = second.run(&["up"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let holder = format!("by container `devstack-{}-ministack`", first.project);
+    assert!(out.stderr.contains(&holder), "{}", out.stderr);
+    block_on(assert_nothing_left(&docker, &second.project));
+}
+
+#[test]
+fn an_unreachable_daemon_gets_its_own_message_and_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let stack = Stack::new("no-daemon", "ministack", "");
+    let missing = dir.path().join("missing.sock");
+    let out = run(stack
+        .command(&["up"])
+        .env("DOCKER_HOST", format!("unix://{}", missing.display())));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("does not exist"), "{}", out.stderr);
+    assert!(!out.stderr.contains("chmod"), "{}", out.stderr);
+
+    // A socket that accepts but never answers: a hung daemon.
+    let silent = dir.path().join("silent.sock");
+    let _listener = std::os::unix::net::UnixListener::bind(&silent).unwrap();
+    let started = Instant::now();
+    let out = run(stack
+        .command(&["status"])
+        .env("DOCKER_HOST", format!("unix://{}", silent.display())));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("did not answer within"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "a hung daemon must not hang devstack"
+    );
+}
+
+#[test]
+fn a_killed_engine_is_reported_and_the_next_up_repairs_it() {
+    let Some(docker) = docker("killed") else {
+        return;
+    };
+    let stack = Stack::new("killed", "dynamodb-local", "");
+    stack.up();
+    let engine = format!("devstack-{}-dynamodb-local", stack.project);
+    block_on(docker.stop_container(&engine, Duration::ZERO)).unwrap();
+
+    let out = stack.run(&["status"]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(out.stdout.contains("exited"), "{}", out.stdout);
+    assert!(out.stderr.contains("dynamodb-local"), "{}", out.stderr);
+
+    let repaired = stack.up();
+    assert!(
+        repaired.stderr.contains("starting the existing container"),
+        "{}",
+        repaired.stderr
+    );
+    let (code, status) = stack.status();
+    assert_eq!(code, 0, "{status}");
+}
+
+#[test]
+fn two_concurrent_ups_make_one_stack() {
+    let Some(docker) = docker("concurrent") else {
+        return;
+    };
+    let stack = Stack::new("concurrent", "ministack", "");
+    let spawn = || {
+        stack
+            .command(&["up"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn(), spawn());
+    let (a, b): (Run, Run) = (
+        a.wait_with_output().unwrap().into(),
+        b.wait_with_output().unwrap().into(),
+    );
+    assert_eq!(a.code, 0, "{}", a.stderr);
+    assert_eq!(b.code, 0, "{}", b.stderr);
+    assert_eq!(
+        stack.containers(&docker).len(),
+        2,
+        "one engine and one admin UI"
+    );
+    let said = format!("{}{}", a.stderr, b.stderr);
+    assert!(
+        said.contains("already up"),
+        "one of them found the other's stack:\n{said}"
+    );
+}
+
+#[test]
+fn a_container_of_another_owner_with_our_name_is_refused() {
+    let Some(docker) = docker("foreign") else {
+        return;
+    };
+    let stack = Stack::new("foreign", "dynamodb-local", "");
+    let other = Stack::new("foreign-owner", "dynamodb-local", "");
+    // A container with this project's name, labelled for another project.
+    let manifest = devstack::manifest::Manifest::load(&stack.manifest()).unwrap();
+    let mut spec = devstack::engine::container_spec(&manifest, ServiceKind::DynamodbLocal);
+    spec.labels = devstack::engine::labels(&other.project, None);
+    spec.network = "bridge".to_string();
+    spec.aliases.clear();
+    block_on(docker.create_container(&spec)).unwrap();
+
+    let out = stack.run(&["up"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("devstack did not create it"),
+        "{}",
+        out.stderr
+    );
+    let states = block_on(docker.project_containers(&other.project)).unwrap();
+    assert_eq!(states.len(), 1, "the foreign container is untouched");
+    assert_eq!(states[0].status, "created");
+}
+
+/// Writes a table and an item through the env's endpoint.
+async fn write_marker(env: &BTreeMap<String, String>) {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
+        ScalarAttributeType,
+    };
+    let client = client_from_env(env).await;
+    client
+        .create_table()
+        .table_name("persisted")
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("pk")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("pk")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    client
+        .put_item()
+        .table_name("persisted")
+        .item("pk", AttributeValue::S("kept".into()))
+        .send()
+        .await
+        .unwrap();
+}
+
+async fn marker_count(env: &BTreeMap<String, String>) -> Option<i32> {
+    let client = client_from_env(env).await;
+    client
+        .scan()
+        .table_name("persisted")
+        .send()
+        .await
+        .ok()
+        .map(|out| out.count())
+}
+
+fn persistence(engine: &str, test: &str) {
+    let Some(docker) = docker(test) else { return };
+    let stack = Stack::new(test, engine, "persist = true");
+    stack.up();
+    block_on(write_marker(&stack.env()));
+
+    let down = stack.run(&["down"]);
+    assert_eq!(down.code, 0, "{}", down.stderr);
+    assert!(
+        down.stderr.contains("kept the data volumes"),
+        "{}",
+        down.stderr
+    );
+    stack.up();
+    assert_eq!(
+        block_on(marker_count(&stack.env())),
+        Some(1),
+        "data survives down + up"
+    );
+
+    let down = stack.run(&["down", "--volumes"]);
+    assert_eq!(down.code, 0, "{}", down.stderr);
+    assert!(down.stderr.contains("removed volume"), "{}", down.stderr);
+    block_on(assert_nothing_left(&docker, &stack.project));
+    stack.up();
+    assert_eq!(
+        block_on(marker_count(&stack.env())),
+        None,
+        "down --volumes deletes the data"
+    );
+}
+
+#[test]
+fn dynamodb_local_data_persists_across_down_and_up() {
+    persistence("dynamodb-local", "persist-ddb");
+}
+
+#[test]
+fn ministack_data_persists_across_down_and_up() {
+    persistence("ministack", "persist-ms");
+}
