@@ -745,3 +745,49 @@ fn classify(host: &str, err: bollard::errors::Error) -> Unreachable {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_split_at_the_last_colon_but_not_at_a_registry_port() {
+        assert_eq!(
+            split_tag("amazon/dynamodb-local:3.3.0"),
+            ("amazon/dynamodb-local", "3.3.0")
+        );
+        assert_eq!(
+            split_tag("localhost:5000/ministack"),
+            ("localhost:5000/ministack", "latest")
+        );
+        assert_eq!(
+            split_tag("localhost:5000/ministack:1.5"),
+            ("localhost:5000/ministack", "1.5")
+        );
+        assert_eq!(split_tag("ministack"), ("ministack", "latest"));
+    }
+
+    #[test]
+    fn pull_failures_are_told_apart_by_the_registry_words() {
+        let reason = |message: &str| PullError::new("x:1", message.to_string()).reason;
+        assert_eq!(
+            reason("manifest for amazon/dynamodb-local:9 not found: manifest unknown"),
+            "no such image or tag"
+        );
+        assert_eq!(
+            reason("toomanyrequests: You have reached your pull rate limit."),
+            "the registry's rate limit was hit"
+        );
+        assert_eq!(
+            reason(
+                "Get \"https://registry-1.docker.io/v2/\": dial tcp: lookup registry-1.docker.io: no such host"
+            ),
+            "the registry cannot be reached"
+        );
+        assert_eq!(
+            reason("write /var/lib/docker/x: no space left on device"),
+            "the disk is full"
+        );
+        assert_eq!(reason("something else"), "the pull failed");
+    }
+}

@@ -119,3 +119,24 @@ fn ministack_compose_file_runs_what_devstack_runs_as_aws_local() {
         ServiceKind::DynamodbAdmin,
     );
 }
+
+/// The scripts that build or fetch images name the same tags devstack runs.
+#[test]
+fn image_scripts_use_devstacks_default_tags() {
+    let build = std::fs::read_to_string(root().join("scripts/build-images.sh")).unwrap();
+    for kind in ServiceKind::ALL {
+        assert!(
+            build.contains(kind.default_image()),
+            "build-images.sh: {}",
+            kind.default_image()
+        );
+    }
+    let quickstart = std::fs::read_to_string(root().join("scripts/quickstart.sh")).unwrap();
+    for kind in [ServiceKind::Ministack, ServiceKind::DynamodbAdmin] {
+        assert!(
+            quickstart.contains(kind.default_image()),
+            "quickstart.sh: {}",
+            kind.default_image()
+        );
+    }
+}
