@@ -452,3 +452,54 @@ fn dynamodb_local_data_persists_across_down_and_up() {
 fn ministack_data_persists_across_down_and_up() {
     persistence("ministack", "persist-ms");
 }
+
+#[test]
+fn ctrl_c_during_up_exits_130_and_the_next_up_converges() {
+    use std::io::{BufRead, BufReader};
+    let Some(docker) = docker("ctrl-c") else {
+        return;
+    };
+    let stack = Stack::new("ctrl-c", "dynamodb-local", "");
+    let mut child = stack
+        .command(&["up"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut said = String::new();
+    let mut lines = BufReader::new(stderr).lines();
+    // Interrupt while DynamoDB Local is starting: its container exists,
+    // readiness is not reached yet.
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        said.push_str(&line);
+        said.push('\n');
+        if line.contains("dynamodb-local: waiting until usable") {
+            break;
+        }
+    }
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    for line in lines {
+        said.push_str(&line.unwrap());
+        said.push('\n');
+    }
+    let code = child.wait().unwrap().code();
+    assert_eq!(code, Some(130), "{said}");
+    assert!(said.contains("error: interrupted"), "{said}");
+
+    // Everything made so far is labelled; the next `up` finishes the job.
+    let leftovers = stack.containers(&docker);
+    assert!(
+        leftovers
+            .iter()
+            .all(|c| c.labels.contains_key("dev.devstack.config-hash"))
+    );
+    stack.up();
+    let (code, status) = stack.status();
+    assert_eq!(code, 0, "{status}");
+}
