@@ -208,6 +208,8 @@ async fn apply(
                 ));
                 docker.stop_container(&existing, STOP_GRACE).await?;
                 docker.remove_container(&existing).await?;
+            } else {
+                say(&format!("creating the container `{}` from {}", spec.name, spec.image));
             }
             let id = docker
                 .create_container(spec)
