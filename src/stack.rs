@@ -209,7 +209,10 @@ async fn apply(
                 docker.stop_container(&existing, STOP_GRACE).await?;
                 docker.remove_container(&existing).await?;
             } else {
-                say(&format!("creating the container `{}` from {}", spec.name, spec.image));
+                say(&format!(
+                    "creating the container `{}` from {}",
+                    spec.name, spec.image
+                ));
             }
             let id = docker
                 .create_container(spec)
