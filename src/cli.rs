@@ -33,6 +33,16 @@ pub struct GlobalArgs {
     /// Only print errors and data; no progress
     #[arg(short, long, global = true)]
     pub quiet: bool,
+
+    /// Work against this DynamoDB endpoint instead of the project's containers
+    /// (for `up`'s tables, `reset`, `status`), e.g. a compose stack that already runs
+    #[arg(long, global = true, env = "DEVSTACK_ENDPOINT", value_name = "URL")]
+    pub endpoint: Option<String>,
+
+    /// Allow destructive commands against an `--endpoint` that is not on this
+    /// machine's loopback nor a container of the project
+    #[arg(long, global = true)]
+    pub allow_remote: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -41,6 +51,8 @@ pub enum Command {
     Up(UpArgs),
     /// Stop and remove the project's containers and network
     Down(DownArgs),
+    /// Bring tables back to the manifest's state and seed data, without restarting anything
+    Reset(ResetArgs),
     /// Show each service's state, health, image and ports
     Status(StatusArgs),
     /// Show the logs of the project's containers
@@ -60,6 +72,21 @@ pub struct UpArgs {
     /// When to pull images [default: the manifest's `pull`, else `missing`]
     #[arg(long, value_enum)]
     pub pull: Option<PullArg>,
+
+    /// Load the seed data into every table again, not only into tables this run creates
+    #[arg(long)]
+    pub reseed: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ResetArgs {
+    /// The tables to reset, by manifest or physical name [default: all of the manifest's]
+    #[arg(value_name = "TABLE")]
+    pub tables: Vec<String>,
+
+    /// Recreate the tables empty
+    #[arg(long)]
+    pub no_seed: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -34,7 +34,12 @@ pub struct PipeClosed;
 /// The exit code an error stands for: the first classified error in its chain decides.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
     for cause in err.chain() {
-        if cause.is::<Invalid>() || cause.is::<NotFound>() || cause.is::<UsageError>() {
+        if cause.is::<Invalid>()
+            || cause.is::<NotFound>()
+            || cause.is::<UsageError>()
+            || cause.is::<crate::bootstrap::InvalidSeedFiles>()
+            || cause.is::<crate::target::Refused>()
+        {
             return USAGE;
         }
         if cause.is::<Interrupted>() {

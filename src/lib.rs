@@ -3,6 +3,7 @@
 //! `run` is the whole program behind a thin `main`: parse, resolve settings,
 //! dispatch, and render an error once.
 
+pub mod bootstrap;
 pub mod cli;
 pub mod commands;
 pub mod docker;
@@ -10,13 +11,17 @@ pub mod dynamo;
 pub mod engine;
 pub mod error;
 pub mod health;
+pub mod load;
 pub mod lock;
 pub mod manifest;
 pub mod output;
 pub mod plan;
+pub mod seed;
 pub mod service;
 pub mod settings;
 pub mod stack;
+pub mod tables;
+pub mod target;
 
 use std::ffi::OsString;
 
@@ -68,6 +73,9 @@ fn dispatch(command: Command, settings: &Settings, printer: &Printer) -> anyhow:
         match &command {
             Command::Up(args) => commands::up::run(settings, args, printer).await,
             Command::Down(args) => commands::down::run(settings, args.volumes, printer).await,
+            Command::Reset(args) => {
+                commands::reset::run(settings, &args.tables, !args.no_seed, printer).await
+            }
             Command::Status(args) => commands::status::run(settings, args.json, printer).await,
             Command::Logs(args) => {
                 commands::logs::run(

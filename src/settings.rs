@@ -13,6 +13,9 @@ pub struct Settings {
     /// Where the manifest search starts.
     pub cwd: PathBuf,
     pub style: Style,
+    /// `--endpoint`: a DynamoDB endpoint devstack did not start.
+    pub endpoint: Option<String>,
+    pub allow_remote: bool,
 }
 
 impl Settings {
@@ -21,6 +24,8 @@ impl Settings {
             file: global.file.clone(),
             cwd: std::env::current_dir()?,
             style: Style::detect(global.quiet),
+            endpoint: global.endpoint.clone(),
+            allow_remote: global.allow_remote,
         })
     }
 

@@ -3,6 +3,7 @@
 pub mod down;
 pub mod env;
 pub mod logs;
+pub mod reset;
 pub mod status;
 pub mod up;
 pub mod validate;

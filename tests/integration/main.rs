@@ -6,6 +6,8 @@
 
 mod compose;
 mod docker;
+mod fake;
 mod lifecycle;
 mod manifest;
 mod support;
+mod tables;

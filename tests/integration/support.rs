@@ -1,5 +1,6 @@
 //! Running the real `devstack` binary and reading what it did.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
@@ -101,4 +102,101 @@ pub async fn assert_nothing_left(docker: &Docker, project: &str) {
         .await
         .unwrap_or_else(|e| panic!("listing leftovers: {e:#}"));
     assert_eq!(left, Default::default(), "objects left behind: {left:?}");
+}
+
+/// A project in a temporary folder, removed from Docker when dropped.
+pub struct Stack {
+    pub dir: tempfile::TempDir,
+    pub project: String,
+    _cleanup: Cleanup,
+}
+
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(future)
+}
+
+/// The daemon, or `None` to skip (a failure under `CI`).
+pub fn docker(test: &str) -> Option<Docker> {
+    block_on(docker_or_skip(test))
+}
+
+impl Stack {
+    /// Every service on a free port, so tests never collide with each other
+    /// or with a developer's own stack.
+    pub fn new(test: &str, engine: &str, extra: &str) -> Stack {
+        let project = project_name(test);
+        let cleanup = Cleanup(project.clone());
+        let dir = tempfile::tempdir().unwrap();
+        let manifest = format!(
+            "[project]\nname = \"{project}\"\nengine = \"{engine}\"\nadmin = true\nready_timeout = 90\n{extra}\n\
+             [services.{engine}]\nport = 0\n\n[services.dynamodb-admin]\nport = 0\n"
+        );
+        std::fs::write(dir.path().join("devstack.toml"), manifest).unwrap();
+        Stack {
+            dir,
+            project,
+            _cleanup: cleanup,
+        }
+    }
+
+    pub fn manifest(&self) -> PathBuf {
+        self.dir.path().join("devstack.toml")
+    }
+
+    pub fn command(&self, args: &[&str]) -> std::process::Command {
+        let mut command = devstack(self.dir.path());
+        command.args(args);
+        command
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        run(&mut self.command(args))
+    }
+
+    pub fn up(&self) -> Run {
+        let out = self.run(&["up"]);
+        assert_eq!(out.code, 0, "up failed:\n{}", out.stderr);
+        out
+    }
+
+    pub fn status(&self) -> (i32, serde_json::Value) {
+        let out = self.run(&["status", "--json"]);
+        let json = serde_json::from_str(&out.stdout)
+            .unwrap_or_else(|e| panic!("status --json: {e}\n{}\n{}", out.stdout, out.stderr));
+        (out.code, json)
+    }
+
+    pub fn env(&self) -> BTreeMap<String, String> {
+        let out = self.run(&["env", "--format", "json"]);
+        assert_eq!(out.code, 0, "env failed:\n{}", out.stderr);
+        serde_json::from_str(&out.stdout).unwrap()
+    }
+
+    pub fn containers(&self, docker: &Docker) -> Vec<devstack::docker::ContainerState> {
+        block_on(docker.project_containers(&self.project)).unwrap()
+    }
+}
+
+/// An SDK client built from nothing but `devstack env`'s output.
+pub async fn client_from_env(env: &BTreeMap<String, String>) -> aws_sdk_dynamodb::Client {
+    let credentials = aws_sdk_dynamodb::config::Credentials::new(
+        &env["AWS_ACCESS_KEY_ID"],
+        &env["AWS_SECRET_ACCESS_KEY"],
+        None,
+        None,
+        "devstack-env",
+    );
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+        .endpoint_url(&env["AWS_ENDPOINT_URL_DYNAMODB"])
+        .region(aws_sdk_dynamodb::config::Region::new(
+            env["AWS_REGION"].clone(),
+        ))
+        .credentials_provider(credentials)
+        .build();
+    aws_sdk_dynamodb::Client::from_conf(config)
 }

@@ -1,0 +1,235 @@
+//! Bringing the manifest's tables to the endpoint: created, updated,
+//! unchanged or reported as drift, and seeded when devstack created them.
+
+use std::time::Instant;
+
+use aws_sdk_dynamodb::Client;
+
+use crate::load::{self, RetryPolicy};
+use crate::manifest::{Manifest, TableSpec};
+use crate::output::{Printer, Task};
+use crate::seed;
+use crate::tables::{self, TablePlan};
+
+/// What happened to one table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Created { items: u64 },
+    Updated { changes: Vec<String>, items: u64 },
+    Unchanged { items: u64 },
+    Drift(Vec<String>),
+}
+
+/// Some tables differ from the manifest in ways devstack will not change in place.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Drift(String);
+
+/// Every seed file of every table is checked before anything is written.
+pub fn validate_seeds<'a>(tables: impl IntoIterator<Item = &'a TableSpec>) -> anyhow::Result<()> {
+    let mut invalid = Vec::new();
+    for table in tables {
+        if let Err(err) = seed::validate_table(table) {
+            invalid.push(err);
+        }
+    }
+    if invalid.is_empty() {
+        return Ok(());
+    }
+    Err(InvalidSeedFiles(invalid).into())
+}
+
+/// Problems in the seed files of one or more tables: a manifest-level
+/// error, exit code 2.
+#[derive(Debug, thiserror::Error)]
+pub struct InvalidSeedFiles(pub Vec<seed::InvalidSeeds>);
+
+impl std::fmt::Display for InvalidSeedFiles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let count: usize = self.0.iter().map(|t| t.problems.len()).sum();
+        write!(
+            f,
+            "the seed files have {count} problem{}; nothing was written",
+            if count == 1 { "" } else { "s" }
+        )?;
+        for table in &self.0 {
+            write!(f, "\n{table}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Reconciles every manifest table, concurrently. Seeds load into tables
+/// created now, or into every table with `reseed`. Drift fails the whole
+/// run (exit 1) after the other tables are done.
+pub async fn reconcile(
+    client: &Client,
+    manifest: &Manifest,
+    reseed: bool,
+    printer: &Printer,
+) -> anyhow::Result<Vec<(String, Outcome)>> {
+    let work = manifest.tables.iter().map(|table| async move {
+        let task = printer.task(&table.name, "checking");
+        let result = reconcile_one(client, table, reseed, &task).await;
+        match &result {
+            Ok(outcome) => finish(task, outcome),
+            Err(_) => task.fail("failed"),
+        }
+        result.map(|outcome| (table.name.clone(), outcome))
+    });
+    let outcomes = futures_util::future::try_join_all(work).await?;
+    let drifted: Vec<String> = outcomes
+        .iter()
+        .filter_map(|(name, outcome)| match outcome {
+            Outcome::Drift(lines) => Some(drift_report(manifest, name, lines)),
+            _ => None,
+        })
+        .collect();
+    if drifted.is_empty() {
+        return Ok(outcomes);
+    }
+    Err(Drift(format!(
+        "schema drift: {} table{} differ{} from the manifest; devstack never drops a table by itself\n{}",
+        drifted.len(),
+        if drifted.len() == 1 { "" } else { "s" },
+        if drifted.len() == 1 { "s" } else { "" },
+        drifted.join("\n")
+    ))
+    .into())
+}
+
+fn drift_report(manifest: &Manifest, name: &str, lines: &[String]) -> String {
+    let physical = manifest.table(name).map_or(name, |t| t.physical.as_str());
+    let mut out = format!("  table `{physical}`:");
+    for line in lines {
+        out.push_str(&format!("\n    - {line}"));
+    }
+    out.push_str(&format!(
+        "\n    hint: `devstack reset {name}` recreates it as the manifest says (its data is replaced by the seed data)"
+    ));
+    out
+}
+
+fn finish(task: Task, outcome: &Outcome) {
+    let items = |n: &u64| {
+        if *n == 1 {
+            "1 item".to_string()
+        } else {
+            format!("{n} items")
+        }
+    };
+    match outcome {
+        Outcome::Created { items: n } => task.finish(&format!("created, {}", items(n))),
+        Outcome::Updated { changes, items: n } => {
+            task.finish(&format!("updated ({}), {}", changes.join(", "), items(n)))
+        }
+        Outcome::Unchanged { items: n } => task.finish(&format!("unchanged, {}", items(n))),
+        Outcome::Drift(_) => task.fail("schema drift"),
+    }
+}
+
+async fn reconcile_one(
+    client: &Client,
+    table: &TableSpec,
+    reseed: bool,
+    task: &Task,
+) -> anyhow::Result<Outcome> {
+    let observed = tables::describe(client, &table.physical).await?;
+    let outcome = match tables::plan(table, observed.as_ref()) {
+        TablePlan::Create => {
+            task.update("creating");
+            if tables::create(client, table).await? {
+                let items = seed_table(client, table, task).await?;
+                return Ok(Outcome::Created { items });
+            }
+            // Someone else created it meanwhile: compare what is there now.
+            let observed = tables::describe(client, &table.physical).await?;
+            return match tables::plan(table, observed.as_ref()) {
+                TablePlan::Drift(lines) => Ok(Outcome::Drift(lines)),
+                _ => Ok(Outcome::Unchanged {
+                    items: load::count_items(client, &table.physical).await?,
+                }),
+            };
+        }
+        TablePlan::Drift(lines) => return Ok(Outcome::Drift(lines)),
+        TablePlan::Unchanged => Outcome::Unchanged { items: 0 },
+        TablePlan::Update(changes) => {
+            for change in &changes {
+                task.update(&change.describe());
+                tables::apply_change(client, table, change).await?;
+            }
+            Outcome::Updated {
+                changes: changes.iter().map(tables::Change::describe).collect(),
+                items: 0,
+            }
+        }
+    };
+    let items = if reseed {
+        seed_table(client, table, task).await?
+    } else {
+        load::count_items(client, &table.physical).await?
+    };
+    Ok(match outcome {
+        Outcome::Updated { changes, .. } => Outcome::Updated { changes, items },
+        _ => Outcome::Unchanged { items },
+    })
+}
+
+/// Loads the table's seed files and checks the table then holds as many
+/// items as they do. Returns the item count.
+pub async fn seed_table(client: &Client, table: &TableSpec, task: &Task) -> anyhow::Result<u64> {
+    if table.seeds.is_empty() {
+        return Ok(0);
+    }
+    let started = Instant::now();
+    task.update("loading seed data");
+    let written = load::load_table(client, table, RetryPolicy::default(), |n| {
+        task.bytes(n, 0);
+    })
+    .await?;
+    let counted = load::count_items(client, &table.physical).await?;
+    anyhow::ensure!(
+        counted == written,
+        "table `{}` holds {counted} items after loading {written} seed items",
+        table.physical
+    );
+    task.update(&format!(
+        "loaded {written} items in {:.1}s",
+        started.elapsed().as_secs_f64()
+    ));
+    Ok(counted)
+}
+
+/// Deletes and recreates the tables, then loads their seeds unless `seed`
+/// is false. Touches no container and no other table.
+pub async fn reset(
+    client: &Client,
+    tables: &[&TableSpec],
+    seed: bool,
+    printer: &Printer,
+) -> anyhow::Result<Vec<(String, u64)>> {
+    let work = tables.iter().map(|table| async move {
+        let task = printer.task(&table.name, "deleting");
+        let result = async {
+            tables::delete(client, &table.physical).await?;
+            task.update("creating");
+            anyhow::ensure!(
+                tables::create(client, table).await?,
+                "table `{}` was created by someone else while resetting it",
+                table.physical
+            );
+            if seed {
+                seed_table(client, table, &task).await
+            } else {
+                Ok(0)
+            }
+        }
+        .await;
+        match &result {
+            Ok(n) => task.finish(&format!("reset, {n} items")),
+            Err(_) => task.fail("failed"),
+        }
+        result.map(|n| (table.name.clone(), n))
+    });
+    futures_util::future::try_join_all(work).await
+}

@@ -1,0 +1,69 @@
+//! `devstack reset [TABLE...]`: delete and recreate tables and reload their
+//! seed data, in about a second, without touching any container.
+
+use std::time::{Duration, Instant};
+
+use crate::bootstrap;
+use crate::error::UsageError;
+use crate::manifest::TableSpec;
+use crate::output::Printer;
+use crate::settings::Settings;
+use crate::target;
+
+pub async fn run(
+    settings: &Settings,
+    names: &[String],
+    seed: bool,
+    printer: &Printer,
+) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let manifest = settings.manifest()?;
+    let tables: Vec<&TableSpec> = if names.is_empty() {
+        manifest.tables.iter().collect()
+    } else {
+        let mut chosen = Vec::new();
+        for name in names {
+            match manifest.table(name) {
+                Some(table) => chosen.push(table),
+                None => {
+                    let valid: Vec<String> = manifest
+                        .tables
+                        .iter()
+                        .map(|t| format!("`{}`", t.name))
+                        .collect();
+                    return Err(UsageError(format!(
+                        "the manifest has no table `{name}`; its tables are {}",
+                        if valid.is_empty() {
+                            "none".to_string()
+                        } else {
+                            valid.join(", ")
+                        }
+                    ))
+                    .into());
+                }
+            }
+        }
+        chosen
+    };
+    if seed {
+        bootstrap::validate_seeds(tables.iter().copied())?;
+    }
+    let endpoint = target::endpoint(settings, &manifest).await?;
+    target::check_destructive(&endpoint, &manifest, settings.allow_remote, "reset tables").await?;
+    let client = crate::dynamo::client(
+        &endpoint.url,
+        &manifest.project.region,
+        Duration::from_secs(30),
+        3,
+    );
+    let done = bootstrap::reset(&client, &tables, seed, printer).await?;
+    let items: u64 = done.iter().map(|(_, n)| n).sum();
+    printer.info(&format!(
+        "reset {} table{} ({items} items) at {} in {:.1}s",
+        done.len(),
+        if done.len() == 1 { "" } else { "s" },
+        endpoint.url,
+        started.elapsed().as_secs_f64()
+    ));
+    Ok(())
+}

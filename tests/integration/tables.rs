@@ -1,0 +1,668 @@
+//! Tables and seed data end to end: `up` creates and seeds the CodeMetrics
+//! tables exactly as declared, leaves equal tables alone, adds indexes,
+//! reports drift, and `reset` restores the seed content; on both engines.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::AttributeValue;
+use devstack::manifest::{Manifest, Projection};
+
+use crate::fake::FakeServer;
+use crate::support::{Stack, block_on, client_from_env, docker, root};
+
+/// The bundled CodeMetrics manifest and seeds, as its own project on free ports.
+fn codemetrics(test: &str, engine: &str) -> Stack {
+    let stack = Stack::new(test, engine, "");
+    copy_dir(
+        &root().join("bootstrap/seed"),
+        &stack.dir.path().join("seed"),
+    );
+    let original = std::fs::read_to_string(root().join("bootstrap/devstack.toml")).unwrap();
+    let manifest = original
+        .replace(
+            "name = \"codemetrics\"",
+            &format!("name = \"{}\"", stack.project),
+        )
+        .replace("engine = \"ministack\"", &format!("engine = \"{engine}\""))
+        .replace("admin = true", "admin = false");
+    let manifest = format!("{manifest}\n[services.{engine}]\nport = 0\n");
+    std::fs::write(stack.manifest(), manifest).unwrap();
+    stack
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+    }
+}
+
+fn load(stack: &Stack) -> Manifest {
+    Manifest::load(&stack.manifest()).unwrap()
+}
+
+/// A number as DynamoDB stores it compares by value: `81.0` is `81`.
+fn canonical_number(text: &str) -> String {
+    let text = text.trim();
+    let (negative, text) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.trim_start_matches('+')),
+    };
+    let (mantissa, exponent) = match text.split_once(['e', 'E']) {
+        Some((m, e)) => (m, e.parse::<i64>().unwrap_or(0)),
+        None => (text, 0),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = format!("{whole}{fraction}");
+    let exponent = exponent + whole.len() as i64;
+    let leading = digits.len() - digits.trim_start_matches('0').len();
+    let digits = digits.trim_matches('0');
+    if digits.is_empty() {
+        return "0".to_string();
+    }
+    let sign = if negative { "-" } else { "" };
+    format!("{sign}0.{digits}e{}", exponent - leading as i64)
+}
+
+/// An item in a form that compares as DynamoDB means it: numbers by
+/// value, sets without order.
+fn canonical(value: &AttributeValue) -> AttributeValue {
+    match value {
+        AttributeValue::N(n) => AttributeValue::N(canonical_number(n)),
+        AttributeValue::Ns(ns) => {
+            let mut ns: Vec<String> = ns.iter().map(|n| canonical_number(n)).collect();
+            ns.sort();
+            AttributeValue::Ns(ns)
+        }
+        AttributeValue::Ss(ss) => {
+            let mut ss = ss.clone();
+            ss.sort();
+            AttributeValue::Ss(ss)
+        }
+        AttributeValue::Bs(bs) => {
+            let mut bs = bs.clone();
+            bs.sort_by(|a, b| a.as_ref().cmp(b.as_ref()));
+            AttributeValue::Bs(bs)
+        }
+        AttributeValue::L(list) => AttributeValue::L(list.iter().map(canonical).collect()),
+        AttributeValue::M(map) => {
+            AttributeValue::M(map.iter().map(|(k, v)| (k.clone(), canonical(v))).collect())
+        }
+        other => other.clone(),
+    }
+}
+
+fn canonical_item(item: HashMap<String, AttributeValue>) -> HashMap<String, AttributeValue> {
+    item.into_iter().map(|(k, v)| (k, canonical(&v))).collect()
+}
+
+/// Every item of a table, by its primary key.
+async fn items(client: &Client, table: &str) -> HashMap<String, HashMap<String, AttributeValue>> {
+    let mut all = HashMap::new();
+    let mut pages = client
+        .scan()
+        .table_name(table)
+        .into_paginator()
+        .items()
+        .send();
+    while let Some(item) = pages.next().await {
+        let item = item.unwrap();
+        let key = format!("{:?}/{:?}", item.get("pk"), item.get("sk"));
+        all.insert(key, canonical_item(item));
+    }
+    all
+}
+
+/// The seed items of a table, read with devstack's own reader.
+fn seed_items(
+    manifest: &Manifest,
+    table: &str,
+) -> HashMap<String, HashMap<String, AttributeValue>> {
+    let mut all = HashMap::new();
+    for seed in &manifest.table(table).unwrap().seeds {
+        devstack::seed::for_each_item(seed, |s| {
+            let key = format!("{:?}/{:?}", s.item.get("pk"), s.item.get("sk"));
+            all.insert(key, canonical_item(s.item));
+            Ok(())
+        })
+        .unwrap();
+    }
+    all
+}
+
+/// Checks one table on the endpoint against its manifest declaration.
+async fn assert_matches_manifest(client: &Client, manifest: &Manifest, name: &str) {
+    let spec = manifest.table(name).unwrap();
+    let state = devstack::tables::describe(client, &spec.physical)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(state.is_active(), "{name}: {state:?}");
+    assert_eq!(
+        state.partition_key.as_ref(),
+        Some(&spec.partition_key),
+        "{name}"
+    );
+    assert_eq!(state.sort_key, spec.sort_key, "{name}");
+    assert_eq!(state.ttl, spec.ttl, "{name}: ttl");
+    assert_eq!(state.stream, spec.stream, "{name}: stream");
+    let mut want: Vec<_> = spec.global_indexes.iter().map(|i| i.name.clone()).collect();
+    let mut have: Vec<_> = state
+        .global_indexes
+        .iter()
+        .map(|i| i.name.clone())
+        .collect();
+    want.sort();
+    have.sort();
+    assert_eq!(have, want, "{name}: global indexes");
+    for index in &spec.global_indexes {
+        let found = state
+            .global_indexes
+            .iter()
+            .find(|g| g.name == index.name)
+            .unwrap();
+        assert_eq!(found.status, "ACTIVE", "{name}.{}", index.name);
+        assert_eq!(found.partition_key.as_ref(), Some(&index.partition_key));
+        assert_eq!(found.sort_key, index.sort_key);
+        match (&found.projection, &index.projection) {
+            (Projection::Include(a), Projection::Include(b)) => {
+                let mut a = a.clone();
+                let mut b = b.clone();
+                a.sort();
+                b.sort();
+                assert_eq!(a, b);
+            }
+            (a, b) => assert_eq!(a, b, "{name}.{} projection", index.name),
+        }
+    }
+    assert_eq!(
+        state.local_indexes.len(),
+        spec.local_indexes.len(),
+        "{name}: local indexes"
+    );
+    let seeded = seed_items(manifest, name);
+    let stored = items(client, &spec.physical).await;
+    assert_eq!(stored.len(), seeded.len(), "{name}: item count");
+    for (key, item) in &seeded {
+        assert_eq!(
+            stored.get(key),
+            Some(item),
+            "{name}: item {key} differs from its seed"
+        );
+    }
+}
+
+/// Operations that change a table or its data.
+const MUTATING: [&str; 8] = [
+    "CreateTable",
+    "UpdateTable",
+    "DeleteTable",
+    "UpdateTimeToLive",
+    "BatchWriteItem",
+    "PutItem",
+    "DeleteItem",
+    "UpdateItem",
+];
+
+fn up_creates_every_table_as_declared_then_changes_nothing(engine: &str, test: &str) {
+    let Some(_docker) = docker(test) else { return };
+    let stack = codemetrics(test, engine);
+    let first = stack.up();
+    for table in [
+        "github-issues",
+        "vcs-cache",
+        "queries",
+        "pipeline-cache",
+        "views",
+        "remote-config",
+    ] {
+        assert!(
+            first.stderr.contains(&format!("{table}: created")),
+            "{table}:\n{}",
+            first.stderr
+        );
+    }
+    assert!(
+        first.stderr.contains("github-issues: created, 180 items"),
+        "{}",
+        first.stderr
+    );
+    let manifest = load(&stack);
+    let env = stack.env();
+    block_on(async {
+        let client = client_from_env(&env).await;
+        for table in &manifest.tables {
+            assert_matches_manifest(&client, &manifest, &table.name).await;
+        }
+    });
+
+    // The second run goes through a proxy that records every request.
+    let quiet = block_on(async {
+        let proxy = FakeServer::proxy(&env["AWS_ENDPOINT_URL"]).await;
+        let out = tokio::task::spawn_blocking({
+            let command = stack.command(&["--endpoint", &proxy.url, "up"]);
+            move || crate::support::run(&mut { command })
+        })
+        .await
+        .unwrap();
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert!(
+            out.stderr.contains("github-issues: unchanged, 180 items"),
+            "{}",
+            out.stderr
+        );
+        proxy.operations()
+    });
+    assert!(!quiet.is_empty(), "the proxy saw the second run");
+    let mutating: Vec<&String> = quiet
+        .iter()
+        .filter(|op| MUTATING.contains(&op.as_str()))
+        .collect();
+    assert!(
+        mutating.is_empty(),
+        "a second up changed something: {mutating:?}"
+    );
+}
+
+#[test]
+fn dynamodb_local_up_creates_the_codemetrics_tables_and_a_second_up_changes_nothing() {
+    up_creates_every_table_as_declared_then_changes_nothing("dynamodb-local", "tables-ddb");
+}
+
+#[test]
+fn ministack_up_creates_the_codemetrics_tables_and_a_second_up_changes_nothing() {
+    up_creates_every_table_as_declared_then_changes_nothing("ministack", "tables-ms");
+}
+
+fn new_index_is_added_and_changed_key_is_drift(engine: &str, test: &str) {
+    let Some(_docker) = docker(test) else { return };
+    let stack = codemetrics(test, engine);
+    stack.up();
+    let manifest_text = std::fs::read_to_string(stack.manifest()).unwrap();
+
+    // A new global index on `views`.
+    let with_index = append_index(
+        &manifest_text,
+        "views",
+        "[[table.global_index]]\nname = \"by-kind\"\npartition_key = \"kind:S\"\nprojection = \"keys_only\"\n",
+    );
+    std::fs::write(stack.manifest(), &with_index).unwrap();
+    let out = stack.up();
+    assert!(
+        out.stderr
+            .contains("views: updated (added global index `by-kind`)"),
+        "{}",
+        out.stderr
+    );
+    let env = stack.env();
+    let physical = "CodeMetrics_views";
+    block_on(async {
+        let client = client_from_env(&env).await;
+        let state = devstack::tables::describe(&client, physical)
+            .await
+            .unwrap()
+            .unwrap();
+        let index = state
+            .global_indexes
+            .iter()
+            .find(|g| g.name == "by-kind")
+            .expect("by-kind");
+        assert_eq!(index.status, "ACTIVE");
+        assert_eq!(index.projection, Projection::KeysOnly);
+    });
+
+    // A changed sort key type is drift: exit 1, a diff, the reset hint, and
+    // no table is touched. (`pipeline-cache` has no seed file that would
+    // disagree with the new type first.)
+    let drifted = change_sort_key(&with_index, "pipeline-cache", "sk:N");
+    std::fs::write(stack.manifest(), drifted).unwrap();
+    let out = stack.run(&["up"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("schema drift"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("sort key: manifest `sk:N`, endpoint `sk:S`"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("devstack reset pipeline-cache"),
+        "{}",
+        out.stderr
+    );
+    block_on(async {
+        let client = client_from_env(&env).await;
+        let count = devstack::load::count_items(&client, "CodeMetrics_github-issues")
+            .await
+            .unwrap();
+        assert_eq!(count, 180, "drift leaves the data alone");
+    });
+}
+
+/// Changes the sort key of the `[[table]]` named `table`.
+fn change_sort_key(manifest: &str, table: &str, key: &str) -> String {
+    let start = manifest.find(&format!("name = \"{table}\"")).unwrap();
+    let at = start + manifest[start..].find("sort_key = ").unwrap();
+    let end = at + manifest[at..].find('\n').unwrap();
+    format!(
+        "{}sort_key = \"{key}\"{}",
+        &manifest[..at],
+        &manifest[end..]
+    )
+}
+
+/// Adds an index block right after the `[[table]]` block named `table`.
+fn append_index(manifest: &str, table: &str, index: &str) -> String {
+    let marker = format!("name = \"{table}\"");
+    let start = manifest.find(&marker).unwrap();
+    let next_table = manifest[start..].find("\n[[table]]").map(|i| start + i);
+    let at = next_table.unwrap_or(manifest.len());
+    let at = manifest[..at]
+        .rfind("\n[services")
+        .filter(|i| *i > start)
+        .unwrap_or(at);
+    format!("{}\n{index}{}", &manifest[..at], &manifest[at..])
+}
+
+#[test]
+fn dynamodb_local_adds_a_new_global_index_and_reports_key_drift() {
+    new_index_is_added_and_changed_key_is_drift("dynamodb-local", "drift-ddb");
+}
+
+#[test]
+fn ministack_adds_a_new_global_index_and_reports_key_drift() {
+    new_index_is_added_and_changed_key_is_drift("ministack", "drift-ms");
+}
+
+fn reset_restores_exactly_the_seed_content(engine: &str, test: &str) {
+    let Some(_docker) = docker(test) else { return };
+    let stack = codemetrics(test, engine);
+    stack.up();
+    let manifest = load(&stack);
+    let env = stack.env();
+    let issues = "CodeMetrics_github-issues";
+    let queries = "CodeMetrics_queries";
+    block_on(async {
+        let client = client_from_env(&env).await;
+        // Extra items in two tables, and seeded items deleted from one.
+        for table in [issues, queries] {
+            client
+                .put_item()
+                .table_name(table)
+                .item("pk", AttributeValue::S("EXTRA".into()))
+                .item("sk", AttributeValue::S("EXTRA".into()))
+                .send()
+                .await
+                .unwrap();
+        }
+        let seeded = seed_items(&manifest, "github-issues");
+        for item in seeded.values().take(5) {
+            client
+                .delete_item()
+                .table_name(issues)
+                .key("pk", item["pk"].clone())
+                .key("sk", item["sk"].clone())
+                .send()
+                .await
+                .unwrap();
+        }
+        assert_eq!(items(&client, issues).await.len(), 176);
+    });
+
+    // `reset TABLE` touches only that table.
+    let out = stack.run(&["reset", "github-issues"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    block_on(async {
+        let client = client_from_env(&env).await;
+        assert!(items(&client, issues).await == seed_items(&manifest, "github-issues"));
+        assert_eq!(
+            items(&client, queries).await.len(),
+            41,
+            "the other table keeps its extra item"
+        );
+    });
+
+    // `reset` resets them all; tables outside the manifest are left alone.
+    block_on(async {
+        let client = client_from_env(&env).await;
+        devstack::tables::create(&client, &foreign_table())
+            .await
+            .unwrap();
+    });
+    let out = stack.run(&["reset"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    block_on(async {
+        let client = client_from_env(&env).await;
+        for table in &manifest.tables {
+            assert_matches_manifest(&client, &manifest, &table.name).await;
+        }
+        assert!(
+            devstack::tables::describe(&client, "someone-elses")
+                .await
+                .unwrap()
+                .is_some()
+        );
+    });
+
+    let out = stack.run(&["reset", "no-such-table"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("`github-issues`, `vcs-cache`"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// A table the manifest does not name.
+fn foreign_table() -> devstack::manifest::TableSpec {
+    let text = "[project]\nname = \"x\"\nengine = \"ministack\"\n[[table]]\nname = \"someone-elses\"\npartition_key = \"id:S\"\n";
+    Manifest::from_text(Path::new("devstack.toml"), text.to_string())
+        .unwrap()
+        .tables[0]
+        .clone()
+}
+
+#[test]
+fn dynamodb_local_reset_restores_exactly_the_seed_content() {
+    reset_restores_exactly_the_seed_content("dynamodb-local", "reset-ddb");
+}
+
+#[test]
+fn ministack_reset_restores_exactly_the_seed_content() {
+    reset_restores_exactly_the_seed_content("ministack", "reset-ms");
+}
+
+#[test]
+fn one_bad_item_among_thousands_fails_with_its_line_and_writes_nothing() {
+    let Some(docker) = docker("bad-seed") else {
+        return;
+    };
+    let stack = Stack::new("bad-seed", "ministack", "");
+    let mut lines = String::new();
+    for i in 1..=5000 {
+        if i == 3217 {
+            lines.push_str(&format!("{{\"pk\": \"ORDER#{i}\", \"total\": 12}}\n"));
+        } else {
+            lines.push_str(&format!(
+                "{{\"pk\": \"ORDER#{i}\", \"sk\": \"v1\", \"total\": {i}}}\n"
+            ));
+        }
+    }
+    std::fs::write(stack.dir.path().join("orders.jsonl"), lines).unwrap();
+    let mut manifest = std::fs::read_to_string(stack.manifest()).unwrap();
+    manifest.push_str(
+        "\n[[table]]\nname = \"orders\"\npartition_key = \"pk:S\"\nsort_key = \"sk:S\"\nseed = [\"orders.jsonl\"]\n\
+         \n[[table]]\nname = \"customers\"\npartition_key = \"pk:S\"\n",
+    );
+    std::fs::write(stack.manifest(), manifest).unwrap();
+
+    let out = stack.run(&["up"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("orders.jsonl:3217"), "{}", out.stderr);
+    assert!(out.stderr.contains("`sk`"), "{}", out.stderr);
+    // Found before Docker was asked anything: no container, no table.
+    assert!(stack.containers(&docker).is_empty());
+}
+
+#[test]
+fn a_refused_reset_sends_no_request_and_allow_remote_lets_it_through() {
+    block_on(async {
+        let fake = FakeServer::start(|seen, _| {
+            Box::pin(async move {
+                match seen.operation.as_str() {
+                    "DescribeTable" => crate::fake::error("ResourceNotFoundException", "no table"),
+                    _ => crate::fake::error("ValidationException", "this fake creates nothing"),
+                }
+            })
+        })
+        .await;
+        let stack = Stack::new("refused", "ministack", "");
+        let mut manifest = std::fs::read_to_string(stack.manifest()).unwrap();
+        manifest.push_str("\n[[table]]\nname = \"orders\"\npartition_key = \"pk:S\"\n");
+        std::fs::write(stack.manifest(), manifest).unwrap();
+        // 0.0.0.0 reaches this machine, but is not a loopback address.
+        let remote = format!("http://0.0.0.0:{}", fake.port);
+        let refused = tokio::task::spawn_blocking({
+            let command = stack.command(&["--endpoint", &remote, "reset"]);
+            move || crate::support::run(&mut { command })
+        })
+        .await
+        .unwrap();
+        assert_eq!(refused.code, 2, "{}", refused.stderr);
+        assert!(
+            refused.stderr.contains("refusing to reset tables"),
+            "{}",
+            refused.stderr
+        );
+        assert!(
+            refused.stderr.contains("--allow-remote"),
+            "{}",
+            refused.stderr
+        );
+        assert_eq!(
+            fake.operations(),
+            Vec::<String>::new(),
+            "a refused command sent requests"
+        );
+
+        let allowed = tokio::task::spawn_blocking({
+            let command = stack.command(&["--endpoint", &remote, "--allow-remote", "reset"]);
+            move || crate::support::run(&mut { command })
+        })
+        .await
+        .unwrap();
+        assert_eq!(allowed.code, 1, "{}", allowed.stderr);
+        assert!(
+            allowed.stderr.contains("this fake creates nothing"),
+            "{}",
+            allowed.stderr
+        );
+        assert!(
+            !fake.operations().is_empty(),
+            "with --allow-remote the requests go out"
+        );
+    });
+}
+
+#[test]
+fn unprocessed_items_and_throttling_are_retried_and_validation_errors_are_not() {
+    use devstack::load::{Batch, RetryPolicy, write_batch};
+    use std::time::Duration;
+
+    let batch = || Batch {
+        origin: "seed/orders.jsonl:1".to_string(),
+        requests: (0..25)
+            .map(|i| {
+                let put = aws_sdk_dynamodb::types::PutRequest::builder()
+                    .item("pk", AttributeValue::S(format!("ORDER#{i}")))
+                    .build()
+                    .unwrap();
+                aws_sdk_dynamodb::types::WriteRequest::builder()
+                    .put_request(put)
+                    .build()
+            })
+            .collect(),
+    };
+    let policy = RetryPolicy {
+        attempts: 5,
+        base: Duration::from_millis(5),
+        cap: Duration::from_millis(50),
+    };
+    block_on(async {
+        // Throttled, then 10 items left unprocessed, then done.
+        let fake = FakeServer::start(|seen, number| {
+            Box::pin(async move {
+                match number {
+                    0 => crate::fake::error("ProvisionedThroughputExceededException", "slow down"),
+                    1 => {
+                        let requests = seen.body["RequestItems"]["orders"]
+                            .as_array()
+                            .unwrap()
+                            .clone();
+                        let rest: Vec<_> = requests.into_iter().skip(15).collect();
+                        (
+                            200,
+                            serde_json::json!({"UnprocessedItems": {"orders": rest}}).to_string(),
+                        )
+                    }
+                    _ => (200, serde_json::json!({"UnprocessedItems": {}}).to_string()),
+                }
+            })
+        })
+        .await;
+        let client = devstack::dynamo::client(&fake.url, "us-east-1", Duration::from_secs(5), 1);
+        let written = write_batch(&client, "orders", batch(), policy)
+            .await
+            .unwrap();
+        assert_eq!(written, 25);
+        let seen = fake.seen.lock().unwrap().clone();
+        let sizes: Vec<usize> = seen
+            .iter()
+            .map(|s| {
+                s.body["RequestItems"]["orders"]
+                    .as_array()
+                    .map_or(0, Vec::len)
+            })
+            .collect();
+        assert_eq!(
+            sizes,
+            [25, 25, 10],
+            "the retry resends only what was unprocessed"
+        );
+
+        // A validation error is final: one request, the service's words.
+        let fake = FakeServer::start(|_, _| {
+            Box::pin(async { crate::fake::error("ValidationException", "item too large") })
+        })
+        .await;
+        let client = devstack::dynamo::client(&fake.url, "us-east-1", Duration::from_secs(5), 1);
+        let err = write_batch(&client, "orders", batch(), policy)
+            .await
+            .unwrap_err();
+        assert_eq!(fake.operations().len(), 1);
+        let shown = format!("{err:#}");
+        assert!(
+            shown.contains("ValidationException: item too large"),
+            "{shown}"
+        );
+        assert!(shown.contains("seed/orders.jsonl:1"), "{shown}");
+
+        // Throttled for ever: gives up within the budget, naming table and batch.
+        let fake = FakeServer::start(|_, _| {
+            Box::pin(async { crate::fake::error("ThrottlingException", "busy") })
+        })
+        .await;
+        let client = devstack::dynamo::client(&fake.url, "us-east-1", Duration::from_secs(5), 1);
+        let err = write_batch(&client, "orders", batch(), policy)
+            .await
+            .unwrap_err();
+        assert_eq!(fake.operations().len(), 5);
+        assert!(
+            format!("{err:#}").contains("gave up after 5 attempts"),
+            "{err:#}"
+        );
+    });
+}
