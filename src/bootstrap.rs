@@ -25,16 +25,26 @@ pub enum Outcome {
 #[error("{0}")]
 pub struct Drift(String);
 
-/// Every seed file of every table is checked before anything is written.
-pub fn validate_seeds<'a>(tables: impl IntoIterator<Item = &'a TableSpec>) -> anyhow::Result<()> {
+/// How many seed items each table (by physical name) has.
+pub type SeedCounts = std::collections::BTreeMap<String, u64>;
+
+/// Every seed file of every table is checked before anything is written;
+/// returns each table's item count.
+pub fn validate_seeds<'a>(
+    tables: impl IntoIterator<Item = &'a TableSpec>,
+) -> anyhow::Result<SeedCounts> {
     let mut invalid = Vec::new();
+    let mut counts = SeedCounts::new();
     for table in tables {
-        if let Err(err) = seed::validate_table(table) {
-            invalid.push(err);
+        match seed::validate_table(table) {
+            Ok(summary) => {
+                counts.insert(table.physical.clone(), summary.items);
+            }
+            Err(err) => invalid.push(err),
         }
     }
     if invalid.is_empty() {
-        return Ok(());
+        return Ok(counts);
     }
     Err(InvalidSeedFiles(invalid).into())
 }
@@ -65,12 +75,14 @@ impl std::fmt::Display for InvalidSeedFiles {
 pub async fn reconcile(
     client: &Client,
     manifest: &Manifest,
+    seeds: &SeedCounts,
     reseed: bool,
     printer: &Printer,
 ) -> anyhow::Result<Vec<(String, Outcome)>> {
     let work = manifest.tables.iter().map(|table| async move {
         let task = printer.task(&table.name, "checking");
-        let result = reconcile_one(client, table, reseed, &task).await;
+        let expected = seeds.get(&table.physical).copied().unwrap_or(0);
+        let result = reconcile_one(client, table, expected, reseed, &task).await;
         match &result {
             Ok(outcome) => finish(task, outcome),
             Err(_) => task.fail("failed"),
@@ -131,6 +143,7 @@ fn finish(task: Task, outcome: &Outcome) {
 async fn reconcile_one(
     client: &Client,
     table: &TableSpec,
+    expected: u64,
     reseed: bool,
     task: &Task,
 ) -> anyhow::Result<Outcome> {
@@ -139,7 +152,7 @@ async fn reconcile_one(
         TablePlan::Create => {
             task.update("creating");
             if tables::create(client, table).await? {
-                let items = seed_table(client, table, task).await?;
+                let items = seed_table(client, table, expected, task).await?;
                 return Ok(Outcome::Created { items });
             }
             // Someone else created it meanwhile: compare what is there now.
@@ -165,7 +178,7 @@ async fn reconcile_one(
         }
     };
     let items = if reseed {
-        seed_table(client, table, task).await?
+        seed_table(client, table, expected, task).await?
     } else {
         load::count_items(client, &table.physical).await?
     };
@@ -175,16 +188,21 @@ async fn reconcile_one(
     })
 }
 
-/// Loads the table's seed files and checks the table then holds as many
-/// items as they do. Returns the item count.
-pub async fn seed_table(client: &Client, table: &TableSpec, task: &Task) -> anyhow::Result<u64> {
+/// Loads the table's `expected` seed items and checks the table then holds
+/// as many items as were written. Returns the item count.
+pub async fn seed_table(
+    client: &Client,
+    table: &TableSpec,
+    expected: u64,
+    task: &Task,
+) -> anyhow::Result<u64> {
     if table.seeds.is_empty() {
         return Ok(0);
     }
     let started = Instant::now();
     task.update("loading seed data");
     let written = load::load_table(client, table, RetryPolicy::default(), |n| {
-        task.bytes(n, 0);
+        task.items(n, expected);
     })
     .await?;
     let counted = load::count_items(client, &table.physical).await?;
@@ -205,7 +223,7 @@ pub async fn seed_table(client: &Client, table: &TableSpec, task: &Task) -> anyh
 pub async fn reset(
     client: &Client,
     tables: &[&TableSpec],
-    seed: bool,
+    seeds: Option<&SeedCounts>,
     printer: &Printer,
 ) -> anyhow::Result<Vec<(String, u64)>> {
     let work = tables.iter().map(|table| async move {
@@ -218,10 +236,12 @@ pub async fn reset(
                 "table `{}` was created by someone else while resetting it",
                 table.physical
             );
-            if seed {
-                seed_table(client, table, &task).await
-            } else {
-                Ok(0)
+            match seeds {
+                Some(counts) => {
+                    let expected = counts.get(&table.physical).copied().unwrap_or(0);
+                    seed_table(client, table, expected, &task).await
+                }
+                None => Ok(0),
             }
         }
         .await;

@@ -64,10 +64,10 @@ impl Printer {
     pub fn info(&self, message: &str) {
         match self.style {
             Style::Quiet => {}
-            // Printed above the spinners so they are not torn.
-            Style::Fancy => {
-                let _ = self.multi.println(message);
-            }
+            // Printed with the spinners lifted, so neither tears the other.
+            Style::Fancy => self.multi.suspend(|| {
+                let _ = writeln!(std::io::stderr(), "{message}");
+            }),
             Style::Plain => {
                 let _ = writeln!(std::io::stderr(), "{message}");
             }
@@ -90,6 +90,7 @@ impl Printer {
 pub struct Task {
     label: String,
     bar: Option<indicatif::ProgressBar>,
+    multi: indicatif::MultiProgress,
     style: Style,
 }
 
@@ -107,6 +108,7 @@ impl Printer {
         let task = Task {
             label: label.to_string(),
             bar,
+            multi: self.multi.clone(),
             style: self.style,
         };
         task.line(message);
@@ -152,29 +154,41 @@ impl Task {
         }
     }
 
+    /// Item progress, e.g. of seed loading, as a bar on a terminal.
+    pub fn items(&self, done: u64, total: u64) {
+        if let Some(bar) = &self.bar {
+            if bar.length() != Some(total) {
+                bar.set_length(total);
+                bar.set_style(
+                    indicatif::ProgressStyle::with_template(
+                        "{spinner} {prefix:<16} {msg} [{bar:30}] {pos}/{len} items",
+                    )
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+                );
+            }
+            bar.set_position(done);
+        }
+    }
+
     /// The task ended well; the message stays on screen.
     pub fn finish(self, message: &str) {
-        match &self.bar {
-            Some(bar) => {
-                bar.set_style(
-                    indicatif::ProgressStyle::with_template("✓ {prefix:<16} {msg}")
-                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-                );
-                bar.finish_with_message(message.to_string());
-            }
-            None => self.line(message),
-        }
+        self.end('✓', message);
     }
 
     /// The task failed; the error itself is printed once, at the end.
     pub fn fail(self, message: &str) {
+        self.end('✗', message);
+    }
+
+    /// Replaces the live bar by a plain line that stays above the others.
+    fn end(&self, mark: char, message: &str) {
         match &self.bar {
             Some(bar) => {
-                bar.set_style(
-                    indicatif::ProgressStyle::with_template("✗ {prefix:<16} {msg}")
-                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-                );
-                bar.finish_with_message(message.to_string());
+                bar.finish_and_clear();
+                self.multi.suspend(|| {
+                    let _ = writeln!(std::io::stderr(), "{mark} {:<16} {message}", self.label);
+                });
             }
             None => self.line(message),
         }

@@ -45,9 +45,11 @@ pub async fn run(
         }
         chosen
     };
-    if seed {
-        bootstrap::validate_seeds(tables.iter().copied())?;
-    }
+    let seeds = if seed {
+        Some(bootstrap::validate_seeds(tables.iter().copied())?)
+    } else {
+        None
+    };
     let endpoint = target::endpoint(settings, &manifest).await?;
     target::check_destructive(&endpoint, &manifest, settings.allow_remote, "reset tables").await?;
     let client = crate::dynamo::client(
@@ -56,7 +58,7 @@ pub async fn run(
         Duration::from_secs(30),
         3,
     );
-    let done = bootstrap::reset(&client, &tables, seed, printer).await?;
+    let done = bootstrap::reset(&client, &tables, seeds.as_ref(), printer).await?;
     let items: u64 = done.iter().map(|(_, n)| n).sum();
     printer.info(&format!(
         "reset {} table{} ({items} items) at {} in {:.1}s",

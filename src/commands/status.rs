@@ -1,13 +1,40 @@
 //! `devstack status`: each service's container state, health, image and
-//! ports. Exits 1 when anything is missing or not usable.
+//! ports, then each manifest table's state and item count. Exits 1 when
+//! anything is missing or not usable. With `--endpoint`, only the tables
+//! at that endpoint.
+
+use std::time::Duration;
 
 use serde::Serialize;
 
 use crate::docker::Docker;
 use crate::engine;
+use crate::health::Probe;
+use crate::manifest::Manifest;
 use crate::output::Printer;
 use crate::settings::Settings;
 use crate::stack;
+use crate::tables::{self, TablePlan};
+
+#[derive(Debug, Serialize)]
+struct Report {
+    project: String,
+    /// The DynamoDB endpoint the tables were read from, if one answered.
+    endpoint: Option<String>,
+    services: Vec<ServiceStatus>,
+    tables: Vec<TableStatus>,
+}
+
+#[derive(Debug, Serialize)]
+struct TableStatus {
+    table: String,
+    /// `ACTIVE`, `CREATING`, …, `missing`, `drift`, or `unknown` when the
+    /// endpoint cannot be asked.
+    status: String,
+    items: Option<i64>,
+    global_indexes: usize,
+    local_indexes: usize,
+}
 
 #[derive(Debug, Serialize)]
 struct ServiceStatus {
@@ -29,9 +56,116 @@ pub struct Unhealthy(String);
 
 pub async fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::Result<()> {
     let manifest = settings.manifest()?;
+    let (services, endpoint) = match &settings.endpoint {
+        Some(url) => {
+            let probe = Probe::ListTables {
+                endpoint: url.clone(),
+                region: manifest.project.region.clone(),
+            };
+            match probe.check().await {
+                Ok(()) => (Vec::new(), Some(url.clone())),
+                Err(err) => anyhow::bail!("{}: {err}", probe.describe()),
+            }
+        }
+        None => services(&manifest).await?,
+    };
+    let tables = match &endpoint {
+        Some(url) => tables_at(&manifest, url).await,
+        None => manifest
+            .tables
+            .iter()
+            .map(|t| TableStatus {
+                table: t.physical.clone(),
+                status: "unknown".to_string(),
+                items: None,
+                global_indexes: t.global_indexes.len(),
+                local_indexes: t.local_indexes.len(),
+            })
+            .collect(),
+    };
+    let report = Report {
+        project: manifest.project.name.clone(),
+        endpoint,
+        services,
+        tables,
+    };
+    if json {
+        printer.data(&serde_json::to_string_pretty(&report)?)?;
+    } else {
+        printer.data(&render(&report))?;
+    }
+
+    let mut bad: Vec<&str> = report
+        .services
+        .iter()
+        .filter(|r| r.health != "ready")
+        .map(|r| r.service.as_str())
+        .collect();
+    bad.extend(
+        report
+            .tables
+            .iter()
+            .filter(|t| t.status != "ACTIVE" && t.status != "unknown")
+            .map(|t| t.table.as_str()),
+    );
+    if bad.is_empty() {
+        return Ok(());
+    }
+    let hint = if report.services.iter().any(|r| r.health != "ready") {
+        format!(
+            "`devstack up` starts or repairs it; `devstack logs {}` shows why it stopped",
+            bad[0]
+        )
+    } else {
+        "`devstack up` creates missing tables; `devstack reset TABLE` recreates a drifted one"
+            .to_string()
+    };
+    let err = anyhow::Error::new(Unhealthy(format!(
+        "project `{}`: {} not running, not ready or missing\n  hint: {hint}",
+        manifest.project.name,
+        bad.join(", "),
+    )));
+    // With --json the report already says it; only the exit code is left.
+    Err(if json {
+        err.context(crate::error::Reported)
+    } else {
+        err
+    })
+}
+
+/// Each manifest table at the endpoint.
+async fn tables_at(manifest: &Manifest, url: &str) -> Vec<TableStatus> {
+    let client = crate::dynamo::client(url, &manifest.project.region, Duration::from_secs(5), 2);
+    let mut rows = Vec::new();
+    for spec in &manifest.tables {
+        let (status, items) = match tables::describe(&client, &spec.physical).await {
+            Ok(None) => ("missing".to_string(), None),
+            Ok(Some(state)) => {
+                let status = match tables::plan(spec, Some(&state)) {
+                    TablePlan::Drift(_) => "drift".to_string(),
+                    _ => state.status.clone(),
+                };
+                (status, state.item_count)
+            }
+            Err(_) => ("unknown".to_string(), None),
+        };
+        rows.push(TableStatus {
+            table: spec.physical.clone(),
+            status,
+            items,
+            global_indexes: spec.global_indexes.len(),
+            local_indexes: spec.local_indexes.len(),
+        });
+    }
+    rows
+}
+
+/// The services' rows, and the engine's URL when it answers.
+async fn services(manifest: &Manifest) -> anyhow::Result<(Vec<ServiceStatus>, Option<String>)> {
     let docker = Docker::connect().await?;
     let mut rows = Vec::new();
-    for (spec, state) in stack::discover(&docker, &manifest).await? {
+    let mut endpoint = None;
+    for (spec, state) in stack::discover(&docker, manifest).await? {
         let Some(state) = state else {
             rows.push(ServiceStatus {
                 service: spec.service.name().to_string(),
@@ -62,6 +196,9 @@ pub async fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::
                 health
             }
         };
+        if spec.service == manifest.project.engine.service() && health == "ready" {
+            endpoint = url.clone();
+        }
         let mut shown_state = state.status.clone();
         if let Some(code) = state.exit_code.filter(|_| state.status == "exited") {
             shown_state.push_str(&format!(
@@ -84,61 +221,73 @@ pub async fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::
         });
     }
 
-    if json {
-        printer.data(&serde_json::to_string_pretty(&rows)?)?;
-    } else {
-        printer.data(&table(&rows))?;
-    }
-    let bad: Vec<&str> = rows
-        .iter()
-        .filter(|r| r.health != "ready")
-        .map(|r| r.service.as_str())
-        .collect();
-    if bad.is_empty() {
-        return Ok(());
-    }
-    let err = anyhow::Error::new(Unhealthy(format!(
-        "project `{}`: {} not running or not ready\n  hint: `devstack up` starts or repairs it; `devstack logs {}` shows why it stopped",
-        manifest.project.name,
-        bad.join(", "),
-        bad[0]
-    )));
-    // With --json the report already says it; only the exit code is left.
-    Err(if json {
-        err.context(crate::error::Reported)
-    } else {
-        err
-    })
+    Ok((rows, endpoint))
 }
 
-fn table(rows: &[ServiceStatus]) -> String {
-    let headers = ["SERVICE", "STATE", "HEALTH", "IMAGE", "PORTS"];
-    let cells: Vec<[String; 5]> = rows
-        .iter()
-        .map(|r| {
-            [
-                r.service.clone(),
-                r.state.clone(),
-                r.health.clone(),
-                r.image.clone(),
-                if r.ports.is_empty() {
-                    "-".to_string()
-                } else {
-                    r.ports.join(", ")
-                },
-            ]
-        })
-        .collect();
-    let mut widths = headers.map(str::len);
-    for row in &cells {
+fn render(report: &Report) -> String {
+    let mut out = String::new();
+    if !report.services.is_empty() {
+        let rows: Vec<Vec<String>> = report
+            .services
+            .iter()
+            .map(|r| {
+                vec![
+                    r.service.clone(),
+                    r.state.clone(),
+                    r.health.clone(),
+                    r.image.clone(),
+                    if r.ports.is_empty() {
+                        "-".to_string()
+                    } else {
+                        r.ports.join(", ")
+                    },
+                ]
+            })
+            .collect();
+        out.push_str(&columns(
+            &["SERVICE", "STATE", "HEALTH", "IMAGE", "PORTS"],
+            &rows,
+        ));
+    }
+    if let Some(endpoint) = &report.endpoint
+        && report.services.is_empty()
+    {
+        out.push_str(&format!("endpoint {endpoint}: ready\n"));
+    }
+    if !report.tables.is_empty() {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        let rows: Vec<Vec<String>> = report
+            .tables
+            .iter()
+            .map(|t| {
+                vec![
+                    t.table.clone(),
+                    t.status.clone(),
+                    t.items.map_or("-".to_string(), |n| n.to_string()),
+                    format!("{} global, {} local", t.global_indexes, t.local_indexes),
+                ]
+            })
+            .collect();
+        out.push_str(&columns(&["TABLE", "STATUS", "ITEMS", "INDEXES"], &rows));
+    }
+    out
+}
+
+/// Left-aligned columns, two spaces apart, the last one unpadded.
+fn columns(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.len()).collect();
+    for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
     }
-    let line = |row: [&str; 5]| -> String {
+    let line = |cells: Vec<&str>| -> String {
+        let last = cells.len() - 1;
         let mut out = String::new();
-        for (i, cell) in row.iter().enumerate() {
-            if i + 1 == row.len() {
+        for (i, cell) in cells.iter().enumerate() {
+            if i == last {
                 out.push_str(cell);
             } else {
                 out.push_str(&format!("{cell:<width$}  ", width = widths[i]));
@@ -147,9 +296,9 @@ fn table(rows: &[ServiceStatus]) -> String {
         out.push('\n');
         out
     };
-    let mut out = line(headers);
-    for row in &cells {
-        out.push_str(&line([&row[0], &row[1], &row[2], &row[3], &row[4]]));
+    let mut out = line(headers.to_vec());
+    for row in rows {
+        out.push_str(&line(row.iter().map(String::as_str).collect()));
     }
     out
 }

@@ -24,7 +24,7 @@ pub async fn run(settings: &Settings, args: &UpArgs, printer: &Printer) -> anyho
     let manifest = settings.manifest()?;
     let project = &manifest.project;
     // Every manifest and seed problem is found before Docker is asked anything.
-    bootstrap::validate_seeds(&manifest.tables)?;
+    let seeds = bootstrap::validate_seeds(&manifest.tables)?;
     let timeout = args
         .timeout
         .map_or(project.ready_timeout, Duration::from_secs);
@@ -37,7 +37,7 @@ pub async fn run(settings: &Settings, args: &UpArgs, printer: &Printer) -> anyho
         };
         wait_for_endpoint(&probe, timeout).await?;
         let client = dynamo::client(endpoint, &project.region, Duration::from_secs(30), 3);
-        bootstrap::reconcile(&client, &manifest, args.reseed, printer).await?;
+        bootstrap::reconcile(&client, &manifest, &seeds, args.reseed, printer).await?;
         printer.info(&format!(
             "tables of project `{}` are ready at {endpoint} in {:.1}s",
             project.name,
@@ -76,7 +76,7 @@ pub async fn run(settings: &Settings, args: &UpArgs, printer: &Printer) -> anyho
         .map(|r| r.url.clone())
         .unwrap_or_default();
     let client = dynamo::client(&engine, &project.region, Duration::from_secs(30), 3);
-    let outcomes = bootstrap::reconcile(&client, &manifest, args.reseed, printer).await?;
+    let outcomes = bootstrap::reconcile(&client, &manifest, &seeds, args.reseed, printer).await?;
 
     let changed = running.iter().any(|r| r.action != Action::Keep)
         || outcomes

@@ -10,7 +10,7 @@ use devstack::service::ServiceKind;
 use crate::support::{Run, Stack, assert_nothing_left, block_on, client_from_env, docker, run};
 
 fn service_url(status: &serde_json::Value, service: ServiceKind) -> String {
-    status
+    status["services"]
         .as_array()
         .and_then(|rows| rows.iter().find(|r| r["service"] == service.name()))
         .and_then(|r| r["url"].as_str())
@@ -31,7 +31,7 @@ fn full_lifecycle(engine: &str, kind: ServiceKind, test: &str) {
 
     let (code, status) = stack.status();
     assert_eq!(code, 0, "status after up: {status}");
-    for row in status.as_array().unwrap() {
+    for row in status["services"].as_array().unwrap() {
         assert_eq!(row["state"], "running", "{row}");
         assert_eq!(row["health"], "ready", "{row}");
     }

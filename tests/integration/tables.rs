@@ -238,6 +238,25 @@ fn up_creates_every_table_as_declared_then_changes_nothing(engine: &str, test: &
             assert_matches_manifest(&client, &manifest, &table.name).await;
         }
     });
+    let (code, status) = stack.status();
+    assert_eq!(code, 0, "{status}");
+    let counts: Vec<(String, i64)> = status["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["table"].as_str().unwrap().to_string(),
+                t["items"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        counts[0],
+        ("CodeMetrics_github-issues".to_string(), 180),
+        "{status}"
+    );
+    assert_eq!(counts.len(), 6, "{status}");
 
     // The second run goes through a proxy that records every request.
     let quiet = block_on(async {
