@@ -56,7 +56,7 @@ pub struct InvalidSeedFiles(pub Vec<seed::InvalidSeeds>);
 
 impl std::fmt::Display for InvalidSeedFiles {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let count: usize = self.0.iter().map(|t| t.problems.len()).sum();
+        let count: usize = self.0.iter().map(seed::InvalidSeeds::count).sum();
         write!(
             f,
             "the seed files have {count} problem{}; nothing was written",

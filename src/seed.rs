@@ -2137,6 +2137,61 @@ mod tests {
     }
 
     #[test]
+    fn duplicates_on_one_line_of_an_array_are_found() -> TestResult {
+        let folder = Folder::new()?;
+        let spec = folder.json(
+            "o.json",
+            r#"[{"pk": "a", "sk": "1"}, {"pk": "a", "sk": "2"}, {"pk": "a", "sk": "2"}]"#,
+        )?;
+        assert_eq!(
+            problems(&table(vec![spec])),
+            ["seed/o.json:1: duplicate key pk=`a`, sk=`2`; first at seed/o.json:1"]
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn a_hash_match_between_different_keys_is_not_a_duplicate() -> TestResult {
+        let folder = Folder::new()?;
+        let spec = folder.json(
+            "h.jsonl",
+            "{\"pk\": \"a\", \"sk\": \"1\"}\n{\"pk\": \"b\", \"sk\": \"2\"}\n",
+        )?;
+        let spec = table(vec![spec]);
+        let first = Seen::new(0, 0).ok_or_else(|| anyhow::anyhow!("no room for a seen item"))?;
+        assert_eq!((first.file(), first.ordinal()), (0, 0));
+        let key = |pk: &str, sk: &str| {
+            primary_key(&spec, &item(&[("pk", s(pk)), ("sk", s(sk))]))
+                .ok_or_else(|| anyhow::anyhow!("no key"))
+        };
+        let mut checker = Checker::new(&spec);
+        for (pk, sk) in [("b", "2"), ("a", "1")] {
+            checker.candidates.push(Candidate {
+                first,
+                file: 0,
+                line: 2,
+                key: key(pk, sk)?,
+                shown: format!("pk=`{pk}`, sk=`{sk}`"),
+            });
+        }
+        checker.confirm_duplicates();
+        let found: Vec<String> = checker
+            .problems
+            .kept
+            .iter()
+            .map(|(_, problem)| problem.to_string())
+            .collect();
+        assert_eq!(
+            found,
+            ["seed/h.jsonl:2: duplicate key pk=`a`, sk=`1`; first at seed/h.jsonl:1"]
+        );
+        let far = Seen::new(3, (1 << 40) - 1).ok_or_else(|| anyhow::anyhow!("no room"))?;
+        assert_eq!((far.file(), far.ordinal()), (3, (1 << 40) - 1));
+        assert_eq!(Seen::new(0, 1 << 40), None);
+        Ok(())
+    }
+
+    #[test]
     fn numbers_follow_dynamodb_precision_and_range() {
         let valid = [
             "0",
