@@ -59,8 +59,122 @@ pub enum Command {
     Logs(LogsArgs),
     /// Print the variables an app needs to use the stack
     Env(EnvArgs),
+    /// Print the items of a table or index, page after page
+    Scan(ScanArgs),
+    /// Print the items of one partition, in sort key order
+    Query(QueryArgs),
+    /// List every table on the endpoint, the manifest's and the others
+    Tables(TablesArgs),
     /// Check the manifest and its seed files without touching Docker
     Validate(ValidateArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// A table that fits the terminal (the default on a terminal)
+    Table,
+    /// One JSON array
+    Json,
+    /// One JSON object per line (the default when stdout is not a terminal)
+    Jsonl,
+    /// One DynamoDB JSON object per line, every value typed: `{"pk": {"S": "a"}}`
+    DynamodbJson,
+}
+
+#[derive(Debug, Args)]
+pub struct ReadArgs {
+    /// Scan or query this global or local index instead of the table
+    #[arg(long, value_name = "NAME")]
+    pub index: Option<String>,
+
+    /// Stop after N items
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u64>,
+
+    /// Output format [default: `table` on a terminal, else `jsonl`]
+    #[arg(long, short = 'o', value_enum)]
+    pub output: Option<OutputFormat>,
+
+    /// A DynamoDB filter expression, e.g. `#s = :open`
+    #[arg(long, value_name = "EXPR")]
+    pub filter: Option<String>,
+
+    /// A DynamoDB projection expression: the attributes to return
+    #[arg(long, value_name = "EXPR")]
+    pub projection: Option<String>,
+
+    /// Expression attribute names as a JSON object, e.g. `{"#s": "state"}`
+    #[arg(long, value_name = "JSON")]
+    pub names: Option<String>,
+
+    /// Expression attribute values as a plain JSON object, e.g. `{":open": "open"}`
+    #[arg(long, value_name = "JSON")]
+    pub values: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// The table, by its manifest name or its full name
+    pub table: String,
+
+    #[command(flatten)]
+    pub read: ReadArgs,
+
+    /// Scan in N parallel segments (each item is still printed once)
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(i32).range(1..=64))]
+    pub segments: i32,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("sort").multiple(false))]
+pub struct QueryArgs {
+    /// The table, by its manifest name or its full name
+    pub table: String,
+
+    /// The partition key value
+    pub key: String,
+
+    #[command(flatten)]
+    pub read: ReadArgs,
+
+    /// Only sort keys that begin with this prefix
+    #[arg(long, group = "sort", value_name = "PREFIX")]
+    pub sort_begins_with: Option<String>,
+
+    /// Only sort keys between A and B, both included
+    #[arg(long, group = "sort", num_args = 2, value_names = ["A", "B"])]
+    pub sort_between: Option<Vec<String>>,
+
+    /// Only sort keys equal to this value
+    #[arg(long, group = "sort", value_name = "VALUE")]
+    pub sort_eq: Option<String>,
+
+    /// Only sort keys greater than this value
+    #[arg(long, group = "sort", value_name = "VALUE")]
+    pub sort_gt: Option<String>,
+
+    /// Only sort keys greater than or equal to this value
+    #[arg(long, group = "sort", value_name = "VALUE")]
+    pub sort_ge: Option<String>,
+
+    /// Only sort keys less than this value
+    #[arg(long, group = "sort", value_name = "VALUE")]
+    pub sort_lt: Option<String>,
+
+    /// Only sort keys less than or equal to this value
+    #[arg(long, group = "sort", value_name = "VALUE")]
+    pub sort_le: Option<String>,
+
+    /// Highest sort key first
+    #[arg(long)]
+    pub reverse: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TablesArgs {
+    /// Print the list as JSON on stdout
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -11,6 +11,7 @@ pub mod dynamo;
 pub mod engine;
 pub mod error;
 pub mod health;
+pub mod items;
 pub mod load;
 pub mod lock;
 pub mod manifest;
@@ -90,6 +91,9 @@ fn dispatch(command: Command, settings: &Settings, printer: &Printer) -> anyhow:
             Command::Env(args) => {
                 commands::env::run(settings, args.format, args.network, printer).await
             }
+            Command::Scan(args) => commands::scan::run(settings, args, printer).await,
+            Command::Query(args) => commands::query::run(settings, args, printer).await,
+            Command::Tables(args) => commands::tables::run(settings, args.json, printer).await,
             Command::Validate(args) => commands::validate::run(settings, args.json, printer),
         }
     };

@@ -850,6 +850,14 @@ fn plain_attribute(
     }
 }
 
+/// Converts one plain JSON value (as `--values` takes them) to an attribute
+/// value, or says what is wrong with it.
+pub fn from_plain_json(name: &str, value: Value) -> Result<AttributeValue, String> {
+    let mut path = name.to_string();
+    let mut problems = Vec::new();
+    plain_value(&mut path, value, 0, &mut problems).ok_or_else(|| problems.join("; "))
+}
+
 fn plain_value(
     path: &mut String,
     value: Value,

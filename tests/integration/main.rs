@@ -9,5 +9,6 @@ mod docker;
 mod fake;
 mod lifecycle;
 mod manifest;
+mod read;
 mod support;
 mod tables;

@@ -1,0 +1,157 @@
+//! `devstack tables`: every table on the endpoint with its status, keys,
+//! indexes, item count and size; the manifest's tables marked, the others
+//! shown as foreign, and manifest tables that are missing listed too.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::dynamo::describe_error;
+use crate::output::Printer;
+use crate::settings::Settings;
+use crate::tables::{self, TableState};
+use crate::target;
+
+#[derive(Debug, Serialize)]
+struct Row {
+    table: String,
+    /// `manifest` (with its manifest name), or `foreign`.
+    owner: String,
+    status: String,
+    keys: String,
+    global_indexes: Vec<String>,
+    local_indexes: Vec<String>,
+    items: Option<i64>,
+    size_bytes: Option<i64>,
+}
+
+pub async fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::Result<()> {
+    let manifest = settings.manifest()?;
+    let endpoint = target::endpoint(settings, &manifest).await?;
+    let client = crate::dynamo::client(
+        &endpoint.url,
+        &manifest.project.region,
+        Duration::from_secs(30),
+        3,
+    );
+    let mut names = Vec::new();
+    let mut pages = client.list_tables().into_paginator().items().send();
+    while let Some(name) = pages.next().await {
+        names.push(name.map_err(|err| anyhow::anyhow!("ListTables: {}", describe_error(&err)))?);
+    }
+    let mut rows = Vec::new();
+    for name in &names {
+        let owner = match manifest.tables.iter().find(|t| &t.physical == name) {
+            Some(spec) => format!("manifest `{}`", spec.name),
+            None => "foreign".to_string(),
+        };
+        let Some(state) = tables::describe(&client, name).await? else {
+            continue;
+        };
+        rows.push(row(&state, owner));
+    }
+    for spec in &manifest.tables {
+        if !names.contains(&spec.physical) {
+            rows.push(Row {
+                table: spec.physical.clone(),
+                owner: format!("manifest `{}`", spec.name),
+                status: "missing".to_string(),
+                keys: String::new(),
+                global_indexes: Vec::new(),
+                local_indexes: Vec::new(),
+                items: None,
+                size_bytes: None,
+            });
+        }
+    }
+    if json {
+        printer.data(&serde_json::to_string_pretty(&rows)?)?;
+        return Ok(());
+    }
+    let widths = [
+        rows.iter().map(|r| r.table.len()).max().unwrap_or(0).max(5),
+        rows.iter()
+            .map(|r| r.status.len())
+            .max()
+            .unwrap_or(0)
+            .max(6),
+        rows.iter().map(|r| r.keys.len()).max().unwrap_or(0).max(4),
+        rows.iter()
+            .map(|r| r.items.map_or(1, |n| n.to_string().len()))
+            .max()
+            .unwrap_or(0)
+            .max(5),
+    ];
+    let mut out = format!(
+        "{:w0$}  {:w1$}  {:w2$}  {:>w3$}  {:>9}  INDEXES  OWNER\n",
+        "TABLE",
+        "STATUS",
+        "KEYS",
+        "ITEMS",
+        "SIZE",
+        w0 = widths[0],
+        w1 = widths[1],
+        w2 = widths[2],
+        w3 = widths[3]
+    );
+    for r in &rows {
+        let indexes = format!(
+            "{} global, {} local",
+            r.global_indexes.len(),
+            r.local_indexes.len()
+        );
+        out.push_str(&format!(
+            "{:w0$}  {:w1$}  {:w2$}  {:>w3$}  {:>9}  {indexes}  {}\n",
+            r.table,
+            r.status,
+            r.keys,
+            r.items.map_or("-".to_string(), |n| n.to_string()),
+            r.size_bytes.map_or("-".to_string(), size),
+            r.owner,
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2],
+            w3 = widths[3]
+        ));
+    }
+    printer.data(&out)?;
+    printer.info(&format!(
+        "{} table{} at {}",
+        names.len(),
+        if names.len() == 1 { "" } else { "s" },
+        endpoint.url
+    ));
+    Ok(())
+}
+
+fn row(state: &TableState, owner: String) -> Row {
+    let keys = match (&state.partition_key, &state.sort_key) {
+        (Some(p), Some(s)) => format!("{p} / {s}"),
+        (Some(p), None) => p.to_string(),
+        _ => "?".to_string(),
+    };
+    Row {
+        table: state.name.clone(),
+        owner,
+        status: state.status.clone(),
+        keys,
+        global_indexes: state
+            .global_indexes
+            .iter()
+            .map(|i| i.name.clone())
+            .collect(),
+        local_indexes: state.local_indexes.iter().map(|i| i.name.clone()).collect(),
+        items: state.item_count,
+        size_bytes: state.size_bytes,
+    }
+}
+
+/// Bytes in a short human unit.
+fn size(bytes: i64) -> String {
+    let bytes = bytes.max(0) as f64;
+    match bytes {
+        b if b < 1024.0 => format!("{b} B"),
+        b if b < 1024.0 * 1024.0 => format!("{:.1} KiB", b / 1024.0),
+        b => format!("{:.1} MiB", b / (1024.0 * 1024.0)),
+    }
+}

@@ -1,0 +1,300 @@
+//! Items as people and programs read them: plain JSON (numbers exact, sets
+//! as arrays, binary as base64), DynamoDB JSON, or a table that fits the
+//! terminal. Pure functions; the commands do the I/O.
+
+use std::collections::{BTreeSet, HashMap};
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use base64::Engine as _;
+use serde_json::{Map, Value};
+
+pub type Item = HashMap<String, AttributeValue>;
+
+fn base64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// A number as JSON, keeping every digit DynamoDB stored (up to 38).
+fn number(text: &str) -> Value {
+    text.parse::<serde_json::Number>()
+        .map_or_else(|_| Value::String(text.to_string()), Value::Number)
+}
+
+/// Plain JSON: numbers exact, sets as arrays, binary as base64.
+pub fn plain(value: &AttributeValue) -> Value {
+    match value {
+        AttributeValue::S(s) => Value::String(s.clone()),
+        AttributeValue::N(n) => number(n),
+        AttributeValue::B(b) => Value::String(base64(b.as_ref())),
+        AttributeValue::Bool(b) => Value::Bool(*b),
+        AttributeValue::Null(_) => Value::Null,
+        AttributeValue::L(list) => Value::Array(list.iter().map(plain).collect()),
+        AttributeValue::M(map) => Value::Object(sorted(map, &[], plain)),
+        AttributeValue::Ss(ss) => Value::Array(ss.iter().cloned().map(Value::String).collect()),
+        AttributeValue::Ns(ns) => Value::Array(ns.iter().map(|n| number(n)).collect()),
+        AttributeValue::Bs(bs) => Value::Array(
+            bs.iter()
+                .map(|b| Value::String(base64(b.as_ref())))
+                .collect(),
+        ),
+        _ => Value::Null,
+    }
+}
+
+/// DynamoDB JSON: every value tagged with its type, `{"N": "1"}`.
+pub fn typed(value: &AttributeValue) -> Value {
+    let tagged = |tag: &str, inner: Value| {
+        let mut map = Map::new();
+        map.insert(tag.to_string(), inner);
+        Value::Object(map)
+    };
+    match value {
+        AttributeValue::S(s) => tagged("S", Value::String(s.clone())),
+        AttributeValue::N(n) => tagged("N", Value::String(n.clone())),
+        AttributeValue::B(b) => tagged("B", Value::String(base64(b.as_ref()))),
+        AttributeValue::Bool(b) => tagged("BOOL", Value::Bool(*b)),
+        AttributeValue::Null(_) => tagged("NULL", Value::Bool(true)),
+        AttributeValue::L(list) => tagged("L", Value::Array(list.iter().map(typed).collect())),
+        AttributeValue::M(map) => tagged("M", Value::Object(sorted(map, &[], typed))),
+        AttributeValue::Ss(ss) => tagged("SS", ss.iter().cloned().map(Value::String).collect()),
+        AttributeValue::Ns(ns) => tagged("NS", ns.iter().cloned().map(Value::String).collect()),
+        AttributeValue::Bs(bs) => tagged(
+            "BS",
+            bs.iter()
+                .map(|b| Value::String(base64(b.as_ref())))
+                .collect(),
+        ),
+        _ => Value::Null,
+    }
+}
+
+/// The attribute names of `item` in display order: the given key
+/// attributes first, then the rest alphabetically.
+pub fn ordered_names<'a>(item: &'a Item, keys: &'a [String]) -> Vec<&'a String> {
+    let mut names: Vec<&String> = keys.iter().filter(|k| item.contains_key(*k)).collect();
+    let mut rest: Vec<&String> = item.keys().filter(|k| !keys.contains(k)).collect();
+    rest.sort();
+    names.extend(rest);
+    names
+}
+
+fn sorted(
+    item: &HashMap<String, AttributeValue>,
+    keys: &[String],
+    convert: fn(&AttributeValue) -> Value,
+) -> Map<String, Value> {
+    ordered_names(item, keys)
+        .into_iter()
+        .map(|name| (name.clone(), convert(&item[name])))
+        .collect()
+}
+
+/// An item as one JSON object, key attributes first.
+pub fn to_json(item: &Item, keys: &[String], dynamodb_json: bool) -> Value {
+    Value::Object(sorted(
+        item,
+        keys,
+        if dynamodb_json { typed } else { plain },
+    ))
+}
+
+/// A value as a table cell: strings bare, everything else as compact JSON.
+pub fn cell(value: &AttributeValue) -> String {
+    match plain(value) {
+        Value::String(s) => s,
+        other => other.to_string(),
+    }
+    .replace(['\n', '\t', '\r'], " ")
+}
+
+/// A terminal table whose columns are chosen from the first items seen and
+/// then fixed, so later items stream out without being held in memory.
+#[derive(Debug, Clone)]
+pub struct TableView {
+    pub columns: Vec<String>,
+    pub widths: Vec<usize>,
+    /// Attributes of the sample that did not fit the terminal.
+    pub hidden: usize,
+}
+
+/// The narrowest a column gets before it is dropped.
+const MIN_WIDTH: usize = 8;
+const MAX_WIDTH: usize = 40;
+
+impl TableView {
+    /// Picks columns (keys first, then the rest alphabetically) and widths
+    /// that fit `terminal_width`, from a sample of items.
+    pub fn plan(sample: &[Item], keys: &[String], terminal_width: usize) -> TableView {
+        let mut rest = BTreeSet::new();
+        for item in sample {
+            rest.extend(item.keys().filter(|k| !keys.contains(k)).cloned());
+        }
+        let mut columns: Vec<String> = keys
+            .iter()
+            .filter(|k| sample.iter().any(|i| i.contains_key(*k)))
+            .cloned()
+            .collect();
+        columns.extend(rest);
+        let widths: Vec<usize> = columns
+            .iter()
+            .map(|c| {
+                sample
+                    .iter()
+                    .filter_map(|i| i.get(c))
+                    .map(|v| cell(v).chars().count())
+                    .chain([c.chars().count()])
+                    .max()
+                    .unwrap_or(0)
+                    .clamp(1, MAX_WIDTH)
+            })
+            .collect();
+        // Key columns first at their natural width, then the others left to
+        // right while they fit; the last one that fits in part is cut.
+        let mut used = 0;
+        let mut fitted = Vec::new();
+        for (i, natural) in widths.iter().copied().enumerate() {
+            let gap = if i == 0 { 0 } else { 2 };
+            let room = terminal_width.saturating_sub(used + gap);
+            let is_key = i < keys.len().min(columns.len()) && keys.contains(&columns[i]);
+            let width = if natural <= room {
+                natural
+            } else if room >= MIN_WIDTH || (is_key && i == 0) {
+                room.max(MIN_WIDTH)
+            } else {
+                break;
+            };
+            fitted.push(width);
+            used += gap + width;
+        }
+        let widths = fitted;
+        let hidden = columns.len() - widths.len();
+        columns.truncate(widths.len());
+        TableView {
+            columns,
+            widths,
+            hidden,
+        }
+    }
+
+    pub fn header(&self) -> String {
+        self.row(
+            self.columns
+                .iter()
+                .map(String::as_str)
+                .map(String::from)
+                .collect(),
+        )
+    }
+
+    pub fn render(&self, item: &Item) -> String {
+        self.row(
+            self.columns
+                .iter()
+                .map(|c| item.get(c).map(cell).unwrap_or_default())
+                .collect(),
+        )
+    }
+
+    fn row(&self, cells: Vec<String>) -> String {
+        let last = cells.len().saturating_sub(1);
+        let mut out = String::new();
+        for (i, (text, width)) in cells.iter().zip(&self.widths).enumerate() {
+            let fitted = fit(text, *width);
+            if i == last {
+                out.push_str(fitted.trim_end());
+            } else {
+                out.push_str(&format!("{fitted:<width$}  "));
+            }
+        }
+        out
+    }
+}
+
+/// Cuts `text` to `width` characters, marking the cut with `…`.
+fn fit(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_dynamodb::primitives::Blob;
+
+    fn item(pairs: &[(&str, AttributeValue)]) -> Item {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn plain_json_keeps_38_digit_numbers_sets_and_binary() {
+        let big = "12345678901234567890123456789012345678";
+        let value = AttributeValue::M(HashMap::from([
+            ("n".to_string(), AttributeValue::N(big.to_string())),
+            (
+                "ns".to_string(),
+                AttributeValue::Ns(vec!["1".into(), "2.5".into()]),
+            ),
+            (
+                "b".to_string(),
+                AttributeValue::B(Blob::new(b"hi".to_vec())),
+            ),
+            ("none".to_string(), AttributeValue::Null(true)),
+        ]));
+        assert_eq!(
+            plain(&value).to_string(),
+            format!(r#"{{"b":"aGk=","n":{big},"none":null,"ns":[1,2.5]}}"#)
+        );
+    }
+
+    #[test]
+    fn dynamodb_json_tags_every_value() {
+        let value = AttributeValue::L(vec![
+            AttributeValue::N("1".into()),
+            AttributeValue::Ss(vec!["a".into()]),
+            AttributeValue::Bool(true),
+        ]);
+        assert_eq!(
+            typed(&value).to_string(),
+            r#"{"L":[{"N":"1"},{"SS":["a"]},{"BOOL":true}]}"#
+        );
+    }
+
+    #[test]
+    fn key_attributes_come_first_then_the_rest_alphabetically() {
+        let i = item(&[
+            ("zeta", AttributeValue::S("z".into())),
+            ("sk", AttributeValue::S("s".into())),
+            ("alpha", AttributeValue::S("a".into())),
+            ("pk", AttributeValue::S("p".into())),
+        ]);
+        let keys = ["pk".to_string(), "sk".to_string()];
+        assert_eq!(
+            to_json(&i, &keys, false).to_string(),
+            r#"{"pk":"p","sk":"s","alpha":"a","zeta":"z"}"#
+        );
+    }
+
+    #[test]
+    fn the_table_view_fits_the_terminal_and_cuts_long_cells() {
+        let sample = vec![item(&[
+            ("pk", AttributeValue::S("REPO#acme/payments-api".into())),
+            ("title", AttributeValue::S("x".repeat(100))),
+            ("n", AttributeValue::N("7".into())),
+        ])];
+        let view = TableView::plan(&sample, &["pk".to_string()], 40);
+        assert_eq!(view.columns, ["pk", "n", "title"]);
+        let row = view.render(&sample[0]);
+        assert!(row.chars().count() <= 40, "{row}");
+        assert!(row.ends_with('…'), "{row}");
+        let narrow = TableView::plan(&sample, &["pk".to_string()], 10);
+        assert_eq!(narrow.columns.len() + narrow.hidden, 3);
+        assert!(narrow.hidden > 0);
+    }
+}
