@@ -2051,8 +2051,8 @@ mod tests {
                 "seed/p.jsonl:2: attribute `tags` is listed in `sets` but mixes strings and numbers; a set holds only strings or only numbers",
                 "seed/p.jsonl:3: attribute `tags` holds `a` more than once; set elements must be unique",
                 "seed/p.jsonl:4: attribute `nums` holds `1.0` more than once; set elements must be unique",
-                "seed/p.jsonl:5: attribute `nums` is listed in `sets` but element 0 is a boolean; a set holds only strings or only numbers",
                 "seed/p.jsonl:5: attribute `tags` is listed in `sets` but is a string, not an array",
+                "seed/p.jsonl:5: attribute `nums` is listed in `sets` but element 0 is a boolean; a set holds only strings or only numbers",
                 "seed/p.jsonl:6: attribute `thumb` is listed in `binary` but is a number, not a base64 string",
                 "seed/p.jsonl:7: attribute `thumb` is not valid base64: invalid symbol 33, offset 0",
                 "seed/p.jsonl:8: attribute `m.l[1].x`: number `1e-131` is out of range; DynamoDB numbers other than 0 have a magnitude from 1e-130 to below 1e126",
@@ -2084,7 +2084,7 @@ mod tests {
             problems(&table(vec![typed])),
             [
                 "seed/t.jsonl:1: attribute `pk` must be a typed value like {\"S\": \"text\"}, found a string",
-                "seed/t.jsonl:2: attribute `pk` has 2 keys (`N`, `S`); a typed value has exactly one: `S`, `N`, `B`, `BOOL`, `NULL`, `M`, `L`, `SS`, `NS` or `BS`",
+                "seed/t.jsonl:2: attribute `pk` has 2 keys (`S`, `N`); a typed value has exactly one: `S`, `N`, `B`, `BOOL`, `NULL`, `M`, `L`, `SS`, `NS` or `BS`",
                 "seed/t.jsonl:3: attribute `sk` has unknown type `s`; did you mean `S`?",
                 "seed/t.jsonl:4: attribute `n`: `N` must hold the number as a string, like {\"N\": \"1\"}",
                 "seed/t.jsonl:5: attribute `n`: `one` is not a number",
