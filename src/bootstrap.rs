@@ -36,8 +36,19 @@ pub fn validate_seeds<'a>(
     let mut invalid = Vec::new();
     let mut counts = SeedCounts::new();
     for table in tables {
+        if table.seeds.is_empty() {
+            continue;
+        }
+        let key = validation_key(table);
+        if let Some(items) = key.as_deref().and_then(cached_validation) {
+            counts.insert(table.physical.clone(), items);
+            continue;
+        }
         match seed::validate_table(table) {
             Ok(summary) => {
+                if let Some(key) = &key {
+                    remember_validation(key, summary.items);
+                }
                 counts.insert(table.physical.clone(), summary.items);
             }
             Err(err) => invalid.push(err),
@@ -47,6 +58,61 @@ pub fn validate_seeds<'a>(
         return Ok(counts);
     }
     Err(InvalidSeedFiles(invalid).into())
+}
+
+/// Seed files that passed validation are remembered by their path, size and
+/// modification time (with the table's definition), so an `up` that loads
+/// nothing does not read hundreds of megabytes again. Any change to a file
+/// or to the table makes a new key.
+fn validation_key(table: &TableSpec) -> Option<String> {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    hasher.update(env!("CARGO_PKG_VERSION"));
+    hasher.update(format!("{table:?}"));
+    for spec in &table.seeds {
+        let meta = std::fs::metadata(&spec.path).ok()?;
+        let modified = meta
+            .modified()
+            .ok()?
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?;
+        let path = std::fs::canonicalize(&spec.path).ok()?;
+        hasher.update(format!(
+            "{}\0{}\0{}",
+            path.display(),
+            meta.len(),
+            modified.as_nanos()
+        ));
+    }
+    Some(
+        hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+    )
+}
+
+fn cache_dir() -> Option<std::path::PathBuf> {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(std::path::PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".cache")))?;
+    Some(base.join("devstack").join("validated-seeds"))
+}
+
+fn cached_validation(key: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(cache_dir()?.join(key)).ok()?;
+    text.trim().parse().ok()
+}
+
+/// Best effort: a cache that cannot be written only costs time.
+fn remember_validation(key: &str, items: u64) {
+    if let Some(dir) = cache_dir()
+        && std::fs::create_dir_all(&dir).is_ok()
+    {
+        let _ = std::fs::write(dir.join(key), items.to_string());
+    }
 }
 
 /// Problems in the seed files of one or more tables: a manifest-level
@@ -160,7 +226,7 @@ async fn reconcile_one(
             return match tables::plan(table, observed.as_ref()) {
                 TablePlan::Drift(lines) => Ok(Outcome::Drift(lines)),
                 _ => Ok(Outcome::Unchanged {
-                    items: load::count_items(client, &table.physical).await?,
+                    items: item_count(client, &table.physical).await?,
                 }),
             };
         }
@@ -180,7 +246,9 @@ async fn reconcile_one(
     let items = if reseed {
         seed_table(client, table, expected, task).await?
     } else {
-        load::count_items(client, &table.physical).await?
+        observed
+            .and_then(|o| o.item_count)
+            .map_or(0, |n| n.unsigned_abs())
     };
     Ok(match outcome {
         Outcome::Updated { changes, .. } => Outcome::Updated { changes, items },
@@ -205,7 +273,7 @@ pub async fn seed_table(
         task.items(n, expected);
     })
     .await?;
-    let counted = load::count_items(client, &table.physical).await?;
+    let counted = item_count(client, &table.physical).await?;
     anyhow::ensure!(
         counted == written,
         "table `{}` holds {counted} items after loading {written} seed items",
@@ -216,6 +284,18 @@ pub async fn seed_table(
         started.elapsed().as_secs_f64()
     ));
     Ok(counted)
+}
+
+/// The table's item count as the endpoint reports it; both emulators keep it
+/// exact, unlike DynamoDB in the cloud. Counted with a scan if missing.
+async fn item_count(client: &Client, table: &str) -> anyhow::Result<u64> {
+    match tables::describe(client, table)
+        .await?
+        .and_then(|t| t.item_count)
+    {
+        Some(count) => Ok(count.unsigned_abs()),
+        None => load::count_items(client, table).await,
+    }
 }
 
 /// Deletes and recreates the tables, then loads their seeds unless `seed`
