@@ -4,6 +4,7 @@
 // Tests report progress and fail loudly; the core code's lints do not apply.
 #![allow(clippy::print_stderr, clippy::unwrap_used, clippy::expect_used)]
 
+mod browser;
 mod compose;
 mod docker;
 mod fake;
@@ -11,4 +12,4 @@ mod lifecycle;
 mod manifest;
 mod read;
 mod support;
-mod tables;
+pub mod tables;

@@ -12,8 +12,13 @@ use devstack::manifest::{Manifest, Projection};
 use crate::fake::FakeServer;
 use crate::support::{Stack, block_on, client_from_env, docker, root};
 
-/// The bundled CodeMetrics manifest and seeds, as its own project on free ports.
+/// The bundled CodeMetrics manifest and seeds, as its own project on free
+/// ports, without the admin UI.
 fn codemetrics(test: &str, engine: &str) -> Stack {
+    codemetrics_with(test, engine, false)
+}
+
+pub fn codemetrics_with(test: &str, engine: &str, admin: bool) -> Stack {
     let stack = Stack::new(test, engine, "");
     copy_dir(
         &root().join("bootstrap/seed"),
@@ -26,8 +31,10 @@ fn codemetrics(test: &str, engine: &str) -> Stack {
             &format!("name = \"{}\"", stack.project),
         )
         .replace("engine = \"ministack\"", &format!("engine = \"{engine}\""))
-        .replace("admin = true", "admin = false");
-    let manifest = format!("{manifest}\n[services.{engine}]\nport = 0\n");
+        .replace("admin = true", &format!("admin = {admin}"));
+    let manifest = format!(
+        "{manifest}\n[services.{engine}]\nport = 0\n\n[services.dynamodb-admin]\nport = 0\n"
+    );
     std::fs::write(stack.manifest(), manifest).unwrap();
     stack
 }

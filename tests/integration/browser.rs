@@ -1,0 +1,121 @@
+//! The admin UI as a person sees it: headless Chromium loads dynamodb-admin
+//! for a CodeMetrics stack, finds every manifest table on its front page
+//! and a seeded item on a table page, and saves a screenshot in
+//! `tests/artifacts/`. Skipped without Chromium, except under `CI`.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::support::{docker, root, run};
+use crate::tables::codemetrics_with;
+
+/// Debian's Chromium, or the one `DEVSTACK_CHROMIUM` names.
+fn chromium(test: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("DEVSTACK_CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    if path.is_file() {
+        return Some(path);
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!(
+            "{test}: CI is set but there is no Chromium at {}",
+            path.display()
+        );
+    }
+    eprintln!(
+        "skipping {test}: no Chromium at {} (apt-get install chromium)",
+        path.display()
+    );
+    None
+}
+
+/// Runs headless Chromium on `url` with `action` (`--dump-dom` or
+/// `--screenshot=…`), letting the page's scripts finish first.
+fn browse(chromium: &PathBuf, profile: &tempfile::TempDir, url: &str, action: &str) -> String {
+    let out = run(Command::new(chromium).args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1280,900",
+        "--virtual-time-budget=10000",
+        &format!("--user-data-dir={}", profile.path().display()),
+        action,
+        url,
+    ]));
+    assert_eq!(out.code, 0, "chromium {action} {url}: {}", out.stderr);
+    out.stdout
+}
+
+fn admin_ui_shows_the_tables_and_their_items(engine: &str, test: &str) {
+    let Some(_docker) = docker(test) else { return };
+    let Some(chromium) = chromium(test) else {
+        return;
+    };
+    let stack = codemetrics_with(test, engine, true);
+    stack.up();
+    let (code, status) = stack.status();
+    assert_eq!(code, 0, "{status}");
+    let admin = status["services"]
+        .as_array()
+        .and_then(|s| s.iter().find(|r| r["service"] == "dynamodb-admin"))
+        .and_then(|r| r["url"].as_str())
+        .expect("admin url")
+        .to_string();
+    let profile = tempfile::tempdir().unwrap();
+
+    let front = browse(&chromium, &profile, &format!("{admin}/"), "--dump-dom");
+    for table in [
+        "github-issues",
+        "vcs-cache",
+        "queries",
+        "pipeline-cache",
+        "views",
+        "remote-config",
+    ] {
+        assert!(
+            front.contains(&format!("CodeMetrics_{table}")),
+            "{table} not listed on the front page"
+        );
+    }
+
+    // A seeded item, read from the seed file, is on its table's page.
+    let seed = std::fs::read_to_string(root().join("bootstrap/seed/remote-config.jsonl")).unwrap();
+    let first: serde_json::Value = serde_json::from_str(seed.lines().next().unwrap()).unwrap();
+    let sk = first["sk"].as_str().unwrap();
+    let page = format!("{admin}/tables/CodeMetrics_remote-config");
+    let dom = browse(&chromium, &profile, &page, "--dump-dom");
+    assert!(dom.contains(sk), "seeded item `{sk}` not shown on {page}");
+
+    let artifacts = root().join("tests/artifacts");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    let shot = artifacts.join(format!("dynamodb-admin-{engine}.png"));
+    let _ = std::fs::remove_file(&shot);
+    browse(
+        &chromium,
+        &profile,
+        &page,
+        &format!("--screenshot={}", shot.display()),
+    );
+    let png = std::fs::read(&shot).unwrap();
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 10_000,
+        "screenshot {}",
+        shot.display()
+    );
+}
+
+#[test]
+fn dynamodb_local_admin_ui_shows_every_table_and_a_seeded_item() {
+    admin_ui_shows_the_tables_and_their_items("dynamodb-local", "browser-ddb");
+}
+
+#[test]
+fn ministack_admin_ui_shows_every_table_and_a_seeded_item() {
+    admin_ui_shows_the_tables_and_their_items("ministack", "browser-ms");
+}
