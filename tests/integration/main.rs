@@ -10,6 +10,7 @@ mod docker;
 mod fake;
 mod lifecycle;
 mod manifest;
+mod pull;
 mod read;
 mod support;
 pub mod tables;
