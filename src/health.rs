@@ -137,7 +137,11 @@ pub async fn wait_ready(
                 } else {
                     ""
                 },
-                logs: docker.tail_logs(container, LOG_TAIL).await,
+                logs: docker
+                    .tail_logs(container, LOG_TAIL)
+                    .await
+                    .trim_end()
+                    .to_string(),
             });
         }
         if started.elapsed() >= timeout {
@@ -151,7 +155,11 @@ pub async fn wait_ready(
                     .collect::<Vec<_>>()
                     .join(", then "),
                 last,
-                logs: docker.tail_logs(container, LOG_TAIL).await,
+                logs: docker
+                    .tail_logs(container, LOG_TAIL)
+                    .await
+                    .trim_end()
+                    .to_string(),
             });
         }
         tokio::time::sleep(POLL_INTERVAL).await;

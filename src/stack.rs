@@ -257,7 +257,8 @@ async fn wait_one(
     };
     let url = engine::host_url(spec.host_ip, port);
     let probes = engine::readiness(spec.service, &url, region_of(spec));
-    match health::wait_ready(docker, spec.service.name(), id, &probes, timeout).await {
+    // By name, so messages name the container the user can look at.
+    match health::wait_ready(docker, spec.service.name(), &spec.name, &probes, timeout).await {
         Ok(took) => {
             let what = match action {
                 Action::Keep => "running".to_string(),

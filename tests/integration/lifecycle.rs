@@ -404,3 +404,48 @@ fn ctrl_c_during_up_exits_130_and_the_next_up_converges() {
     let (code, status) = stack.status();
     assert_eq!(code, 0, "{status}");
 }
+
+#[test]
+fn a_service_that_exits_before_it_is_ready_is_reported_at_once_with_its_logs() {
+    let Some(docker) = docker("exits") else {
+        return;
+    };
+    // MiniStack's image does not understand DynamoDB Local's command line,
+    // so this engine stops at once with a usage error.
+    let stack = Stack::new("exits", "dynamodb-local", "");
+    let manifest = format!(
+        "[project]\nname = \"{}\"\nengine = \"dynamodb-local\"\nready_timeout = 60\n\
+         [services.dynamodb-local]\nport = 0\nimage = \"ministackorg/ministack:1.5.33\"\n",
+        stack.project
+    );
+    std::fs::write(stack.manifest(), manifest).unwrap();
+    let started = Instant::now();
+    let out = stack.run(&["up"]);
+    let took = started.elapsed();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("`dynamodb-local` exited before it was ready (exit code 2)"),
+        "{}",
+        out.stderr
+    );
+    let name = format!("devstack-{}-dynamodb-local", stack.project);
+    assert!(
+        out.stderr.contains(&format!("last log lines of `{name}`")),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("unrecognized arguments"),
+        "the container's own words: {}",
+        out.stderr
+    );
+    assert!(
+        took < Duration::from_secs(30),
+        "reported at once, not after the deadline: {took:?}"
+    );
+    // What was made is labelled: `down` removes it.
+    assert_eq!(stack.containers(&docker).len(), 1);
+    assert_eq!(stack.run(&["down"]).code, 0);
+    block_on(assert_nothing_left(&docker, &stack.project));
+}
