@@ -218,7 +218,7 @@ async fn reconcile_one(
         TablePlan::Create => {
             task.update("creating");
             if tables::create(client, table).await? {
-                let items = seed_table(client, table, expected, task).await?;
+                let items = seed_table(client, table, expected, true, task).await?;
                 return Ok(Outcome::Created { items });
             }
             // Someone else created it meanwhile: compare what is there now.
@@ -244,7 +244,7 @@ async fn reconcile_one(
         }
     };
     let items = if reseed {
-        seed_table(client, table, expected, task).await?
+        seed_table(client, table, expected, false, task).await?
     } else {
         observed
             .and_then(|o| o.item_count)
@@ -256,12 +256,14 @@ async fn reconcile_one(
     })
 }
 
-/// Loads the table's `expected` seed items and checks the table then holds
-/// as many items as were written. Returns the item count.
+/// Loads the table's `expected` seed items. Into a table created empty
+/// (`fresh`), checks it then holds exactly as many items as were written;
+/// otherwise (`--reseed`) at least as many. Returns the item count.
 pub async fn seed_table(
     client: &Client,
     table: &TableSpec,
     expected: u64,
+    fresh: bool,
     task: &Task,
 ) -> anyhow::Result<u64> {
     if table.seeds.is_empty() {
@@ -275,7 +277,7 @@ pub async fn seed_table(
     .await?;
     let counted = item_count(client, &table.physical).await?;
     anyhow::ensure!(
-        counted == written,
+        counted == written || (!fresh && counted > written),
         "table `{}` holds {counted} items after loading {written} seed items",
         table.physical
     );
@@ -319,7 +321,7 @@ pub async fn reset(
             match seeds {
                 Some(counts) => {
                     let expected = counts.get(&table.physical).copied().unwrap_or(0);
-                    seed_table(client, table, expected, &task).await
+                    seed_table(client, table, expected, true, &task).await
                 }
                 None => Ok(0),
             }

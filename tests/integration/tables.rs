@@ -218,14 +218,7 @@ fn up_creates_every_table_as_declared_then_changes_nothing(engine: &str, test: &
     let Some(_docker) = docker(test) else { return };
     let stack = codemetrics(test, engine);
     let first = stack.up();
-    for table in [
-        "github-issues",
-        "vcs-cache",
-        "queries",
-        "pipeline-cache",
-        "views",
-        "remote-config",
-    ] {
+    for table in crate::support::CODEMETRICS_TABLES {
         assert!(
             first.stderr.contains(&format!("{table}: created")),
             "{table}:\n{}",
@@ -283,6 +276,24 @@ fn up_creates_every_table_as_declared_then_changes_nothing(engine: &str, test: &
         proxy.operations()
     });
     assert!(!quiet.is_empty(), "the proxy saw the second run");
+
+    // `status --endpoint` reads the tables there without asking Docker.
+    let out = stack.run(&["--endpoint", &env["AWS_ENDPOINT_URL"], "status", "--json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        report["services"].as_array().map(Vec::len),
+        Some(0),
+        "{report}"
+    );
+    assert!(
+        report["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["status"] == "ACTIVE"),
+        "{report}"
+    );
     let mutating: Vec<&String> = quiet
         .iter()
         .filter(|op| MUTATING.contains(&op.as_str()))
@@ -436,6 +447,29 @@ fn reset_restores_exactly_the_seed_content(engine: &str, test: &str) {
                 .unwrap();
         }
         assert_eq!(items(&client, issues).await.len(), 176);
+    });
+
+    // `up --reseed` writes the seed items again: the deleted ones are back,
+    // the extra one stays.
+    let out = stack.run(&["up", "--reseed"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    block_on(async {
+        let client = client_from_env(&env).await;
+        assert_eq!(items(&client, issues).await.len(), 181);
+    });
+    let seeded = seed_items(&manifest, "github-issues");
+    block_on(async {
+        let client = client_from_env(&env).await;
+        for item in seeded.values().take(3) {
+            client
+                .delete_item()
+                .table_name(issues)
+                .key("pk", item["pk"].clone())
+                .key("sk", item["sk"].clone())
+                .send()
+                .await
+                .unwrap();
+        }
     });
 
     // `reset TABLE` touches only that table.
