@@ -79,35 +79,32 @@ impl TableState {
             (find(SdkKeyType::Hash), find(SdkKeyType::Range))
         };
         let (partition_key, sort_key) = keys(table.key_schema());
+        // Local indexes have no status of their own: they live with the table.
+        let index = |name: Option<&str>,
+                     schema: &[KeySchemaElement],
+                     projection: Option<&SdkProjection>,
+                     status: Option<&str>| {
+            let (partition_key, sort_key) = keys(schema);
+            IndexState {
+                name: name.unwrap_or_default().to_string(),
+                partition_key,
+                sort_key,
+                projection: projection_of(projection),
+                status: status.unwrap_or("ACTIVE").to_string(),
+            }
+        };
         let global_indexes = table
             .global_secondary_indexes()
             .iter()
             .map(|g| {
-                let (partition_key, sort_key) = keys(g.key_schema());
-                IndexState {
-                    name: g.index_name().unwrap_or_default().to_string(),
-                    partition_key,
-                    sort_key,
-                    projection: projection_of(g.projection()),
-                    status: g
-                        .index_status()
-                        .map_or("ACTIVE".to_string(), |s| s.as_str().to_string()),
-                }
+                let status = g.index_status().map(|s| s.as_str());
+                index(g.index_name(), g.key_schema(), g.projection(), status)
             })
             .collect();
         let local_indexes = table
             .local_secondary_indexes()
             .iter()
-            .map(|l| {
-                let (partition_key, sort_key) = keys(l.key_schema());
-                IndexState {
-                    name: l.index_name().unwrap_or_default().to_string(),
-                    partition_key,
-                    sort_key,
-                    projection: projection_of(l.projection()),
-                    status: "ACTIVE".to_string(),
-                }
-            })
+            .map(|l| index(l.index_name(), l.key_schema(), l.projection(), None))
             .collect();
         let stream = table
             .stream_specification()

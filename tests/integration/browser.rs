@@ -70,14 +70,7 @@ fn admin_ui_shows_the_tables_and_their_items(engine: &str, test: &str) {
     let profile = tempfile::tempdir().unwrap();
 
     let front = browse(&chromium, &profile, &format!("{admin}/"), "--dump-dom");
-    for table in [
-        "github-issues",
-        "vcs-cache",
-        "queries",
-        "pipeline-cache",
-        "views",
-        "remote-config",
-    ] {
+    for table in crate::support::CODEMETRICS_TABLES {
         assert!(
             front.contains(&format!("CodeMetrics_{table}")),
             "{table} not listed on the front page"

@@ -12,14 +12,7 @@ fn bundled_example_is_valid_with_six_tables() {
     let out = run(devstack(&root()).args(["-f", "bootstrap/devstack.toml", "validate"]));
     assert_eq!(out.code, 0, "{}", out.stderr);
     insta::assert_snapshot!(out.stdout);
-    for table in [
-        "github-issues",
-        "vcs-cache",
-        "queries",
-        "pipeline-cache",
-        "views",
-        "remote-config",
-    ] {
+    for table in crate::support::CODEMETRICS_TABLES {
         assert!(
             out.stdout.contains(&format!("CodeMetrics_{table} ")),
             "{table}"

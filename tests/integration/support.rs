@@ -7,6 +7,16 @@ use std::time::Duration;
 
 use devstack::docker::Docker;
 
+/// The six tables of the bundled CodeMetrics manifest, by manifest name.
+pub const CODEMETRICS_TABLES: [&str; 6] = [
+    "github-issues",
+    "vcs-cache",
+    "queries",
+    "pipeline-cache",
+    "views",
+    "remote-config",
+];
+
 /// The repository root, where `tests/` and `bootstrap/` live.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
