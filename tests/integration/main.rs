@@ -14,3 +14,4 @@ mod pull;
 mod read;
 mod support;
 pub mod tables;
+mod terminal;
