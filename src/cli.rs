@@ -34,8 +34,8 @@ pub struct GlobalArgs {
     #[arg(short, long, global = true)]
     pub quiet: bool,
 
-    /// Work against this DynamoDB endpoint instead of the project's containers
-    /// (for `up`'s tables, `reset`, `status`), e.g. a compose stack that already runs
+    /// Talk to this DynamoDB endpoint instead of the project's containers, e.g. a
+    /// compose stack that already runs (`up` then only makes the tables)
     #[arg(long, global = true, env = "DEVSTACK_ENDPOINT", value_name = "URL")]
     pub endpoint: Option<String>,
 
@@ -53,7 +53,7 @@ pub enum Command {
     Down(DownArgs),
     /// Bring tables back to the manifest's state and seed data, without restarting anything
     Reset(ResetArgs),
-    /// Show each service's state, health, image and ports
+    /// Show each service's state and health, and each table's state and item count
     Status(StatusArgs),
     /// Show the logs of the project's containers
     Logs(LogsArgs),

@@ -1,12 +1,11 @@
 //! `devstack env`: the variables an app needs to talk to the stack.
 
 use crate::cli::EnvFormat;
-use crate::docker::Docker;
 use crate::manifest::Manifest;
 use crate::output::Printer;
 use crate::service::{ACCESS_KEY_ID, SECRET_ACCESS_KEY};
 use crate::settings::Settings;
-use crate::stack;
+use crate::target;
 
 pub async fn run(
     settings: &Settings,
@@ -18,8 +17,7 @@ pub async fn run(
     let endpoint = if network {
         network_endpoint(&manifest)
     } else {
-        let docker = Docker::connect().await?;
-        stack::engine_url(&docker, &manifest).await?
+        target::endpoint(settings, &manifest).await?.url
     };
     printer.data(&render(&variables(&manifest, &endpoint), format))?;
     Ok(())

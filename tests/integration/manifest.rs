@@ -96,3 +96,45 @@ fn a_missing_manifest_is_a_usage_error() {
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("no `devstack.toml`"), "{}", out.stderr);
 }
+
+/// The help text is the first thing people read; changes show up here.
+#[test]
+fn help_lists_every_command() {
+    let out = run(devstack(&root()).arg("--help"));
+    assert_eq!(out.code, 0);
+    insta::assert_snapshot!(out.stdout);
+}
+
+#[test]
+fn a_usage_error_exits_2() {
+    let out = run(devstack(&root()).args(["scan"]));
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("<TABLE>"), "{}", out.stderr);
+}
+
+#[test]
+fn env_with_an_endpoint_needs_no_docker() {
+    let out = run(devstack(&root())
+        .args([
+            "-f",
+            "bootstrap/devstack.toml",
+            "--endpoint",
+            "http://127.0.0.1:4566",
+            "env",
+            "--format",
+            "dotenv",
+        ])
+        .env("DOCKER_HOST", "unix:///nonexistent.sock"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .starts_with("AWS_ENDPOINT_URL=http://127.0.0.1:4566\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("DATASTORE_IMPL=dynamodb\n"),
+        "{}",
+        out.stdout
+    );
+}

@@ -45,6 +45,9 @@ pub fn devstack(cwd: &Path) -> Command {
     command
         .current_dir(cwd)
         .env_remove("DEVSTACK_FILE")
+        .env_remove("DEVSTACK_ENDPOINT")
+        // Help text wraps at a fixed width, terminal or not.
+        .env("COLUMNS", "100")
         .env("NO_COLOR", "1");
     command
 }
