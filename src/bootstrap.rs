@@ -9,7 +9,7 @@ use crate::load::{self, RetryPolicy};
 use crate::manifest::{Manifest, TableSpec};
 use crate::output::{Printer, Task};
 use crate::seed;
-use crate::tables::{self, TablePlan};
+use crate::tables::{self, TablePlan, TableState};
 
 /// What happened to one table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -148,14 +148,27 @@ pub async fn reconcile(
     let work = manifest.tables.iter().map(|table| async move {
         let task = printer.task(&table.name, "checking");
         let expected = seeds.get(&table.physical).copied().unwrap_or(0);
-        let result = reconcile_one(client, table, expected, reseed, &task).await;
+        let result = reconcile_one(
+            client,
+            &manifest.project.name,
+            table,
+            expected,
+            reseed,
+            &task,
+        )
+        .await;
         match &result {
             Ok(outcome) => finish(task, outcome),
             Err(_) => task.fail("failed"),
         }
         result.map(|outcome| (table.name.clone(), outcome))
     });
-    let outcomes = futures_util::future::try_join_all(work).await?;
+    // Every table runs to its end even when another fails, so no load is
+    // cut off half-way by a neighbour's error.
+    let outcomes = futures_util::future::join_all(work)
+        .await
+        .into_iter()
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let drifted: Vec<String> = outcomes
         .iter()
         .filter_map(|(name, outcome)| match outcome {
@@ -208,59 +221,97 @@ fn finish(task: Task, outcome: &Outcome) {
 
 async fn reconcile_one(
     client: &Client,
+    project: &str,
     table: &TableSpec,
     expected: u64,
     reseed: bool,
     task: &Task,
 ) -> anyhow::Result<Outcome> {
     let observed = tables::describe(client, &table.physical).await?;
-    let outcome = match tables::plan(table, observed.as_ref()) {
+    let mut changes = match tables::plan(table, observed.as_ref()) {
         TablePlan::Create => {
             task.update("creating");
             if tables::create(client, table).await? {
-                let items = seed_table(client, table, expected, true, task).await?;
+                let items = seed_table(client, project, table, expected, true, task).await?;
                 return Ok(Outcome::Created { items });
             }
             // Someone else created it meanwhile: compare what is there now.
             let observed = tables::describe(client, &table.physical).await?;
-            return match tables::plan(table, observed.as_ref()) {
-                TablePlan::Drift(lines) => Ok(Outcome::Drift(lines)),
-                _ => Ok(Outcome::Unchanged {
-                    items: item_count(client, &table.physical).await?,
-                }),
-            };
+            if let TablePlan::Drift(lines) = tables::plan(table, observed.as_ref()) {
+                return Ok(Outcome::Drift(lines));
+            }
+            Vec::new()
         }
         TablePlan::Drift(lines) => return Ok(Outcome::Drift(lines)),
-        TablePlan::Unchanged => Outcome::Unchanged { items: 0 },
+        TablePlan::Unchanged => Vec::new(),
         TablePlan::Update(changes) => {
             for change in &changes {
                 task.update(&change.describe());
                 tables::apply_change(client, table, change).await?;
             }
-            Outcome::Updated {
-                changes: changes.iter().map(tables::Change::describe).collect(),
-                items: 0,
-            }
+            changes.iter().map(tables::Change::describe).collect()
         }
     };
-    let items = if reseed {
-        seed_table(client, table, expected, false, task).await?
+    // A table whose seeding never finished (an earlier run was stopped or
+    // failed while loading) gets its seed data now.
+    let state = tables::describe(client, &table.physical).await?;
+    let unfinished = expected > 0 && !state.as_ref().is_some_and(|s| is_marked(project, s));
+    let items = if reseed || unfinished {
+        if unfinished && !reseed {
+            changes.push("seed data loaded: no earlier run finished loading it".to_string());
+        }
+        seed_table(client, project, table, expected, false, task).await?
     } else {
-        observed
-            .and_then(|o| o.item_count)
+        state
+            .and_then(|s| s.item_count)
             .map_or(0, |n| n.unsigned_abs())
     };
-    Ok(match outcome {
-        Outcome::Updated { changes, .. } => Outcome::Updated { changes, items },
-        _ => Outcome::Unchanged { items },
+    Ok(if changes.is_empty() {
+        Outcome::Unchanged { items }
+    } else {
+        Outcome::Updated { changes, items }
     })
+}
+
+/// Where the note "this table got all its seed data" lives. The note names
+/// the table by project, name and creation time, so a table deleted and
+/// created again is a new table.
+fn seeded_marker(project: &str, state: &TableState) -> Option<std::path::PathBuf> {
+    use sha2::{Digest, Sha256};
+    let created = state.created?;
+    let digest = Sha256::digest(format!("{project}\0{}\0{created}", state.name));
+    let name: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    Some(cache_dir()?.join("seeded").join(name))
+}
+
+fn unmark(project: &str, state: &TableState) {
+    if let Some(path) = seeded_marker(project, state) {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+fn is_marked(project: &str, state: &TableState) -> bool {
+    seeded_marker(project, state).is_some_and(|p| p.is_file())
+}
+
+/// Best effort: without the note, the next `up` loads the seed data again,
+/// which writes the same items.
+fn mark_seeded(project: &str, state: &TableState) {
+    if let Some(path) = seeded_marker(project, state)
+        && let Some(dir) = path.parent()
+        && std::fs::create_dir_all(dir).is_ok()
+    {
+        let _ = std::fs::write(path, "");
+    }
 }
 
 /// Loads the table's `expected` seed items. Into a table created empty
 /// (`fresh`), checks it then holds exactly as many items as were written;
-/// otherwise (`--reseed`) at least as many. Returns the item count.
+/// otherwise (`--reseed`) at least as many. Notes that the table got all
+/// its seed data, and returns its item count.
 pub async fn seed_table(
     client: &Client,
+    project: &str,
     table: &TableSpec,
     expected: u64,
     fresh: bool,
@@ -271,16 +322,24 @@ pub async fn seed_table(
     }
     let started = Instant::now();
     task.update("loading seed data");
-    let written = load::load_table(client, table, RetryPolicy::default(), |n| {
+    let loader = load::loading_client(client);
+    let written = load::load_table(&loader, table, RetryPolicy::default(), |n| {
         task.items(n, expected);
     })
     .await?;
-    let counted = item_count(client, &table.physical).await?;
+    let state = tables::describe(client, &table.physical)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("table `{}` vanished while loading", table.physical))?;
+    let counted = match state.item_count {
+        Some(count) => count.unsigned_abs(),
+        None => load::count_items(client, &table.physical).await?,
+    };
     anyhow::ensure!(
         counted == written || (!fresh && counted > written),
         "table `{}` holds {counted} items after loading {written} seed items",
         table.physical
     );
+    mark_seeded(project, &state);
     task.update(&format!(
         "loaded {written} items in {:.1}s",
         started.elapsed().as_secs_f64()
@@ -288,22 +347,11 @@ pub async fn seed_table(
     Ok(counted)
 }
 
-/// The table's item count as the endpoint reports it; both emulators keep it
-/// exact, unlike DynamoDB in the cloud. Counted with a scan if missing.
-async fn item_count(client: &Client, table: &str) -> anyhow::Result<u64> {
-    match tables::describe(client, table)
-        .await?
-        .and_then(|t| t.item_count)
-    {
-        Some(count) => Ok(count.unsigned_abs()),
-        None => load::count_items(client, table).await,
-    }
-}
-
 /// Deletes and recreates the tables, then loads their seeds unless `seed`
 /// is false. Touches no container and no other table.
 pub async fn reset(
     client: &Client,
+    project: &str,
     tables: &[&TableSpec],
     seeds: Option<&SeedCounts>,
     printer: &Printer,
@@ -311,6 +359,11 @@ pub async fn reset(
     let work = tables.iter().map(|table| async move {
         let task = printer.task(&table.name, "deleting");
         let result = async {
+            // The new table may get the same creation time (some emulators
+            // count whole seconds): forget the old one's note first.
+            if let Some(old) = tables::describe(client, &table.physical).await? {
+                unmark(project, &old);
+            }
             tables::delete(client, &table.physical).await?;
             task.update("creating");
             anyhow::ensure!(
@@ -321,9 +374,15 @@ pub async fn reset(
             match seeds {
                 Some(counts) => {
                     let expected = counts.get(&table.physical).copied().unwrap_or(0);
-                    seed_table(client, table, expected, true, &task).await
+                    seed_table(client, project, table, expected, true, &task).await
                 }
-                None => Ok(0),
+                None => {
+                    // Empty on purpose: the next `up` must not fill it.
+                    if let Some(state) = tables::describe(client, &table.physical).await? {
+                        mark_seeded(project, &state);
+                    }
+                    Ok(0)
+                }
             }
         }
         .await;

@@ -37,6 +37,9 @@ pub struct TableState {
     pub ttl: Option<String>,
     pub item_count: Option<i64>,
     pub size_bytes: Option<i64>,
+    /// When the table was created, in milliseconds since the epoch: tells
+    /// one table from another of the same name.
+    pub created: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,6 +127,9 @@ impl TableState {
             ttl,
             item_count: table.item_count(),
             size_bytes: table.table_size_bytes(),
+            created: table
+                .creation_date_time()
+                .map(|t| t.secs() * 1000 + i64::from(t.subsec_nanos() / 1_000_000)),
         }
     }
 
@@ -235,6 +241,10 @@ pub fn plan(spec: &TableSpec, observed: Option<&TableState>) -> TablePlan {
         _ => {}
     }
     if spec.stream != observed.stream {
+        // A stream's view type cannot be changed in place: off, then on.
+        if spec.stream.is_some() && observed.stream.is_some() {
+            changes.push(Change::SetStream(None));
+        }
         changes.push(Change::SetStream(spec.stream));
     }
     if changes.is_empty() {
@@ -648,6 +658,7 @@ mod tests {
             ttl: spec.ttl.clone(),
             item_count: Some(0),
             size_bytes: Some(0),
+            created: Some(1),
         }
     }
 
@@ -685,6 +696,20 @@ mod tests {
         assert_eq!(
             changes[2],
             Change::SetStream(Some(StreamView::NewAndOldImages))
+        );
+    }
+
+    #[test]
+    fn a_changed_stream_view_is_switched_off_then_on() {
+        let want = spec(FULL);
+        let mut have = observed(&want);
+        have.stream = Some(StreamView::KeysOnly);
+        assert_eq!(
+            plan(&want, Some(&have)),
+            TablePlan::Update(vec![
+                Change::SetStream(None),
+                Change::SetStream(Some(StreamView::NewAndOldImages)),
+            ])
         );
     }
 

@@ -24,6 +24,11 @@ pub async fn run(
         let mut chosen = Vec::new();
         for name in names {
             match manifest.table(name) {
+                // Named twice (`t` and its full name): reset once.
+                Some(table)
+                    if chosen
+                        .iter()
+                        .any(|t: &&TableSpec| t.physical == table.physical) => {}
                 Some(table) => chosen.push(table),
                 None => {
                     let valid: Vec<String> = manifest
@@ -58,7 +63,14 @@ pub async fn run(
         Duration::from_secs(30),
         3,
     );
-    let done = bootstrap::reset(&client, &tables, seeds.as_ref(), printer).await?;
+    let done = bootstrap::reset(
+        &client,
+        &manifest.project.name,
+        &tables,
+        seeds.as_ref(),
+        printer,
+    )
+    .await?;
     let items: u64 = done.iter().map(|(_, n)| n).sum();
     printer.info(&format!(
         "reset {} table{} ({items} items) at {} in {:.1}s",
