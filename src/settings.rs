@@ -35,6 +35,12 @@ impl Settings {
         manifest::Manifest::load(&self.manifest_path()?)
     }
 
+    /// The manifest for commands that only look at or stop the stack:
+    /// seed files need not exist.
+    pub fn manifest_without_seed_files(&self) -> anyhow::Result<manifest::Manifest> {
+        manifest::Manifest::load_without_seed_files(&self.manifest_path()?)
+    }
+
     /// The manifest this command works on.
     pub fn manifest_path(&self) -> Result<PathBuf, manifest::NotFound> {
         manifest::locate(self.file.as_deref(), &self.cwd)

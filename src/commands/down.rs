@@ -1,24 +1,16 @@
 //! `devstack down`: stop and remove the project's containers and network;
 //! volumes only when asked. Only ever touches objects with the project's label.
 
-use std::time::Duration;
-
 use crate::docker::Docker;
-use crate::lock::ProjectLock;
 use crate::output::Printer;
 use crate::settings::Settings;
 use crate::stack;
 
 pub async fn run(settings: &Settings, volumes: bool, printer: &Printer) -> anyhow::Result<()> {
-    let manifest = settings.manifest()?;
+    let manifest = settings.manifest_without_seed_files()?;
     let project = &manifest.project.name;
     let docker = Docker::connect().await?;
-    let _lock = ProjectLock::acquire(project, Duration::from_secs(300), || {
-        printer.info(&format!(
-            "waiting for another devstack command on project `{project}` to finish…"
-        ));
-    })
-    .await?;
+    let _lock = super::lock_project(project, printer).await?;
     let removed = docker
         .remove_project(project, stack::STOP_GRACE, volumes)
         .await?;

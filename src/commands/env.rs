@@ -13,7 +13,7 @@ pub async fn run(
     network: bool,
     printer: &Printer,
 ) -> anyhow::Result<()> {
-    let manifest = settings.manifest()?;
+    let manifest = settings.manifest_without_seed_files()?;
     let endpoint = if network {
         network_endpoint(&manifest)
     } else {

@@ -16,7 +16,7 @@ pub async fn run(
     tail: Option<usize>,
     printer: &Printer,
 ) -> anyhow::Result<()> {
-    let manifest = settings.manifest()?;
+    let manifest = settings.manifest_without_seed_files()?;
     let names: Vec<&str> = manifest.services().iter().map(|s| s.name()).collect();
     if let Some(wanted) = service
         && !names.contains(&wanted)

@@ -55,7 +55,7 @@ struct ServiceStatus {
 pub struct Unhealthy(String);
 
 pub async fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::Result<()> {
-    let manifest = settings.manifest()?;
+    let manifest = settings.manifest_without_seed_files()?;
     let (services, endpoint) = match &settings.endpoint {
         Some(url) => {
             let probe = Probe::ListTables {
@@ -105,7 +105,10 @@ pub async fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::
         report
             .tables
             .iter()
-            .filter(|t| t.status != "ACTIVE" && t.status != "unknown")
+            // `unknown` counts only when there was no endpoint to ask.
+            .filter(|t| {
+                t.status != "ACTIVE" && (t.status != "unknown" || report.endpoint.is_some())
+            })
             .map(|t| t.table.as_str()),
     );
     if bad.is_empty() {

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use crate::bootstrap::{self, InvalidSeedFiles};
 use crate::manifest::{DiagnosticJson, Invalid, Manifest, Projection};
 use crate::output::Printer;
 use crate::settings::Settings;
@@ -31,13 +32,17 @@ struct TableReport {
 
 pub fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::Result<()> {
     let path = settings.manifest_path()?;
-    let loaded = Manifest::load(&path);
+    // The manifest first, then every item of every seed file.
+    let loaded = Manifest::load(&path).and_then(|manifest| {
+        let counts = bootstrap::validate_seeds(&manifest.tables)?;
+        Ok((manifest, counts))
+    });
     if !json {
-        let manifest = loaded?;
-        return Ok(printer.data(&summary(&manifest))?);
+        let (manifest, counts) = loaded?;
+        return Ok(printer.data(&summary(&manifest, &counts))?);
     }
     let report = match &loaded {
-        Ok(manifest) => Report {
+        Ok((manifest, _)) => Report {
             valid: true,
             manifest: path.display().to_string(),
             project: Some(&manifest.project.name),
@@ -55,17 +60,23 @@ pub fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::Result
                 .collect(),
             errors: Vec::new(),
         },
-        Err(err) => match err.downcast_ref::<Invalid>() {
-            Some(invalid) => Report {
+        Err(err) => {
+            let errors = if let Some(invalid) = err.downcast_ref::<Invalid>() {
+                invalid.to_json()
+            } else if let Some(seeds) = err.downcast_ref::<InvalidSeedFiles>() {
+                seed_errors(seeds)
+            } else {
+                return loaded.map(|_| ());
+            };
+            Report {
                 valid: false,
                 manifest: path.display().to_string(),
                 project: None,
                 engine: None,
                 tables: Vec::new(),
-                errors: invalid.to_json(),
-            },
-            None => return loaded.map(|_| ()),
-        },
+                errors,
+            }
+        }
     };
     printer.data(&serde_json::to_string_pretty(&report)?)?;
     // The JSON already says what is wrong; the exit code still must.
@@ -74,8 +85,26 @@ pub fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::Result
         .map_err(|err| err.context(crate::error::Reported))
 }
 
+/// Seed problems in the same shape as manifest problems.
+fn seed_errors(seeds: &InvalidSeedFiles) -> Vec<DiagnosticJson> {
+    seeds
+        .0
+        .iter()
+        .flat_map(|table| {
+            table.problems.iter().map(move |p| DiagnosticJson {
+                file: p.file.display().to_string(),
+                line: p.line,
+                column: p.column.unwrap_or(0),
+                field: format!("table `{}` seed data", table.table),
+                message: p.message.clone(),
+                help: None,
+            })
+        })
+        .collect()
+}
+
 /// The human summary: what `up` would run and create.
-pub fn summary(manifest: &Manifest) -> String {
+pub fn summary(manifest: &Manifest, counts: &bootstrap::SeedCounts) -> String {
     let p = &manifest.project;
     let mut out = format!(
         "{} is valid\n  project  {}\n  engine   {} ({}, region {}){}\n",
@@ -92,8 +121,9 @@ pub fn summary(manifest: &Manifest) -> String {
         .map(|t| t.global_indexes.len() + t.local_indexes.len())
         .sum();
     let seeds: usize = manifest.tables.iter().map(|t| t.seeds.len()).sum();
+    let items: u64 = counts.values().sum();
     out.push_str(&format!(
-        "  tables   {} ({indexes} indexes, {seeds} seed files)\n",
+        "  tables   {} ({indexes} indexes, {seeds} seed files, {items} seed items)\n",
         manifest.tables.len()
     ));
     let width = manifest

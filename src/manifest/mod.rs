@@ -28,7 +28,7 @@ pub struct Manifest {
     pub dir: PathBuf,
     pub project: Project,
     pub services: BTreeMap<ServiceKind, ServiceOverride>,
-    /// Extra variables for the application's environment, in file order.
+    /// Extra variables for the application's environment, sorted by name.
     pub env: Vec<(String, String)>,
     pub tables: Vec<TableSpec>,
 }
@@ -223,18 +223,33 @@ impl Manifest {
     /// Reads and validates the manifest at `path`. Every problem comes back
     /// at once as an [`Invalid`]; an unreadable file is a plain error.
     pub fn load(path: &Path) -> anyhow::Result<Manifest> {
+        Manifest::read(path, true)
+    }
+
+    /// Like `load`, but seed files need not exist: for commands that only
+    /// look at or stop the stack (`down`, `status`, `logs`, `env`), which
+    /// must work even after a seed file was moved.
+    pub fn load_without_seed_files(path: &Path) -> anyhow::Result<Manifest> {
+        Manifest::read(path, false)
+    }
+
+    fn read(path: &Path, check_files: bool) -> anyhow::Result<Manifest> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read manifest `{}`", path.display()))?;
-        Manifest::from_text(path, text).map_err(anyhow::Error::new)
+        Manifest::parse(path, text, check_files).map_err(anyhow::Error::new)
     }
 
     /// Validates manifest text as if it were the file at `path`.
     pub fn from_text(path: &Path, text: String) -> Result<Manifest, Invalid> {
+        Manifest::parse(path, text, true)
+    }
+
+    fn parse(path: &Path, text: String, check_files: bool) -> Result<Manifest, Invalid> {
         let dir = match path.parent() {
             Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        match parse::parse(&text, &dir) {
+        match parse::parse(&text, &dir, check_files) {
             Ok(parsed) => Ok(Manifest {
                 path: path.to_path_buf(),
                 dir,
