@@ -28,6 +28,8 @@ pub struct RetryPolicy {
     pub attempts: u32,
     pub base: Duration,
     pub cap: Duration,
+    /// The most one batch may take, all attempts and waits together.
+    pub budget: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -36,8 +38,28 @@ impl Default for RetryPolicy {
             attempts: 10,
             base: Duration::from_millis(50),
             cap: Duration::from_secs(3),
+            budget: Duration::from_secs(60),
         }
     }
+}
+
+/// A client for loading: this module retries, so the SDK must not retry
+/// underneath it, and one request may not wait long.
+pub fn loading_client(client: &Client) -> Client {
+    use aws_sdk_dynamodb::config::retry::RetryConfig;
+    use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
+    let config = client
+        .config()
+        .to_builder()
+        .retry_config(RetryConfig::disabled())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(2))
+                .operation_attempt_timeout(Duration::from_secs(10))
+                .build(),
+        )
+        .build();
+    Client::from_conf(config)
 }
 
 impl RetryPolicy {
@@ -134,6 +156,7 @@ pub async fn write_batch(
     let total = batch.requests.len() as u64;
     let mut pending = batch.requests;
     let mut attempt = 0;
+    let started = std::time::Instant::now();
     loop {
         let sent = client
             .batch_write_item()
@@ -166,9 +189,10 @@ pub async fn write_batch(
         };
         attempt += 1;
         anyhow::ensure!(
-            attempt < policy.attempts,
-            "BatchWriteItem to `{table}` (batch from {}) gave up after {attempt} attempts: {last}",
-            batch.origin
+            attempt < policy.attempts && started.elapsed() < policy.budget,
+            "BatchWriteItem to `{table}` (batch from {}) gave up after {attempt} attempts in {:.1} s: {last}",
+            batch.origin,
+            started.elapsed().as_secs_f64()
         );
         tokio::time::sleep(policy.delay(attempt)).await;
     }
@@ -220,7 +244,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn back_off_grows_and_stays_under_the_cap() {
+    fn back_off_stays_under_an_exponential_bound_and_the_cap() {
         let policy = RetryPolicy::default();
         for attempt in 0..40 {
             let delay = policy.delay(attempt);
@@ -230,5 +254,20 @@ mod tests {
                 "{attempt}: {delay:?}"
             );
         }
+    }
+
+    #[test]
+    fn back_off_grows_with_the_attempts() {
+        let policy = RetryPolicy::default();
+        let mean = |attempt: u32| -> Duration {
+            (0..2000).map(|_| policy.delay(attempt)).sum::<Duration>() / 2000
+        };
+        // Full jitter: the mean is about half the bound, which doubles each time.
+        let (first, third, late) = (mean(1), mean(3), mean(12));
+        assert!(third > first * 3, "{first:?} then {third:?}");
+        assert!(
+            late > policy.cap / 3,
+            "late waits approach the cap: {late:?}"
+        );
     }
 }
