@@ -180,7 +180,7 @@ pub struct TablesArgs {
 #[derive(Debug, Args)]
 pub struct UpArgs {
     /// Seconds each service may take to become usable [default: the manifest's `ready_timeout`, else 60]
-    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=600))]
     pub timeout: Option<u64>,
 
     /// When to pull images [default: the manifest's `pull`, else `missing`]

@@ -162,6 +162,23 @@ impl Docker {
         }
     }
 
+    /// Like `call`, but hands back Docker's own error, so the caller can
+    /// accept some answers (404 on removal, 304 on stop).
+    async fn bounded<T>(
+        &self,
+        what: &str,
+        limit: Duration,
+        future: impl Future<Output = Result<T, bollard::errors::Error>>,
+    ) -> anyhow::Result<Result<T, bollard::errors::Error>> {
+        tokio::time::timeout(limit, future).await.map_err(|_| {
+            anyhow::anyhow!(
+                "docker: {what}: the daemon at `{}` did not answer within {} s",
+                self.host,
+                limit.as_secs()
+            )
+        })
+    }
+
     pub async fn image_exists(&self, image: &str) -> anyhow::Result<bool> {
         match tokio::time::timeout(CALL_TIMEOUT, self.client.inspect_image(image)).await {
             Ok(Ok(_)) => Ok(true),
@@ -401,7 +418,15 @@ impl Docker {
             t: Some(i32::try_from(grace.as_secs()).unwrap_or(10)),
             signal: None,
         };
-        match self.client.stop_container(id, Some(options)).await {
+        let what = format!("stop container `{id}`");
+        let stopped = self
+            .bounded(
+                &what,
+                grace + CALL_TIMEOUT,
+                self.client.stop_container(id, Some(options)),
+            )
+            .await?;
+        match stopped {
             Ok(()) => Ok(()),
             // 304: already stopped.
             Err(err) if status_code(&err) == Some(304) => Ok(()),
@@ -410,21 +435,23 @@ impl Docker {
     }
 
     pub async fn remove_container(&self, id: &str) -> anyhow::Result<()> {
-        let result = self
-            .client
-            .remove_container(
-                id,
-                Some(RemoveContainerOptions {
-                    force: true,
-                    v: false,
-                    link: false,
-                }),
+        let options = RemoveContainerOptions {
+            force: true,
+            v: false,
+            link: false,
+        };
+        let what = format!("remove container `{id}`");
+        let removed = self
+            .bounded(
+                &what,
+                CALL_TIMEOUT,
+                self.client.remove_container(id, Some(options)),
             )
-            .await;
-        match result {
+            .await?;
+        match removed {
             Ok(()) => Ok(()),
             Err(err) if status_code(&err) == Some(404) => Ok(()),
-            Err(err) => Err(err).with_context(|| format!("docker: remove container `{id}`")),
+            Err(err) => Err(err).with_context(|| format!("docker: {what}")),
         }
     }
 
@@ -475,7 +502,11 @@ impl Docker {
         let mut removed = Vec::new();
         for network in networks {
             let Some(name) = network.name else { continue };
-            match self.client.remove_network(&name).await {
+            let what = format!("remove network `{name}`");
+            match self
+                .bounded(&what, CALL_TIMEOUT, self.client.remove_network(&name))
+                .await?
+            {
                 Ok(()) => removed.push(name),
                 Err(err) if status_code(&err) == Some(404) => {}
                 Err(err) => {
@@ -498,14 +529,12 @@ impl Docker {
             .await?;
         let mut removed = Vec::new();
         for volume in listed.volumes.unwrap_or_default() {
-            match self
-                .client
-                .remove_volume(
-                    &volume.name,
-                    None::<bollard::query_parameters::RemoveVolumeOptions>,
-                )
-                .await
-            {
+            let what = format!("remove volume `{}`", volume.name);
+            let removal = self.client.remove_volume(
+                &volume.name,
+                None::<bollard::query_parameters::RemoveVolumeOptions>,
+            );
+            match self.bounded(&what, CALL_TIMEOUT, removal).await? {
                 Ok(()) => removed.push(volume.name),
                 Err(err) if status_code(&err) == Some(404) => {}
                 Err(err) => {

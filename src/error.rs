@@ -26,11 +26,6 @@ pub struct Interrupted;
 #[error("already reported")]
 pub struct Reported;
 
-/// The reader of our stdout went away (`devstack scan t | head`).
-#[derive(Debug, thiserror::Error)]
-#[error("stdout was closed")]
-pub struct PipeClosed;
-
 /// The exit code an error stands for: the first classified error in its chain decides.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
     for cause in err.chain() {
@@ -45,27 +40,23 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
         if cause.is::<Interrupted>() {
             return INTERRUPTED;
         }
-        if cause.is::<PipeClosed>() {
-            return SUCCESS;
-        }
-        if cause
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-        {
+        if is_broken_pipe(cause) {
             return SUCCESS;
         }
     }
     FAILURE
 }
 
-/// Whether an error means "stdout closed", which is reported by staying quiet.
+/// Whether an error means "stdout closed" (`devstack scan t | head`),
+/// which is reported by staying quiet.
 pub fn is_pipe_closed(err: &anyhow::Error) -> bool {
-    err.chain().any(|cause| {
-        cause.is::<PipeClosed>()
-            || cause
-                .downcast_ref::<std::io::Error>()
-                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-    })
+    err.chain().any(is_broken_pipe)
+}
+
+fn is_broken_pipe(cause: &(dyn std::error::Error + 'static)) -> bool {
+    cause
+        .downcast_ref::<std::io::Error>()
+        .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
 #[cfg(test)]

@@ -90,6 +90,10 @@ pub enum NotReady {
         logs: String,
     },
     #[error(
+        "`{service}` is paused, so it cannot answer\n  hint: `docker unpause {container}`, or run `devstack up` again, which resumes it"
+    )]
+    Paused { service: String, container: String },
+    #[error(
         "`{service}` was not ready after {secs} s: {last}\n  tried: {tried}\n--- last log lines of `{container}` ---\n{logs}"
     )]
     Timeout {
@@ -123,6 +127,14 @@ pub async fn wait_ready(
         }
         if all_passed {
             return Ok(started.elapsed());
+        }
+        if let Ok(Some(state)) = docker.inspect_container(container).await
+            && state.status == "paused"
+        {
+            return Err(NotReady::Paused {
+                service: service.to_string(),
+                container: container.to_string(),
+            });
         }
         if let Ok(Some(state)) = docker.inspect_container(container).await
             && !state.is_running()

@@ -201,7 +201,7 @@ impl Drop for Task {
         if let Some(bar) = &self.bar
             && !bar.is_finished()
         {
-            bar.abandon();
+            bar.finish_and_clear();
         }
     }
 }

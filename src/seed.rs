@@ -1239,18 +1239,22 @@ impl KeyRule {
     /// The rules of a table, one per attribute: table keys first, then index keys.
     fn of(table: &TableSpec) -> Vec<KeyRule> {
         let mut rules: Vec<KeyRule> = Vec::new();
-        let mut add = |attribute: &KeyAttribute, named: String, required, max_bytes| {
-            if rules
-                .iter()
-                .all(|rule| rule.attribute.name != attribute.name)
-            {
-                rules.push(KeyRule {
-                    attribute: attribute.clone(),
-                    named,
-                    required,
-                    max_bytes,
-                });
+        // An attribute that is a key in several places gets the strictest
+        // rule of them all: required if any requires it, the smallest size.
+        let mut add = |attribute: &KeyAttribute, named: String, required, max_bytes| match rules
+            .iter_mut()
+            .find(|rule| rule.attribute.name == attribute.name)
+        {
+            Some(rule) => {
+                rule.required |= required;
+                rule.max_bytes = rule.max_bytes.min(max_bytes);
             }
+            None => rules.push(KeyRule {
+                attribute: attribute.clone(),
+                named,
+                required,
+                max_bytes,
+            }),
         };
         let pk = &table.partition_key;
         add(

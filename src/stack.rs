@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
-use crate::docker::{ContainerSpec, ContainerState, Docker};
+use crate::docker::{ContainerSpec, ContainerState, Docker, LABEL_SERVICE};
 use crate::engine;
 use crate::health;
 use crate::manifest::{Manifest, PullPolicy};
@@ -22,11 +22,9 @@ pub const STOP_GRACE: Duration = Duration::from_secs(10);
 #[derive(Debug, Clone)]
 pub struct Running {
     pub service: ServiceKind,
-    pub container: ContainerState,
     /// How this machine reaches it, e.g. `http://127.0.0.1:4566`.
     pub url: String,
     pub action: Action,
-    pub ready_after: Duration,
 }
 
 /// A host port that is already taken.
@@ -58,6 +56,25 @@ pub async fn converge(
         .into_iter()
         .map(|service| engine::container_spec(manifest, service))
         .collect();
+
+    // Containers of services the manifest no longer has (the engine was
+    // switched, the admin UI turned off) would hold their ports unseen.
+    for container in docker.project_containers(project).await? {
+        let service = container.labels.get(LABEL_SERVICE);
+        if !specs
+            .iter()
+            .any(|spec| Some(&spec.service.name().to_string()) == service)
+        {
+            printer.info(&format!(
+                "removing the container `{}`: its service is no longer in the manifest",
+                container.name
+            ));
+            if container.is_running() {
+                docker.stop_container(&container.id, STOP_GRACE).await?;
+            }
+            docker.remove_container(&container.id).await?;
+        }
+    }
 
     let mut steps = Vec::new();
     for spec in &specs {
@@ -248,9 +265,28 @@ async fn wait_one(
         .await?
         .with_context(|| format!("the container of `{}` disappeared", spec.service))?;
     let Some(port) = container.host_port(spec.container_port) else {
-        task.fail("no published port");
+        task.fail("not ready");
+        // A container that already stopped has no published port.
+        if !container.is_running() {
+            return Err(health::NotReady::Exited {
+                service: spec.service.name().to_string(),
+                container: spec.name.clone(),
+                code: container.exit_code.unwrap_or(-1),
+                oom: if container.oom_killed {
+                    ", killed: out of memory"
+                } else {
+                    ""
+                },
+                logs: docker
+                    .tail_logs(&spec.name, health::LOG_TAIL)
+                    .await
+                    .trim_end()
+                    .to_string(),
+            }
+            .into());
+        }
         anyhow::bail!(
-            "the container `{}` publishes no port for {}; it may have stopped at once",
+            "the container `{}` publishes no port for {}",
             spec.name,
             spec.container_port
         );
@@ -267,10 +303,8 @@ async fn wait_one(
             task.finish(&format!("{what} at {url}"));
             Ok(Running {
                 service: spec.service,
-                container,
                 url,
                 action,
-                ready_after: took,
             })
         }
         Err(err) => {

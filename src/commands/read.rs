@@ -17,7 +17,6 @@ use crate::target;
 /// A table being read, with its key attributes in display order.
 pub struct Source {
     pub client: Client,
-    pub endpoint: String,
     pub state: TableState,
     /// Key attributes of the index (if any), then of the table.
     pub keys: Vec<String>,
@@ -83,7 +82,6 @@ pub async fn source(
     }
     Ok(Source {
         client,
-        endpoint: endpoint.url,
         state,
         keys,
     })

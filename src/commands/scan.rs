@@ -126,11 +126,13 @@ async fn scan_segment(
     limit: Option<u64>,
     pages: tokio::sync::mpsc::Sender<anyhow::Result<Vec<Item>>>,
 ) {
-    let page_items = limit.map_or(PAGE_ITEMS, |l| {
-        i32::try_from(l.min(PAGE_ITEMS as u64))
+    // DynamoDB applies `Limit` before a filter: with one, full pages.
+    let page_items = match (limit, &expressions.filter) {
+        (Some(limit), None) => i32::try_from(limit.min(PAGE_ITEMS as u64))
             .unwrap_or(PAGE_ITEMS)
-            .max(1)
-    });
+            .max(1),
+        _ => PAGE_ITEMS,
+    };
     let mut start: Option<HashMap<String, AttributeValue>> = None;
     loop {
         let mut request = client

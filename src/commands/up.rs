@@ -8,16 +8,12 @@ use crate::commands::env;
 use crate::docker::Docker;
 use crate::dynamo;
 use crate::health;
-use crate::lock::ProjectLock;
 use crate::manifest::PullPolicy;
 use crate::output::Printer;
 use crate::plan::Action;
 use crate::service::ServiceKind;
 use crate::settings::Settings;
 use crate::stack;
-
-/// How long an `up` waits for another devstack command on the same project.
-const LOCK_WAIT: Duration = Duration::from_secs(300);
 
 pub async fn run(settings: &Settings, args: &UpArgs, printer: &Printer) -> anyhow::Result<()> {
     let started = Instant::now();
@@ -51,13 +47,7 @@ pub async fn run(settings: &Settings, args: &UpArgs, printer: &Printer) -> anyho
     }
 
     let docker = Docker::connect().await?;
-    let _lock = ProjectLock::acquire(&project.name, LOCK_WAIT, || {
-        printer.info(&format!(
-            "waiting for another devstack command on project `{}` to finish…",
-            project.name
-        ));
-    })
-    .await?;
+    let _lock = super::lock_project(&project.name, printer).await?;
 
     let pull = match args.pull {
         Some(PullArg::Missing) => PullPolicy::Missing,
@@ -65,9 +55,6 @@ pub async fn run(settings: &Settings, args: &UpArgs, printer: &Printer) -> anyho
         Some(PullArg::Never) => PullPolicy::Never,
         None => project.pull,
     };
-    let timeout = args
-        .timeout
-        .map_or(project.ready_timeout, Duration::from_secs);
     let running = stack::converge(&docker, &manifest, pull, timeout, printer).await?;
 
     let engine = running

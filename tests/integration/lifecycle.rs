@@ -449,3 +449,100 @@ fn a_service_that_exits_before_it_is_ready_is_reported_at_once_with_its_logs() {
     assert_eq!(stack.run(&["down"]).code, 0);
     block_on(assert_nothing_left(&docker, &stack.project));
 }
+
+#[test]
+fn a_service_dropped_from_the_manifest_is_removed_by_the_next_up() {
+    let Some(docker) = docker("orphan") else {
+        return;
+    };
+    let stack = Stack::new("orphan", "ministack", "");
+    stack.up();
+    assert_eq!(stack.containers(&docker).len(), 2);
+    let manifest = std::fs::read_to_string(stack.manifest()).unwrap();
+    std::fs::write(
+        stack.manifest(),
+        manifest.replace("admin = true", "admin = false"),
+    )
+    .unwrap();
+    let out = stack.up();
+    let admin = format!("devstack-{}-dynamodb-admin", stack.project);
+    assert!(
+        out.stderr
+            .contains(&format!("removing the container `{admin}`")),
+        "{}",
+        out.stderr
+    );
+    let left: Vec<String> = stack
+        .containers(&docker)
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    assert_eq!(left, [format!("devstack-{}-ministack", stack.project)]);
+}
+
+#[test]
+fn ctrl_c_while_seeding_and_the_next_up_finishes_the_table() {
+    use std::io::{BufRead, BufReader};
+    let Some(_docker) = docker("ctrl-c-seed") else {
+        return;
+    };
+    let items = 30_000;
+    let stack = Stack::new(
+        "ctrl-c-seed",
+        "dynamodb-local",
+        "\n[[table]]\nname = \"orders\"\npartition_key = \"pk:S\"\nseed = [\"orders.jsonl\"]\n",
+    );
+    let lines: String = (0..items)
+        .map(|i| format!("{{\"pk\": \"ORDER#{i:06}\", \"total\": {i}}}\n"))
+        .collect();
+    std::fs::write(stack.dir.path().join("orders.jsonl"), lines).unwrap();
+    let mut child = stack
+        .command(&["up"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut said = String::new();
+    let mut reader = BufReader::new(child.stderr.take().unwrap()).lines();
+    for line in reader.by_ref() {
+        let line = line.unwrap();
+        said.push_str(&line);
+        said.push('\n');
+        if line.contains("orders: loading seed data") {
+            break;
+        }
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    for line in reader {
+        said.push_str(&line.unwrap());
+        said.push('\n');
+    }
+    assert_eq!(child.wait().unwrap().code(), Some(130), "{said}");
+
+    // The table exists, half full; the next `up` says so and fills it.
+    let out = stack.up();
+    assert!(
+        out.stderr
+            .contains("seed data loaded: no earlier run finished loading it"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains(&format!("{items} items")),
+        "{}",
+        out.stderr
+    );
+    let again = stack.up();
+    assert!(
+        again
+            .stderr
+            .contains(&format!("orders: unchanged, {items} items")),
+        "{}",
+        again.stderr
+    );
+}

@@ -138,3 +138,54 @@ fn env_with_an_endpoint_needs_no_docker() {
         out.stdout
     );
 }
+
+#[test]
+fn validate_reads_every_seed_item() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("devstack.toml"),
+        "[project]\nname = \"seeds\"\nengine = \"ministack\"\n\
+         [[table]]\nname = \"orders\"\npartition_key = \"pk:S\"\nseed = [\"orders.jsonl\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("orders.jsonl"),
+        "{\"pk\": \"a\"}\n{\"total\": 3}\n{not json\n",
+    )
+    .unwrap();
+    let out = run(devstack(dir.path()).arg("validate"));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("orders.jsonl:2: missing partition key `pk`"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("orders.jsonl:3:2:"), "{}", out.stderr);
+
+    let out = run(devstack(dir.path()).args(["validate", "--json"]));
+    assert_eq!(out.code, 2);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(report["valid"], false);
+    assert_eq!(report["errors"][0]["line"], 2, "{report}");
+}
+
+#[test]
+fn commands_that_stop_or_show_the_stack_work_without_the_seed_files() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("devstack.toml"),
+        "[project]\nname = \"noseed\"\nengine = \"ministack\"\n\
+         [[table]]\nname = \"orders\"\npartition_key = \"pk:S\"\nseed = [\"gone.jsonl\"]\n",
+    )
+    .unwrap();
+    let out = run(devstack(dir.path()).args(["--endpoint", "http://127.0.0.1:4566", "env"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = run(devstack(dir.path()).arg("up"));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("seed file `gone.jsonl` does not exist"),
+        "{}",
+        out.stderr
+    );
+}

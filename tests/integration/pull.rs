@@ -37,6 +37,8 @@ async fn fake_docker(
                     async move {
                         let (status, body) = if path.ends_with("/version") {
                             (200, r#"{"ApiVersion":"1.41","Version":"20.10.24","MinAPIVersion":"1.12"}"#.to_string())
+                        } else if path.ends_with("/containers/json") {
+                            (200, "[]".to_string())
                         } else if path.ends_with("/_ping") {
                             (200, "OK".to_string())
                         } else if path.ends_with("/images/create") {

@@ -650,6 +650,7 @@ fn unprocessed_items_and_throttling_are_retried_and_validation_errors_are_not() 
         attempts: 5,
         base: Duration::from_millis(5),
         cap: Duration::from_millis(50),
+        budget: Duration::from_secs(30),
     };
     block_on(async {
         // Throttled, then 10 items left unprocessed, then done.
@@ -673,7 +674,12 @@ fn unprocessed_items_and_throttling_are_retried_and_validation_errors_are_not() 
             })
         })
         .await;
-        let client = devstack::dynamo::client(&fake.url, "us-east-1", Duration::from_secs(5), 1);
+        let client = devstack::load::loading_client(&devstack::dynamo::client(
+            &fake.url,
+            "us-east-1",
+            Duration::from_secs(5),
+            3,
+        ));
         let written = write_batch(&client, "orders", batch(), policy)
             .await
             .unwrap();
@@ -698,7 +704,12 @@ fn unprocessed_items_and_throttling_are_retried_and_validation_errors_are_not() 
             Box::pin(async { crate::fake::error("ValidationException", "item too large") })
         })
         .await;
-        let client = devstack::dynamo::client(&fake.url, "us-east-1", Duration::from_secs(5), 1);
+        let client = devstack::load::loading_client(&devstack::dynamo::client(
+            &fake.url,
+            "us-east-1",
+            Duration::from_secs(5),
+            3,
+        ));
         let err = write_batch(&client, "orders", batch(), policy)
             .await
             .unwrap_err();
@@ -715,7 +726,12 @@ fn unprocessed_items_and_throttling_are_retried_and_validation_errors_are_not() 
             Box::pin(async { crate::fake::error("ThrottlingException", "busy") })
         })
         .await;
-        let client = devstack::dynamo::client(&fake.url, "us-east-1", Duration::from_secs(5), 1);
+        let client = devstack::load::loading_client(&devstack::dynamo::client(
+            &fake.url,
+            "us-east-1",
+            Duration::from_secs(5),
+            3,
+        ));
         let err = write_batch(&client, "orders", batch(), policy)
             .await
             .unwrap_err();
