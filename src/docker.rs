@@ -95,6 +95,8 @@ pub struct ContainerState {
     pub id: String,
     pub name: String,
     pub image: String,
+    /// The id of the image the container was made from.
+    pub image_id: String,
     pub labels: HashMap<String, String>,
     /// `running`, `exited`, `created`, `paused`, …
     pub status: String,
@@ -180,11 +182,19 @@ impl Docker {
     }
 
     pub async fn image_exists(&self, image: &str) -> anyhow::Result<bool> {
-        match tokio::time::timeout(CALL_TIMEOUT, self.client.inspect_image(image)).await {
-            Ok(Ok(_)) => Ok(true),
-            Ok(Err(err)) if status_code(&err) == Some(404) => Ok(false),
-            Ok(Err(err)) => Err(err).with_context(|| format!("docker: inspect image `{image}`")),
-            Err(_) => anyhow::bail!("docker: inspect image `{image}`: no answer"),
+        Ok(self.image_id(image).await?.is_some())
+    }
+
+    /// The id of the local image with this name, if there is one.
+    pub async fn image_id(&self, image: &str) -> anyhow::Result<Option<String>> {
+        let what = format!("inspect image `{image}`");
+        match self
+            .bounded(&what, CALL_TIMEOUT, self.client.inspect_image(image))
+            .await?
+        {
+            Ok(found) => Ok(Some(found.id.unwrap_or_default())),
+            Err(err) if status_code(&err) == Some(404) => Ok(None),
+            Err(err) => Err(err).with_context(|| format!("docker: {what}")),
         }
     }
 
@@ -731,6 +741,7 @@ fn state_of(info: bollard::models::ContainerInspectResponse) -> ContainerState {
             .trim_start_matches('/')
             .to_string(),
         image: config.image.unwrap_or_default(),
+        image_id: info.image.unwrap_or_default(),
         labels: config.labels.unwrap_or_default(),
         status: state
             .status

@@ -87,6 +87,7 @@ mod tests {
             id: "abc".into(),
             name: spec.name.clone(),
             image: spec.image.clone(),
+            image_id: "sha256:1".into(),
             labels: spec.labels.clone().into_iter().collect(),
             status: status.into(),
             exit_code: None,

@@ -83,8 +83,21 @@ pub async fn converge(
         steps.push((spec, observed, action));
     }
 
-    for (spec, _, action) in &steps {
+    for (spec, observed, action) in &mut steps {
         ensure_image(docker, spec, pull, action.needs_image(), printer).await?;
+        // A container made from an older image under the same name (pulled
+        // anew, or rebuilt locally) is replaced, as docker compose does.
+        if let Some(container) = observed
+            && !action.needs_image()
+            && let Some(current) = docker.image_id(&spec.image).await?
+            && current != container.image_id
+        {
+            printer.info(&format!(
+                "{}: `{}` is a newer image than the container's",
+                spec.service, spec.image
+            ));
+            *action = Action::Recreate;
+        }
     }
     for (spec, observed, action) in &steps {
         if action.binds_port() {

@@ -546,3 +546,59 @@ fn ctrl_c_while_seeding_and_the_next_up_finishes_the_table() {
         again.stderr
     );
 }
+
+/// Removes a test's image tag when dropped.
+struct ImageTag(String);
+
+impl Drop for ImageTag {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("docker")
+            .args(["rmi", "--force", &self.0])
+            .output();
+    }
+}
+
+#[test]
+fn a_newer_image_under_the_same_name_recreates_the_container() {
+    let Some(docker) = docker("new-image") else {
+        return;
+    };
+    let stack = Stack::new("new-image", "ministack", "");
+    let tag = format!("devstack-test/engine:{}", stack.project);
+    let docker_cli = |args: &[&str]| {
+        let out = run(std::process::Command::new("docker").args(args));
+        assert_eq!(out.code, 0, "docker {args:?}: {}", out.stderr);
+    };
+    docker_cli(&["tag", "ministackorg/ministack:1.5.33", &tag]);
+    let _tag = ImageTag(tag.clone());
+    let manifest = format!(
+        "[project]\nname = \"{}\"\nengine = \"ministack\"\n[services.ministack]\nport = 0\nimage = \"{tag}\"\n",
+        stack.project
+    );
+    std::fs::write(stack.manifest(), manifest).unwrap();
+    stack.up();
+    let before = stack.containers(&docker)[0].id.clone();
+
+    // The same name now points at another image, as after a pull or a rebuild.
+    docker_cli(&[
+        "commit",
+        "--change",
+        "LABEL devstack.test=newer",
+        &before,
+        &tag,
+    ]);
+    let out = stack.up();
+    assert!(
+        out.stderr.contains("is a newer image than the container's"),
+        "{}",
+        out.stderr
+    );
+    let after = stack.containers(&docker);
+    assert_eq!(after.len(), 1);
+    assert_ne!(after[0].id, before, "the container was recreated");
+    let (code, status) = stack.status();
+    assert_eq!(code, 0, "{status}");
+
+    let again = stack.up();
+    assert!(again.stderr.contains("already up"), "{}", again.stderr);
+}
