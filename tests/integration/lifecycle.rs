@@ -101,14 +101,9 @@ fn a_port_held_by_another_program_fails_before_anything_is_created() {
     let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = holder.local_addr().unwrap().port();
     let stack = Stack::new("port-busy", "ministack", "");
-    std::fs::write(
-        stack.manifest(),
-        format!(
-            "[project]\nname = \"{}\"\nengine = \"ministack\"\n[services.ministack]\nport = {port}\n",
-            stack.project
-        ),
-    )
-    .unwrap();
+    stack.write_manifest(&format!(
+        "engine = \"ministack\"\n[services.ministack]\nport = {port}\n"
+    ));
     let out = stack.run(&["up"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(
@@ -133,14 +128,9 @@ fn a_port_held_by_a_container_names_that_container() {
     let port = url.rsplit(':').next().unwrap();
 
     let second = Stack::new("port-held-b", "ministack", "");
-    std::fs::write(
-        second.manifest(),
-        format!(
-            "[project]\nname = \"{}\"\nengine = \"ministack\"\n[services.ministack]\nport = {port}\n",
-            second.project
-        ),
-    )
-    .unwrap();
+    second.write_manifest(&format!(
+        "engine = \"ministack\"\n[services.ministack]\nport = {port}\n"
+    ));
     let out = second.run(&["up"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
     let holder = format!("by container `devstack-{}-ministack`", first.project);
@@ -413,12 +403,10 @@ fn a_service_that_exits_before_it_is_ready_is_reported_at_once_with_its_logs() {
     // MiniStack's image does not understand DynamoDB Local's command line,
     // so this engine stops at once with a usage error.
     let stack = Stack::new("exits", "dynamodb-local", "");
-    let manifest = format!(
-        "[project]\nname = \"{}\"\nengine = \"dynamodb-local\"\nready_timeout = 60\n\
+    stack.write_manifest(
+        "engine = \"dynamodb-local\"\nready_timeout = 60\n\
          [services.dynamodb-local]\nport = 0\nimage = \"ministackorg/ministack:1.5.33\"\n",
-        stack.project
     );
-    std::fs::write(stack.manifest(), manifest).unwrap();
     let started = Instant::now();
     let out = stack.run(&["up"]);
     let took = started.elapsed();
@@ -571,11 +559,9 @@ fn a_newer_image_under_the_same_name_recreates_the_container() {
     };
     docker_cli(&["tag", "ministackorg/ministack:1.5.33", &tag]);
     let _tag = ImageTag(tag.clone());
-    let manifest = format!(
-        "[project]\nname = \"{}\"\nengine = \"ministack\"\n[services.ministack]\nport = 0\nimage = \"{tag}\"\n",
-        stack.project
-    );
-    std::fs::write(stack.manifest(), manifest).unwrap();
+    stack.write_manifest(&format!(
+        "engine = \"ministack\"\n[services.ministack]\nport = 0\nimage = \"{tag}\"\n"
+    ));
     stack.up();
     let before = stack.containers(&docker)[0].id.clone();
 

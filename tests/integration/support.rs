@@ -156,6 +156,12 @@ impl Stack {
         }
     }
 
+    /// Replaces the manifest: `[project]` with this stack's name, then `rest`.
+    pub fn write_manifest(&self, rest: &str) {
+        let text = format!("[project]\nname = \"{}\"\n{rest}", self.project);
+        std::fs::write(self.manifest(), text).unwrap();
+    }
+
     pub fn manifest(&self) -> PathBuf {
         self.dir.path().join("devstack.toml")
     }

@@ -627,6 +627,13 @@ fn a_refused_reset_sends_no_request_and_allow_remote_lets_it_through() {
     });
 }
 
+/// The client seed loading uses, pointed at a fake endpoint.
+fn loading_client(fake: &FakeServer) -> Client {
+    let client =
+        devstack::dynamo::client(&fake.url, "us-east-1", std::time::Duration::from_secs(5), 3);
+    devstack::load::loading_client(&client)
+}
+
 #[test]
 fn unprocessed_items_and_throttling_are_retried_and_validation_errors_are_not() {
     use devstack::load::{Batch, RetryPolicy, write_batch};
@@ -674,12 +681,7 @@ fn unprocessed_items_and_throttling_are_retried_and_validation_errors_are_not() 
             })
         })
         .await;
-        let client = devstack::load::loading_client(&devstack::dynamo::client(
-            &fake.url,
-            "us-east-1",
-            Duration::from_secs(5),
-            3,
-        ));
+        let client = loading_client(&fake);
         let written = write_batch(&client, "orders", batch(), policy)
             .await
             .unwrap();
@@ -704,12 +706,7 @@ fn unprocessed_items_and_throttling_are_retried_and_validation_errors_are_not() 
             Box::pin(async { crate::fake::error("ValidationException", "item too large") })
         })
         .await;
-        let client = devstack::load::loading_client(&devstack::dynamo::client(
-            &fake.url,
-            "us-east-1",
-            Duration::from_secs(5),
-            3,
-        ));
+        let client = loading_client(&fake);
         let err = write_batch(&client, "orders", batch(), policy)
             .await
             .unwrap_err();
@@ -726,12 +723,7 @@ fn unprocessed_items_and_throttling_are_retried_and_validation_errors_are_not() 
             Box::pin(async { crate::fake::error("ThrottlingException", "busy") })
         })
         .await;
-        let client = devstack::load::loading_client(&devstack::dynamo::client(
-            &fake.url,
-            "us-east-1",
-            Duration::from_secs(5),
-            3,
-        ));
+        let client = loading_client(&fake);
         let err = write_batch(&client, "orders", batch(), policy)
             .await
             .unwrap_err();
