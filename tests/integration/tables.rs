@@ -507,6 +507,16 @@ fn reset_restores_exactly_the_seed_content(engine: &str, test: &str) {
         );
     });
 
+    // `reset --no-seed` leaves a table empty, and the next `up` keeps it so.
+    let out = stack.run(&["reset", "--no-seed", "queries"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = stack.up();
+    assert!(
+        out.stderr.contains("queries: unchanged, 0 items"),
+        "{}",
+        out.stderr
+    );
+
     let out = stack.run(&["reset", "no-such-table"]);
     assert_eq!(out.code, 2);
     assert!(
