@@ -154,14 +154,9 @@ impl Docker {
         what: &str,
         future: impl Future<Output = Result<T, bollard::errors::Error>>,
     ) -> anyhow::Result<T> {
-        match tokio::time::timeout(CALL_TIMEOUT, future).await {
-            Ok(result) => result.with_context(|| format!("docker: {what}")),
-            Err(_) => anyhow::bail!(
-                "docker: {what}: the daemon at `{}` did not answer within {} s",
-                self.host,
-                CALL_TIMEOUT.as_secs()
-            ),
-        }
+        self.bounded(what, CALL_TIMEOUT, future)
+            .await?
+            .with_context(|| format!("docker: {what}"))
     }
 
     /// Like `call`, but hands back Docker's own error, so the caller can
@@ -262,15 +257,19 @@ impl Docker {
         name: &str,
         labels: &BTreeMap<String, String>,
     ) -> anyhow::Result<()> {
-        match tokio::time::timeout(CALL_TIMEOUT, self.client.inspect_volume(name)).await {
-            Ok(Ok(volume)) => {
+        let what = format!("inspect volume `{name}`");
+        match self
+            .bounded(&what, CALL_TIMEOUT, self.client.inspect_volume(name))
+            .await?
+        {
+            Ok(volume) => {
                 anyhow::ensure!(
                     volume.labels.get(LABEL_PROJECT) == labels.get(LABEL_PROJECT),
                     "a Docker volume named `{name}` exists but was not created by devstack for this project; devstack will not use it\n  hint: remove or rename it, or choose another project `name`"
                 );
                 Ok(())
             }
-            Ok(Err(err)) if status_code(&err) == Some(404) => {
+            Err(err) if status_code(&err) == Some(404) => {
                 self.call(
                     &format!("create volume `{name}`"),
                     self.client.create_volume(VolumeCreateRequest {
@@ -282,8 +281,7 @@ impl Docker {
                 .await?;
                 Ok(())
             }
-            Ok(Err(err)) => Err(err).with_context(|| format!("docker: inspect volume `{name}`")),
-            Err(_) => anyhow::bail!("docker: inspect volume `{name}`: no answer"),
+            Err(err) => Err(err).with_context(|| format!("docker: {what}")),
         }
     }
 
@@ -467,11 +465,12 @@ impl Docker {
 
     /// The container with this exact name, labelled or not.
     pub async fn inspect_container(&self, name: &str) -> anyhow::Result<Option<ContainerState>> {
-        match tokio::time::timeout(CALL_TIMEOUT, self.client.inspect_container(name, None)).await {
-            Ok(Ok(info)) => Ok(Some(state_of(info))),
-            Ok(Err(err)) if status_code(&err) == Some(404) => Ok(None),
-            Ok(Err(err)) => Err(err).with_context(|| format!("docker: inspect container `{name}`")),
-            Err(_) => anyhow::bail!("docker: inspect container `{name}`: no answer"),
+        let what = format!("inspect container `{name}`");
+        let inspected = self.client.inspect_container(name, None);
+        match self.bounded(&what, CALL_TIMEOUT, inspected).await? {
+            Ok(info) => Ok(Some(state_of(info))),
+            Err(err) if status_code(&err) == Some(404) => Ok(None),
+            Err(err) => Err(err).with_context(|| format!("docker: {what}")),
         }
     }
 
