@@ -128,7 +128,8 @@ pub async fn wait_ready(
         if all_passed {
             return Ok(started.elapsed());
         }
-        if let Ok(Some(state)) = docker.inspect_container(container).await
+        let state = docker.inspect_container(container).await.ok().flatten();
+        if let Some(state) = &state
             && state.status == "paused"
         {
             return Err(NotReady::Paused {
@@ -136,7 +137,7 @@ pub async fn wait_ready(
                 container: container.to_string(),
             });
         }
-        if let Ok(Some(state)) = docker.inspect_container(container).await
+        if let Some(state) = state
             && !state.is_running()
             && state.status != "created"
         {
