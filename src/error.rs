@@ -32,8 +32,8 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
         if cause.is::<Invalid>()
             || cause.is::<NotFound>()
             || cause.is::<UsageError>()
-            || cause.is::<crate::bootstrap::InvalidSeedFiles>()
-            || cause.is::<crate::target::Refused>()
+            || cause.is::<crate::dynamo::reconcile::InvalidSeedFiles>()
+            || cause.is::<crate::endpoint::Refused>()
         {
             return USAGE;
         }

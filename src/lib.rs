@@ -3,26 +3,18 @@
 //! `run` is the whole program behind a thin `main`: parse, resolve settings,
 //! dispatch, and render an error once.
 
-pub mod bootstrap;
 pub mod cli;
 pub mod commands;
-pub mod docker;
 pub mod dynamo;
-pub mod engine;
+pub mod endpoint;
 pub mod error;
-pub mod health;
-pub mod items;
-pub mod load;
 pub mod lock;
 pub mod manifest;
 pub mod output;
-pub mod plan;
 pub mod seed;
 pub mod service;
 pub mod settings;
 pub mod stack;
-pub mod tables;
-pub mod target;
 
 use std::ffi::OsString;
 

@@ -1,10 +1,10 @@
 //! `devstack down`: stop and remove the project's containers and network;
 //! volumes only when asked. Only ever touches objects with the project's label.
 
-use crate::docker::Docker;
 use crate::output::Printer;
 use crate::settings::Settings;
 use crate::stack;
+use crate::stack::docker::Docker;
 
 pub async fn run(settings: &Settings, volumes: bool, printer: &Printer) -> anyhow::Result<()> {
     let manifest = settings.manifest_without_seed_files()?;

@@ -1,11 +1,11 @@
 //! `devstack env`: the variables an app needs to talk to the stack.
 
 use crate::cli::EnvFormat;
+use crate::endpoint;
 use crate::manifest::Manifest;
 use crate::output::Printer;
 use crate::service::{ACCESS_KEY_ID, SECRET_ACCESS_KEY};
 use crate::settings::Settings;
-use crate::target;
 
 pub async fn run(
     settings: &Settings,
@@ -17,7 +17,7 @@ pub async fn run(
     let endpoint = if network {
         network_endpoint(&manifest)
     } else {
-        target::endpoint(settings, &manifest).await?.url
+        endpoint::endpoint(settings, &manifest).await?.url
     };
     printer.data(&render(&variables(&manifest, &endpoint), format))?;
     Ok(())

@@ -3,11 +3,11 @@
 
 use futures_util::StreamExt;
 
-use crate::docker::Docker;
 use crate::error::UsageError;
 use crate::output::Printer;
 use crate::settings::Settings;
 use crate::stack;
+use crate::stack::docker::Docker;
 
 pub async fn run(
     settings: &Settings,

@@ -10,7 +10,7 @@ use base64::Engine as _;
 use crate::cli::QueryArgs;
 use crate::commands::read::{self, ItemWriter};
 use crate::commands::scan::{Expressions, PAGE_ITEMS};
-use crate::dynamo::describe_error;
+use crate::dynamo::client::describe_error;
 use crate::error::UsageError;
 use crate::manifest::{KeyAttribute, KeyType};
 use crate::output::Printer;

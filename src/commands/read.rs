@@ -7,12 +7,12 @@ use std::time::Duration;
 use aws_sdk_dynamodb::Client;
 
 use crate::cli::OutputFormat;
-use crate::items::{self, Item, TableView};
+use crate::dynamo::items::{self, Item, TableView};
+use crate::dynamo::tables::{self, TableState};
+use crate::endpoint;
 use crate::manifest::Manifest;
 use crate::service::{ACCESS_KEY_ID, Engine};
 use crate::settings::Settings;
-use crate::tables::{self, TableState};
-use crate::target;
 
 /// A table being read, with its key attributes in display order.
 pub struct Source {
@@ -37,8 +37,8 @@ pub async fn source(
     let physical = manifest
         .table(name)
         .map_or_else(|| name.to_string(), |t| t.physical.clone());
-    let endpoint = target::endpoint(settings, manifest).await?;
-    let client = crate::dynamo::client(
+    let endpoint = endpoint::endpoint(settings, manifest).await?;
+    let client = crate::dynamo::client::client(
         &endpoint.url,
         &manifest.project.region,
         Duration::from_secs(30),

@@ -3,12 +3,12 @@
 
 use std::time::{Duration, Instant};
 
-use crate::bootstrap;
+use crate::dynamo::reconcile;
+use crate::endpoint;
 use crate::error::UsageError;
 use crate::manifest::TableSpec;
 use crate::output::Printer;
 use crate::settings::Settings;
-use crate::target;
 
 pub async fn run(
     settings: &Settings,
@@ -51,19 +51,20 @@ pub async fn run(
         chosen
     };
     let seeds = if seed {
-        Some(bootstrap::validate_seeds(tables.iter().copied())?)
+        Some(reconcile::validate_seeds(tables.iter().copied())?)
     } else {
         None
     };
-    let endpoint = target::endpoint(settings, &manifest).await?;
-    target::check_destructive(&endpoint, &manifest, settings.allow_remote, "reset tables").await?;
-    let client = crate::dynamo::client(
+    let endpoint = endpoint::endpoint(settings, &manifest).await?;
+    endpoint::check_destructive(&endpoint, &manifest, settings.allow_remote, "reset tables")
+        .await?;
+    let client = crate::dynamo::client::client(
         &endpoint.url,
         &manifest.project.region,
         Duration::from_secs(30),
         3,
     );
-    let done = bootstrap::reset(
+    let done = reconcile::reset(
         &client,
         &manifest.project.name,
         &tables,

@@ -8,9 +8,9 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::cli::{ReadArgs, ScanArgs};
 use crate::commands::read::{self, ItemWriter};
-use crate::dynamo::describe_error;
+use crate::dynamo::client::describe_error;
+use crate::dynamo::items::Item;
 use crate::error::UsageError;
-use crate::items::Item;
 use crate::output::Printer;
 use crate::settings::Settings;
 

@@ -7,14 +7,14 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::docker::Docker;
-use crate::engine;
-use crate::health::Probe;
+use crate::dynamo::tables::{self, TablePlan};
 use crate::manifest::Manifest;
 use crate::output::Printer;
 use crate::settings::Settings;
 use crate::stack;
-use crate::tables::{self, TablePlan};
+use crate::stack::docker::Docker;
+use crate::stack::health::Probe;
+use crate::stack::spec;
 
 #[derive(Debug, Serialize)]
 struct Report {
@@ -138,7 +138,8 @@ pub async fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::
 
 /// Each manifest table at the endpoint.
 async fn tables_at(manifest: &Manifest, url: &str) -> Vec<TableStatus> {
-    let client = crate::dynamo::client(url, &manifest.project.region, Duration::from_secs(5), 2);
+    let client =
+        crate::dynamo::client::client(url, &manifest.project.region, Duration::from_secs(5), 2);
     let mut rows = Vec::new();
     for spec in &manifest.tables {
         let (status, items) = match tables::describe(&client, &spec.physical).await {
@@ -184,11 +185,11 @@ async fn services(manifest: &Manifest) -> anyhow::Result<(Vec<ServiceStatus>, Op
         let url = state
             .host_port(spec.container_port)
             .filter(|_| state.is_running())
-            .map(|port| engine::host_url(spec.host_ip, port));
+            .map(|port| spec::host_url(spec.host_ip, port));
         let health = match &url {
             None => "-".to_string(),
             Some(url) => {
-                let probes = engine::readiness(spec.service, url, &manifest.project.region);
+                let probes = spec::readiness(spec.service, url, &manifest.project.region);
                 let mut health = "ready".to_string();
                 for probe in probes {
                     if let Err(err) = probe.check().await {

@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::dynamo::describe_error;
+use crate::dynamo::client::describe_error;
+use crate::dynamo::tables::{self, TableState};
+use crate::endpoint;
 use crate::output::Printer;
 use crate::settings::Settings;
-use crate::tables::{self, TableState};
-use crate::target;
 
 #[derive(Debug, Serialize)]
 struct Row {
@@ -27,8 +27,8 @@ struct Row {
 
 pub async fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::Result<()> {
     let manifest = settings.manifest()?;
-    let endpoint = target::endpoint(settings, &manifest).await?;
-    let client = crate::dynamo::client(
+    let endpoint = endpoint::endpoint(settings, &manifest).await?;
+    let client = crate::dynamo::client::client(
         &endpoint.url,
         &manifest.project.region,
         Duration::from_secs(30),

@@ -2,25 +2,25 @@
 
 use std::time::{Duration, Instant};
 
-use crate::bootstrap;
 use crate::cli::{EnvFormat, PullArg, UpArgs};
 use crate::commands::env;
-use crate::docker::Docker;
 use crate::dynamo;
-use crate::health;
+use crate::dynamo::reconcile;
 use crate::manifest::PullPolicy;
 use crate::output::Printer;
-use crate::plan::Action;
 use crate::service::ServiceKind;
 use crate::settings::Settings;
 use crate::stack;
+use crate::stack::docker::Docker;
+use crate::stack::health;
+use crate::stack::plan::Action;
 
 pub async fn run(settings: &Settings, args: &UpArgs, printer: &Printer) -> anyhow::Result<()> {
     let started = Instant::now();
     let manifest = settings.manifest()?;
     let project = &manifest.project;
     // Every manifest and seed problem is found before Docker is asked anything.
-    let seeds = bootstrap::validate_seeds(&manifest.tables)?;
+    let seeds = reconcile::validate_seeds(&manifest.tables)?;
     let timeout = args
         .timeout
         .map_or(project.ready_timeout, Duration::from_secs);
@@ -32,8 +32,8 @@ pub async fn run(settings: &Settings, args: &UpArgs, printer: &Printer) -> anyho
             region: project.region.clone(),
         };
         wait_for_endpoint(&probe, timeout).await?;
-        let client = dynamo::client(endpoint, &project.region, Duration::from_secs(30), 3);
-        bootstrap::reconcile(&client, &manifest, &seeds, args.reseed, printer).await?;
+        let client = dynamo::client::client(endpoint, &project.region, Duration::from_secs(30), 3);
+        reconcile::reconcile(&client, &manifest, &seeds, args.reseed, printer).await?;
         printer.info(&format!(
             "tables of project `{}` are ready at {endpoint} in {:.1}s",
             project.name,
@@ -62,13 +62,13 @@ pub async fn run(settings: &Settings, args: &UpArgs, printer: &Printer) -> anyho
         .find(|r| r.service != ServiceKind::DynamodbAdmin)
         .map(|r| r.url.clone())
         .unwrap_or_default();
-    let client = dynamo::client(&engine, &project.region, Duration::from_secs(30), 3);
-    let outcomes = bootstrap::reconcile(&client, &manifest, &seeds, args.reseed, printer).await?;
+    let client = dynamo::client::client(&engine, &project.region, Duration::from_secs(30), 3);
+    let outcomes = reconcile::reconcile(&client, &manifest, &seeds, args.reseed, printer).await?;
 
     let changed = running.iter().any(|r| r.action != Action::Keep)
         || outcomes
             .iter()
-            .any(|(_, o)| !matches!(o, bootstrap::Outcome::Unchanged { .. }));
+            .any(|(_, o)| !matches!(o, reconcile::Outcome::Unchanged { .. }));
     printer.info(&format!(
         "project `{}` is {} ({}, region {}) in {:.1}s",
         project.name,

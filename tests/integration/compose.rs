@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use devstack::engine;
 use devstack::manifest::Manifest;
 use devstack::service::ServiceKind;
+use devstack::stack::spec;
 use yaml_rust2::{Yaml, YamlLoader};
 
 use crate::support::root;
@@ -58,7 +58,7 @@ fn matches_devstack(file: &str, compose_name: &str, manifest: &Manifest, kind: S
         !service.is_badvalue(),
         "{file}: no service `{compose_name}`"
     );
-    let spec = engine::container_spec(manifest, kind);
+    let spec = spec::container_spec(manifest, kind);
     assert_eq!(
         service["image"].as_str(),
         Some(spec.image.as_str()),

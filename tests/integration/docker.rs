@@ -8,13 +8,13 @@
 use std::path::Path;
 use std::time::Duration;
 
-use devstack::docker::Docker;
-use devstack::engine;
+use devstack::stack::docker::Docker;
+use devstack::stack::spec;
 
 use crate::support::{Cleanup, assert_nothing_left, docker_or_skip, project_name};
-use devstack::health;
 use devstack::manifest::Manifest;
 use devstack::service::ServiceKind;
+use devstack::stack::health;
 
 fn manifest(project: &str, engine: &str) -> Manifest {
     let text = format!(
@@ -37,7 +37,7 @@ port = 0
 /// Starts one service's container through devstack's Docker module and
 /// waits for its real readiness probe; returns the URL it answers on.
 async fn start(docker: &Docker, manifest: &Manifest, service: ServiceKind) -> String {
-    let spec = engine::container_spec(manifest, service);
+    let spec = spec::container_spec(manifest, service);
     assert!(
         docker.image_exists(&spec.image).await.unwrap_or(false),
         "image `{}` is missing; build it with scripts/build-images.sh",
@@ -62,8 +62,8 @@ async fn start(docker: &Docker, manifest: &Manifest, service: ServiceKind) -> St
     let port = state
         .host_port(service.container_port())
         .unwrap_or_else(|| panic!("no host port for {service}"));
-    let url = engine::host_url(spec.host_ip, port);
-    let probes = engine::readiness(service, &url, &manifest.project.region);
+    let url = spec::host_url(spec.host_ip, port);
+    let probes = spec::readiness(service, &url, &manifest.project.region);
     let took = health::wait_ready(
         docker,
         service.name(),
@@ -85,15 +85,12 @@ async fn engine_and_admin_answer(engine_name: &str, engine: ServiceKind, test: &
     let _cleanup = Cleanup(project.clone());
     let manifest = manifest(&project, engine_name);
     docker
-        .ensure_network(
-            &engine::network_name(&project),
-            &engine::labels(&project, None),
-        )
+        .ensure_network(&spec::network_name(&project), &spec::labels(&project, None))
         .await
         .unwrap_or_else(|e| panic!("{e:#}"));
 
     let engine_url = start(&docker, &manifest, engine).await;
-    let client = devstack::dynamo::client(
+    let client = devstack::dynamo::client::client(
         &engine_url,
         &manifest.project.region,
         Duration::from_secs(5),

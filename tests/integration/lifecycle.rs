@@ -46,7 +46,10 @@ fn full_lifecycle(engine: &str, kind: ServiceKind, test: &str) {
     );
 
     let admin = service_url(&status, ServiceKind::DynamodbAdmin);
-    assert_eq!(block_on(devstack::health::http_status(&admin)), Ok(200));
+    assert_eq!(
+        block_on(devstack::stack::health::http_status(&admin)),
+        Ok(200)
+    );
 
     // Published on loopback only.
     let containers = stack.containers(&docker);
@@ -63,7 +66,7 @@ fn full_lifecycle(engine: &str, kind: ServiceKind, test: &str) {
     let again = stack.up();
     let took = started.elapsed();
     assert!(again.stderr.contains("already up"), "{}", again.stderr);
-    let ids = |cs: &[devstack::docker::ContainerState]| {
+    let ids = |cs: &[devstack::stack::docker::ContainerState]| {
         cs.iter().map(|c| c.id.clone()).collect::<Vec<_>>()
     };
     assert_eq!(ids(&stack.containers(&docker)), ids(&containers));
@@ -236,8 +239,8 @@ fn a_container_of_another_owner_with_our_name_is_refused() {
     let other = Stack::new("foreign-owner", "dynamodb-local", "");
     // A container with this project's name, labelled for another project.
     let manifest = devstack::manifest::Manifest::load(&stack.manifest()).unwrap();
-    let mut spec = devstack::engine::container_spec(&manifest, ServiceKind::DynamodbLocal);
-    spec.labels = devstack::engine::labels(&other.project, None);
+    let mut spec = devstack::stack::spec::container_spec(&manifest, ServiceKind::DynamodbLocal);
+    spec.labels = devstack::stack::spec::labels(&other.project, None);
     spec.network = "bridge".to_string();
     spec.aliases.clear();
     block_on(docker.create_container(&spec)).unwrap();

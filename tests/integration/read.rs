@@ -318,8 +318,10 @@ fn tables_lists_manifest_tables_and_marks_the_others_foreign() {
                 .unwrap()
                 .tables[0]
                 .clone();
-        devstack::tables::create(&client, &spec).await.unwrap();
-        devstack::tables::delete(&client, "Test_later")
+        devstack::dynamo::tables::create(&client, &spec)
+            .await
+            .unwrap();
+        devstack::dynamo::tables::delete(&client, "Test_later")
             .await
             .unwrap();
     });

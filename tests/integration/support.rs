@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use devstack::docker::Docker;
+use devstack::stack::docker::Docker;
 
 /// The six tables of the bundled CodeMetrics manifest, by manifest name.
 pub const CODEMETRICS_TABLES: [&str; 6] = [
@@ -195,7 +195,7 @@ impl Stack {
         serde_json::from_str(&out.stdout).unwrap()
     }
 
-    pub fn containers(&self, docker: &Docker) -> Vec<devstack::docker::ContainerState> {
+    pub fn containers(&self, docker: &Docker) -> Vec<devstack::stack::docker::ContainerState> {
         block_on(docker.project_containers(&self.project)).unwrap()
     }
 }

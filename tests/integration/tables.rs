@@ -143,7 +143,7 @@ fn seed_items(
 /// Checks one table on the endpoint against its manifest declaration.
 async fn assert_matches_manifest(client: &Client, manifest: &Manifest, name: &str) {
     let spec = manifest.table(name).unwrap();
-    let state = devstack::tables::describe(client, &spec.physical)
+    let state = devstack::dynamo::tables::describe(client, &spec.physical)
         .await
         .unwrap()
         .unwrap();
@@ -338,7 +338,7 @@ fn new_index_is_added_and_changed_key_is_drift(engine: &str, test: &str) {
     let physical = "CodeMetrics_views";
     block_on(async {
         let client = client_from_env(&env).await;
-        let state = devstack::tables::describe(&client, physical)
+        let state = devstack::dynamo::tables::describe(&client, physical)
             .await
             .unwrap()
             .unwrap();
@@ -372,7 +372,7 @@ fn new_index_is_added_and_changed_key_is_drift(engine: &str, test: &str) {
     );
     block_on(async {
         let client = client_from_env(&env).await;
-        let count = devstack::load::count_items(&client, "CodeMetrics_github-issues")
+        let count = devstack::dynamo::load::count_items(&client, "CodeMetrics_github-issues")
             .await
             .unwrap();
         assert_eq!(count, 180, "drift leaves the data alone");
@@ -488,7 +488,7 @@ fn reset_restores_exactly_the_seed_content(engine: &str, test: &str) {
     // `reset` resets them all; tables outside the manifest are left alone.
     block_on(async {
         let client = client_from_env(&env).await;
-        devstack::tables::create(&client, &foreign_table())
+        devstack::dynamo::tables::create(&client, &foreign_table())
             .await
             .unwrap();
     });
@@ -500,7 +500,7 @@ fn reset_restores_exactly_the_seed_content(engine: &str, test: &str) {
             assert_matches_manifest(&client, &manifest, &table.name).await;
         }
         assert!(
-            devstack::tables::describe(&client, "someone-elses")
+            devstack::dynamo::tables::describe(&client, "someone-elses")
                 .await
                 .unwrap()
                 .is_some()
@@ -639,14 +639,18 @@ fn a_refused_reset_sends_no_request_and_allow_remote_lets_it_through() {
 
 /// The client seed loading uses, pointed at a fake endpoint.
 fn loading_client(fake: &FakeServer) -> Client {
-    let client =
-        devstack::dynamo::client(&fake.url, "us-east-1", std::time::Duration::from_secs(5), 3);
-    devstack::load::loading_client(&client)
+    let client = devstack::dynamo::client::client(
+        &fake.url,
+        "us-east-1",
+        std::time::Duration::from_secs(5),
+        3,
+    );
+    devstack::dynamo::load::loading_client(&client)
 }
 
 #[test]
 fn unprocessed_items_and_throttling_are_retried_and_validation_errors_are_not() {
-    use devstack::load::{Batch, RetryPolicy, write_batch};
+    use devstack::dynamo::load::{Batch, RetryPolicy, write_batch};
     use std::time::Duration;
 
     let batch = || Batch {

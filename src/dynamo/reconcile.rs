@@ -5,11 +5,11 @@ use std::time::Instant;
 
 use aws_sdk_dynamodb::Client;
 
-use crate::load::{self, RetryPolicy};
+use crate::dynamo::load::{self, RetryPolicy};
+use crate::dynamo::tables::{self, TablePlan, TableState};
 use crate::manifest::{Manifest, TableSpec};
 use crate::output::{Printer, Task};
 use crate::seed;
-use crate::tables::{self, TablePlan, TableState};
 
 /// What happened to one table.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,10 +7,12 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use sha2::{Digest, Sha256};
 
-use crate::docker::{ContainerSpec, LABEL_CONFIG_HASH, LABEL_PROJECT, LABEL_SERVICE, VolumeMount};
-use crate::health::Probe;
 use crate::manifest::Manifest;
 use crate::service::{ACCESS_KEY_ID, SECRET_ACCESS_KEY, ServiceKind};
+use crate::stack::docker::{
+    ContainerSpec, LABEL_CONFIG_HASH, LABEL_PROJECT, LABEL_SERVICE, VolumeMount,
+};
+use crate::stack::health::Probe;
 
 /// Where each engine keeps its data inside the container when `persist = true`.
 const DYNAMODB_LOCAL_DATA: &str = "/home/dynamodblocal/data";

@@ -14,7 +14,7 @@ use aws_sdk_dynamodb::types::{
     StreamSpecification, StreamViewType, TableDescription, TimeToLiveSpecification,
 };
 
-use crate::dynamo::describe_error;
+use crate::dynamo::client::describe_error;
 use crate::manifest::{
     Billing, IndexSpec, KeyAttribute, KeyType, Projection, StreamView, TableSpec,
 };

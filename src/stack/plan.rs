@@ -1,7 +1,7 @@
 //! What `up` must do to each container, decided from the wanted spec and
 //! what Docker reports. Pure: the tests need no daemon.
 
-use crate::docker::{ContainerSpec, ContainerState, LABEL_CONFIG_HASH, LABEL_PROJECT};
+use crate::stack::docker::{ContainerSpec, ContainerState, LABEL_CONFIG_HASH, LABEL_PROJECT};
 
 /// The step that brings one container to its spec.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,9 +67,9 @@ pub fn decide(spec: &ContainerSpec, observed: Option<&ContainerState>) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::container_spec;
     use crate::manifest::Manifest;
     use crate::service::ServiceKind;
+    use crate::stack::spec::container_spec;
     use std::collections::HashMap;
     use std::path::Path;
 

@@ -1,18 +1,23 @@
-//! A project's containers as a whole: bring them to the manifest (`up`),
-//! and find them again (`status`, `env`, `logs`).
+//! The project's services as containers: what each should look like
+//! (`spec`), what to do about it (`plan`, pure), the only Docker client
+//! (`docker`), readiness (`health`), and the stack as a whole: bring it to
+//! the manifest (`up`), and find it again (`status`, `env`, `logs`).
+
+pub mod docker;
+pub mod health;
+pub mod plan;
+pub mod spec;
 
 use std::net::{IpAddr, TcpListener};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
-use crate::docker::{ContainerSpec, ContainerState, Docker, LABEL_SERVICE};
-use crate::engine;
-use crate::health;
 use crate::manifest::{Manifest, PullPolicy};
 use crate::output::Printer;
-use crate::plan::{self, Action};
 use crate::service::ServiceKind;
+use docker::{ContainerSpec, ContainerState, Docker, LABEL_SERVICE};
+use plan::Action;
 
 /// How long `down` lets a service shut down before it is killed. MiniStack
 /// writes its persistent state only on a graceful stop.
@@ -54,7 +59,7 @@ pub async fn converge(
     let specs: Vec<ContainerSpec> = manifest
         .services()
         .into_iter()
-        .map(|service| engine::container_spec(manifest, service))
+        .map(|service| spec::container_spec(manifest, service))
         .collect();
 
     // Containers of services the manifest no longer has (the engine was
@@ -106,15 +111,12 @@ pub async fn converge(
     }
 
     docker
-        .ensure_network(
-            &engine::network_name(project),
-            &engine::labels(project, None),
-        )
+        .ensure_network(&spec::network_name(project), &spec::labels(project, None))
         .await?;
     for (spec, _, _) in &steps {
         if let Some(volume) = &spec.volume {
             docker
-                .ensure_volume(&volume.name, &engine::labels(project, Some(spec.service)))
+                .ensure_volume(&volume.name, &spec::labels(project, Some(spec.service)))
                 .await?;
         }
     }
@@ -304,8 +306,8 @@ async fn wait_one(
             spec.container_port
         );
     };
-    let url = engine::host_url(spec.host_ip, port);
-    let probes = engine::readiness(spec.service, &url, region_of(spec));
+    let url = spec::host_url(spec.host_ip, port);
+    let probes = spec::readiness(spec.service, &url, region_of(spec));
     // By name, so messages name the container the user can look at.
     match health::wait_ready(docker, spec.service.name(), &spec.name, &probes, timeout).await {
         Ok(took) => {
@@ -342,7 +344,7 @@ pub async fn discover(
 ) -> anyhow::Result<Vec<(ContainerSpec, Option<ContainerState>)>> {
     let mut found = Vec::new();
     for service in manifest.services() {
-        let spec = engine::container_spec(manifest, service);
+        let spec = spec::container_spec(manifest, service);
         let state = docker
             .inspect_container(&spec.name)
             .await?
@@ -355,14 +357,14 @@ pub async fn discover(
 /// The URL of the running engine, or an error that says to run `up`.
 pub async fn engine_url(docker: &Docker, manifest: &Manifest) -> anyhow::Result<String> {
     let engine = manifest.project.engine.service();
-    let spec = engine::container_spec(manifest, engine);
+    let spec = spec::container_spec(manifest, engine);
     let state = docker.inspect_container(&spec.name).await?;
     let port = state
         .as_ref()
         .filter(|c| c.is_running() && plan::decide(&spec, Some(c)).is_ok())
         .and_then(|c| c.host_port(spec.container_port));
     match port {
-        Some(port) => Ok(engine::host_url(spec.host_ip, port)),
+        Some(port) => Ok(spec::host_url(spec.host_ip, port)),
         None => anyhow::bail!(
             "`{engine}` of project `{}` is not running\n  hint: start it with `devstack up`",
             manifest.project.name

@@ -9,7 +9,7 @@ use hyper::body::Bytes;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
-use crate::docker::Docker;
+use crate::stack::docker::Docker;
 
 /// How often readiness is checked.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(200);
@@ -39,14 +39,14 @@ impl Probe {
     pub async fn check(&self) -> Result<(), String> {
         match self {
             Probe::ListTables { endpoint, region } => {
-                let client = crate::dynamo::client(endpoint, region, PROBE_TIMEOUT, 1);
+                let client = crate::dynamo::client::client(endpoint, region, PROBE_TIMEOUT, 1);
                 client
                     .list_tables()
                     .limit(1)
                     .send()
                     .await
                     .map(|_| ())
-                    .map_err(|err| crate::dynamo::describe_error(&err))
+                    .map_err(|err| crate::dynamo::client::describe_error(&err))
             }
             Probe::Http { url } => http_status(url).await.and_then(|status| {
                 if status == 200 {

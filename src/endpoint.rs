@@ -5,10 +5,10 @@
 
 use std::net::IpAddr;
 
-use crate::docker::Docker;
 use crate::manifest::Manifest;
 use crate::settings::Settings;
 use crate::stack;
+use crate::stack::docker::Docker;
 
 /// The endpoint of a command.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,7 +11,7 @@ use aws_sdk_dynamodb::types::{PutRequest, Select, WriteRequest};
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 
-use crate::dynamo::describe_error;
+use crate::dynamo::client::describe_error;
 use crate::manifest::TableSpec;
 use crate::seed::{self, SeedItem};
 

@@ -1,0 +1,9 @@
+//! DynamoDB: clients for local endpoints, the tables (observed state, the
+//! pure plan, the API calls), bringing the manifest's tables to an endpoint
+//! (`reconcile`), loading seed items, and rendering items for people.
+
+pub mod client;
+pub mod items;
+pub mod load;
+pub mod reconcile;
+pub mod tables;
