@@ -1,0 +1,328 @@
+//! The DynamoDB calls that read, create, change and delete tables, each
+//! waiting until the endpoint reports the result as done.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, CreateGlobalSecondaryIndexAction, GlobalSecondaryIndex,
+    GlobalSecondaryIndexUpdate, KeySchemaElement, KeyType as SdkKeyType, LocalSecondaryIndex,
+    Projection as SdkProjection, ProjectionType, ProvisionedThroughput, ScalarAttributeType,
+    StreamSpecification, StreamViewType, TimeToLiveSpecification,
+};
+
+use super::plan::Change;
+use super::state::TableState;
+use crate::dynamo::client::describe_error;
+use crate::manifest::{Billing, KeyAttribute, KeyType, Projection, StreamView, TableSpec};
+
+/// How often table and index status is polled, and for how long.
+const POLL: Duration = Duration::from_millis(100);
+const ACTIVE_DEADLINE: Duration = Duration::from_secs(120);
+
+/// Reads a table's state; `None` when it does not exist.
+pub async fn describe(client: &Client, name: &str) -> anyhow::Result<Option<TableState>> {
+    let table = match client.describe_table().table_name(name).send().await {
+        Ok(out) => match out.table {
+            Some(table) => table,
+            None => return Ok(None),
+        },
+        Err(err) if is_code(&err, "ResourceNotFoundException") => return Ok(None),
+        Err(err) => anyhow::bail!("DescribeTable `{name}`: {}", describe_error(&err)),
+    };
+    let ttl = match client.describe_time_to_live().table_name(name).send().await {
+        Ok(out) => out
+            .time_to_live_description
+            .filter(|d| {
+                matches!(
+                    d.time_to_live_status().map(|s| s.as_str()),
+                    Some("ENABLED" | "ENABLING")
+                )
+            })
+            .and_then(|d| d.attribute_name),
+        Err(err) => anyhow::bail!("DescribeTimeToLive `{name}`: {}", describe_error(&err)),
+    };
+    Ok(Some(TableState::from_description(&table, ttl)))
+}
+
+/// Whether an SDK error carries this service error code.
+pub fn is_code<E, R>(err: &aws_sdk_dynamodb::error::SdkError<E, R>, code: &str) -> bool
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
+{
+    err.as_service_error()
+        .and_then(|e| e.code())
+        .is_some_and(|c| c == code)
+}
+
+/// Polls until the table and its indexes are ACTIVE.
+pub async fn wait_active(client: &Client, name: &str) -> anyhow::Result<TableState> {
+    let started = Instant::now();
+    loop {
+        if let Some(state) = describe(client, name).await?
+            && state.is_active()
+        {
+            return Ok(state);
+        }
+        anyhow::ensure!(
+            started.elapsed() < ACTIVE_DEADLINE,
+            "table `{name}` was not ACTIVE after {} s",
+            ACTIVE_DEADLINE.as_secs()
+        );
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// Polls until the table no longer exists.
+pub async fn wait_gone(client: &Client, name: &str) -> anyhow::Result<()> {
+    let started = Instant::now();
+    while describe(client, name).await?.is_some() {
+        anyhow::ensure!(
+            started.elapsed() < ACTIVE_DEADLINE,
+            "table `{name}` was still there {} s after DeleteTable",
+            ACTIVE_DEADLINE.as_secs()
+        );
+        tokio::time::sleep(POLL).await;
+    }
+    Ok(())
+}
+
+fn scalar(ty: KeyType) -> ScalarAttributeType {
+    match ty {
+        KeyType::S => ScalarAttributeType::S,
+        KeyType::N => ScalarAttributeType::N,
+        KeyType::B => ScalarAttributeType::B,
+    }
+}
+
+fn key_schema(
+    partition: &KeyAttribute,
+    sort: Option<&KeyAttribute>,
+) -> anyhow::Result<Vec<KeySchemaElement>> {
+    let mut schema = vec![
+        KeySchemaElement::builder()
+            .attribute_name(&partition.name)
+            .key_type(SdkKeyType::Hash)
+            .build()?,
+    ];
+    if let Some(sort) = sort {
+        schema.push(
+            KeySchemaElement::builder()
+                .attribute_name(&sort.name)
+                .key_type(SdkKeyType::Range)
+                .build()?,
+        );
+    }
+    Ok(schema)
+}
+
+fn projection(projection: &Projection) -> SdkProjection {
+    match projection {
+        Projection::All => SdkProjection::builder()
+            .projection_type(ProjectionType::All)
+            .build(),
+        Projection::KeysOnly => SdkProjection::builder()
+            .projection_type(ProjectionType::KeysOnly)
+            .build(),
+        Projection::Include(attributes) => SdkProjection::builder()
+            .projection_type(ProjectionType::Include)
+            .set_non_key_attributes(Some(attributes.clone()))
+            .build(),
+    }
+}
+
+fn throughput(billing: Billing) -> anyhow::Result<Option<ProvisionedThroughput>> {
+    Ok(match billing {
+        Billing::PayPerRequest => None,
+        Billing::Provisioned { read, write } => Some(
+            ProvisionedThroughput::builder()
+                .read_capacity_units(read)
+                .write_capacity_units(write)
+                .build()?,
+        ),
+    })
+}
+
+/// Every key attribute of the table and its indexes, once each.
+fn attribute_definitions(spec: &TableSpec) -> anyhow::Result<Vec<AttributeDefinition>> {
+    let mut attributes: BTreeMap<&str, KeyType> = BTreeMap::new();
+    let indexes = spec.global_indexes.iter().chain(&spec.local_indexes);
+    let keys = std::iter::once(&spec.partition_key)
+        .chain(spec.sort_key.as_ref())
+        .chain(indexes.flat_map(|i| std::iter::once(&i.partition_key).chain(i.sort_key.as_ref())));
+    for key in keys {
+        attributes.insert(&key.name, key.ty);
+    }
+    attributes
+        .into_iter()
+        .map(|(name, ty)| {
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(scalar(ty))
+                .build()
+                .map_err(Into::into)
+        })
+        .collect()
+}
+
+fn stream_spec(view: Option<StreamView>) -> anyhow::Result<StreamSpecification> {
+    Ok(match view {
+        Some(view) => StreamSpecification::builder()
+            .stream_enabled(true)
+            .stream_view_type(StreamViewType::from(view.as_str()))
+            .build()?,
+        None => StreamSpecification::builder()
+            .stream_enabled(false)
+            .build()?,
+    })
+}
+
+/// Creates the table as the manifest describes it and waits until it is
+/// ACTIVE, then sets TTL. `false` when it already existed (a race with
+/// another client): the caller describes and compares again.
+pub async fn create(client: &Client, spec: &TableSpec) -> anyhow::Result<bool> {
+    let mut request = client
+        .create_table()
+        .table_name(&spec.physical)
+        .set_attribute_definitions(Some(attribute_definitions(spec)?))
+        .set_key_schema(Some(key_schema(
+            &spec.partition_key,
+            spec.sort_key.as_ref(),
+        )?));
+    request = match throughput(spec.billing)? {
+        None => request.billing_mode(BillingMode::PayPerRequest),
+        Some(t) => request
+            .billing_mode(BillingMode::Provisioned)
+            .provisioned_throughput(t),
+    };
+    for index in &spec.global_indexes {
+        request = request.global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name(&index.name)
+                .set_key_schema(Some(key_schema(
+                    &index.partition_key,
+                    index.sort_key.as_ref(),
+                )?))
+                .projection(projection(&index.projection))
+                .set_provisioned_throughput(throughput(spec.billing)?)
+                .build()?,
+        );
+    }
+    for index in &spec.local_indexes {
+        request = request.local_secondary_indexes(
+            LocalSecondaryIndex::builder()
+                .index_name(&index.name)
+                .set_key_schema(Some(key_schema(
+                    &index.partition_key,
+                    index.sort_key.as_ref(),
+                )?))
+                .projection(projection(&index.projection))
+                .build()?,
+        );
+    }
+    if spec.stream.is_some() {
+        request = request.stream_specification(stream_spec(spec.stream)?);
+    }
+    match request.send().await {
+        Ok(_) => {}
+        Err(err) if is_code(&err, "ResourceInUseException") => return Ok(false),
+        Err(err) => anyhow::bail!("CreateTable `{}`: {}", spec.physical, describe_error(&err)),
+    }
+    wait_active(client, &spec.physical).await?;
+    if let Some(ttl) = &spec.ttl {
+        apply_change(client, spec, &Change::SetTtl(ttl.clone())).await?;
+    }
+    Ok(true)
+}
+
+/// Carries out one in-place change and waits until the table is ACTIVE again.
+pub async fn apply_change(
+    client: &Client,
+    spec: &TableSpec,
+    change: &Change,
+) -> anyhow::Result<()> {
+    let name = &spec.physical;
+    match change {
+        Change::AddGlobalIndex(index) => {
+            let action = CreateGlobalSecondaryIndexAction::builder()
+                .index_name(&index.name)
+                .set_key_schema(Some(key_schema(
+                    &index.partition_key,
+                    index.sort_key.as_ref(),
+                )?))
+                .projection(projection(&index.projection))
+                .set_provisioned_throughput(throughput(spec.billing)?)
+                .build()?;
+            client
+                .update_table()
+                .table_name(name)
+                .set_attribute_definitions(Some(attribute_definitions(spec)?))
+                .global_secondary_index_updates(
+                    GlobalSecondaryIndexUpdate::builder().create(action).build(),
+                )
+                .send()
+                .await
+                .map_err(|err| {
+                    anyhow::anyhow!(
+                        "UpdateTable `{name}` (add index `{}`): {}",
+                        index.name,
+                        describe_error(&err)
+                    )
+                })?;
+        }
+        Change::SetTtl(attribute) | Change::DisableTtl(attribute) => {
+            let enabled = matches!(change, Change::SetTtl(_));
+            client
+                .update_time_to_live()
+                .table_name(name)
+                .time_to_live_specification(
+                    TimeToLiveSpecification::builder()
+                        .attribute_name(attribute)
+                        .enabled(enabled)
+                        .build()?,
+                )
+                .send()
+                .await
+                .map_err(|err| {
+                    anyhow::anyhow!("UpdateTimeToLive `{name}`: {}", describe_error(&err))
+                })?;
+        }
+        Change::SetStream(view) => {
+            client
+                .update_table()
+                .table_name(name)
+                .stream_specification(stream_spec(*view)?)
+                .send()
+                .await
+                .map_err(|err| {
+                    anyhow::anyhow!("UpdateTable `{name}` (stream): {}", describe_error(&err))
+                })?;
+        }
+    }
+    wait_active(client, name).await.map(|_| ())
+}
+
+/// Deletes the table if it exists and waits until it is gone.
+pub async fn delete(client: &Client, name: &str) -> anyhow::Result<()> {
+    match client.delete_table().table_name(name).send().await {
+        Ok(_) => {}
+        Err(err) if is_code(&err, "ResourceNotFoundException") => return Ok(()),
+        Err(err) => anyhow::bail!("DeleteTable `{name}`: {}", describe_error(&err)),
+    }
+    wait_gone(client, name).await.context("after DeleteTable")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dynamo::tables::plan::tests::{FULL, spec};
+
+    #[test]
+    fn attribute_definitions_cover_every_key_once() {
+        let defs = attribute_definitions(&spec(FULL)).unwrap_or_default();
+        let names: Vec<&str> = defs.iter().map(|d| d.attribute_name()).collect();
+        assert_eq!(names, ["created_at", "pk", "repo", "sk", "updated_at"]);
+    }
+}

@@ -1,0 +1,12 @@
+//! Tables: what the manifest wants against what the endpoint has. The
+//! observed state (`state`), the comparison (`plan`, pure) and the calls
+//! that carry a plan out and wait until the table and its indexes are
+//! ACTIVE (`api`).
+
+mod api;
+mod plan;
+mod state;
+
+pub use api::{apply_change, create, delete, describe, is_code, wait_active, wait_gone};
+pub use plan::{Change, TablePlan, plan};
+pub use state::{IndexState, TableState};

@@ -1,0 +1,139 @@
+//! A table as the endpoint describes it: the parts of `DescribeTable` and
+//! `DescribeTimeToLive` that devstack compares with the manifest.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_dynamodb::types::{
+    KeySchemaElement, KeyType as SdkKeyType, Projection as SdkProjection, ProjectionType,
+    ScalarAttributeType, TableDescription,
+};
+
+use crate::manifest::{KeyAttribute, KeyType, Projection, StreamView};
+
+/// A table as the endpoint describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableState {
+    pub name: String,
+    pub status: String,
+    pub partition_key: Option<KeyAttribute>,
+    pub sort_key: Option<KeyAttribute>,
+    pub global_indexes: Vec<IndexState>,
+    pub local_indexes: Vec<IndexState>,
+    pub stream: Option<StreamView>,
+    /// The attribute TTL is enabled on, if any.
+    pub ttl: Option<String>,
+    pub item_count: Option<i64>,
+    pub size_bytes: Option<i64>,
+    /// When the table was created, in milliseconds since the epoch: tells
+    /// one table from another of the same name.
+    pub created: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexState {
+    pub name: String,
+    pub partition_key: Option<KeyAttribute>,
+    pub sort_key: Option<KeyAttribute>,
+    pub projection: Projection,
+    pub status: String,
+}
+
+impl TableState {
+    /// Reads the parts of a `DescribeTable` answer devstack compares.
+    pub fn from_description(table: &TableDescription, ttl: Option<String>) -> TableState {
+        let types: BTreeMap<&str, KeyType> = table
+            .attribute_definitions()
+            .iter()
+            .filter_map(|d| {
+                let ty = match d.attribute_type() {
+                    ScalarAttributeType::S => KeyType::S,
+                    ScalarAttributeType::N => KeyType::N,
+                    ScalarAttributeType::B => KeyType::B,
+                    _ => return None,
+                };
+                Some((d.attribute_name(), ty))
+            })
+            .collect();
+        let keys = |schema: &[KeySchemaElement]| {
+            let find = |wanted: SdkKeyType| {
+                schema
+                    .iter()
+                    .find(|k| *k.key_type() == wanted)
+                    .and_then(|k| {
+                        types.get(k.attribute_name()).map(|ty| KeyAttribute {
+                            name: k.attribute_name().to_string(),
+                            ty: *ty,
+                        })
+                    })
+            };
+            (find(SdkKeyType::Hash), find(SdkKeyType::Range))
+        };
+        let (partition_key, sort_key) = keys(table.key_schema());
+        // Local indexes have no status of their own: they live with the table.
+        let index = |name: Option<&str>,
+                     schema: &[KeySchemaElement],
+                     projection: Option<&SdkProjection>,
+                     status: Option<&str>| {
+            let (partition_key, sort_key) = keys(schema);
+            IndexState {
+                name: name.unwrap_or_default().to_string(),
+                partition_key,
+                sort_key,
+                projection: projection_of(projection),
+                status: status.unwrap_or("ACTIVE").to_string(),
+            }
+        };
+        let global_indexes = table
+            .global_secondary_indexes()
+            .iter()
+            .map(|g| {
+                let status = g.index_status().map(|s| s.as_str());
+                index(g.index_name(), g.key_schema(), g.projection(), status)
+            })
+            .collect();
+        let local_indexes = table
+            .local_secondary_indexes()
+            .iter()
+            .map(|l| index(l.index_name(), l.key_schema(), l.projection(), None))
+            .collect();
+        let stream = table
+            .stream_specification()
+            .filter(|s| s.stream_enabled())
+            .and_then(|s| s.stream_view_type())
+            .and_then(|v| StreamView::from_name(v.as_str()));
+        TableState {
+            name: table.table_name().unwrap_or_default().to_string(),
+            status: table
+                .table_status()
+                .map_or("ACTIVE".to_string(), |s| s.as_str().to_string()),
+            partition_key,
+            sort_key,
+            global_indexes,
+            local_indexes,
+            stream,
+            ttl,
+            item_count: table.item_count(),
+            size_bytes: table.table_size_bytes(),
+            created: table
+                .creation_date_time()
+                .map(|t| t.secs() * 1000 + i64::from(t.subsec_nanos() / 1_000_000)),
+        }
+    }
+
+    /// Whether the table and every global index can be used.
+    pub fn is_active(&self) -> bool {
+        self.status == "ACTIVE" && self.global_indexes.iter().all(|g| g.status == "ACTIVE")
+    }
+}
+
+fn projection_of(projection: Option<&SdkProjection>) -> Projection {
+    match projection.and_then(|p| p.projection_type()) {
+        Some(ProjectionType::KeysOnly) => Projection::KeysOnly,
+        Some(ProjectionType::Include) => Projection::Include(
+            projection
+                .map(|p| p.non_key_attributes().to_vec())
+                .unwrap_or_default(),
+        ),
+        _ => Projection::All,
+    }
+}
