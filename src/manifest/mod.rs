@@ -1,8 +1,12 @@
 //! The manifest, `devstack.toml`: where to find it, and the validated model
-//! every command works from. Parsing and the rules live in `parse`.
+//! every command works from. Parsing starts in `parse`; the field readers,
+//! the table rules and the seed entries live in `fields`, `table` and `seeds`.
 
 mod diagnostic;
+mod fields;
 mod parse;
+mod seeds;
+mod table;
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -1,0 +1,289 @@
+//! Generic readers for the manifest's TOML tables: typed field access that
+//! records every wrong type and unknown key, with a did-you-mean for typos.
+
+use std::ops::Range;
+
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use super::Diagnostic;
+use super::parse::Context;
+
+/// A TOML table being read: tracks which keys were used so the rest can be
+/// reported as unknown.
+pub(super) struct Fields<'t, 'i> {
+    pub(super) table: &'t DeTable<'i>,
+    pub(super) span: Range<usize>,
+    pub(super) path: String,
+    used: Vec<&'t str>,
+}
+
+impl<'t, 'i> Fields<'t, 'i> {
+    pub(super) fn new(table: &'t DeTable<'i>, span: Range<usize>, path: &str) -> Self {
+        Fields {
+            table,
+            span,
+            path: path.to_string(),
+            used: Vec::new(),
+        }
+    }
+
+    /// Reads `value` as a table, or records a type error.
+    pub(super) fn of(
+        value: &'t Spanned<DeValue<'i>>,
+        path: &str,
+        cx: &mut Context<'_>,
+    ) -> Option<Self> {
+        match value.get_ref() {
+            DeValue::Table(table) => Some(Fields::new(table, value.span(), path)),
+            other => {
+                cx.push(wrong_type(value.span(), path, "a table", other));
+                None
+            }
+        }
+    }
+
+    pub(super) fn child(&self, key: &str) -> String {
+        if self.path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{}.{key}", self.path)
+        }
+    }
+
+    pub(super) fn get(&mut self, key: &str) -> Option<&'t Spanned<DeValue<'i>>> {
+        let (k, v) = self.table.get_key_value(key)?;
+        self.used.push(k.get_ref().as_ref());
+        Some(v)
+    }
+
+    pub(super) fn string(&mut self, key: &str, cx: &mut Context<'_>) -> Option<Spanned<String>> {
+        let value = self.get(key)?;
+        match value.get_ref() {
+            DeValue::String(s) => Some(Spanned::new(value.span(), s.to_string())),
+            other => {
+                cx.push(wrong_type(
+                    value.span(),
+                    &self.child(key),
+                    "a string",
+                    other,
+                ));
+                None
+            }
+        }
+    }
+
+    pub(super) fn boolean(&mut self, key: &str, cx: &mut Context<'_>) -> Option<Spanned<bool>> {
+        let value = self.get(key)?;
+        match value.get_ref() {
+            DeValue::Boolean(b) => Some(Spanned::new(value.span(), *b)),
+            other => {
+                cx.push(wrong_type(
+                    value.span(),
+                    &self.child(key),
+                    "`true` or `false`",
+                    other,
+                ));
+                None
+            }
+        }
+    }
+
+    pub(super) fn integer(&mut self, key: &str, cx: &mut Context<'_>) -> Option<Spanned<i64>> {
+        let value = self.get(key)?;
+        let parsed = match value.get_ref() {
+            DeValue::Integer(i) => {
+                i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()).ok()
+            }
+            _ => None,
+        };
+        match parsed {
+            Some(n) => Some(Spanned::new(value.span(), n)),
+            None => {
+                cx.push(wrong_type(
+                    value.span(),
+                    &self.child(key),
+                    "an integer",
+                    value.get_ref(),
+                ));
+                None
+            }
+        }
+    }
+
+    pub(super) fn string_list(
+        &mut self,
+        key: &str,
+        cx: &mut Context<'_>,
+    ) -> Option<Spanned<Vec<Spanned<String>>>> {
+        let value = self.get(key)?;
+        let DeValue::Array(items) = value.get_ref() else {
+            cx.push(wrong_type(
+                value.span(),
+                &self.child(key),
+                "an array of strings",
+                value.get_ref(),
+            ));
+            return None;
+        };
+        let mut out = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            match item.get_ref() {
+                DeValue::String(s) => out.push(Spanned::new(item.span(), s.to_string())),
+                other => cx.push(wrong_type(
+                    item.span(),
+                    &format!("{}[{i}]", self.child(key)),
+                    "a string",
+                    other,
+                )),
+            }
+        }
+        Some(Spanned::new(value.span(), out))
+    }
+
+    pub(super) fn table(&mut self, key: &str, cx: &mut Context<'_>) -> Option<Fields<'t, 'i>> {
+        let value = self.get(key)?;
+        let path = self.child(key);
+        Fields::of(value, &path, cx)
+    }
+
+    /// An array of tables (`[[key]]`), each with its indexed path.
+    pub(super) fn tables(&mut self, key: &str, cx: &mut Context<'_>) -> Vec<Fields<'t, 'i>> {
+        let Some(value) = self.get(key) else {
+            return Vec::new();
+        };
+        let path = self.child(key);
+        let DeValue::Array(items) = value.get_ref() else {
+            cx.push(
+                wrong_type(value.span(), &path, "an array of tables", value.get_ref()).help(
+                    format!("declare each one under its own `[[{path}]]` header"),
+                ),
+            );
+            return Vec::new();
+        };
+        items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, item)| Fields::of(item, &format!("{path}[{i}]"), cx))
+            .collect()
+    }
+
+    /// Reports a missing required field, unless an unknown key in the same
+    /// table is a typo of it: that key's did-you-mean already says it all.
+    pub(super) fn missing(
+        &self,
+        key: &str,
+        known: &[&str],
+        cx: &mut Context<'_>,
+        diagnostic: Diagnostic,
+    ) {
+        let explained = self.table.iter().any(|(k, _)| {
+            let name: &str = k.get_ref().as_ref();
+            !known.contains(&name) && did_you_mean(name, known) == Some(key)
+        });
+        if !explained {
+            cx.push(diagnostic);
+        }
+    }
+
+    /// Reports every key that was not read as unknown, with a did-you-mean.
+    pub(super) fn finish(&self, known: &[&str], cx: &mut Context<'_>) {
+        for (key, _) in self.table.iter() {
+            let name: &str = key.get_ref().as_ref();
+            if !self.used.contains(&name) {
+                cx.push(unknown(key.span(), &self.child(name), "field", name, known));
+            }
+        }
+    }
+}
+
+fn type_name(value: &DeValue<'_>) -> &'static str {
+    match value {
+        DeValue::String(_) => "a string",
+        DeValue::Integer(_) => "an integer",
+        DeValue::Float(_) => "a float",
+        DeValue::Boolean(_) => "a boolean",
+        DeValue::Datetime(_) => "a date-time",
+        DeValue::Array(_) => "an array",
+        DeValue::Table(_) => "a table",
+    }
+}
+
+pub(super) fn wrong_type(
+    span: Range<usize>,
+    path: &str,
+    expected: &str,
+    found: &DeValue<'_>,
+) -> Diagnostic {
+    Diagnostic::new(
+        span,
+        path,
+        format!("expected {expected}, found {}", type_name(found)),
+    )
+}
+
+pub(super) fn unknown(
+    span: Range<usize>,
+    path: &str,
+    what: &str,
+    name: &str,
+    known: &[&str],
+) -> Diagnostic {
+    let diagnostic = Diagnostic::new(span, path, format!("unknown {what} `{name}`"));
+    match did_you_mean(name, known) {
+        Some(best) => diagnostic.help(format!("did you mean `{best}`?")),
+        None => diagnostic.help(format!("expected one of {}", quoted(known))),
+    }
+}
+
+pub(super) fn one_of(
+    value: &Spanned<String>,
+    path: &str,
+    what: &str,
+    valid: &[&str],
+) -> Diagnostic {
+    let diagnostic = Diagnostic::new(
+        value.span(),
+        path,
+        format!("unknown {what} `{}`", value.get_ref()),
+    );
+    match did_you_mean(value.get_ref(), valid) {
+        Some(best) => diagnostic.help(format!(
+            "did you mean `{best}`? expected one of {}",
+            quoted(valid)
+        )),
+        None => diagnostic.help(format!("expected one of {}", quoted(valid))),
+    }
+}
+
+fn quoted(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The closest known name, if it is close enough to be a typo.
+fn did_you_mean<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
+    let lower = name.to_ascii_lowercase();
+    known
+        .iter()
+        .map(|k| (strsim::jaro_winkler(&lower, k), *k))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, k)| k)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typos_get_a_suggestion_and_strangers_do_not() {
+        let known = ["partition_key", "sort_key", "name"];
+        assert_eq!(did_you_mean("partiton_key", &known), Some("partition_key"));
+        assert_eq!(did_you_mean("sortkey", &known), Some("sort_key"));
+        assert_eq!(did_you_mean("colour", &known), None);
+    }
+}

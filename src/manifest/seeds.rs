@@ -1,0 +1,173 @@
+//! The manifest's `seed = [...]` entries of a table: which files to load and
+//! how. Reading the files themselves is `crate::seed`'s job.
+
+use toml::Spanned;
+use toml::de::DeValue;
+
+use super::fields::{Fields, one_of, wrong_type};
+use super::parse::Context;
+use super::{Diagnostic, SeedFormat, SeedSpec};
+
+impl Fields<'_, '_> {
+    /// The `seed` list: each entry a path or `{ path, format, sets, binary }`.
+    pub(super) fn seeds(&mut self, cx: &mut Context<'_>) -> Vec<SeedSpec> {
+        let Some(value) = self.get("seed") else {
+            return Vec::new();
+        };
+        let path = self.child("seed");
+        let entries: Vec<(String, &Spanned<DeValue<'_>>)> = match value.get_ref() {
+            DeValue::Array(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| (format!("{path}[{i}]"), item))
+                .collect(),
+            DeValue::String(_) => vec![(path.clone(), value)],
+            other => {
+                cx.push(wrong_type(
+                    value.span(),
+                    &path,
+                    "a path or an array of seed files",
+                    other,
+                ));
+                return Vec::new();
+            }
+        };
+        let mut seeds = Vec::new();
+        for (entry_path, entry) in entries {
+            let seed = match entry.get_ref() {
+                DeValue::String(file) => cx
+                    .seed_file(Spanned::new(entry.span(), file.to_string()), &entry_path)
+                    .map(|(path, shown)| SeedSpec {
+                        path,
+                        shown,
+                        format: SeedFormat::Json,
+                        sets: Vec::new(),
+                        binary: Vec::new(),
+                    }),
+                DeValue::Table(table) => {
+                    let mut f = Fields::new(table, entry.span(), &entry_path);
+                    let file = f.string("path", cx);
+                    let format = f.string("format", cx);
+                    let sets = f.string_list("sets", cx);
+                    let binary = f.string_list("binary", cx);
+                    f.finish(&["path", "format", "sets", "binary"], cx);
+                    let format = match format {
+                        None => Some(SeedFormat::Json),
+                        Some(fmt) => match fmt.get_ref().as_str() {
+                            "json" => Some(SeedFormat::Json),
+                            "dynamodb-json" => Some(SeedFormat::DynamodbJson),
+                            _ => {
+                                cx.push(one_of(
+                                    &fmt,
+                                    &format!("{entry_path}.format"),
+                                    "seed format",
+                                    &["json", "dynamodb-json"],
+                                ));
+                                None
+                            }
+                        },
+                    };
+                    if format == Some(SeedFormat::DynamodbJson) {
+                        for list in [&sets, &binary].into_iter().flatten() {
+                            cx.push(
+                                Diagnostic::new(
+                                    list.span(),
+                                    entry_path.clone(),
+                                    "`sets` and `binary` apply to plain JSON only",
+                                )
+                                .help("DynamoDB JSON already says each attribute's type"),
+                            );
+                        }
+                    }
+                    let located = match file {
+                        Some(file) => cx.seed_file(file, &format!("{entry_path}.path")),
+                        None => {
+                            cx.error(entry.span(), format!("{entry_path}.path"), "missing `path`");
+                            None
+                        }
+                    };
+                    let names = |list: Option<Spanned<Vec<Spanned<String>>>>| -> Vec<String> {
+                        list.map(|l| {
+                            l.into_inner()
+                                .into_iter()
+                                .map(Spanned::into_inner)
+                                .collect()
+                        })
+                        .unwrap_or_default()
+                    };
+                    match (located, format) {
+                        (Some((path, shown)), Some(format)) => Some(SeedSpec {
+                            path,
+                            shown,
+                            format,
+                            sets: names(sets),
+                            binary: names(binary),
+                        }),
+                        _ => None,
+                    }
+                }
+                other => {
+                    cx.push(wrong_type(
+                        entry.span(),
+                        &entry_path,
+                        "a path or a seed table",
+                        other,
+                    ));
+                    None
+                }
+            };
+            seeds.extend(seed);
+        }
+        seeds
+    }
+}
+
+impl Context<'_> {
+    /// Checks that a seed file exists, is a readable file, and lies inside
+    /// the manifest's folder once symlinks and `..` are resolved.
+    fn seed_file(
+        &mut self,
+        file: Spanned<String>,
+        path: &str,
+    ) -> Option<(std::path::PathBuf, String)> {
+        let shown = file.get_ref().clone();
+        let joined = self.dir.join(&shown);
+        if !self.check_files {
+            return Some((joined, shown));
+        }
+        const WHERE: &str =
+            "seed paths are relative to the manifest and must stay inside its folder";
+        let problem = match (joined.canonicalize(), self.dir.canonicalize()) {
+            (Err(_), _) => Some((format!("seed file `{shown}` does not exist"), WHERE)),
+            (Ok(_), Err(err)) => Some((
+                format!("cannot resolve the manifest's folder: {err}"),
+                WHERE,
+            )),
+            (Ok(real), Ok(dir)) if !real.starts_with(&dir) => Some((
+                format!(
+                    "seed file `{shown}` is outside the manifest's folder `{}`",
+                    self.dir.display()
+                ),
+                WHERE,
+            )),
+            (Ok(real), Ok(_)) if real.is_dir() => Some((
+                format!("seed file `{shown}` is a directory"),
+                "name a JSON or JSON Lines file, e.g. `seed/items.jsonl`",
+            )),
+            (Ok(real), Ok(_)) => match std::fs::File::open(&real) {
+                Ok(_) => None,
+                Err(err) => Some((
+                    format!("seed file `{shown}` cannot be read: {err}"),
+                    "check the file's permissions",
+                )),
+            },
+        };
+        match problem {
+            Some((message, help)) => {
+                self.push(Diagnostic::new(file.span(), path, message).help(help));
+                None
+            }
+            None => Some((joined, shown)),
+        }
+    }
+}
