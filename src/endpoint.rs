@@ -1,12 +1,13 @@
-//! Which DynamoDB endpoint a command talks to, and whether it may destroy
-//! data there. Destructive commands act only on loopback, `localhost`, or a
-//! container of the project; anything else needs `--allow-remote`, and is
-//! refused before a single request is sent.
+//! Which DynamoDB endpoint a command talks to, whether it may destroy data
+//! there, and the variables an app needs to reach it. Destructive commands
+//! act only on loopback, `localhost`, or a container of the project;
+//! anything else needs `--allow-remote`, and is refused before a single
+//! request is sent.
 
 use std::net::IpAddr;
 
 use crate::manifest::Manifest;
-use crate::settings::Settings;
+use crate::service::{ACCESS_KEY_ID, SECRET_ACCESS_KEY};
 use crate::stack;
 use crate::stack::docker::Docker;
 
@@ -29,11 +30,12 @@ pub struct Refused {
     pub project: String,
 }
 
-/// The endpoint: `--endpoint` if given, else the project's running engine.
-pub async fn endpoint(settings: &Settings, manifest: &Manifest) -> anyhow::Result<Endpoint> {
-    if let Some(url) = &settings.endpoint {
+/// The endpoint: `explicit` (`--endpoint`) if given, else the project's
+/// running engine.
+pub async fn endpoint(explicit: Option<&str>, manifest: &Manifest) -> anyhow::Result<Endpoint> {
+    if let Some(url) = explicit {
         return Ok(Endpoint {
-            url: url.clone(),
+            url: url.to_string(),
             external: true,
         });
     }
@@ -96,9 +98,118 @@ async fn is_project_container(host: &str, manifest: &Manifest) -> bool {
     })
 }
 
+/// The engine as containers on the project network see it.
+pub fn network_url(manifest: &Manifest) -> String {
+    let engine = manifest.project.engine.service();
+    format!("http://{}:{}", engine.alias(), engine.container_port())
+}
+
+/// How `env` (and `up`) write the variables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnvFormat {
+    /// `export NAME=value` lines for `eval`.
+    Shell,
+    /// `NAME=value` lines.
+    Dotenv,
+    /// One JSON object.
+    Json,
+}
+
+/// Everything an AWS SDK (and the app) needs, in a stable order: the
+/// endpoint, region, the fixed local credentials, the table prefix, then the
+/// manifest's own variables.
+pub fn variables(manifest: &Manifest, endpoint: &str) -> Vec<(String, String)> {
+    let region = &manifest.project.region;
+    let mut vars: Vec<(String, String)> = [
+        ("AWS_ENDPOINT_URL", endpoint),
+        ("AWS_ENDPOINT_URL_DYNAMODB", endpoint),
+        ("AWS_REGION", region),
+        ("AWS_DEFAULT_REGION", region),
+        ("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID),
+        ("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY),
+        ("DEVSTACK_TABLE_PREFIX", &manifest.project.table_prefix),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    for (name, value) in &manifest.env {
+        vars.retain(|(existing, _)| existing != name);
+        vars.push((name.clone(), value.clone()));
+    }
+    vars
+}
+
+pub fn render(vars: &[(String, String)], format: EnvFormat) -> String {
+    match format {
+        EnvFormat::Shell => vars
+            .iter()
+            .map(|(k, v)| format!("export {k}={}\n", shell_quote(v)))
+            .collect(),
+        EnvFormat::Dotenv => vars.iter().map(|(k, v)| format!("{k}={v}\n")).collect(),
+        EnvFormat::Json => {
+            let map: serde_json::Map<String, serde_json::Value> = vars
+                .iter()
+                .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                .collect();
+            serde_json::to_string_pretty(&map).unwrap_or_default() + "\n"
+        }
+    }
+}
+
+/// Quotes a value for POSIX shells; plain words stay bare.
+fn shell_quote(value: &str) -> String {
+    let plain = !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@,+%".contains(c));
+    if plain {
+        value.to_string()
+    } else {
+        format!("'{}'", value.replace('\'', r"'\''"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn manifest() -> Manifest {
+        Manifest::for_test(
+            "[project]\nname = \"demo\"\nengine = \"ministack\"\nregion = \"eu-west-2\"\ntable_prefix = \"Demo_\"\n[env]\nDATASTORE_IMPL = \"dynamodb\"\nGREETING = \"it's here\"\n",
+        )
+    }
+
+    #[test]
+    fn shell_output_exports_endpoint_region_keys_prefix_and_app_variables() {
+        let m = manifest();
+        let shown = render(&variables(&m, "http://127.0.0.1:4566"), EnvFormat::Shell);
+        assert_eq!(
+            shown,
+            "export AWS_ENDPOINT_URL=http://127.0.0.1:4566\n\
+             export AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:4566\n\
+             export AWS_REGION=eu-west-2\n\
+             export AWS_DEFAULT_REGION=eu-west-2\n\
+             export AWS_ACCESS_KEY_ID=test\n\
+             export AWS_SECRET_ACCESS_KEY=test\n\
+             export DEVSTACK_TABLE_PREFIX=Demo_\n\
+             export DATASTORE_IMPL=dynamodb\n\
+             export GREETING='it'\\''s here'\n"
+        );
+    }
+
+    #[test]
+    fn the_network_endpoint_uses_the_engine_alias() {
+        assert_eq!(network_url(&manifest()), "http://aws-local:4566");
+    }
+
+    #[test]
+    fn json_output_is_one_object() {
+        let m = manifest();
+        let shown = render(&variables(&m, "http://x:1"), EnvFormat::Json);
+        let parsed: serde_json::Value = serde_json::from_str(&shown).unwrap();
+        assert_eq!(parsed["AWS_REGION"], "eu-west-2");
+        assert_eq!(parsed["DATASTORE_IMPL"], "dynamodb");
+    }
 
     #[test]
     fn only_loopback_and_localhost_are_local() {

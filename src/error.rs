@@ -32,7 +32,7 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
         if cause.is::<Invalid>()
             || cause.is::<NotFound>()
             || cause.is::<UsageError>()
-            || cause.is::<crate::dynamo::reconcile::InvalidSeedFiles>()
+            || cause.is::<crate::seed::InvalidSeedFiles>()
             || cause.is::<crate::endpoint::Refused>()
         {
             return USAGE;

@@ -15,14 +15,15 @@ pub mod seed;
 pub mod service;
 pub mod settings;
 pub mod stack;
+pub mod state;
 
 use std::ffi::OsString;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command};
+use crate::cli::Cli;
 use crate::output::Printer;
-use crate::settings::Settings;
+use crate::settings::{Job, Settings};
 
 /// Runs devstack with these arguments (the first is the program name) and
 /// returns the process exit code.
@@ -42,15 +43,15 @@ where
             };
         }
     };
-    let settings = match Settings::resolve(&cli.global) {
-        Ok(settings) => settings,
+    let (settings, job) = match Settings::resolve(cli) {
+        Ok(resolved) => resolved,
         Err(err) => {
             Printer::new(output::Style::Plain).error(&err);
-            return error::FAILURE;
+            return error::exit_code(&err);
         }
     };
     let printer = Printer::new(settings.style);
-    match dispatch(cli.command, &settings, &printer) {
+    match dispatch(job, &settings, &printer) {
         Ok(()) => error::SUCCESS,
         Err(err) => {
             if !error::is_pipe_closed(&err) && !err.is::<error::Reported>() {
@@ -61,32 +62,19 @@ where
     }
 }
 
-fn dispatch(command: Command, settings: &Settings, printer: &Printer) -> anyhow::Result<()> {
+fn dispatch(job: Job, settings: &Settings, printer: &Printer) -> anyhow::Result<()> {
     let command = async {
-        match &command {
-            Command::Up(args) => commands::up::run(settings, args, printer).await,
-            Command::Down(args) => commands::down::run(settings, args.volumes, printer).await,
-            Command::Reset(args) => {
-                commands::reset::run(settings, &args.tables, !args.no_seed, printer).await
-            }
-            Command::Status(args) => commands::status::run(settings, args.json, printer).await,
-            Command::Logs(args) => {
-                commands::logs::run(
-                    settings,
-                    args.service.as_deref(),
-                    args.follow,
-                    args.tail,
-                    printer,
-                )
-                .await
-            }
-            Command::Env(args) => {
-                commands::env::run(settings, args.format, args.network, printer).await
-            }
-            Command::Scan(args) => commands::scan::run(settings, args, printer).await,
-            Command::Query(args) => commands::query::run(settings, args, printer).await,
-            Command::Tables(args) => commands::tables::run(settings, args.json, printer).await,
-            Command::Validate(args) => commands::validate::run(settings, args.json, printer),
+        match &job {
+            Job::Up(options) => commands::up::run(settings, options, printer).await,
+            Job::Down { volumes } => commands::down::run(settings, *volumes, printer).await,
+            Job::Reset(options) => commands::reset::run(settings, options, printer).await,
+            Job::Status { json } => commands::status::run(settings, *json, printer).await,
+            Job::Logs(options) => commands::logs::run(settings, options, printer).await,
+            Job::Env(options) => commands::env::run(settings, options, printer).await,
+            Job::Scan(options) => commands::scan::run(settings, options, printer).await,
+            Job::Query(options) => commands::query::run(settings, options, printer).await,
+            Job::Tables { json } => commands::tables::run(settings, *json, printer).await,
+            Job::Validate { json } => commands::validate::run(settings, *json, printer),
         }
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -60,6 +60,24 @@ impl Printer {
         out.flush()
     }
 
+    /// Where streamed data goes (stdout, buffered). As with `data`, a closed
+    /// pipe comes back as an error from its writes.
+    pub fn data_sink(&self) -> std::io::BufWriter<std::io::Stdout> {
+        std::io::BufWriter::new(std::io::stdout())
+    }
+
+    /// Whether data goes to a terminal (a person) rather than a pipe or file.
+    pub fn data_is_terminal(&self) -> bool {
+        std::io::stdout().is_terminal()
+    }
+
+    /// The width of the terminal data goes to, or 120 when it is not one.
+    pub fn terminal_width(&self) -> usize {
+        console::Term::stdout()
+            .size_checked()
+            .map_or(120, |(_, width)| usize::from(width))
+    }
+
     /// A message for the person at the terminal, unless `--quiet`.
     pub fn info(&self, message: &str) {
         match self.style {

@@ -1,11 +1,22 @@
-//! Settings resolved once from the command line and the environment.
+//! The command line and the environment, turned once into what commands
+//! need. Commands see these values and never clap's types; every choice
+//! that has a default in the manifest is resolved here too.
 
+use std::collections::HashMap;
+use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::time::Duration;
 
-use crate::cli::GlobalArgs;
-use crate::manifest;
+use crate::cli::{self, Cli, Command};
+use crate::dynamo::items::ItemFormat;
+use crate::dynamo::read::{Comparison, Expressions, SortCondition};
+use crate::endpoint::EnvFormat;
+use crate::error::UsageError;
+use crate::manifest::{self, Manifest, Project, PullPolicy};
 use crate::output::Style;
+use crate::state::Cache;
 
+/// What every command shares.
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// `-f/--file` or `DEVSTACK_FILE`, if given.
@@ -16,33 +27,320 @@ pub struct Settings {
     /// `--endpoint`: a DynamoDB endpoint devstack did not start.
     pub endpoint: Option<String>,
     pub allow_remote: bool,
+    /// What devstack remembers between runs.
+    pub cache: Cache,
+}
+
+/// The command to run, with its options.
+#[derive(Debug, Clone)]
+pub enum Job {
+    Up(UpOptions),
+    Down { volumes: bool },
+    Reset(ResetOptions),
+    Status { json: bool },
+    Logs(LogsOptions),
+    Env(EnvOptions),
+    Scan(ScanOptions),
+    Query(QueryOptions),
+    Tables { json: bool },
+    Validate { json: bool },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UpOptions {
+    /// `--timeout`, else the manifest's `ready_timeout`.
+    timeout: Option<Duration>,
+    /// `--pull`, else the manifest's `pull`.
+    pull: Option<PullPolicy>,
+    pub reseed: bool,
+}
+
+impl UpOptions {
+    /// How long each service may take to become usable.
+    pub fn timeout(&self, project: &Project) -> Duration {
+        self.timeout.unwrap_or(project.ready_timeout)
+    }
+
+    /// When to pull images.
+    pub fn pull(&self, project: &Project) -> PullPolicy {
+        self.pull.unwrap_or(project.pull)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResetOptions {
+    /// By manifest or physical name; empty means all of the manifest's.
+    pub tables: Vec<String>,
+    /// Reload the seed data (not with `--no-seed`).
+    pub seed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogsOptions {
+    pub service: Option<String>,
+    pub follow: bool,
+    pub tail: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EnvOptions {
+    pub format: EnvFormat,
+    /// The endpoint as containers on the project network see it.
+    pub network: bool,
+}
+
+/// What `scan` and `query` share.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadOptions {
+    pub index: Option<String>,
+    pub limit: Option<u64>,
+    pub format: ItemFormat,
+    pub expressions: Expressions,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanOptions {
+    pub table: String,
+    pub read: ReadOptions,
+    pub segments: i32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryOptions {
+    pub table: String,
+    pub key: String,
+    pub read: ReadOptions,
+    pub sort: Option<SortCondition>,
+    pub reverse: bool,
 }
 
 impl Settings {
-    pub fn resolve(global: &GlobalArgs) -> anyhow::Result<Settings> {
-        Ok(Settings {
-            file: global.file.clone(),
+    /// Resolves the command line; a bad combination is a usage error.
+    pub fn resolve(cli: Cli) -> anyhow::Result<(Settings, Job)> {
+        let global = cli.global;
+        let settings = Settings {
+            file: global.file,
             cwd: std::env::current_dir()?,
             style: Style::detect(global.quiet),
-            endpoint: global.endpoint.clone(),
+            endpoint: global.endpoint,
             allow_remote: global.allow_remote,
-        })
+            cache: Cache::from_env(),
+        };
+        let job = match cli.command {
+            Command::Up(args) => Job::Up(UpOptions {
+                timeout: args.timeout.map(Duration::from_secs),
+                pull: args.pull.map(|pull| match pull {
+                    cli::PullArg::Missing => PullPolicy::Missing,
+                    cli::PullArg::Always => PullPolicy::Always,
+                    cli::PullArg::Never => PullPolicy::Never,
+                }),
+                reseed: args.reseed,
+            }),
+            Command::Down(args) => Job::Down {
+                volumes: args.volumes,
+            },
+            Command::Reset(args) => Job::Reset(ResetOptions {
+                tables: args.tables,
+                seed: !args.no_seed,
+            }),
+            Command::Status(args) => Job::Status { json: args.json },
+            Command::Logs(args) => Job::Logs(LogsOptions {
+                service: args.service,
+                follow: args.follow,
+                tail: args.tail,
+            }),
+            Command::Env(args) => Job::Env(EnvOptions {
+                format: match args.format {
+                    cli::EnvFormat::Shell => EnvFormat::Shell,
+                    cli::EnvFormat::Dotenv => EnvFormat::Dotenv,
+                    cli::EnvFormat::Json => EnvFormat::Json,
+                },
+                network: args.network,
+            }),
+            Command::Scan(args) => Job::Scan(ScanOptions {
+                table: args.table,
+                read: read_options(args.read)?,
+                segments: args.segments,
+            }),
+            Command::Query(args) => Job::Query(QueryOptions {
+                sort: sort_condition(&args),
+                table: args.table,
+                key: args.key,
+                read: read_options(args.read)?,
+                reverse: args.reverse,
+            }),
+            Command::Tables(args) => Job::Tables { json: args.json },
+            Command::Validate(args) => Job::Validate { json: args.json },
+        };
+        Ok((settings, job))
     }
 
     /// Finds, reads and validates the manifest. Every manifest problem is
     /// found here, before any Docker or DynamoDB call.
-    pub fn manifest(&self) -> anyhow::Result<manifest::Manifest> {
-        manifest::Manifest::load(&self.manifest_path()?)
+    pub fn manifest(&self) -> anyhow::Result<Manifest> {
+        Manifest::load(&self.manifest_path()?)
     }
 
     /// The manifest for commands that only look at or stop the stack:
     /// seed files need not exist.
-    pub fn manifest_without_seed_files(&self) -> anyhow::Result<manifest::Manifest> {
-        manifest::Manifest::load_without_seed_files(&self.manifest_path()?)
+    pub fn manifest_without_seed_files(&self) -> anyhow::Result<Manifest> {
+        Manifest::load_without_seed_files(&self.manifest_path()?)
     }
 
     /// The manifest this command works on.
     pub fn manifest_path(&self) -> Result<PathBuf, manifest::NotFound> {
         manifest::locate(self.file.as_deref(), &self.cwd)
+    }
+}
+
+fn read_options(args: cli::ReadArgs) -> Result<ReadOptions, UsageError> {
+    let format = match args.output {
+        Some(cli::OutputFormat::Table) => ItemFormat::Table,
+        Some(cli::OutputFormat::Json) => ItemFormat::Json,
+        Some(cli::OutputFormat::Jsonl) => ItemFormat::Jsonl,
+        Some(cli::OutputFormat::DynamodbJson) => ItemFormat::DynamodbJson,
+        // A table for a person, JSON Lines for a program.
+        None if std::io::stdout().is_terminal() => ItemFormat::Table,
+        None => ItemFormat::Jsonl,
+    };
+    Ok(ReadOptions {
+        expressions: expressions(&args)?,
+        index: args.index,
+        limit: args.limit,
+        format,
+    })
+}
+
+/// Filter, projection, names and values, checked before any request.
+fn expressions(args: &cli::ReadArgs) -> Result<Expressions, UsageError> {
+    let names = match &args.names {
+        None => None,
+        Some(text) => Some(serde_json::from_str::<HashMap<String, String>>(text).map_err(
+            |err| UsageError(format!("`--names` must be a JSON object of strings, e.g. '{{\"#s\": \"state\"}}': {err}")),
+        )?),
+    };
+    let values = match &args.values {
+        None => None,
+        Some(text) => {
+            let object: serde_json::Map<String, serde_json::Value> = serde_json::from_str(text)
+                .map_err(|err| {
+                    UsageError(format!(
+                        "`--values` must be a JSON object, e.g. '{{\":open\": \"open\"}}': {err}"
+                    ))
+                })?;
+            let mut values = HashMap::new();
+            for (name, value) in object {
+                let converted = crate::seed::from_plain_json(&name, value)
+                    .map_err(|err| UsageError(format!("`--values`: {err}")))?;
+                values.insert(name, converted);
+            }
+            Some(values)
+        }
+    };
+    Ok(Expressions {
+        filter: args.filter.clone(),
+        projection: args.projection.clone(),
+        names,
+        values,
+    })
+}
+
+/// The chosen sort key condition (clap lets at most one through).
+fn sort_condition(args: &cli::QueryArgs) -> Option<SortCondition> {
+    let compare = |op: Comparison, value: &Option<String>| {
+        value.clone().map(|v| SortCondition::Compare(op, v))
+    };
+    args.sort_begins_with
+        .clone()
+        .map(SortCondition::BeginsWith)
+        .or_else(|| match args.sort_between.as_deref() {
+            Some([low, high]) => Some(SortCondition::Between(low.clone(), high.clone())),
+            _ => None,
+        })
+        .or_else(|| compare(Comparison::Eq, &args.sort_eq))
+        .or_else(|| compare(Comparison::Gt, &args.sort_gt))
+        .or_else(|| compare(Comparison::Ge, &args.sort_ge))
+        .or_else(|| compare(Comparison::Lt, &args.sort_lt))
+        .or_else(|| compare(Comparison::Le, &args.sort_le))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn job(args: &[&str]) -> Job {
+        let cli =
+            Cli::try_parse_from(std::iter::once("devstack").chain(args.iter().copied())).unwrap();
+        Settings::resolve(cli).unwrap().1
+    }
+
+    #[test]
+    fn up_takes_the_manifest_defaults_unless_the_command_line_says_otherwise() {
+        let project = Manifest::for_test(
+            "[project]\nname = \"demo\"\nengine = \"ministack\"\nready_timeout = 7\npull = \"never\"\n",
+        )
+        .project;
+        let Job::Up(plain) = job(&["up"]) else {
+            panic!("not up")
+        };
+        assert_eq!(plain.timeout(&project), Duration::from_secs(7));
+        assert_eq!(plain.pull(&project), PullPolicy::Never);
+        let Job::Up(given) = job(&["up", "--timeout", "3", "--pull", "always"]) else {
+            panic!("not up")
+        };
+        assert_eq!(given.timeout(&project), Duration::from_secs(3));
+        assert_eq!(given.pull(&project), PullPolicy::Always);
+    }
+
+    #[test]
+    fn every_sort_option_becomes_its_condition() {
+        let cases = [
+            ("--sort-begins-with", SortCondition::BeginsWith("a".into())),
+            (
+                "--sort-eq",
+                SortCondition::Compare(Comparison::Eq, "a".into()),
+            ),
+            (
+                "--sort-gt",
+                SortCondition::Compare(Comparison::Gt, "a".into()),
+            ),
+            (
+                "--sort-ge",
+                SortCondition::Compare(Comparison::Ge, "a".into()),
+            ),
+            (
+                "--sort-lt",
+                SortCondition::Compare(Comparison::Lt, "a".into()),
+            ),
+            (
+                "--sort-le",
+                SortCondition::Compare(Comparison::Le, "a".into()),
+            ),
+        ];
+        for (flag, want) in cases {
+            let Job::Query(query) = job(&["query", "t", "k", flag, "a"]) else {
+                panic!("not query")
+            };
+            assert_eq!(query.sort, Some(want), "{flag}");
+        }
+        let Job::Query(query) = job(&["query", "t", "k", "--sort-between", "a", "b"]) else {
+            panic!("not query")
+        };
+        assert_eq!(
+            query.sort,
+            Some(SortCondition::Between("a".into(), "b".into()))
+        );
+    }
+
+    #[test]
+    fn bad_expression_values_are_usage_errors() {
+        let cli = Cli::try_parse_from(["devstack", "scan", "t", "--values", "[1]"]).unwrap();
+        let err = Settings::resolve(cli).unwrap_err();
+        assert_eq!(crate::error::exit_code(&err), crate::error::USAGE);
+        assert!(
+            err.to_string().contains("`--values` must be a JSON object"),
+            "{err}"
+        );
     }
 }

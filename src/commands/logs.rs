@@ -5,17 +5,16 @@ use futures_util::StreamExt;
 
 use crate::error::UsageError;
 use crate::output::Printer;
-use crate::settings::Settings;
+use crate::settings::{LogsOptions, Settings};
 use crate::stack;
 use crate::stack::docker::Docker;
 
 pub async fn run(
     settings: &Settings,
-    service: Option<&str>,
-    follow: bool,
-    tail: Option<usize>,
+    options: &LogsOptions,
     printer: &Printer,
 ) -> anyhow::Result<()> {
+    let service = options.service.as_deref();
     let manifest = settings.manifest_without_seed_files()?;
     let names: Vec<&str> = manifest.services().iter().map(|s| s.name()).collect();
     if let Some(wanted) = service
@@ -52,7 +51,7 @@ pub async fn run(
         };
         streams.push(
             docker
-                .log_stream(&state.id, follow, tail)
+                .log_stream(&state.id, options.follow, options.tail)
                 .map(move |chunk| chunk.map(|text| (prefix.clone(), text)))
                 .boxed(),
         );

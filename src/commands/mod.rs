@@ -4,7 +4,6 @@ pub mod down;
 pub mod env;
 pub mod logs;
 pub mod query;
-pub mod read;
 pub mod reset;
 pub mod scan;
 pub mod status;

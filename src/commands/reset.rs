@@ -1,23 +1,25 @@
 //! `devstack reset [TABLE...]`: delete and recreate tables and reload their
 //! seed data, in about a second, without touching any container.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use crate::dynamo::reconcile;
+use crate::dynamo::client::{self, Profile};
+use crate::dynamo::reconcile::{self, Tables};
 use crate::endpoint;
 use crate::error::UsageError;
 use crate::manifest::TableSpec;
 use crate::output::Printer;
-use crate::settings::Settings;
+use crate::seed;
+use crate::settings::{ResetOptions, Settings};
 
 pub async fn run(
     settings: &Settings,
-    names: &[String],
-    seed: bool,
+    options: &ResetOptions,
     printer: &Printer,
 ) -> anyhow::Result<()> {
     let started = Instant::now();
     let manifest = settings.manifest()?;
+    let names = &options.tables;
     let tables: Vec<&TableSpec> = if names.is_empty() {
         manifest.tables.iter().collect()
     } else {
@@ -50,28 +52,24 @@ pub async fn run(
         }
         chosen
     };
-    let seeds = if seed {
-        Some(reconcile::validate_seeds(tables.iter().copied())?)
+    let seeds = if options.seed {
+        Some(seed::validate_tables(
+            tables.iter().copied(),
+            &settings.cache,
+        )?)
     } else {
         None
     };
-    let endpoint = endpoint::endpoint(settings, &manifest).await?;
+    let endpoint = endpoint::endpoint(settings.endpoint.as_deref(), &manifest).await?;
     endpoint::check_destructive(&endpoint, &manifest, settings.allow_remote, "reset tables")
         .await?;
-    let client = crate::dynamo::client::client(
-        &endpoint.url,
-        &manifest.project.region,
-        Duration::from_secs(30),
-        3,
-    );
-    let done = reconcile::reset(
-        &client,
-        &manifest.project.name,
-        &tables,
-        seeds.as_ref(),
-        printer,
-    )
-    .await?;
+    let client = client::client(&endpoint.url, &manifest.project.region, Profile::Command);
+    let at = Tables {
+        client: &client,
+        project: &manifest.project.name,
+        cache: &settings.cache,
+    };
+    let done = reconcile::reset(at, &tables, seeds.as_ref(), printer).await?;
     let items: u64 = done.iter().map(|(_, n)| n).sum();
     printer.info(&format!(
         "reset {} table{} ({items} items) at {} in {:.1}s",

@@ -3,17 +3,16 @@
 //! anything is missing or not usable. With `--endpoint`, only the tables
 //! at that endpoint.
 
-use std::time::Duration;
-
 use serde::Serialize;
 
-use crate::dynamo::tables::{self, TablePlan};
+use crate::dynamo::client::{self, Profile};
+use crate::dynamo::tables::{self, Condition, Status, TablePlan};
 use crate::manifest::Manifest;
 use crate::output::Printer;
 use crate::settings::Settings;
 use crate::stack;
-use crate::stack::docker::Docker;
-use crate::stack::health::Probe;
+use crate::stack::docker::{ContainerStatus, Docker};
+use crate::stack::health::{Health, Probe};
 use crate::stack::spec;
 
 #[derive(Debug, Serialize)]
@@ -30,7 +29,7 @@ struct TableStatus {
     table: String,
     /// `ACTIVE`, `CREATING`, …, `missing`, `drift`, or `unknown` when the
     /// endpoint cannot be asked.
-    status: String,
+    status: Condition,
     items: Option<i64>,
     global_indexes: usize,
     local_indexes: usize,
@@ -43,7 +42,7 @@ struct ServiceStatus {
     /// `running`, `exited`, `paused`, … or `missing`.
     state: String,
     /// `ready`, `not ready: …`, or `-` when not running.
-    health: String,
+    health: Health,
     image: String,
     ports: Vec<String>,
     url: Option<String>,
@@ -76,7 +75,7 @@ pub async fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::
             .iter()
             .map(|t| TableStatus {
                 table: t.physical.clone(),
-                status: "unknown".to_string(),
+                status: Condition::Unknown,
                 items: None,
                 global_indexes: t.global_indexes.len(),
                 local_indexes: t.local_indexes.len(),
@@ -98,7 +97,7 @@ pub async fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::
     let mut bad: Vec<&str> = report
         .services
         .iter()
-        .filter(|r| r.health != "ready")
+        .filter(|r| !r.health.is_ready())
         .map(|r| r.service.as_str())
         .collect();
     bad.extend(
@@ -106,15 +105,17 @@ pub async fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::
             .tables
             .iter()
             // `unknown` counts only when there was no endpoint to ask.
-            .filter(|t| {
-                t.status != "ACTIVE" && (t.status != "unknown" || report.endpoint.is_some())
+            .filter(|t| match t.status {
+                Condition::Present(Status::Active) => false,
+                Condition::Unknown => report.endpoint.is_some(),
+                _ => true,
             })
             .map(|t| t.table.as_str()),
     );
     if bad.is_empty() {
         return Ok(());
     }
-    let hint = if report.services.iter().any(|r| r.health != "ready") {
+    let hint = if report.services.iter().any(|r| !r.health.is_ready()) {
         format!(
             "`devstack up` starts or repairs it; `devstack logs {}` shows why it stopped",
             bad[0]
@@ -138,20 +139,19 @@ pub async fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::
 
 /// Each manifest table at the endpoint.
 async fn tables_at(manifest: &Manifest, url: &str) -> Vec<TableStatus> {
-    let client =
-        crate::dynamo::client::client(url, &manifest.project.region, Duration::from_secs(5), 2);
+    let client = client::client(url, &manifest.project.region, Profile::Status);
     let mut rows = Vec::new();
     for spec in &manifest.tables {
         let (status, items) = match tables::describe(&client, &spec.physical).await {
-            Ok(None) => ("missing".to_string(), None),
+            Ok(None) => (Condition::Missing, None),
             Ok(Some(state)) => {
                 let status = match tables::plan(spec, Some(&state)) {
-                    TablePlan::Drift(_) => "drift".to_string(),
-                    _ => state.status.clone(),
+                    TablePlan::Drift(_) => Condition::Drift,
+                    _ => Condition::Present(state.status.clone()),
                 };
                 (status, state.item_count)
             }
-            Err(_) => ("unknown".to_string(), None),
+            Err(_) => (Condition::Unknown, None),
         };
         rows.push(TableStatus {
             table: spec.physical.clone(),
@@ -175,36 +175,33 @@ async fn services(manifest: &Manifest) -> anyhow::Result<(Vec<ServiceStatus>, Op
                 service: spec.service.name().to_string(),
                 container: spec.name.clone(),
                 state: "missing".to_string(),
-                health: "-".to_string(),
+                health: Health::NotRunning,
                 image: spec.image.clone(),
                 ports: Vec::new(),
                 url: None,
             });
             continue;
         };
-        let url = state
-            .host_port(spec.container_port)
-            .filter(|_| state.is_running())
-            .map(|port| spec::host_url(spec.host_ip, port));
+        let url = stack::url_of(&spec, &state);
         let health = match &url {
-            None => "-".to_string(),
+            None => Health::NotRunning,
             Some(url) => {
-                let probes = spec::readiness(spec.service, url, &manifest.project.region);
-                let mut health = "ready".to_string();
-                for probe in probes {
-                    if let Err(err) = probe.check().await {
-                        health = format!("not ready: {err}");
-                        break;
-                    }
-                }
-                health
+                Health::check(&spec::readiness(
+                    spec.service,
+                    url,
+                    &manifest.project.region,
+                ))
+                .await
             }
         };
-        if spec.service == manifest.project.engine.service() && health == "ready" {
+        if spec.service == manifest.project.engine.service() && health.is_ready() {
             endpoint = url.clone();
         }
-        let mut shown_state = state.status.clone();
-        if let Some(code) = state.exit_code.filter(|_| state.status == "exited") {
+        let mut shown_state = state.status.to_string();
+        if let Some(code) = state
+            .exit_code
+            .filter(|_| state.status == ContainerStatus::Exited)
+        {
             shown_state.push_str(&format!(
                 " ({code}{})",
                 if state.oom_killed { ", OOM" } else { "" }
@@ -238,7 +235,7 @@ fn render(report: &Report) -> String {
                 vec![
                     r.service.clone(),
                     r.state.clone(),
-                    r.health.clone(),
+                    r.health.to_string(),
                     r.image.clone(),
                     if r.ports.is_empty() {
                         "-".to_string()
@@ -268,7 +265,7 @@ fn render(report: &Report) -> String {
             .map(|t| {
                 vec![
                     t.table.clone(),
-                    t.status.clone(),
+                    t.status.to_string(),
                     t.items.map_or("-".to_string(), |n| n.to_string()),
                     format!("{} global, {} local", t.global_indexes, t.local_indexes),
                 ]

@@ -2,12 +2,10 @@
 //! indexes, item count and size; the manifest's tables marked, the others
 //! shown as foreign, and manifest tables that are missing listed too.
 
-use std::time::Duration;
-
 use serde::Serialize;
 
-use crate::dynamo::client::describe_error;
-use crate::dynamo::tables::{self, TableState};
+use crate::dynamo::client::{self, Profile, describe_error};
+use crate::dynamo::tables::{self, Condition, TableState};
 use crate::endpoint;
 use crate::output::Printer;
 use crate::settings::Settings;
@@ -17,7 +15,7 @@ struct Row {
     table: String,
     /// `manifest` (with its manifest name), or `foreign`.
     owner: String,
-    status: String,
+    status: Condition,
     keys: String,
     global_indexes: Vec<String>,
     local_indexes: Vec<String>,
@@ -27,13 +25,8 @@ struct Row {
 
 pub async fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::Result<()> {
     let manifest = settings.manifest()?;
-    let endpoint = endpoint::endpoint(settings, &manifest).await?;
-    let client = crate::dynamo::client::client(
-        &endpoint.url,
-        &manifest.project.region,
-        Duration::from_secs(30),
-        3,
-    );
+    let endpoint = endpoint::endpoint(settings.endpoint.as_deref(), &manifest).await?;
+    let client = client::client(&endpoint.url, &manifest.project.region, Profile::Command);
     let mut names = Vec::new();
     let mut pages = client.list_tables().into_paginator().items().send();
     while let Some(name) = pages.next().await {
@@ -55,7 +48,7 @@ pub async fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::
             rows.push(Row {
                 table: spec.physical.clone(),
                 owner: format!("manifest `{}`", spec.name),
-                status: "missing".to_string(),
+                status: Condition::Missing,
                 keys: String::new(),
                 global_indexes: Vec::new(),
                 local_indexes: Vec::new(),
@@ -71,7 +64,7 @@ pub async fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::
     let widths = [
         rows.iter().map(|r| r.table.len()).max().unwrap_or(0).max(5),
         rows.iter()
-            .map(|r| r.status.len())
+            .map(|r| r.status.to_string().len())
             .max()
             .unwrap_or(0)
             .max(6),
@@ -103,7 +96,7 @@ pub async fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::
         out.push_str(&format!(
             "{:w0$}  {:w1$}  {:w2$}  {:>w3$}  {:>9}  {indexes}  {}\n",
             r.table,
-            r.status,
+            r.status.to_string(),
             r.keys,
             r.items.map_or("-".to_string(), |n| n.to_string()),
             r.size_bytes.map_or("-".to_string(), size),
@@ -133,7 +126,7 @@ fn row(state: &TableState, owner: String) -> Row {
     Row {
         table: state.name.clone(),
         owner,
-        status: state.status.clone(),
+        status: Condition::Present(state.status.clone()),
         keys,
         global_indexes: state
             .global_indexes

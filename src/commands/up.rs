@@ -1,46 +1,50 @@
 //! `devstack up`: the stack, running and usable, in one command.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use crate::cli::{EnvFormat, PullArg, UpArgs};
-use crate::commands::env;
-use crate::dynamo;
-use crate::dynamo::reconcile;
-use crate::manifest::PullPolicy;
+use crate::dynamo::client::{self, Profile};
+use crate::dynamo::reconcile::{self, Outcome, Tables};
+use crate::endpoint::{self, EnvFormat};
 use crate::output::Printer;
-use crate::service::ServiceKind;
-use crate::settings::Settings;
+use crate::seed;
+use crate::settings::{Settings, UpOptions};
 use crate::stack;
 use crate::stack::docker::Docker;
-use crate::stack::health;
-use crate::stack::plan::Action;
+use crate::stack::health::{self, Probe, Watch};
 
-pub async fn run(settings: &Settings, args: &UpArgs, printer: &Printer) -> anyhow::Result<()> {
+pub async fn run(
+    settings: &Settings,
+    options: &UpOptions,
+    printer: &Printer,
+) -> anyhow::Result<()> {
     let started = Instant::now();
     let manifest = settings.manifest()?;
     let project = &manifest.project;
     // Every manifest and seed problem is found before Docker is asked anything.
-    let seeds = reconcile::validate_seeds(&manifest.tables)?;
-    let timeout = args
-        .timeout
-        .map_or(project.ready_timeout, Duration::from_secs);
+    let seeds = seed::validate_tables(&manifest.tables, &settings.cache)?;
+    let timeout = options.timeout(project);
 
-    if let Some(endpoint) = &settings.endpoint {
+    if let Some(url) = &settings.endpoint {
         // An emulator devstack did not start: only its tables are ours to make.
-        let probe = health::Probe::ListTables {
-            endpoint: endpoint.clone(),
+        let probe = Probe::ListTables {
+            endpoint: url.clone(),
             region: project.region.clone(),
         };
-        wait_for_endpoint(&probe, timeout).await?;
-        let client = dynamo::client::client(endpoint, &project.region, Duration::from_secs(30), 3);
-        reconcile::reconcile(&client, &manifest, &seeds, args.reseed, printer).await?;
+        health::wait_ready(url, &[probe], timeout, Watch::Nothing).await?;
+        let client = client::client(url, &project.region, Profile::Command);
+        let at = Tables {
+            client: &client,
+            project: &project.name,
+            cache: &settings.cache,
+        };
+        reconcile::reconcile(at, &manifest, &seeds, options.reseed, printer).await?;
         printer.info(&format!(
-            "tables of project `{}` are ready at {endpoint} in {:.1}s",
+            "tables of project `{}` are ready at {url} in {:.1}s",
             project.name,
             started.elapsed().as_secs_f64()
         ));
-        printer.data(&env::render(
-            &env::variables(&manifest, endpoint),
+        printer.data(&endpoint::render(
+            &endpoint::variables(&manifest, url),
             EnvFormat::Shell,
         ))?;
         return Ok(());
@@ -48,27 +52,21 @@ pub async fn run(settings: &Settings, args: &UpArgs, printer: &Printer) -> anyho
 
     let docker = Docker::connect().await?;
     let _lock = super::lock_project(&project.name, printer).await?;
+    let stack =
+        stack::converge(&docker, &manifest, options.pull(project), timeout, printer).await?;
 
-    let pull = match args.pull {
-        Some(PullArg::Missing) => PullPolicy::Missing,
-        Some(PullArg::Always) => PullPolicy::Always,
-        Some(PullArg::Never) => PullPolicy::Never,
-        None => project.pull,
+    let client = client::client(&stack.engine_url, &project.region, Profile::Command);
+    let at = Tables {
+        client: &client,
+        project: &project.name,
+        cache: &settings.cache,
     };
-    let running = stack::converge(&docker, &manifest, pull, timeout, printer).await?;
+    let outcomes = reconcile::reconcile(at, &manifest, &seeds, options.reseed, printer).await?;
 
-    let engine = running
-        .iter()
-        .find(|r| r.service != ServiceKind::DynamodbAdmin)
-        .map(|r| r.url.clone())
-        .unwrap_or_default();
-    let client = dynamo::client::client(&engine, &project.region, Duration::from_secs(30), 3);
-    let outcomes = reconcile::reconcile(&client, &manifest, &seeds, args.reseed, printer).await?;
-
-    let changed = running.iter().any(|r| r.action != Action::Keep)
+    let changed = stack.changed()
         || outcomes
             .iter()
-            .any(|(_, o)| !matches!(o, reconcile::Outcome::Unchanged { .. }));
+            .any(|(_, o)| !matches!(o, Outcome::Unchanged { .. }));
     printer.info(&format!(
         "project `{}` is {} ({}, region {}) in {:.1}s",
         project.name,
@@ -77,28 +75,12 @@ pub async fn run(settings: &Settings, args: &UpArgs, printer: &Printer) -> anyho
         project.region,
         started.elapsed().as_secs_f64()
     ));
-    for r in &running {
-        printer.info(&format!("  {:<16} {}", r.service.name(), r.url));
+    for service in &stack.services {
+        printer.info(&format!("  {:<16} {}", service.service.name(), service.url));
     }
-    printer.data(&env::render(
-        &env::variables(&manifest, &engine),
+    printer.data(&endpoint::render(
+        &endpoint::variables(&manifest, &stack.engine_url),
         EnvFormat::Shell,
     ))?;
     Ok(())
-}
-
-/// Waits until an endpoint devstack did not start answers, under the deadline.
-async fn wait_for_endpoint(probe: &health::Probe, timeout: Duration) -> anyhow::Result<()> {
-    let started = Instant::now();
-    loop {
-        match probe.check().await {
-            Ok(()) => return Ok(()),
-            Err(err) if started.elapsed() >= timeout => anyhow::bail!(
-                "{} did not succeed within {} s: {err}",
-                probe.describe(),
-                timeout.as_secs()
-            ),
-            Err(_) => tokio::time::sleep(health::POLL_INTERVAL).await,
-        }
-    }
 }

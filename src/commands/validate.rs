@@ -2,9 +2,9 @@
 
 use serde::Serialize;
 
-use crate::dynamo::reconcile::{self, InvalidSeedFiles};
 use crate::manifest::{DiagnosticJson, Invalid, Manifest, Projection};
 use crate::output::Printer;
+use crate::seed::{self, InvalidSeedFiles, SeedCounts};
 use crate::settings::Settings;
 
 #[derive(Serialize)]
@@ -34,7 +34,7 @@ pub fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::Result
     let path = settings.manifest_path()?;
     // The manifest first, then every item of every seed file.
     let loaded = Manifest::load(&path).and_then(|manifest| {
-        let counts = reconcile::validate_seeds(&manifest.tables)?;
+        let counts = seed::validate_tables(&manifest.tables, &settings.cache)?;
         Ok((manifest, counts))
     });
     if !json {
@@ -104,7 +104,7 @@ fn seed_errors(seeds: &InvalidSeedFiles) -> Vec<DiagnosticJson> {
 }
 
 /// The human summary: what `up` would run and create.
-pub fn summary(manifest: &Manifest, counts: &reconcile::SeedCounts) -> String {
+pub fn summary(manifest: &Manifest, counts: &SeedCounts) -> String {
     let p = &manifest.project;
     let mut out = format!(
         "{} is valid\n  project  {}\n  engine   {} ({}, region {}){}\n",

@@ -10,10 +10,55 @@ use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 
 use crate::service::{ACCESS_KEY_ID, SECRET_ACCESS_KEY};
 
-/// A client for `endpoint` that signs with devstack's fixed local credentials.
-/// Requests give up after `attempt_timeout` (an emulator that accepts a
-/// connection but never answers must not hang devstack).
-pub fn client(endpoint: &str, region: &str, attempt_timeout: Duration, retries: u32) -> Client {
+/// How long a client waits for each attempt and how often it tries: each
+/// use's needs, written once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    /// Commands that read or change tables: 30 s an attempt, 3 attempts.
+    Command,
+    /// `status`: a quick look, 5 s an attempt, 2 attempts.
+    Status,
+    /// One readiness probe: 2 s, one attempt; the caller polls.
+    Probe,
+    /// Loading seed items: 10 s, one attempt; the loader retries itself,
+    /// with back-off inside its own budget.
+    Loading,
+}
+
+impl Profile {
+    fn attempt_timeout(self) -> Duration {
+        match self {
+            Profile::Command => Duration::from_secs(30),
+            Profile::Status => Duration::from_secs(5),
+            Profile::Probe => Duration::from_secs(2),
+            Profile::Loading => Duration::from_secs(10),
+        }
+    }
+
+    fn retry(self) -> RetryConfig {
+        match self {
+            Profile::Command => RetryConfig::standard().with_max_attempts(3),
+            Profile::Status => RetryConfig::standard().with_max_attempts(2),
+            Profile::Probe => RetryConfig::standard().with_max_attempts(1),
+            Profile::Loading => RetryConfig::disabled(),
+        }
+    }
+
+    fn timeouts(self) -> TimeoutConfig {
+        TimeoutConfig::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .operation_attempt_timeout(self.attempt_timeout())
+            .build()
+    }
+}
+
+/// Local endpoints answer a connection at once or not at all.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// A client for `endpoint` that signs with devstack's fixed local
+/// credentials. Every attempt has a deadline: an emulator that accepts a
+/// connection but never answers must not hang devstack.
+pub fn client(endpoint: &str, region: &str, profile: Profile) -> Client {
     let config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(region.to_string()))
@@ -25,13 +70,19 @@ pub fn client(endpoint: &str, region: &str, attempt_timeout: Duration, retries: 
             None,
             "devstack",
         ))
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(2))
-                .operation_attempt_timeout(attempt_timeout)
-                .build(),
-        )
-        .retry_config(RetryConfig::standard().with_max_attempts(retries.max(1)))
+        .timeout_config(profile.timeouts())
+        .retry_config(profile.retry())
+        .build();
+    Client::from_conf(config)
+}
+
+/// The same endpoint and credentials as `client`, with another profile.
+pub fn with_profile(client: &Client, profile: Profile) -> Client {
+    let config = client
+        .config()
+        .to_builder()
+        .timeout_config(profile.timeouts())
+        .retry_config(profile.retry())
         .build();
     Client::from_conf(config)
 }

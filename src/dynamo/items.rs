@@ -1,14 +1,126 @@
 //! Items as people and programs read them: plain JSON (numbers exact, sets
 //! as arrays, binary as base64), DynamoDB JSON, or a table that fits the
-//! terminal. Pure functions; the commands do the I/O.
+//! terminal; and the writer that streams them out in one of those forms,
+//! into the data sink the printer hands it.
 
 use std::collections::{BTreeSet, HashMap};
+use std::io::Write;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use base64::Engine as _;
 use serde_json::{Map, Value};
 
-pub type Item = HashMap<String, AttributeValue>;
+use crate::output::Printer;
+use crate::seed::Item;
+
+/// How `scan` and `query` print items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemFormat {
+    /// A table that fits the terminal.
+    Table,
+    /// One JSON array.
+    Json,
+    /// One JSON object per line.
+    Jsonl,
+    /// One DynamoDB JSON object per line, every value typed.
+    DynamodbJson,
+}
+
+/// Writes items in the chosen format as they come; the table view fixes
+/// its columns from the first items.
+pub struct ItemWriter {
+    format: ItemFormat,
+    keys: Vec<String>,
+    out: Box<dyn Write>,
+    terminal_width: usize,
+    count: u64,
+    sample: Vec<Item>,
+    view: Option<TableView>,
+}
+
+/// Items the table view looks at before it fixes its columns.
+const SAMPLE: usize = 50;
+
+impl ItemWriter {
+    /// A writer to the printer's data sink; `keys` come first in each item.
+    pub fn new(format: ItemFormat, keys: Vec<String>, printer: &Printer) -> ItemWriter {
+        ItemWriter {
+            format,
+            keys,
+            out: Box::new(printer.data_sink()),
+            terminal_width: printer.terminal_width(),
+            count: 0,
+            sample: Vec::new(),
+            view: None,
+        }
+    }
+
+    pub fn write(&mut self, item: Item) -> std::io::Result<()> {
+        self.count += 1;
+        match self.format {
+            ItemFormat::Jsonl | ItemFormat::DynamodbJson => {
+                let typed = self.format == ItemFormat::DynamodbJson;
+                writeln!(self.out, "{}", to_json(&item, &self.keys, typed))
+            }
+            ItemFormat::Json => {
+                let prefix = if self.count == 1 { "[\n  " } else { ",\n  " };
+                write!(self.out, "{prefix}{}", to_json(&item, &self.keys, false))
+            }
+            ItemFormat::Table => match &self.view {
+                Some(view) => writeln!(self.out, "{}", view.render(&item)),
+                None => {
+                    self.sample.push(item);
+                    if self.sample.len() >= SAMPLE {
+                        self.flush_sample()?;
+                    }
+                    Ok(())
+                }
+            },
+        }
+    }
+
+    /// Writes the items of `pages` as they arrive, at most `limit` of them;
+    /// then drops `pages`, which stops whoever still reads.
+    pub async fn write_pages(
+        &mut self,
+        mut pages: tokio::sync::mpsc::Receiver<anyhow::Result<Vec<Item>>>,
+        limit: Option<u64>,
+    ) -> anyhow::Result<()> {
+        let limit = limit.unwrap_or(u64::MAX);
+        while let Some(page) = pages.recv().await {
+            for item in page? {
+                if self.count >= limit {
+                    return Ok(());
+                }
+                self.write(item)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn flush_sample(&mut self) -> std::io::Result<()> {
+        let view = TableView::plan(&self.sample, &self.keys, self.terminal_width);
+        writeln!(self.out, "{}", view.header())?;
+        for item in std::mem::take(&mut self.sample) {
+            writeln!(self.out, "{}", view.render(&item))?;
+        }
+        self.view = Some(view);
+        Ok(())
+    }
+
+    /// Ends the output; returns how many items were written and, for the
+    /// table view, how many attributes did not fit.
+    pub fn finish(mut self) -> std::io::Result<(u64, usize)> {
+        match self.format {
+            ItemFormat::Json if self.count == 0 => writeln!(self.out, "[]")?,
+            ItemFormat::Json => writeln!(self.out, "\n]")?,
+            ItemFormat::Table if self.view.is_none() && self.count > 0 => self.flush_sample()?,
+            _ => {}
+        }
+        self.out.flush()?;
+        Ok((self.count, self.view.map_or(0, |v| v.hidden)))
+    }
+}
 
 fn base64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)

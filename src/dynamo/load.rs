@@ -43,25 +43,6 @@ impl Default for RetryPolicy {
     }
 }
 
-/// A client for loading: this module retries, so the SDK must not retry
-/// underneath it, and one request may not wait long.
-pub fn loading_client(client: &Client) -> Client {
-    use aws_sdk_dynamodb::config::retry::RetryConfig;
-    use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
-    let config = client
-        .config()
-        .to_builder()
-        .retry_config(RetryConfig::disabled())
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(2))
-                .operation_attempt_timeout(Duration::from_secs(10))
-                .build(),
-        )
-        .build();
-    Client::from_conf(config)
-}
-
 impl RetryPolicy {
     /// "Full jitter": a random wait up to the exponential bound.
     fn delay(&self, attempt: u32) -> Duration {

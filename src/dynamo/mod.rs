@@ -1,9 +1,11 @@
 //! DynamoDB: clients for local endpoints, the tables (observed state, the
 //! pure plan, the API calls), bringing the manifest's tables to an endpoint
-//! (`reconcile`), loading seed items, and rendering items for people.
+//! (`reconcile`), loading seed items, and reading items back for people
+//! (`read`, `items`).
 
 pub mod client;
 pub mod items;
 pub mod load;
+pub mod read;
 pub mod reconcile;
 pub mod tables;

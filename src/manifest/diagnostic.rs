@@ -169,7 +169,7 @@ mod tests {
         let text = "a = 1\nnamé = \"x\"\n";
         assert_eq!(Position::of(text, 0), Position { line: 1, column: 1 });
         assert_eq!(Position::of(text, 6), Position { line: 2, column: 1 });
-        let quote = text.find('"').unwrap_or_default();
+        let quote = text.find('"').unwrap();
         assert_eq!(Position::of(text, quote), Position { line: 2, column: 8 });
         assert_eq!(Position::of(text, 999), Position { line: 3, column: 1 });
     }

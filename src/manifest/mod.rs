@@ -282,6 +282,16 @@ impl Manifest {
     }
 }
 
+#[cfg(test)]
+impl Manifest {
+    /// A manifest from TOML text, for unit tests: as if it were
+    /// `devstack.toml` in the current folder; panics with every problem.
+    pub fn for_test(text: &str) -> Manifest {
+        Manifest::from_text(Path::new("devstack.toml"), text.to_string())
+            .unwrap_or_else(|invalid| panic!("{invalid}"))
+    }
+}
+
 /// Finds the manifest: an explicit path wins; otherwise `devstack.toml` in
 /// `start` or the nearest parent that has one.
 pub fn locate(explicit: Option<&Path>, start: &Path) -> Result<PathBuf, NotFound> {

@@ -16,8 +16,9 @@
 //! The parts live in submodules: `number` reads and checks DynamoDB numbers,
 //! `read` streams the values of a seed file, `convert` turns them into
 //! attribute values, and `check` checks items against the table and finds
-//! duplicate keys. This file holds the public types, the two passes, item
-//! sizes and the wording shared by the messages.
+//! duplicate keys; `validate` checks every table's files before anything is
+//! written and remembers what passed. This file holds the public types, the
+//! two passes, item sizes and the wording shared by the messages.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -30,12 +31,14 @@ use crate::manifest::{KeyType, SeedSpec, TableSpec};
 
 mod check;
 mod convert;
-mod number;
+pub mod number;
 mod read;
 #[cfg(test)]
 mod testing;
+mod validate;
 
 pub use convert::from_plain_json;
+pub use validate::{InvalidSeedFiles, SeedCounts, validate_tables};
 
 use check::Checker;
 use convert::convert_object;

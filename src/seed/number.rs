@@ -14,7 +14,7 @@ pub(super) struct Number {
 
 /// Why a number's text is not a DynamoDB number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum NumberProblem {
+pub enum NumberProblem {
     Syntax,
     Digits(usize),
     Range,
@@ -133,17 +133,35 @@ impl Number {
     }
 }
 
+impl NumberProblem {
+    /// What is wrong, as the end of a sentence about the number.
+    pub fn describe(self) -> String {
+        match self {
+            NumberProblem::Syntax => "is not a number".to_string(),
+            NumberProblem::Digits(digits) => format!(
+                "has {digits} significant digits; DynamoDB keeps at most {MAX_NUMBER_DIGITS}"
+            ),
+            NumberProblem::Range => "is out of range; DynamoDB numbers other than 0 have a \
+                                     magnitude from 1e-130 to below 1e126"
+                .to_string(),
+        }
+    }
+}
+
+/// Checks that `text` is a number DynamoDB keeps: its syntax, 38
+/// significant digits and its range. Seed items and query keys use this
+/// one rule.
+pub fn check(text: &str) -> Result<(), NumberProblem> {
+    Number::parse(text).map(|_| ())
+}
+
 pub(super) fn number_message(path: &str, text: &str, problem: NumberProblem) -> String {
     let shown = clip(text);
     match problem {
-        NumberProblem::Syntax => format!("attribute `{path}`: `{shown}` is not a number"),
-        NumberProblem::Digits(digits) => format!(
-            "attribute `{path}`: number `{shown}` has {digits} significant digits; \
-             DynamoDB keeps at most {MAX_NUMBER_DIGITS}"
-        ),
-        NumberProblem::Range => format!(
-            "attribute `{path}`: number `{shown}` is out of range; DynamoDB numbers other \
-             than 0 have a magnitude from 1e-130 to below 1e126"
+        NumberProblem::Syntax => format!("attribute `{path}`: `{shown}` {}", problem.describe()),
+        _ => format!(
+            "attribute `{path}`: number `{shown}` {}",
+            problem.describe()
         ),
     }
 }

@@ -441,10 +441,7 @@ mod tests {
         let mut missing = spec.clone();
         missing.path = folder.0.path().join("missing.jsonl");
         missing.shown = "seed/missing.jsonl".to_string();
-        let err = items(&missing)
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
+        let err = items(&missing).unwrap_err().to_string();
         assert!(
             err.starts_with("seed/missing.jsonl: cannot read seed file: "),
             "{err}"

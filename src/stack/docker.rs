@@ -89,6 +89,56 @@ pub struct Removed {
     pub volumes: Vec<String>,
 }
 
+/// Where a container is in its life, as Docker names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContainerStatus {
+    Created,
+    Running,
+    Paused,
+    Restarting,
+    Removing,
+    Exited,
+    Dead,
+    /// Docker reported no state, or one this version does not know.
+    Unknown,
+}
+
+impl ContainerStatus {
+    /// Docker's own word for it, as `docker ps` shows it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContainerStatus::Created => "created",
+            ContainerStatus::Running => "running",
+            ContainerStatus::Paused => "paused",
+            ContainerStatus::Restarting => "restarting",
+            ContainerStatus::Removing => "removing",
+            ContainerStatus::Exited => "exited",
+            ContainerStatus::Dead => "dead",
+            ContainerStatus::Unknown => "unknown",
+        }
+    }
+
+    fn of(status: Option<bollard::models::ContainerStateStatusEnum>) -> ContainerStatus {
+        use bollard::models::ContainerStateStatusEnum as S;
+        match status {
+            Some(S::CREATED) => ContainerStatus::Created,
+            Some(S::RUNNING) => ContainerStatus::Running,
+            Some(S::PAUSED) => ContainerStatus::Paused,
+            Some(S::RESTARTING) => ContainerStatus::Restarting,
+            Some(S::REMOVING) => ContainerStatus::Removing,
+            Some(S::EXITED) => ContainerStatus::Exited,
+            Some(S::DEAD) => ContainerStatus::Dead,
+            _ => ContainerStatus::Unknown,
+        }
+    }
+}
+
+impl std::fmt::Display for ContainerStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A container as Docker reports it.
 #[derive(Debug, Clone)]
 pub struct ContainerState {
@@ -98,8 +148,7 @@ pub struct ContainerState {
     /// The id of the image the container was made from.
     pub image_id: String,
     pub labels: HashMap<String, String>,
-    /// `running`, `exited`, `created`, `paused`, …
-    pub status: String,
+    pub status: ContainerStatus,
     pub exit_code: Option<i64>,
     pub oom_killed: bool,
     /// Published host ports: (container port, host ip, host port).
@@ -108,7 +157,7 @@ pub struct ContainerState {
 
 impl ContainerState {
     pub fn is_running(&self) -> bool {
-        self.status == "running"
+        self.status == ContainerStatus::Running
     }
 
     /// The host port published for `container_port`, if any.
@@ -159,8 +208,7 @@ impl Docker {
             .with_context(|| format!("docker: {what}"))
     }
 
-    /// Like `call`, but hands back Docker's own error, so the caller can
-    /// accept some answers (404 on removal, 304 on stop).
+    /// Like `call`, but hands back Docker's own error.
     async fn bounded<T>(
         &self,
         what: &str,
@@ -176,6 +224,23 @@ impl Docker {
         })
     }
 
+    /// Like `call`, but an answer with one of the `fine` status codes (404
+    /// "no such object" on an inspection or removal, 304 "already stopped")
+    /// is `None` rather than an error.
+    async fn call_or<T>(
+        &self,
+        what: &str,
+        limit: Duration,
+        fine: &[u16],
+        future: impl Future<Output = Result<T, bollard::errors::Error>>,
+    ) -> anyhow::Result<Option<T>> {
+        match self.bounded(what, limit, future).await? {
+            Ok(value) => Ok(Some(value)),
+            Err(err) if status_code(&err).is_some_and(|code| fine.contains(&code)) => Ok(None),
+            Err(err) => Err(err).with_context(|| format!("docker: {what}")),
+        }
+    }
+
     pub async fn image_exists(&self, image: &str) -> anyhow::Result<bool> {
         Ok(self.image_id(image).await?.is_some())
     }
@@ -183,14 +248,15 @@ impl Docker {
     /// The id of the local image with this name, if there is one.
     pub async fn image_id(&self, image: &str) -> anyhow::Result<Option<String>> {
         let what = format!("inspect image `{image}`");
-        match self
-            .bounded(&what, CALL_TIMEOUT, self.client.inspect_image(image))
-            .await?
-        {
-            Ok(found) => Ok(Some(found.id.unwrap_or_default())),
-            Err(err) if status_code(&err) == Some(404) => Ok(None),
-            Err(err) => Err(err).with_context(|| format!("docker: {what}")),
-        }
+        let found = self
+            .call_or(
+                &what,
+                CALL_TIMEOUT,
+                &[404],
+                self.client.inspect_image(image),
+            )
+            .await?;
+        Ok(found.map(|image| image.id.unwrap_or_default()))
     }
 
     /// Pulls `image`, reporting (bytes done, bytes total) across its layers.
@@ -258,31 +324,24 @@ impl Docker {
         labels: &BTreeMap<String, String>,
     ) -> anyhow::Result<()> {
         let what = format!("inspect volume `{name}`");
-        match self
-            .bounded(&what, CALL_TIMEOUT, self.client.inspect_volume(name))
-            .await?
-        {
-            Ok(volume) => {
-                anyhow::ensure!(
-                    volume.labels.get(LABEL_PROJECT) == labels.get(LABEL_PROJECT),
-                    "a Docker volume named `{name}` exists but was not created by devstack for this project; devstack will not use it\n  hint: remove or rename it, or choose another project `name`"
-                );
-                Ok(())
-            }
-            Err(err) if status_code(&err) == Some(404) => {
-                self.call(
-                    &format!("create volume `{name}`"),
-                    self.client.create_volume(VolumeCreateRequest {
-                        name: Some(name.to_string()),
-                        labels: Some(labels.clone().into_iter().collect()),
-                        ..Default::default()
-                    }),
-                )
-                .await?;
-                Ok(())
-            }
-            Err(err) => Err(err).with_context(|| format!("docker: {what}")),
+        let inspected = self.client.inspect_volume(name);
+        if let Some(volume) = self.call_or(&what, CALL_TIMEOUT, &[404], inspected).await? {
+            anyhow::ensure!(
+                volume.labels.get(LABEL_PROJECT) == labels.get(LABEL_PROJECT),
+                "a Docker volume named `{name}` exists but was not created by devstack for this project; devstack will not use it\n  hint: remove or rename it, or choose another project `name`"
+            );
+            return Ok(());
         }
+        self.call(
+            &format!("create volume `{name}`"),
+            self.client.create_volume(VolumeCreateRequest {
+                name: Some(name.to_string()),
+                labels: Some(labels.clone().into_iter().collect()),
+                ..Default::default()
+            }),
+        )
+        .await?;
+        Ok(())
     }
 
     /// The running container (any, labelled or not) that publishes host `port`.
@@ -427,19 +486,11 @@ impl Docker {
             signal: None,
         };
         let what = format!("stop container `{id}`");
-        let stopped = self
-            .bounded(
-                &what,
-                grace + CALL_TIMEOUT,
-                self.client.stop_container(id, Some(options)),
-            )
+        let stop = self.client.stop_container(id, Some(options));
+        // 304: already stopped.
+        self.call_or(&what, grace + CALL_TIMEOUT, &[304], stop)
             .await?;
-        match stopped {
-            Ok(()) => Ok(()),
-            // 304: already stopped.
-            Err(err) if status_code(&err) == Some(304) => Ok(()),
-            Err(err) => Err(err).with_context(|| format!("docker: stop container `{id}`")),
-        }
+        Ok(())
     }
 
     pub async fn remove_container(&self, id: &str) -> anyhow::Result<()> {
@@ -449,29 +500,17 @@ impl Docker {
             link: false,
         };
         let what = format!("remove container `{id}`");
-        let removed = self
-            .bounded(
-                &what,
-                CALL_TIMEOUT,
-                self.client.remove_container(id, Some(options)),
-            )
-            .await?;
-        match removed {
-            Ok(()) => Ok(()),
-            Err(err) if status_code(&err) == Some(404) => Ok(()),
-            Err(err) => Err(err).with_context(|| format!("docker: {what}")),
-        }
+        let remove = self.client.remove_container(id, Some(options));
+        self.call_or(&what, CALL_TIMEOUT, &[404], remove).await?;
+        Ok(())
     }
 
     /// The container with this exact name, labelled or not.
     pub async fn inspect_container(&self, name: &str) -> anyhow::Result<Option<ContainerState>> {
         let what = format!("inspect container `{name}`");
         let inspected = self.client.inspect_container(name, None);
-        match self.bounded(&what, CALL_TIMEOUT, inspected).await? {
-            Ok(info) => Ok(Some(state_of(info))),
-            Err(err) if status_code(&err) == Some(404) => Ok(None),
-            Err(err) => Err(err).with_context(|| format!("docker: {what}")),
-        }
+        let found = self.call_or(&what, CALL_TIMEOUT, &[404], inspected).await?;
+        Ok(found.map(state_of))
     }
 
     /// Every container (running or not) labelled with this project.
@@ -512,15 +551,13 @@ impl Docker {
         for network in networks {
             let Some(name) = network.name else { continue };
             let what = format!("remove network `{name}`");
-            match self
-                .bounded(&what, CALL_TIMEOUT, self.client.remove_network(&name))
+            let remove = self.client.remove_network(&name);
+            if self
+                .call_or(&what, CALL_TIMEOUT, &[404], remove)
                 .await?
+                .is_some()
             {
-                Ok(()) => removed.push(name),
-                Err(err) if status_code(&err) == Some(404) => {}
-                Err(err) => {
-                    return Err(err).with_context(|| format!("docker: remove network `{name}`"));
-                }
+                removed.push(name);
             }
         }
         Ok(removed)
@@ -543,13 +580,12 @@ impl Docker {
                 &volume.name,
                 None::<bollard::query_parameters::RemoveVolumeOptions>,
             );
-            match self.bounded(&what, CALL_TIMEOUT, removal).await? {
-                Ok(()) => removed.push(volume.name),
-                Err(err) if status_code(&err) == Some(404) => {}
-                Err(err) => {
-                    return Err(err)
-                        .with_context(|| format!("docker: remove volume `{}`", volume.name));
-                }
+            if self
+                .call_or(&what, CALL_TIMEOUT, &[404], removal)
+                .await?
+                .is_some()
+            {
+                removed.push(volume.name);
             }
         }
         Ok(removed)
@@ -742,10 +778,7 @@ fn state_of(info: bollard::models::ContainerInspectResponse) -> ContainerState {
         image: config.image.unwrap_or_default(),
         image_id: info.image.unwrap_or_default(),
         labels: config.labels.unwrap_or_default(),
-        status: state
-            .status
-            .map(|s| s.to_string())
-            .unwrap_or_else(|| "unknown".to_string()),
+        status: ContainerStatus::of(state.status),
         exit_code: state.exit_code,
         oom_killed: state.oom_killed.unwrap_or(false),
         ports,

@@ -2,6 +2,7 @@
 //! opens. Polls often under one deadline, and notices at once when the
 //! container dies.
 
+use std::fmt;
 use std::time::{Duration, Instant};
 
 use http_body_util::Empty;
@@ -9,7 +10,7 @@ use hyper::body::Bytes;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
-use crate::stack::docker::Docker;
+use super::docker::{ContainerState, ContainerStatus, Docker};
 
 /// How often readiness is checked.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(200);
@@ -39,7 +40,11 @@ impl Probe {
     pub async fn check(&self) -> Result<(), String> {
         match self {
             Probe::ListTables { endpoint, region } => {
-                let client = crate::dynamo::client::client(endpoint, region, PROBE_TIMEOUT, 1);
+                let client = crate::dynamo::client::client(
+                    endpoint,
+                    region,
+                    crate::dynamo::client::Profile::Probe,
+                );
                 client
                     .list_tables()
                     .limit(1)
@@ -76,6 +81,47 @@ pub async fn http_status(url: &str) -> Result<u16, String> {
     }
 }
 
+/// What a service's health check found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Health {
+    /// Every probe passed.
+    Ready,
+    /// A probe failed; what it said.
+    NotReady(String),
+    /// Not running, so not checked.
+    NotRunning,
+}
+
+impl Health {
+    /// Runs the probes in order; the first failure decides.
+    pub async fn check(probes: &[Probe]) -> Health {
+        match failing(probes).await {
+            None => Health::Ready,
+            Some((_, err)) => Health::NotReady(err),
+        }
+    }
+
+    pub fn is_ready(&self) -> bool {
+        *self == Health::Ready
+    }
+}
+
+impl fmt::Display for Health {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Health::Ready => f.write_str("ready"),
+            Health::NotReady(why) => write!(f, "not ready: {why}"),
+            Health::NotRunning => f.write_str("-"),
+        }
+    }
+}
+
+impl serde::Serialize for Health {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 /// Why a service did not become ready.
 #[derive(Debug, thiserror::Error)]
 pub enum NotReady {
@@ -104,77 +150,119 @@ pub enum NotReady {
         last: String,
         logs: String,
     },
+    /// An endpoint devstack did not start never answered.
+    #[error("{tried} did not succeed within {secs} s: {last}")]
+    Unanswered {
+        tried: String,
+        secs: u64,
+        last: String,
+    },
 }
 
-/// Waits until every probe passes, or the container stops, or the deadline passes.
+impl NotReady {
+    /// The one way to say that a container stopped before it was ready:
+    /// its exit code, whether it ran out of memory, and its last log lines.
+    pub async fn exited(
+        docker: &Docker,
+        service: &str,
+        container: &str,
+        state: &ContainerState,
+    ) -> NotReady {
+        NotReady::Exited {
+            service: service.to_string(),
+            container: container.to_string(),
+            code: state.exit_code.unwrap_or(-1),
+            oom: if state.oom_killed {
+                ", killed: out of memory"
+            } else {
+                ""
+            },
+            logs: last_lines(docker, container).await,
+        }
+    }
+}
+
+async fn last_lines(docker: &Docker, container: &str) -> String {
+    docker
+        .tail_logs(container, LOG_TAIL)
+        .await
+        .trim_end()
+        .to_string()
+}
+
+/// What else to watch while waiting, so a service that cannot come up any
+/// more is reported at once rather than at the deadline.
+#[derive(Clone, Copy)]
+pub enum Watch<'a> {
+    /// An endpoint devstack did not start: only its answers count.
+    Nothing,
+    /// A container, by name so messages name what the user can look at.
+    Container { docker: &'a Docker, name: &'a str },
+}
+
+/// Waits until every probe passes, or the watched container stops or is
+/// paused, or the deadline passes. Returns how long it took.
 pub async fn wait_ready(
-    docker: &Docker,
     service: &str,
-    container: &str,
     probes: &[Probe],
     timeout: Duration,
+    watch: Watch<'_>,
 ) -> Result<Duration, NotReady> {
     let started = Instant::now();
-    let mut last = "not checked yet".to_string();
+    let tried = || {
+        probes
+            .iter()
+            .map(Probe::describe)
+            .collect::<Vec<_>>()
+            .join(", then ")
+    };
     loop {
-        let mut all_passed = true;
-        for probe in probes {
-            if let Err(err) = probe.check().await {
-                last = format!("{}: {err}", probe.describe());
-                all_passed = false;
-                break;
+        let (probe, err) = match failing(probes).await {
+            None => return Ok(started.elapsed()),
+            Some(failed) => failed,
+        };
+        if let Watch::Container { docker, name } = watch
+            && let Some(state) = docker.inspect_container(name).await.ok().flatten()
+        {
+            match state.status {
+                ContainerStatus::Paused => {
+                    return Err(NotReady::Paused {
+                        service: service.to_string(),
+                        container: name.to_string(),
+                    });
+                }
+                ContainerStatus::Running | ContainerStatus::Created => {}
+                _ => return Err(NotReady::exited(docker, service, name, &state).await),
             }
         }
-        if all_passed {
-            return Ok(started.elapsed());
-        }
-        let state = docker.inspect_container(container).await.ok().flatten();
-        if let Some(state) = &state
-            && state.status == "paused"
-        {
-            return Err(NotReady::Paused {
-                service: service.to_string(),
-                container: container.to_string(),
-            });
-        }
-        if let Some(state) = state
-            && !state.is_running()
-            && state.status != "created"
-        {
-            return Err(NotReady::Exited {
-                service: service.to_string(),
-                container: container.to_string(),
-                code: state.exit_code.unwrap_or(-1),
-                oom: if state.oom_killed {
-                    ", killed: out of memory"
-                } else {
-                    ""
-                },
-                logs: docker
-                    .tail_logs(container, LOG_TAIL)
-                    .await
-                    .trim_end()
-                    .to_string(),
-            });
-        }
         if started.elapsed() >= timeout {
-            return Err(NotReady::Timeout {
-                service: service.to_string(),
-                container: container.to_string(),
-                secs: timeout.as_secs(),
-                tried: probes
-                    .iter()
-                    .map(Probe::describe)
-                    .collect::<Vec<_>>()
-                    .join(", then "),
-                last,
-                logs: docker
-                    .tail_logs(container, LOG_TAIL)
-                    .await
-                    .trim_end()
-                    .to_string(),
+            let secs = timeout.as_secs();
+            return Err(match watch {
+                Watch::Nothing => NotReady::Unanswered {
+                    tried: tried(),
+                    secs,
+                    last: err,
+                },
+                Watch::Container { docker, name } => NotReady::Timeout {
+                    service: service.to_string(),
+                    container: name.to_string(),
+                    secs,
+                    tried: tried(),
+                    last: format!("{}: {err}", probe.describe()),
+                    logs: last_lines(docker, name).await,
+                },
             });
         }
         tokio::time::sleep(POLL_INTERVAL).await;
     }
+}
+
+/// The first probe that fails, with what it said; `None` when all pass.
+async fn failing(probes: &[Probe]) -> Option<(&Probe, String)> {
+    for probe in probes {
+        if let Err(err) = probe.check().await {
+            return Some((probe, err));
+        }
+    }
+    None
 }

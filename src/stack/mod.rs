@@ -16,8 +16,9 @@ use anyhow::Context;
 use crate::manifest::{Manifest, PullPolicy};
 use crate::output::Printer;
 use crate::service::ServiceKind;
-use docker::{ContainerSpec, ContainerState, Docker, LABEL_SERVICE};
-use plan::Action;
+use docker::{ContainerSpec, ContainerState, ContainerStatus, Docker, LABEL_SERVICE};
+use health::Watch;
+use plan::{Action, Why};
 
 /// How long `down` lets a service shut down before it is killed. MiniStack
 /// writes its persistent state only on a graceful stop.
@@ -29,7 +30,23 @@ pub struct Running {
     pub service: ServiceKind,
     /// How this machine reaches it, e.g. `http://127.0.0.1:4566`.
     pub url: String,
-    pub action: Action,
+    /// Whether `up` changed anything about it.
+    pub changed: bool,
+}
+
+/// The stack `up` brought to the manifest: every service, usable.
+#[derive(Debug, Clone)]
+pub struct RunningStack {
+    pub services: Vec<Running>,
+    /// The DynamoDB engine's URL, as this machine reaches it.
+    pub engine_url: String,
+}
+
+impl RunningStack {
+    /// Whether `up` changed anything.
+    pub fn changed(&self) -> bool {
+        self.services.iter().any(|s| s.changed)
+    }
 }
 
 /// A host port that is already taken.
@@ -54,7 +71,7 @@ pub async fn converge(
     pull: PullPolicy,
     ready_timeout: Duration,
     printer: &Printer,
-) -> anyhow::Result<Vec<Running>> {
+) -> anyhow::Result<RunningStack> {
     let project = &manifest.project.name;
     let specs: Vec<ContainerSpec> = manifest
         .services()
@@ -81,28 +98,33 @@ pub async fn converge(
         }
     }
 
-    let mut steps = Vec::new();
+    // A container with our name but not our label stops everything, before
+    // anything is pulled or made.
+    let mut observed = Vec::new();
     for spec in &specs {
-        let observed = docker.inspect_container(&spec.name).await?;
-        let action = plan::decide(spec, observed.as_ref())?;
-        steps.push((spec, observed, action));
+        let found = docker.inspect_container(&spec.name).await?;
+        plan::decide(spec, found.as_ref(), None)?;
+        observed.push(found);
     }
 
-    for (spec, observed, action) in &mut steps {
-        ensure_image(docker, spec, pull, action.needs_image(), printer).await?;
-        // A container made from an older image under the same name (pulled
-        // anew, or rebuilt locally) is replaced, as docker compose does.
-        if let Some(container) = observed
-            && !action.needs_image()
-            && let Some(current) = docker.image_id(&spec.image).await?
-            && current != container.image_id
-        {
-            printer.info(&format!(
-                "{}: `{}` is a newer image than the container's",
-                spec.service, spec.image
-            ));
-            *action = Action::Recreate;
+    let mut steps = Vec::new();
+    for (spec, observed) in specs.iter().zip(observed) {
+        if pull == PullPolicy::Always {
+            pull_image(docker, spec, printer).await?;
         }
+        let image = docker.image_id(&spec.image).await?;
+        let action = plan::decide(spec, observed.as_ref(), image.as_deref())?;
+        if action.needs_image() && image.is_none() {
+            anyhow::ensure!(
+                pull != PullPolicy::Never,
+                "image `{}` for `{}` is not present and the pull policy is `never`\n  hint: pull it (`docker pull {}`) or set `pull = \"missing\"`",
+                spec.image,
+                spec.service,
+                spec.image
+            );
+            pull_image(docker, spec, printer).await?;
+        }
+        steps.push((spec, observed, action));
     }
     for (spec, observed, action) in &steps {
         if action.binds_port() {
@@ -122,41 +144,34 @@ pub async fn converge(
     }
 
     let mut started = Vec::new();
-    for (spec, observed, action) in &steps {
-        let id = apply(docker, spec, observed.as_ref(), action, printer).await?;
-        started.push((*spec, id, action.clone()));
+    for (spec, _, action) in &steps {
+        let id = apply(docker, spec, action, printer).await?;
+        started.push((*spec, id, action.is_keep()));
     }
 
     // Every service waits under one deadline, all at once.
-    let waits = started.iter().map(|(spec, id, action)| {
-        wait_one(docker, spec, id, action.clone(), ready_timeout, printer)
-    });
-    futures_util::future::try_join_all(waits).await
+    let region = &manifest.project.region;
+    let waits = started
+        .iter()
+        .map(|(spec, id, kept)| wait_one(docker, spec, id, !kept, region, ready_timeout, printer));
+    let services = futures_util::future::try_join_all(waits).await?;
+    let engine = manifest.project.engine.service();
+    let engine_url = services
+        .iter()
+        .find(|s| s.service == engine)
+        .map(|s| s.url.clone())
+        .unwrap_or_default();
+    Ok(RunningStack {
+        services,
+        engine_url,
+    })
 }
 
-async fn ensure_image(
+async fn pull_image(
     docker: &Docker,
     spec: &ContainerSpec,
-    pull: PullPolicy,
-    needed: bool,
     printer: &Printer,
 ) -> anyhow::Result<()> {
-    let present = docker.image_exists(&spec.image).await?;
-    let must_pull = match pull {
-        PullPolicy::Always => true,
-        PullPolicy::Missing => needed && !present,
-        PullPolicy::Never => false,
-    };
-    if !must_pull {
-        anyhow::ensure!(
-            present || !needed,
-            "image `{}` for `{}` is not present and the pull policy is `never`\n  hint: pull it (`docker pull {}`) or set `pull = \"missing\"`",
-            spec.image,
-            spec.service,
-            spec.image
-        );
-        return Ok(());
-    }
     let task = printer.task(spec.service.name(), &format!("pulling {}", spec.image));
     let started = Instant::now();
     match docker
@@ -189,7 +204,7 @@ async fn check_port(
         return Ok(());
     }
     let held_by_itself = observed.is_some_and(|c| {
-        c.is_running() || c.status == "paused"
+        c.is_running() || c.status == ContainerStatus::Paused
     } && c.ports.iter().any(|(_, _, host)| *host == spec.host_port));
     if held_by_itself {
         return Ok(());
@@ -214,91 +229,91 @@ async fn check_port(
 async fn apply(
     docker: &Docker,
     spec: &ContainerSpec,
-    observed: Option<&ContainerState>,
     action: &Action,
     printer: &Printer,
 ) -> anyhow::Result<String> {
-    let existing = observed.map(|c| c.id.clone()).unwrap_or_default();
     let say = |message: &str| printer.info(&format!("{}: {message}", spec.service));
-    match action {
-        Action::Keep => Ok(existing),
-        Action::Unpause => {
+    let old = match action {
+        Action::Keep { id } => return Ok(id.clone()),
+        Action::Unpause { id } => {
             say("resuming the paused container");
-            docker.unpause_container(&existing).await?;
-            Ok(existing)
+            docker.unpause_container(id).await?;
+            return Ok(id.clone());
         }
-        Action::Start => {
+        Action::Start { id } => {
             say(&format!("starting the existing container `{}`", spec.name));
-            docker.start_container(&existing).await?;
-            Ok(existing)
+            docker.start_container(id).await?;
+            return Ok(id.clone());
         }
-        Action::Create | Action::Recreate => {
-            if *action == Action::Recreate {
-                say(&format!(
+        Action::Create => {
+            say(&format!(
+                "creating the container `{}` from {}",
+                spec.name, spec.image
+            ));
+            None
+        }
+        Action::Recreate { id, why } => {
+            say(&match why {
+                Why::NewerImage => format!(
+                    "`{}` is a newer image than the container's; replacing the container `{}` (volumes are kept)",
+                    spec.image, spec.name
+                ),
+                Why::Configuration | Why::Broken => format!(
                     "configuration changed; replacing the container `{}` (volumes are kept)",
                     spec.name
-                ));
-                docker.stop_container(&existing, STOP_GRACE).await?;
-                docker.remove_container(&existing).await?;
-            } else {
-                say(&format!(
-                    "creating the container `{}` from {}",
-                    spec.name, spec.image
-                ));
-            }
-            let id = docker
-                .create_container(spec)
-                .await
-                .with_context(|| format!("cannot create the container for `{}`", spec.service))?;
-            docker
-                .start_container(&id)
-                .await
-                .with_context(|| format!("cannot start the container for `{}`", spec.service))?;
-            Ok(id)
+                ),
+            });
+            Some(id)
         }
+    };
+    if let Some(old) = old {
+        docker.stop_container(old, STOP_GRACE).await?;
+        docker.remove_container(old).await?;
     }
+    let id = docker
+        .create_container(spec)
+        .await
+        .with_context(|| format!("cannot create the container for `{}`", spec.service))?;
+    docker
+        .start_container(&id)
+        .await
+        .with_context(|| format!("cannot start the container for `{}`", spec.service))?;
+    Ok(id)
 }
 
+/// Waits until one service is usable; `changed` when `up` just made,
+/// started or replaced its container.
 async fn wait_one(
     docker: &Docker,
     spec: &ContainerSpec,
     id: &str,
-    action: Action,
+    changed: bool,
+    region: &str,
     timeout: Duration,
     printer: &Printer,
 ) -> anyhow::Result<Running> {
+    let service = spec.service.name();
     let task = printer.task(
-        spec.service.name(),
-        if action == Action::Keep {
-            "checking"
-        } else {
+        service,
+        if changed {
             "waiting until usable"
+        } else {
+            "checking"
         },
     );
     let container = docker
         .inspect_container(id)
         .await?
         .with_context(|| format!("the container of `{}` disappeared", spec.service))?;
-    let Some(port) = container.host_port(spec.container_port) else {
+    let Some(url) = url_of(spec, &container) else {
         task.fail("not ready");
         // A container that already stopped has no published port.
         if !container.is_running() {
-            return Err(health::NotReady::Exited {
-                service: spec.service.name().to_string(),
-                container: spec.name.clone(),
-                code: container.exit_code.unwrap_or(-1),
-                oom: if container.oom_killed {
-                    ", killed: out of memory"
-                } else {
-                    ""
-                },
-                logs: docker
-                    .tail_logs(&spec.name, health::LOG_TAIL)
+            return Err(
+                health::NotReady::exited(docker, service, &spec.name, &container)
                     .await
-                    .trim_end()
-                    .to_string(),
-            }
-            .into());
+                    .into(),
+            );
         }
         anyhow::bail!(
             "the container `{}` publishes no port for {}",
@@ -306,20 +321,23 @@ async fn wait_one(
             spec.container_port
         );
     };
-    let url = spec::host_url(spec.host_ip, port);
-    let probes = spec::readiness(spec.service, &url, region_of(spec));
-    // By name, so messages name the container the user can look at.
-    match health::wait_ready(docker, spec.service.name(), &spec.name, &probes, timeout).await {
+    let probes = spec::readiness(spec.service, &url, region);
+    let watch = Watch::Container {
+        docker,
+        name: &spec.name,
+    };
+    match health::wait_ready(service, &probes, timeout, watch).await {
         Ok(took) => {
-            let what = match action {
-                Action::Keep => "running".to_string(),
-                _ => format!("ready in {:.1}s", took.as_secs_f64()),
+            let what = if changed {
+                format!("ready in {:.1}s", took.as_secs_f64())
+            } else {
+                "running".to_string()
             };
             task.finish(&format!("{what} at {url}"));
             Ok(Running {
                 service: spec.service,
                 url,
-                action,
+                changed,
             })
         }
         Err(err) => {
@@ -329,12 +347,12 @@ async fn wait_one(
     }
 }
 
-/// The region a probe signs with: the one the engine was configured for.
-fn region_of(spec: &ContainerSpec) -> &str {
-    spec.env
-        .iter()
-        .find(|(k, _)| k == "MINISTACK_REGION" || k == "AWS_REGION")
-        .map_or("us-east-1", |(_, v)| v.as_str())
+/// The URL a running container of `spec` answers on from this machine.
+pub fn url_of(spec: &ContainerSpec, state: &ContainerState) -> Option<String> {
+    state
+        .host_port(spec.container_port)
+        .filter(|_| state.is_running())
+        .map(|port| spec::host_url(spec.host_ip, port))
 }
 
 /// Each of the manifest's services with its container, if there is one.
@@ -348,7 +366,7 @@ pub async fn discover(
         let state = docker
             .inspect_container(&spec.name)
             .await?
-            .filter(|c| plan::decide(&spec, Some(c)).is_ok());
+            .filter(|c| plan::is_ours(&spec, c));
         found.push((spec, state));
     }
     Ok(found)
@@ -359,12 +377,11 @@ pub async fn engine_url(docker: &Docker, manifest: &Manifest) -> anyhow::Result<
     let engine = manifest.project.engine.service();
     let spec = spec::container_spec(manifest, engine);
     let state = docker.inspect_container(&spec.name).await?;
-    let port = state
-        .as_ref()
-        .filter(|c| c.is_running() && plan::decide(&spec, Some(c)).is_ok())
-        .and_then(|c| c.host_port(spec.container_port));
-    match port {
-        Some(port) => Ok(spec::host_url(spec.host_ip, port)),
+    let url = state
+        .filter(|c| plan::is_ours(&spec, c))
+        .and_then(|c| url_of(&spec, &c));
+    match url {
+        Some(url) => Ok(url),
         None => anyhow::bail!(
             "`{engine}` of project `{}` is not running\n  hint: start it with `devstack up`",
             manifest.project.name

@@ -1,32 +1,53 @@
-//! What `up` must do to each container, decided from the wanted spec and
-//! what Docker reports. Pure: the tests need no daemon.
+//! What `up` must do to each container, decided from the wanted spec, what
+//! Docker reports of the container, and which image the spec's image name
+//! points at now. Pure: the tests need no daemon.
 
-use crate::stack::docker::{ContainerSpec, ContainerState, LABEL_CONFIG_HASH, LABEL_PROJECT};
+use super::docker::{
+    ContainerSpec, ContainerState, ContainerStatus, LABEL_CONFIG_HASH, LABEL_PROJECT,
+};
 
-/// The step that brings one container to its spec.
+/// The step that brings one container to its spec. Steps on an existing
+/// container carry its id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     /// Running with the same configuration: leave it alone.
-    Keep,
+    Keep { id: String },
     /// Stopped or never started: start it as it is.
-    Start,
+    Start { id: String },
     /// Paused: resume it.
-    Unpause,
+    Unpause { id: String },
     /// No such container: create and start it.
     Create,
-    /// The configuration changed: replace the container (volumes are kept).
-    Recreate,
+    /// Replace the container (volumes are kept).
+    Recreate { id: String, why: Why },
+}
+
+/// Why a container is replaced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Why {
+    /// Its configuration hash differs from the spec's.
+    Configuration,
+    /// The image name now points at another image (pulled anew, or rebuilt
+    /// locally), as docker compose notices too.
+    NewerImage,
+    /// `dead`, `removing` or `restarting`: a new container is the sure way.
+    Broken,
 }
 
 impl Action {
     /// Whether the step needs the container's host port to be free.
     pub fn binds_port(&self) -> bool {
-        !matches!(self, Action::Keep | Action::Unpause)
+        !matches!(self, Action::Keep { .. } | Action::Unpause { .. })
     }
 
     /// Whether the step needs the image.
     pub fn needs_image(&self) -> bool {
-        matches!(self, Action::Create | Action::Recreate)
+        matches!(self, Action::Create | Action::Recreate { .. })
+    }
+
+    /// Whether the step leaves the container as it was.
+    pub fn is_keep(&self) -> bool {
+        matches!(self, Action::Keep { .. })
     }
 }
 
@@ -40,27 +61,52 @@ pub struct Foreign {
     pub project: String,
 }
 
-/// Decides the step for one container.
-pub fn decide(spec: &ContainerSpec, observed: Option<&ContainerState>) -> Result<Action, Foreign> {
+/// Whether an existing container is one of this project's, by its label.
+pub fn is_ours(spec: &ContainerSpec, observed: &ContainerState) -> bool {
+    let project = spec.labels.get(LABEL_PROJECT);
+    project.is_some() && observed.labels.get(LABEL_PROJECT) == project
+}
+
+/// Decides the step for one container. `image` is the id of the local
+/// image the spec's image name points at, if there is one.
+pub fn decide(
+    spec: &ContainerSpec,
+    observed: Option<&ContainerState>,
+    image: Option<&str>,
+) -> Result<Action, Foreign> {
     let Some(observed) = observed else {
         return Ok(Action::Create);
     };
-    let project = spec.labels.get(LABEL_PROJECT).cloned().unwrap_or_default();
-    if observed.labels.get(LABEL_PROJECT) != Some(&project) {
+    if !is_ours(spec, observed) {
         return Err(Foreign {
             name: spec.name.clone(),
-            project,
+            project: spec.labels.get(LABEL_PROJECT).cloned().unwrap_or_default(),
         });
     }
+    let id = observed.id.clone();
     if observed.labels.get(LABEL_CONFIG_HASH) != spec.labels.get(LABEL_CONFIG_HASH) {
-        return Ok(Action::Recreate);
+        return Ok(Action::Recreate {
+            id,
+            why: Why::Configuration,
+        });
     }
-    Ok(match observed.status.as_str() {
-        "running" => Action::Keep,
-        "paused" => Action::Unpause,
-        "created" | "exited" => Action::Start,
-        // `dead`, `removing`, `restarting`: a new container is the sure way.
-        _ => Action::Recreate,
+    if image.is_some_and(|image| image != observed.image_id) {
+        return Ok(Action::Recreate {
+            id,
+            why: Why::NewerImage,
+        });
+    }
+    Ok(match observed.status {
+        ContainerStatus::Running => Action::Keep { id },
+        ContainerStatus::Paused => Action::Unpause { id },
+        ContainerStatus::Created | ContainerStatus::Exited => Action::Start { id },
+        ContainerStatus::Dead
+        | ContainerStatus::Removing
+        | ContainerStatus::Restarting
+        | ContainerStatus::Unknown => Action::Recreate {
+            id,
+            why: Why::Broken,
+        },
     })
 }
 
@@ -71,53 +117,78 @@ mod tests {
     use crate::service::ServiceKind;
     use crate::stack::spec::container_spec;
     use std::collections::HashMap;
-    use std::path::Path;
 
     fn spec(port: u16) -> ContainerSpec {
-        let text = format!(
+        let manifest = Manifest::for_test(&format!(
             "[project]\nname = \"demo\"\nengine = \"ministack\"\n[services.ministack]\nport = {port}\n"
-        );
-        let manifest =
-            Manifest::from_text(Path::new("devstack.toml"), text).unwrap_or_else(|e| panic!("{e}"));
+        ));
         container_spec(&manifest, ServiceKind::Ministack)
     }
 
-    fn observed(spec: &ContainerSpec, status: &str) -> ContainerState {
+    const IMAGE: &str = "sha256:1";
+
+    fn observed(spec: &ContainerSpec, status: ContainerStatus) -> ContainerState {
         ContainerState {
             id: "abc".into(),
             name: spec.name.clone(),
             image: spec.image.clone(),
-            image_id: "sha256:1".into(),
+            image_id: IMAGE.into(),
             labels: spec.labels.clone().into_iter().collect(),
-            status: status.into(),
+            status,
             exit_code: None,
             oom_killed: false,
             ports: Vec::new(),
         }
     }
 
-    #[test]
-    fn a_running_container_with_the_same_hash_is_kept() {
-        let s = spec(4566);
-        assert_eq!(decide(&s, Some(&observed(&s, "running"))), Ok(Action::Keep));
+    fn id() -> String {
+        "abc".to_string()
     }
 
     #[test]
-    fn stopped_containers_are_started_and_paused_ones_resumed() {
+    fn a_running_container_with_the_same_hash_and_image_is_kept() {
         let s = spec(4566);
-        assert_eq!(decide(&s, Some(&observed(&s, "exited"))), Ok(Action::Start));
+        let running = observed(&s, ContainerStatus::Running);
         assert_eq!(
-            decide(&s, Some(&observed(&s, "created"))),
-            Ok(Action::Start)
+            decide(&s, Some(&running), Some(IMAGE)),
+            Ok(Action::Keep { id: id() })
+        );
+        // An image no longer present locally does not replace a working container.
+        assert_eq!(
+            decide(&s, Some(&running), None),
+            Ok(Action::Keep { id: id() })
+        );
+    }
+
+    #[test]
+    fn stopped_containers_are_started_paused_ones_resumed_and_broken_ones_replaced() {
+        let s = spec(4566);
+        let decided = |status| decide(&s, Some(&observed(&s, status)), Some(IMAGE));
+        assert_eq!(
+            decided(ContainerStatus::Exited),
+            Ok(Action::Start { id: id() })
         );
         assert_eq!(
-            decide(&s, Some(&observed(&s, "paused"))),
-            Ok(Action::Unpause)
+            decided(ContainerStatus::Created),
+            Ok(Action::Start { id: id() })
         );
         assert_eq!(
-            decide(&s, Some(&observed(&s, "dead"))),
-            Ok(Action::Recreate)
+            decided(ContainerStatus::Paused),
+            Ok(Action::Unpause { id: id() })
         );
+        for broken in [
+            ContainerStatus::Dead,
+            ContainerStatus::Removing,
+            ContainerStatus::Restarting,
+        ] {
+            assert_eq!(
+                decided(broken),
+                Ok(Action::Recreate {
+                    id: id(),
+                    why: Why::Broken
+                })
+            );
+        }
     }
 
     #[test]
@@ -125,24 +196,48 @@ mod tests {
         let old = spec(4566);
         let new = spec(4567);
         assert_eq!(
-            decide(&new, Some(&observed(&old, "running"))),
-            Ok(Action::Recreate)
+            decide(
+                &new,
+                Some(&observed(&old, ContainerStatus::Running)),
+                Some(IMAGE)
+            ),
+            Ok(Action::Recreate {
+                id: id(),
+                why: Why::Configuration
+            })
+        );
+    }
+
+    #[test]
+    fn a_newer_image_under_the_same_name_recreates() {
+        let s = spec(4566);
+        assert_eq!(
+            decide(
+                &s,
+                Some(&observed(&s, ContainerStatus::Running)),
+                Some("sha256:2")
+            ),
+            Ok(Action::Recreate {
+                id: id(),
+                why: Why::NewerImage
+            })
         );
     }
 
     #[test]
     fn a_missing_container_is_created() {
-        assert_eq!(decide(&spec(4566), None), Ok(Action::Create));
+        assert_eq!(decide(&spec(4566), None, None), Ok(Action::Create));
     }
 
     #[test]
     fn a_container_without_our_labels_is_refused() {
         let s = spec(4566);
-        let mut foreign = observed(&s, "running");
+        let mut foreign = observed(&s, ContainerStatus::Running);
         foreign.labels = HashMap::new();
-        let refused = decide(&s, Some(&foreign));
+        let refused = decide(&s, Some(&foreign), Some(IMAGE));
         assert!(
             matches!(refused, Err(Foreign { ref name, .. }) if name == "devstack-demo-ministack")
         );
+        assert!(!is_ours(&s, &foreign));
     }
 }

@@ -195,16 +195,11 @@ pub fn config_hash(spec: &ContainerSpec) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::Path;
 
     fn manifest(extra: &str) -> Manifest {
-        let text = format!(
+        Manifest::for_test(&format!(
             "[project]\nname = \"demo\"\nengine = \"dynamodb-local\"\nadmin = true\n{extra}"
-        );
-        match Manifest::from_text(Path::new("devstack.toml"), text) {
-            Ok(m) => m,
-            Err(err) => panic!("{err}"),
-        }
+        ))
     }
 
     #[test]

@@ -64,15 +64,10 @@ async fn start(docker: &Docker, manifest: &Manifest, service: ServiceKind) -> St
         .unwrap_or_else(|| panic!("no host port for {service}"));
     let url = spec::host_url(spec.host_ip, port);
     let probes = spec::readiness(service, &url, &manifest.project.region);
-    let took = health::wait_ready(
-        docker,
-        service.name(),
-        &id,
-        &probes,
-        Duration::from_secs(60),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{e}"));
+    let watch = health::Watch::Container { docker, name: &id };
+    let took = health::wait_ready(service.name(), &probes, Duration::from_secs(60), watch)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     eprintln!("{service} ready at {url} after {took:?}");
     url
 }
@@ -93,8 +88,7 @@ async fn engine_and_admin_answer(engine_name: &str, engine: ServiceKind, test: &
     let client = devstack::dynamo::client::client(
         &engine_url,
         &manifest.project.region,
-        Duration::from_secs(5),
-        1,
+        devstack::dynamo::client::Profile::Status,
     );
     let tables = client
         .list_tables()

@@ -254,7 +254,10 @@ fn a_container_of_another_owner_with_our_name_is_refused() {
     );
     let states = block_on(docker.project_containers(&other.project)).unwrap();
     assert_eq!(states.len(), 1, "the foreign container is untouched");
-    assert_eq!(states[0].status, "created");
+    assert_eq!(
+        states[0].status,
+        devstack::stack::docker::ContainerStatus::Created
+    );
 }
 
 /// Writes a table and an item through the env's endpoint.

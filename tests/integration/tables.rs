@@ -7,6 +7,7 @@ use std::path::Path;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
+use devstack::dynamo::tables::Status;
 use devstack::manifest::{Manifest, Projection};
 
 use crate::fake::FakeServer;
@@ -171,7 +172,7 @@ async fn assert_matches_manifest(client: &Client, manifest: &Manifest, name: &st
             .iter()
             .find(|g| g.name == index.name)
             .unwrap();
-        assert_eq!(found.status, "ACTIVE", "{name}.{}", index.name);
+        assert_eq!(found.status, Status::Active, "{name}.{}", index.name);
         assert_eq!(found.partition_key.as_ref(), Some(&index.partition_key));
         assert_eq!(found.sort_key, index.sort_key);
         match (&found.projection, &index.projection) {
@@ -347,7 +348,7 @@ fn new_index_is_added_and_changed_key_is_drift(engine: &str, test: &str) {
             .iter()
             .find(|g| g.name == "by-kind")
             .expect("by-kind");
-        assert_eq!(index.status, "ACTIVE");
+        assert_eq!(index.status, Status::Active);
         assert_eq!(index.projection, Projection::KeysOnly);
     });
 
@@ -639,13 +640,11 @@ fn a_refused_reset_sends_no_request_and_allow_remote_lets_it_through() {
 
 /// The client seed loading uses, pointed at a fake endpoint.
 fn loading_client(fake: &FakeServer) -> Client {
-    let client = devstack::dynamo::client::client(
+    devstack::dynamo::client::client(
         &fake.url,
         "us-east-1",
-        std::time::Duration::from_secs(5),
-        3,
-    );
-    devstack::dynamo::load::loading_client(&client)
+        devstack::dynamo::client::Profile::Loading,
+    )
 }
 
 #[test]

@@ -180,9 +180,10 @@ fn stream_spec(view: Option<StreamView>) -> anyhow::Result<StreamSpecification> 
 }
 
 /// Creates the table as the manifest describes it and waits until it is
-/// ACTIVE, then sets TTL. `false` when it already existed (a race with
-/// another client): the caller describes and compares again.
-pub async fn create(client: &Client, spec: &TableSpec) -> anyhow::Result<bool> {
+/// ACTIVE, then sets TTL; returns the state it waited for. `None` when it
+/// already existed (a race with another client): the caller describes and
+/// compares again.
+pub async fn create(client: &Client, spec: &TableSpec) -> anyhow::Result<Option<TableState>> {
     let mut request = client
         .create_table()
         .table_name(&spec.physical)
@@ -227,22 +228,25 @@ pub async fn create(client: &Client, spec: &TableSpec) -> anyhow::Result<bool> {
     }
     match request.send().await {
         Ok(_) => {}
-        Err(err) if is_code(&err, "ResourceInUseException") => return Ok(false),
+        Err(err) if is_code(&err, "ResourceInUseException") => return Ok(None),
         Err(err) => anyhow::bail!("CreateTable `{}`: {}", spec.physical, describe_error(&err)),
     }
-    wait_active(client, &spec.physical).await?;
-    if let Some(ttl) = &spec.ttl {
-        apply_change(client, spec, &Change::SetTtl(ttl.clone())).await?;
+    let active = wait_active(client, &spec.physical).await?;
+    match &spec.ttl {
+        Some(ttl) => apply_change(client, spec, &Change::SetTtl(ttl.clone()))
+            .await
+            .map(Some),
+        None => Ok(Some(active)),
     }
-    Ok(true)
 }
 
-/// Carries out one in-place change and waits until the table is ACTIVE again.
+/// Carries out one in-place change and waits until the table is ACTIVE
+/// again; returns the state it waited for.
 pub async fn apply_change(
     client: &Client,
     spec: &TableSpec,
     change: &Change,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<TableState> {
     let name = &spec.physical;
     match change {
         Change::AddGlobalIndex(index) => {
@@ -301,7 +305,7 @@ pub async fn apply_change(
                 })?;
         }
     }
-    wait_active(client, name).await.map(|_| ())
+    wait_active(client, name).await
 }
 
 /// Deletes the table if it exists and waits until it is gone.
@@ -321,7 +325,7 @@ mod tests {
 
     #[test]
     fn attribute_definitions_cover_every_key_once() {
-        let defs = attribute_definitions(&spec(FULL)).unwrap_or_default();
+        let defs = attribute_definitions(&spec(FULL)).unwrap();
         let names: Vec<&str> = defs.iter().map(|d| d.attribute_name()).collect();
         assert_eq!(names, ["created_at", "pk", "repo", "sk", "updated_at"]);
     }

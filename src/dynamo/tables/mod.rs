@@ -9,4 +9,4 @@ mod state;
 
 pub use api::{apply_change, create, delete, describe, is_code, wait_active, wait_gone};
 pub use plan::{Change, TablePlan, plan};
-pub use state::{IndexState, TableState};
+pub use state::{Condition, IndexState, Status, TableState};

@@ -188,17 +188,15 @@ fn projection_name(projection: &Projection) -> String {
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
+    use crate::dynamo::tables::Status;
     use crate::manifest::KeyType;
     use crate::manifest::Manifest;
-    use std::path::Path;
 
     pub(crate) fn spec(extra: &str) -> TableSpec {
-        let text = format!(
+        let manifest = Manifest::for_test(&format!(
             "[project]\nname = \"demo\"\nengine = \"ministack\"\ntable_prefix = \"P_\"\n\
              [[table]]\nname = \"issues\"\npartition_key = \"pk:S\"\nsort_key = \"sk:S\"\n{extra}"
-        );
-        let manifest =
-            Manifest::from_text(Path::new("devstack.toml"), text).unwrap_or_else(|e| panic!("{e}"));
+        ));
         manifest.tables[0].clone()
     }
 
@@ -209,11 +207,11 @@ pub(super) mod tests {
             partition_key: Some(i.partition_key.clone()),
             sort_key: i.sort_key.clone(),
             projection: i.projection.clone(),
-            status: "ACTIVE".into(),
+            status: Status::Active,
         };
         TableState {
             name: spec.physical.clone(),
-            status: "ACTIVE".into(),
+            status: Status::Active,
             partition_key: Some(spec.partition_key.clone()),
             sort_key: spec.sort_key.clone(),
             global_indexes: spec.global_indexes.iter().map(index).collect(),
@@ -311,7 +309,7 @@ pub(super) mod tests {
             }),
             sort_key: None,
             projection: Projection::All,
-            status: "ACTIVE".into(),
+            status: Status::Active,
         });
         let TablePlan::Drift(lines) = plan(&want, Some(&have)) else {
             panic!("expected drift");

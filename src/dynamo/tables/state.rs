@@ -2,6 +2,7 @@
 //! `DescribeTimeToLive` that devstack compares with the manifest.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use aws_sdk_dynamodb::types::{
     KeySchemaElement, KeyType as SdkKeyType, Projection as SdkProjection, ProjectionType,
@@ -10,11 +11,83 @@ use aws_sdk_dynamodb::types::{
 
 use crate::manifest::{KeyAttribute, KeyType, Projection, StreamView};
 
+/// Where a table or a global index is in its life, as DynamoDB names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    Creating,
+    Updating,
+    Deleting,
+    Active,
+    /// Any other word the endpoint uses (`ARCHIVED`, …), as it said it.
+    Other(String),
+}
+
+impl Status {
+    /// Reads DynamoDB's word; no word at all means ACTIVE, as the emulators
+    /// leave it out for tables that are ready.
+    pub fn of(word: Option<&str>) -> Status {
+        match word {
+            None | Some("ACTIVE") => Status::Active,
+            Some("CREATING") => Status::Creating,
+            Some("UPDATING") => Status::Updating,
+            Some("DELETING") => Status::Deleting,
+            Some(other) => Status::Other(other.to_string()),
+        }
+    }
+
+    /// DynamoDB's word for it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Status::Creating => "CREATING",
+            Status::Updating => "UPDATING",
+            Status::Deleting => "DELETING",
+            Status::Active => "ACTIVE",
+            Status::Other(word) => word,
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A manifest table at an endpoint, as `status` and `tables` report it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Condition {
+    /// The table is there, in this status.
+    Present(Status),
+    /// The endpoint has no such table.
+    Missing,
+    /// It is there, but differs from the manifest in its keys or indexes.
+    Drift,
+    /// The endpoint could not be asked.
+    Unknown,
+}
+
+impl fmt::Display for Condition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Condition::Present(status) => status.fmt(f),
+            Condition::Missing => f.write_str("missing"),
+            Condition::Drift => f.write_str("drift"),
+            Condition::Unknown => f.write_str("unknown"),
+        }
+    }
+}
+
+impl serde::Serialize for Condition {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 /// A table as the endpoint describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableState {
     pub name: String,
-    pub status: String,
+    pub status: Status,
     pub partition_key: Option<KeyAttribute>,
     pub sort_key: Option<KeyAttribute>,
     pub global_indexes: Vec<IndexState>,
@@ -35,7 +108,7 @@ pub struct IndexState {
     pub partition_key: Option<KeyAttribute>,
     pub sort_key: Option<KeyAttribute>,
     pub projection: Projection,
-    pub status: String,
+    pub status: Status,
 }
 
 impl TableState {
@@ -80,7 +153,7 @@ impl TableState {
                 partition_key,
                 sort_key,
                 projection: projection_of(projection),
-                status: status.unwrap_or("ACTIVE").to_string(),
+                status: Status::of(status),
             }
         };
         let global_indexes = table
@@ -103,9 +176,7 @@ impl TableState {
             .and_then(|v| StreamView::from_name(v.as_str()));
         TableState {
             name: table.table_name().unwrap_or_default().to_string(),
-            status: table
-                .table_status()
-                .map_or("ACTIVE".to_string(), |s| s.as_str().to_string()),
+            status: Status::of(table.table_status().map(|s| s.as_str())),
             partition_key,
             sort_key,
             global_indexes,
@@ -122,7 +193,11 @@ impl TableState {
 
     /// Whether the table and every global index can be used.
     pub fn is_active(&self) -> bool {
-        self.status == "ACTIVE" && self.global_indexes.iter().all(|g| g.status == "ACTIVE")
+        self.status == Status::Active
+            && self
+                .global_indexes
+                .iter()
+                .all(|g| g.status == Status::Active)
     }
 }
 

@@ -1,0 +1,166 @@
+//! Every seed file of every table, checked before anything is written, and
+//! what passed remembered, so an `up` that loads nothing does not read
+//! hundreds of megabytes again.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use sha2::{Digest, Sha256};
+
+use super::{InvalidSeeds, validate_table};
+use crate::manifest::TableSpec;
+use crate::state::{self, Cache};
+
+/// Bumped whenever a rule of `validate_table` changes, so that files that
+/// passed under the old rules are read again.
+const RULES_VERSION: u32 = 1;
+
+/// How many seed items each table (by physical name) has.
+pub type SeedCounts = BTreeMap<String, u64>;
+
+/// Problems in the seed files of one or more tables: a manifest-level
+/// error, exit code 2.
+#[derive(Debug, thiserror::Error)]
+pub struct InvalidSeedFiles(pub Vec<InvalidSeeds>);
+
+impl fmt::Display for InvalidSeedFiles {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let count: usize = self.0.iter().map(InvalidSeeds::count).sum();
+        write!(
+            f,
+            "the seed files have {count} problem{}; nothing was written",
+            super::plural(count)
+        )?;
+        for table in &self.0 {
+            write!(f, "\n{table}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Checks every seed file of every table (files that passed before and did
+/// not change since are taken from `cache`); returns each table's item
+/// count, or every problem of every table.
+pub fn validate_tables<'a>(
+    tables: impl IntoIterator<Item = &'a TableSpec>,
+    cache: &Cache,
+) -> Result<SeedCounts, InvalidSeedFiles> {
+    let mut invalid = Vec::new();
+    let mut counts = SeedCounts::new();
+    for table in tables {
+        if table.seeds.is_empty() {
+            continue;
+        }
+        let key = validation_key(table);
+        if let Some(items) = key.as_deref().and_then(|k| cache.validated_items(k)) {
+            counts.insert(table.physical.clone(), items);
+            continue;
+        }
+        match validate_table(table) {
+            Ok(summary) => {
+                if let Some(key) = &key {
+                    cache.remember_validated(key, summary.items);
+                }
+                counts.insert(table.physical.clone(), summary.items);
+            }
+            Err(err) => invalid.push(err),
+        }
+    }
+    if invalid.is_empty() {
+        Ok(counts)
+    } else {
+        Err(InvalidSeedFiles(invalid))
+    }
+}
+
+/// What makes a validation result reusable: the rules (their version, the
+/// package version, and this executable by size and modification time, so
+/// a rebuilt binary with other rules never trusts an old result), the
+/// table's definition, and each seed file by path, size and modification
+/// time. Any change makes a new key; `None` when a file cannot be looked at.
+fn validation_key(table: &TableSpec) -> Option<String> {
+    let mut hasher = Sha256::new();
+    hasher.update(format!(
+        "rules {RULES_VERSION}\0{}\0{}",
+        env!("CARGO_PKG_VERSION"),
+        executable_identity().unwrap_or_default()
+    ));
+    hasher.update(format!("{table:?}"));
+    for spec in &table.seeds {
+        let meta = std::fs::metadata(&spec.path).ok()?;
+        let path = std::fs::canonicalize(&spec.path).ok()?;
+        hasher.update(format!(
+            "{}\0{}\0{}",
+            path.display(),
+            meta.len(),
+            modified_nanos(&meta)?
+        ));
+    }
+    Some(state::hex(&hasher.finalize()))
+}
+
+/// This executable's size and modification time: cheap, and different for
+/// every build.
+fn executable_identity() -> Option<String> {
+    let meta = std::fs::metadata(std::env::current_exe().ok()?).ok()?;
+    Some(format!("{}\0{}", meta.len(), modified_nanos(&meta)?))
+}
+
+fn modified_nanos(meta: &std::fs::Metadata) -> Option<u128> {
+    let modified = meta.modified().ok()?;
+    Some(
+        modified
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?
+            .as_nanos(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::Manifest;
+
+    fn manifest(dir: &std::path::Path, lines: &str) -> Manifest {
+        std::fs::write(dir.join("orders.jsonl"), lines).unwrap();
+        let path = dir.join("devstack.toml");
+        std::fs::write(
+            &path,
+            "[project]\nname = \"demo\"\nengine = \"ministack\"\n\
+             [[table]]\nname = \"orders\"\npartition_key = \"pk:S\"\nseed = [\"orders.jsonl\"]\n",
+        )
+        .unwrap();
+        Manifest::load(&path).unwrap()
+    }
+
+    #[test]
+    fn a_result_is_reused_until_the_file_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::at(dir.path().join("cache"));
+        let m = manifest(dir.path(), "{\"pk\": \"a\"}\n{\"pk\": \"b\"}\n");
+        let counts = validate_tables(&m.tables, &cache).unwrap();
+        assert_eq!(counts["orders"], 2);
+        let key = validation_key(&m.tables[0]).unwrap();
+        assert_eq!(cache.validated_items(&key), Some(2));
+
+        // A changed file (another size) makes a new key, and is read again.
+        let m = manifest(
+            dir.path(),
+            "{\"pk\": \"a\"}\n{\"total\": 1}\n{\"pk\": \"c\"}\n",
+        );
+        assert_ne!(validation_key(&m.tables[0]).unwrap(), key);
+        let err = validate_tables(&m.tables, &cache).unwrap_err();
+        assert_eq!(err.0[0].count(), 1, "{err}");
+    }
+
+    #[test]
+    fn the_key_names_the_rules_and_this_executable() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = manifest(dir.path(), "{\"pk\": \"a\"}\n");
+        assert!(executable_identity().is_some());
+        // The same inputs give the same key; the key is a SHA-256 in hex.
+        let key = validation_key(&m.tables[0]).unwrap();
+        assert_eq!(validation_key(&m.tables[0]).unwrap(), key);
+        assert_eq!(key.len(), 64);
+    }
+}
