@@ -51,6 +51,12 @@ impl<'t, 'i> Fields<'t, 'i> {
         }
     }
 
+    /// Where `key` itself is written, for problems with the key being there
+    /// at all (a field that does not apply), rather than with its value.
+    pub(super) fn key_span(&self, key: &str) -> Option<Range<usize>> {
+        self.table.get_key_value(key).map(|(k, _)| k.span())
+    }
+
     pub(super) fn get(&mut self, key: &str) -> Option<&'t Spanned<DeValue<'i>>> {
         let (k, v) = self.table.get_key_value(key)?;
         self.used.push(k.get_ref().as_ref());

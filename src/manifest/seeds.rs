@@ -68,11 +68,12 @@ impl Fields<'_, '_> {
                         },
                     };
                     if format == Some(SeedFormat::DynamodbJson) {
-                        for list in [&sets, &binary].into_iter().flatten() {
+                        for name in ["sets", "binary"] {
+                            let Some(key) = f.key_span(name) else { continue };
                             cx.push(
                                 Diagnostic::new(
-                                    list.span(),
-                                    entry_path.clone(),
+                                    key,
+                                    format!("{entry_path}.{name}"),
                                     "`sets` and `binary` apply to plain JSON only",
                                 )
                                 .help("DynamoDB JSON already says each attribute's type"),

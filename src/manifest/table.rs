@@ -107,7 +107,13 @@ impl Context<'_> {
             .as_ref()
             .and_then(|key| self.key(key, &format!("{path}.sort_key"), &mut attributes));
 
-        let billing = self.billing(&path, billing_mode, read_capacity, write_capacity);
+        let capacity_keys = [f.key_span("read_capacity"), f.key_span("write_capacity")];
+        let billing = self.billing(
+            &path,
+            billing_mode,
+            [read_capacity, write_capacity],
+            capacity_keys,
+        );
 
         let stream = stream.and_then(|s| {
             let view = StreamView::from_name(s.get_ref());
@@ -222,8 +228,8 @@ impl Context<'_> {
         &mut self,
         path: &str,
         mode: Option<Spanned<String>>,
-        read: Option<Spanned<i64>>,
-        write: Option<Spanned<i64>>,
+        [read, write]: [Option<Spanned<i64>>; 2],
+        keys: [Option<Range<usize>>; 2],
     ) -> Option<Billing> {
         const MODES: [&str; 2] = ["pay_per_request", "provisioned"];
         let provisioned = match &mode {
@@ -243,11 +249,13 @@ impl Context<'_> {
             },
         };
         if !provisioned {
-            for capacity in [&read, &write].into_iter().flatten() {
+            let names = ["read_capacity", "write_capacity"];
+            for (name, key) in names.into_iter().zip(keys) {
+                let Some(key) = key else { continue };
                 self.push(
                     Diagnostic::new(
-                        capacity.span(),
-                        path.to_string(),
+                        key,
+                        format!("{path}.{name}"),
                         "capacities are only used with `billing_mode = \"provisioned\"`",
                     )
                     .help("remove it, or set `billing_mode = \"provisioned\"`"),
@@ -300,6 +308,7 @@ impl Context<'_> {
         let sort_key = f.string("sort_key", self);
         let projection = f.string("projection", self);
         let non_key = f.string_list("non_key_attributes", self);
+        let non_key_span = f.key_span("non_key_attributes").unwrap_or_default();
         f.finish(INDEX_FIELDS, self);
 
         if let Some(name) = &name {
@@ -411,9 +420,9 @@ impl Context<'_> {
                     );
                     None
                 }
-                ("all" | "keys_only", Some(list)) => {
+                ("all" | "keys_only", Some(_)) => {
                     self.push(Diagnostic::new(
-                        list.span(),
+                        non_key_span,
                         format!("{path}.non_key_attributes"),
                         "`non_key_attributes` is only used with `projection = \"include\"`",
                     ));
@@ -429,10 +438,10 @@ impl Context<'_> {
                     None
                 }
             },
-            (None, Some(list)) => {
+            (None, Some(_)) => {
                 self.push(
                     Diagnostic::new(
-                        list.span(),
+                        non_key_span,
                         format!("{path}.non_key_attributes"),
                         "`non_key_attributes` is only used with `projection = \"include\"`",
                     )
