@@ -23,6 +23,9 @@
 #   DEVSTACK_IMAGE_CACHE   downloads (debs, jar, wheels, npm cache) kept between runs
 #                          (default ~/.cache/devstack-images)
 set -euo pipefail
+# Everything this script prints is a message, never data: all of it (pip's,
+# docker's and npm's output too) goes to stderr.
+exec 1>&2
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cache=${DEVSTACK_IMAGE_CACHE:-${HOME:-/root}/.cache/devstack-images}
@@ -40,7 +43,7 @@ ADMIN_REF=aaronshaf/dynamodb-admin:5.3.3
 
 ALL_IMAGES=(dynamodb-local ministack dynamodb-admin)
 
-say() { printf '%s\n' "$*"; }
+say() { printf '%s\n' "$*" >&2; }
 die() { printf 'build-images: error: %s\n' "$*" >&2; exit 1; }
 
 now_ms() { date +%s%3N; }

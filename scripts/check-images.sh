@@ -25,7 +25,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-say() { printf '%s\n' "$*"; }
+say() { printf '%s\n' "$*" >&2; }
 fail() {
   printf 'check-images: FAIL: %s\n' "$1" >&2
   if [ -n "${2:-}" ]; then

@@ -17,7 +17,7 @@ log="$dir/dockerd.log"
 pidfile="$dir/dockerd.pid"
 deadline_s=60
 
-say() { printf 'ensure-docker: %s\n' "$*"; }
+say() { printf 'ensure-docker: %s\n' "$*" >&2; }
 die() { printf 'ensure-docker: error: %s\n' "$*" >&2; exit 1; }
 
 # Run a command as root: directly when we are root, through sudo otherwise.

@@ -10,7 +10,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/ensure-docker.sh
+# Everything before `devstack up` is a message: stdout carries only the
+# variables `up` prints, so `eval "$(bash scripts/quickstart.sh)"` works.
+bash scripts/ensure-docker.sh >&2
 
 # The manifest runs MiniStack and dynamodb-admin at devstack's default tags.
 for image in ministackorg/ministack:1.5.33 aaronshaf/dynamodb-admin:5.3.3; do
@@ -18,8 +20,8 @@ for image in ministackorg/ministack:1.5.33 aaronshaf/dynamodb-admin:5.3.3; do
     continue
   fi
   if ! timeout 120 docker pull --quiet "$image" >/dev/null 2>&1; then
-    echo "quickstart: cannot pull $image; building it locally"
-    bash scripts/build-images.sh "$image"
+    echo "quickstart: cannot pull $image; building it locally" >&2
+    bash scripts/build-images.sh "$image" >&2
   fi
 done
 

@@ -2,15 +2,33 @@
 # test.sh — run devstack's whole test suite: unit tests, CLI tests and the
 # end-to-end tests against real emulator containers.
 #
-# Makes a Docker engine answer (scripts/ensure-docker.sh), the emulator
-# images exist (scripts/build-images.sh, seconds when they are up to date)
-# and Debian's Chromium be installed for the admin UI browser test
-# (scripts/ensure-chromium.sh) first, so it works on a fresh machine. Extra
-# arguments go to `cargo test`.
+# The end-to-end tests need a Docker daemon (the browser test, Chromium
+# too), so they are marked `#[ignore]`: a plain `cargo test` on a machine
+# without them reports them as ignored, never as passed. This script makes
+# a Docker engine answer (scripts/ensure-docker.sh), the emulator images
+# exist (scripts/build-images.sh, seconds when they are up to date) and
+# Debian's Chromium be installed (scripts/ensure-chromium.sh), then runs
+# everything, ignored tests included; it fails when any of that fails.
+#
+# Arguments go to `cargo test`; those after `--` to the test binaries, e.g.
+#   bash scripts/test.sh --test integration -- lifecycle::
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/ensure-docker.sh
 bash scripts/build-images.sh
 bash scripts/ensure-chromium.sh
-cargo test --locked "$@"
+
+cargo_args=()
+test_args=()
+after_dashes=no
+for arg in "$@"; do
+  if [ "$after_dashes" = no ] && [ "$arg" = "--" ]; then
+    after_dashes=yes
+  elif [ "$after_dashes" = yes ]; then
+    test_args+=("$arg")
+  else
+    cargo_args+=("$arg")
+  fi
+done
+cargo test --locked "${cargo_args[@]}" -- --include-ignored "${test_args[@]}"

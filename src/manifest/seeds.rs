@@ -69,7 +69,9 @@ impl Fields<'_, '_> {
                     };
                     if format == Some(SeedFormat::DynamodbJson) {
                         for name in ["sets", "binary"] {
-                            let Some(key) = f.key_span(name) else { continue };
+                            let Some(key) = f.key_span(name) else {
+                                continue;
+                            };
                             cx.push(
                                 Diagnostic::new(
                                     key,

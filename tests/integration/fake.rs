@@ -112,13 +112,27 @@ impl FakeServer {
 
     /// A proxy to `upstream` that records each request's operation.
     pub async fn proxy(upstream: &str) -> FakeServer {
+        FakeServer::gated_proxy(upstream, |_| true).await
+    }
+
+    /// A proxy to `upstream` that forwards a request only when `gate` says
+    /// so; a request it holds is never answered, as by a hung endpoint.
+    pub async fn gated_proxy(
+        upstream: &str,
+        gate: impl Fn(&Seen) -> bool + Send + Sync + 'static,
+    ) -> FakeServer {
+        let gate = Arc::new(gate);
         let upstream = upstream.to_string();
         let client = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
             .build_http::<Full<Bytes>>();
         FakeServer::start(move |seen, _| {
             let client = client.clone();
             let upstream = upstream.clone();
+            let gate = gate.clone();
             Box::pin(async move {
+                if !gate(&seen) {
+                    std::future::pending::<()>().await;
+                }
                 let mut request = Request::post(format!("{upstream}/"));
                 for (name, value) in &seen.headers {
                     if name != "content-length" {

@@ -1,15 +1,25 @@
 //! `devstack validate` on the bundled example and on broken manifests, one
-//! defect each. Messages are pinned by snapshots so changes stay visible.
+//! defect each, and the command line itself: help texts, usage errors and
+//! the settings taken from the environment. Messages are pinned by
+//! snapshots so changes stay visible. None of these needs Docker.
 
-use crate::support::{devstack, root, run};
+use std::path::Path;
+
+use crate::support::{Home, Run, root, run};
 
 fn fixtures() -> std::path::PathBuf {
     root().join("tests/fixtures/manifests")
 }
 
+/// Runs `devstack ARGS` in `cwd` with a home of its own.
+fn devstack(cwd: &Path, args: &[&str]) -> Run {
+    let home = Home::new();
+    run(home.devstack(cwd).args(args))
+}
+
 #[test]
 fn bundled_example_is_valid_with_six_tables() {
-    let out = run(devstack(&root()).args(["-f", "bootstrap/devstack.toml", "validate"]));
+    let out = devstack(&root(), &["-f", "bootstrap/devstack.toml", "validate"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     insta::assert_snapshot!(out.stdout);
     for table in crate::support::CODEMETRICS_TABLES {
@@ -22,26 +32,47 @@ fn bundled_example_is_valid_with_six_tables() {
 
 #[test]
 fn bundled_example_is_found_from_a_subfolder() {
-    let out = run(devstack(&root().join("bootstrap/seed")).args(["validate", "--json"]));
+    let out = devstack(&root().join("bootstrap/seed"), &["validate", "--json"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap_or_default();
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(report["valid"], true);
     assert_eq!(report["tables"].as_array().map(Vec::len), Some(6));
 }
 
 #[test]
+fn the_manifest_comes_from_devstack_file_when_no_file_is_given() {
+    let elsewhere = tempfile::tempdir().unwrap();
+    let home = Home::new();
+    let out = run(home
+        .devstack(elsewhere.path())
+        .env("DEVSTACK_FILE", root().join("bootstrap/devstack.toml"))
+        .args(["validate", "--json"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(report["project"], "codemetrics");
+
+    // `-f` wins over the variable.
+    let out = run(home
+        .devstack(&fixtures())
+        .env("DEVSTACK_FILE", root().join("bootstrap/devstack.toml"))
+        .args(["-f", "valid-minimal/devstack.toml", "validate", "--json"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_ne!(report["project"], "codemetrics", "{report}");
+}
+
+#[test]
 fn valid_fixtures_pass() {
     for case in ["valid-minimal", "valid-full"] {
-        let out =
-            run(devstack(&fixtures()).args(["-f", &format!("{case}/devstack.toml"), "validate"]));
+        let file = format!("{case}/devstack.toml");
+        let out = devstack(&fixtures(), &["-f", &file, "validate"]);
         assert_eq!(out.code, 0, "{case}: {}", out.stderr);
         assert!(out.stdout.contains("is valid"), "{case}: {}", out.stdout);
     }
 }
 
-/// Every folder here except the valid ones holds a manifest with a defect.
-#[test]
-fn every_broken_manifest_exits_2_with_its_position() {
+/// The broken fixtures: every folder here except the valid ones.
+fn broken_fixtures() -> Vec<String> {
     let mut cases: Vec<String> = std::fs::read_dir(fixtures())
         .into_iter()
         .flatten()
@@ -51,10 +82,16 @@ fn every_broken_manifest_exits_2_with_its_position() {
         .filter(|name| !name.starts_with("valid-"))
         .collect();
     cases.sort();
+    cases
+}
+
+#[test]
+fn every_broken_manifest_exits_2_with_its_position() {
+    let cases = broken_fixtures();
     assert!(cases.len() >= 15, "only {} broken fixtures", cases.len());
     for case in cases {
         let file = format!("{case}/devstack.toml");
-        let out = run(devstack(&fixtures()).args(["-f", &file, "validate"]));
+        let out = devstack(&fixtures(), &["-f", &file, "validate"]);
         assert_eq!(
             out.code, 2,
             "{case} should fail validation:\n{}",
@@ -70,17 +107,48 @@ fn every_broken_manifest_exits_2_with_its_position() {
     }
 }
 
+/// The fixtures README gives each defect's position; every position
+/// devstack reports must be one of them, so the two cannot drift apart.
+#[test]
+fn every_reported_position_is_the_one_the_fixtures_readme_gives() {
+    let readme = std::fs::read_to_string(fixtures().join("README.md")).unwrap();
+    for case in broken_fixtures() {
+        let row = readme
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{case}` |")))
+            .unwrap_or_else(|| panic!("{case} is not in the fixtures README"));
+        let documented: Vec<String> = row
+            .rsplit('|')
+            .nth(1)
+            .unwrap_or_default()
+            .split(|c: char| !(c.is_ascii_digit() || c == ':'))
+            .filter(|w| w.contains(':') && w.split(':').all(|n| !n.is_empty()))
+            .map(String::from)
+            .collect();
+        let file = format!("{case}/devstack.toml");
+        let out = devstack(&fixtures(), &["-f", &file, "validate", "--json"]);
+        let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        let errors = report["errors"].as_array().unwrap();
+        assert!(!errors.is_empty(), "{case}");
+        for error in errors {
+            let at = format!("{}:{}", error["line"], error["column"]);
+            assert!(
+                documented.contains(&at),
+                "{case}: reported at {at}, the README says {documented:?}"
+            );
+        }
+    }
+}
+
 #[test]
 fn json_errors_carry_line_column_and_field() {
-    let out = run(devstack(&fixtures()).args([
-        "-f",
-        "unknown-key-typo/devstack.toml",
-        "validate",
-        "--json",
-    ]));
+    let out = devstack(
+        &fixtures(),
+        &["-f", "unknown-key-typo/devstack.toml", "validate", "--json"],
+    );
     assert_eq!(out.code, 2);
     assert_eq!(out.stderr, "", "--json prints nothing on stderr");
-    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap_or_default();
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(report["valid"], false);
     let first = &report["errors"][0];
     assert_eq!(first["line"], 8);
@@ -91,8 +159,8 @@ fn json_errors_carry_line_column_and_field() {
 
 #[test]
 fn a_missing_manifest_is_a_usage_error() {
-    let empty = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let out = run(devstack(empty.path()).arg("validate"));
+    let empty = tempfile::tempdir().unwrap();
+    let out = devstack(empty.path(), &["validate"]);
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("no `devstack.toml`"), "{}", out.stderr);
 }
@@ -100,21 +168,41 @@ fn a_missing_manifest_is_a_usage_error() {
 /// The help text is the first thing people read; changes show up here.
 #[test]
 fn help_lists_every_command() {
-    let out = run(devstack(&root()).arg("--help"));
+    let out = devstack(&root(), &["--help"]);
     assert_eq!(out.code, 0);
     insta::assert_snapshot!(out.stdout);
 }
 
+/// Every subcommand's help, pinned.
+#[test]
+fn every_subcommand_has_its_help_pinned() {
+    let commands = [
+        "up", "down", "reset", "status", "logs", "env", "scan", "query", "tables", "validate",
+    ];
+    let listed = devstack(&root(), &["--help"]).stdout;
+    for command in commands {
+        assert!(
+            listed.contains(&format!("  {command} ")),
+            "`{command}` is not in the help"
+        );
+        let out = devstack(&root(), &[command, "--help"]);
+        assert_eq!(out.code, 0, "{command}: {}", out.stderr);
+        insta::assert_snapshot!(format!("help-{command}"), out.stdout);
+    }
+}
+
 #[test]
 fn a_usage_error_exits_2() {
-    let out = run(devstack(&root()).args(["scan"]));
+    let out = devstack(&root(), &["scan"]);
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("<TABLE>"), "{}", out.stderr);
 }
 
 #[test]
 fn env_with_an_endpoint_needs_no_docker() {
-    let out = run(devstack(&root())
+    let home = Home::new();
+    let out = run(home
+        .devstack(&root())
         .args([
             "-f",
             "bootstrap/devstack.toml",
@@ -140,6 +228,49 @@ fn env_with_an_endpoint_needs_no_docker() {
 }
 
 #[test]
+fn the_endpoint_comes_from_devstack_endpoint_too() {
+    let home = Home::new();
+    let out = run(home
+        .devstack(&root())
+        .env("DEVSTACK_ENDPOINT", "http://127.0.0.1:4599")
+        .env("DOCKER_HOST", "unix:///nonexistent.sock")
+        .args(["-f", "bootstrap/devstack.toml", "env", "--format", "json"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let vars: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(vars["AWS_ENDPOINT_URL"], "http://127.0.0.1:4599");
+    assert_eq!(vars["AWS_ENDPOINT_URL_DYNAMODB"], "http://127.0.0.1:4599");
+}
+
+#[test]
+fn env_network_gives_the_in_network_endpoint_without_docker() {
+    let home = Home::new();
+    let shown = |engine: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("devstack.toml"),
+            format!("[project]\nname = \"net\"\nengine = \"{engine}\"\n"),
+        )
+        .unwrap();
+        let out = run(home
+            .devstack(dir.path())
+            .env("DOCKER_HOST", "unix:///nonexistent.sock")
+            .args(["env", "--network", "--format", "dotenv"]));
+        assert_eq!(out.code, 0, "{engine}: {}", out.stderr);
+        out.stdout
+    };
+    assert!(
+        shown("ministack").starts_with("AWS_ENDPOINT_URL=http://aws-local:4566\n"),
+        "{}",
+        shown("ministack")
+    );
+    assert!(
+        shown("dynamodb-local").starts_with("AWS_ENDPOINT_URL=http://dynamodb-local:8000\n"),
+        "{}",
+        shown("dynamodb-local")
+    );
+}
+
+#[test]
 fn validate_reads_every_seed_item() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
@@ -153,7 +284,7 @@ fn validate_reads_every_seed_item() {
         "{\"pk\": \"a\"}\n{\"total\": 3}\n{not json\n",
     )
     .unwrap();
-    let out = run(devstack(dir.path()).arg("validate"));
+    let out = devstack(dir.path(), &["validate"]);
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(
         out.stderr
@@ -163,7 +294,7 @@ fn validate_reads_every_seed_item() {
     );
     assert!(out.stderr.contains("orders.jsonl:3:2:"), "{}", out.stderr);
 
-    let out = run(devstack(dir.path()).args(["validate", "--json"]));
+    let out = devstack(dir.path(), &["validate", "--json"]);
     assert_eq!(out.code, 2);
     let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(report["valid"], false);
@@ -171,7 +302,7 @@ fn validate_reads_every_seed_item() {
 }
 
 #[test]
-fn commands_that_stop_or_show_the_stack_work_without_the_seed_files() {
+fn a_missing_seed_file_stops_up_but_not_env() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("devstack.toml"),
@@ -179,13 +310,34 @@ fn commands_that_stop_or_show_the_stack_work_without_the_seed_files() {
          [[table]]\nname = \"orders\"\npartition_key = \"pk:S\"\nseed = [\"gone.jsonl\"]\n",
     )
     .unwrap();
-    let out = run(devstack(dir.path()).args(["--endpoint", "http://127.0.0.1:4566", "env"]));
+    let out = devstack(dir.path(), &["--endpoint", "http://127.0.0.1:4566", "env"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    let out = run(devstack(dir.path()).arg("up"));
+    let out = devstack(dir.path(), &["up"]);
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(
         out.stderr.contains("seed file `gone.jsonl` does not exist"),
         "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn quiet_prints_data_and_errors_only() {
+    let out = devstack(
+        &root(),
+        &["-f", "bootstrap/devstack.toml", "-q", "validate"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("is valid"), "{}", out.stdout);
+    assert_eq!(out.stderr, "");
+    let out = devstack(
+        &fixtures(),
+        &["-f", "bad-region/devstack.toml", "--quiet", "validate"],
+    );
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.starts_with("error: "),
+        "errors still show: {}",
         out.stderr
     );
 }

@@ -14,7 +14,7 @@ use crate::support::{Stack, block_on};
 
 /// Answers like a Docker engine that has no images and whose registry pulls
 /// fail with `pull_error`; records every request path.
-async fn fake_docker(
+pub async fn fake_docker(
     socket: &std::path::Path,
     pull_error: &'static str,
 ) -> (Arc<Mutex<Vec<String>>>, tokio::task::JoinHandle<()>) {

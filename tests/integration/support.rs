@@ -39,17 +39,52 @@ impl From<Output> for Run {
     }
 }
 
-/// Builds a `devstack` invocation with a clean, predictable environment.
-pub fn devstack(cwd: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_devstack"));
-    command
-        .current_dir(cwd)
-        .env_remove("DEVSTACK_FILE")
-        .env_remove("DEVSTACK_ENDPOINT")
-        // Help text wraps at a fixed width, terminal or not.
-        .env("COLUMNS", "100")
-        .env("NO_COLOR", "1");
-    command
+/// A home of one test's own: `HOME`, the XDG folders and the runtime folder
+/// (lock files) inside one temporary folder, removed when the test ends, so
+/// tests never share devstack's notes, caches or locks, nor touch the
+/// user's.
+pub struct Home(tempfile::TempDir);
+
+impl Home {
+    pub fn new() -> Home {
+        let dir = tempfile::tempdir().unwrap();
+        for sub in ["cache", "state", "data", "config", "runtime"] {
+            std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        }
+        Home(dir)
+    }
+
+    pub fn path(&self) -> &Path {
+        self.0.path()
+    }
+
+    /// Points `command` at this home.
+    pub fn apply(&self, command: &mut Command) {
+        let at = |sub: &str| self.0.path().join(sub);
+        command
+            .env("HOME", self.0.path())
+            .env("XDG_CACHE_HOME", at("cache"))
+            .env("XDG_STATE_HOME", at("state"))
+            .env("XDG_DATA_HOME", at("data"))
+            .env("XDG_CONFIG_HOME", at("config"))
+            .env("XDG_RUNTIME_DIR", at("runtime"));
+    }
+
+    /// A `devstack` invocation in `cwd` with this home and a clean,
+    /// predictable environment.
+    pub fn devstack(&self, cwd: &Path) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_devstack"));
+        command
+            .current_dir(cwd)
+            .env_remove("DEVSTACK_FILE")
+            .env_remove("DEVSTACK_ENDPOINT")
+            .env_remove("DOCKER_HOST")
+            // Help text wraps at a fixed width, terminal or not.
+            .env("COLUMNS", "100")
+            .env("NO_COLOR", "1");
+        self.apply(&mut command);
+        command
+    }
 }
 
 pub fn run(command: &mut Command) -> Run {
@@ -57,6 +92,31 @@ pub fn run(command: &mut Command) -> Run {
         Ok(output) => output.into(),
         Err(err) => panic!("cannot run devstack: {err}"),
     }
+}
+
+/// Runs `command`, failing the test if it has not finished within
+/// `deadline` (it is killed then): for "never hangs" checks, with a bound far
+/// above the expected time, so a loaded machine does not make them flaky.
+pub fn run_within(command: &mut Command, deadline: Duration) -> Run {
+    use std::process::Stdio;
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > deadline {
+            let _ = child.kill();
+            let out: Run = child.wait_with_output().unwrap().into();
+            panic!(
+                "still running after {deadline:?}, killed; it said:\n{}",
+                out.stderr
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap().into()
 }
 
 /// A unique project name for one test.
@@ -68,17 +128,13 @@ pub fn project_name(test: &str) -> String {
     format!("t-{test}-{}-{nanos:x}", std::process::id())
 }
 
-/// The daemon, or `None` (skip) when there is none and `CI` is not set.
-pub async fn docker_or_skip(test: &str) -> Option<Docker> {
+/// The daemon. Tests that need one are `#[ignore = "needs a Docker
+/// daemon"]`, so they run only when asked (`scripts/test.sh` asks), and
+/// then a missing daemon is a failure.
+pub async fn connect_docker() -> Docker {
     match Docker::connect().await {
-        Ok(docker) => Some(docker),
-        Err(err) if std::env::var_os("CI").is_some() => {
-            panic!("{test}: CI is set but Docker is unreachable: {err}")
-        }
-        Err(err) => {
-            eprintln!("skipping {test}: {err}");
-            None
-        }
+        Ok(docker) => docker,
+        Err(err) => panic!("this test needs a Docker daemon: {err}"),
     }
 }
 
@@ -108,19 +164,49 @@ impl Drop for Cleanup {
     }
 }
 
-/// Fails the test if anything labelled with the project is left.
-pub async fn assert_nothing_left(docker: &Docker, project: &str) {
-    let left = docker
-        .remove_project(project, Duration::from_secs(1), true)
-        .await
-        .unwrap_or_else(|e| panic!("listing leftovers: {e:#}"));
-    assert_eq!(left, Default::default(), "objects left behind: {left:?}");
+/// Fails the test if any container, network or volume of the project is
+/// left, found by its name or by its label, whichever it has: asked of the
+/// `docker` command line, not of the code under test.
+pub fn assert_nothing_left(project: &str) {
+    let left = leftovers(project);
+    assert!(left.is_empty(), "objects left behind: {left:?}");
 }
 
-/// A project in a temporary folder, removed from Docker when dropped.
+/// Every container, network and volume named for `project` or labelled
+/// with it, as `kind name`.
+pub fn leftovers(project: &str) -> Vec<String> {
+    let prefix = format!("devstack-{project}");
+    let mut found = Vec::new();
+    for (kind, args) in [
+        ("container", &["ps", "-a", "--format"][..]),
+        ("network", &["network", "ls", "--format"][..]),
+        ("volume", &["volume", "ls", "--format"][..]),
+    ] {
+        let name = if kind == "container" {
+            ".Names"
+        } else {
+            ".Name"
+        };
+        let format = format!("{{{{{name}}}}}\t{{{{.Label \"dev.devstack.project\"}}}}");
+        let out = run(Command::new("docker").args(args).arg(format));
+        assert_eq!(out.code, 0, "docker {args:?}: {}", out.stderr);
+        for line in out.stdout.lines() {
+            let (name, label) = line.split_once('\t').unwrap_or((line, ""));
+            let named = name == prefix || name.starts_with(&format!("{prefix}-"));
+            if named || label == project {
+                found.push(format!("{kind} {name}"));
+            }
+        }
+    }
+    found
+}
+
+/// A project in a temporary folder with a home of its own, removed from
+/// Docker when dropped.
 pub struct Stack {
     pub dir: tempfile::TempDir,
     pub project: String,
+    pub home: Home,
     _cleanup: Cleanup,
 }
 
@@ -132,9 +218,9 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
         .block_on(future)
 }
 
-/// The daemon, or `None` to skip (a failure under `CI`).
-pub fn docker(test: &str) -> Option<Docker> {
-    block_on(docker_or_skip(test))
+/// The daemon; see `connect_docker`.
+pub fn docker() -> Docker {
+    block_on(connect_docker())
 }
 
 impl Stack {
@@ -152,6 +238,7 @@ impl Stack {
         Stack {
             dir,
             project,
+            home: Home::new(),
             _cleanup: cleanup,
         }
     }
@@ -167,7 +254,7 @@ impl Stack {
     }
 
     pub fn command(&self, args: &[&str]) -> std::process::Command {
-        let mut command = devstack(self.dir.path());
+        let mut command = self.home.devstack(self.dir.path());
         command.args(args);
         command
     }

@@ -216,7 +216,7 @@ const MUTATING: [&str; 8] = [
 ];
 
 fn up_creates_every_table_as_declared_then_changes_nothing(engine: &str, test: &str) {
-    let Some(_docker) = docker(test) else { return };
+    let _docker = docker();
     let stack = codemetrics(test, engine);
     let first = stack.up();
     for table in crate::support::CODEMETRICS_TABLES {
@@ -306,17 +306,19 @@ fn up_creates_every_table_as_declared_then_changes_nothing(engine: &str, test: &
 }
 
 #[test]
+#[ignore = "needs a Docker daemon"]
 fn dynamodb_local_up_creates_the_codemetrics_tables_and_a_second_up_changes_nothing() {
     up_creates_every_table_as_declared_then_changes_nothing("dynamodb-local", "tables-ddb");
 }
 
 #[test]
+#[ignore = "needs a Docker daemon"]
 fn ministack_up_creates_the_codemetrics_tables_and_a_second_up_changes_nothing() {
     up_creates_every_table_as_declared_then_changes_nothing("ministack", "tables-ms");
 }
 
 fn new_index_is_added_and_changed_key_is_drift(engine: &str, test: &str) {
-    let Some(_docker) = docker(test) else { return };
+    let _docker = docker();
     let stack = codemetrics(test, engine);
     stack.up();
     let manifest_text = std::fs::read_to_string(stack.manifest()).unwrap();
@@ -352,6 +354,19 @@ fn new_index_is_added_and_changed_key_is_drift(engine: &str, test: &str) {
         assert_eq!(index.projection, Projection::KeysOnly);
     });
 
+    // An item of the table about to drift, to show it is left alone.
+    block_on(async {
+        let client = client_from_env(&env).await;
+        client
+            .put_item()
+            .table_name("CodeMetrics_pipeline-cache")
+            .item("pk", AttributeValue::S("DRIFT".into()))
+            .item("sk", AttributeValue::S("KEPT".into()))
+            .send()
+            .await
+            .unwrap();
+    });
+
     // A changed sort key type is drift: exit 1, a diff, the reset hint, and
     // no table is touched. (`pipeline-cache` has no seed file that would
     // disagree with the new type first.)
@@ -373,10 +388,29 @@ fn new_index_is_added_and_changed_key_is_drift(engine: &str, test: &str) {
     );
     block_on(async {
         let client = client_from_env(&env).await;
+        let drifted = "CodeMetrics_pipeline-cache";
+        let state = devstack::dynamo::tables::describe(&client, drifted)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            state.sort_key.map(|k| k.to_string()).as_deref(),
+            Some("sk:S"),
+            "the drifted table keeps its keys"
+        );
+        let kept = client
+            .get_item()
+            .table_name(drifted)
+            .key("pk", AttributeValue::S("DRIFT".into()))
+            .key("sk", AttributeValue::S("KEPT".into()))
+            .send()
+            .await
+            .unwrap();
+        assert!(kept.item.is_some(), "the drifted table keeps its items");
         let count = devstack::dynamo::load::count_items(&client, "CodeMetrics_github-issues")
             .await
             .unwrap();
-        assert_eq!(count, 180, "drift leaves the data alone");
+        assert_eq!(count, 180, "drift leaves the other tables alone too");
     });
 }
 
@@ -406,17 +440,19 @@ fn append_index(manifest: &str, table: &str, index: &str) -> String {
 }
 
 #[test]
+#[ignore = "needs a Docker daemon"]
 fn dynamodb_local_adds_a_new_global_index_and_reports_key_drift() {
     new_index_is_added_and_changed_key_is_drift("dynamodb-local", "drift-ddb");
 }
 
 #[test]
+#[ignore = "needs a Docker daemon"]
 fn ministack_adds_a_new_global_index_and_reports_key_drift() {
     new_index_is_added_and_changed_key_is_drift("ministack", "drift-ms");
 }
 
 fn reset_restores_exactly_the_seed_content(engine: &str, test: &str) {
-    let Some(_docker) = docker(test) else { return };
+    let _docker = docker();
     let stack = codemetrics(test, engine);
     stack.up();
     let manifest = load(&stack);
@@ -537,20 +573,19 @@ fn foreign_table() -> devstack::manifest::TableSpec {
 }
 
 #[test]
+#[ignore = "needs a Docker daemon"]
 fn dynamodb_local_reset_restores_exactly_the_seed_content() {
     reset_restores_exactly_the_seed_content("dynamodb-local", "reset-ddb");
 }
 
 #[test]
+#[ignore = "needs a Docker daemon"]
 fn ministack_reset_restores_exactly_the_seed_content() {
     reset_restores_exactly_the_seed_content("ministack", "reset-ms");
 }
 
 #[test]
 fn one_bad_item_among_thousands_fails_with_its_line_and_writes_nothing() {
-    let Some(docker) = docker("bad-seed") else {
-        return;
-    };
     let stack = Stack::new("bad-seed", "ministack", "");
     let mut lines = String::new();
     for i in 1..=5000 {
@@ -570,12 +605,25 @@ fn one_bad_item_among_thousands_fails_with_its_line_and_writes_nothing() {
     );
     std::fs::write(stack.manifest(), manifest).unwrap();
 
-    let out = stack.run(&["up"]);
-    assert_eq!(out.code, 2, "{}", out.stderr);
-    assert!(out.stderr.contains("orders.jsonl:3217"), "{}", out.stderr);
-    assert!(out.stderr.contains("`sk`"), "{}", out.stderr);
-    // Found before Docker was asked anything: no container, no table.
-    assert!(stack.containers(&docker).is_empty());
+    // A Docker API that records every request: it must see none.
+    let socket = stack.dir.path().join("docker.sock");
+    block_on(async {
+        let (seen, server) = crate::pull::fake_docker(&socket, "unused").await;
+        let out = tokio::task::spawn_blocking({
+            let mut command = stack.command(&["up"]);
+            command.env("DOCKER_HOST", format!("unix://{}", socket.display()));
+            move || crate::support::run(&mut command)
+        })
+        .await
+        .unwrap();
+        server.abort();
+        assert_eq!(out.code, 2, "{}", out.stderr);
+        assert!(out.stderr.contains("orders.jsonl:3217"), "{}", out.stderr);
+        assert!(out.stderr.contains("`sk`"), "{}", out.stderr);
+        assert!(out.stderr.contains("nothing was written"), "{}", out.stderr);
+        let seen = seen.lock().unwrap().clone();
+        assert!(seen.is_empty(), "found before any Docker call: {seen:?}");
+    });
 }
 
 #[test]
@@ -741,9 +789,49 @@ fn unprocessed_items_and_throttling_are_retried_and_validation_errors_are_not() 
             .await
             .unwrap_err();
         assert_eq!(fake.operations().len(), 5);
+        let shown = format!("{err:#}");
         assert!(
-            format!("{err:#}").contains("gave up after 5 attempts"),
-            "{err:#}"
+            shown.contains(
+                "BatchWriteItem to `orders` (batch from seed/orders.jsonl:1) gave up after 5 attempts"
+            ),
+            "names the table and the batch: {shown}"
         );
+        assert!(shown.contains("ThrottlingException: busy"), "{shown}");
     });
+}
+
+#[test]
+#[ignore = "needs a Docker daemon"]
+fn reset_may_name_a_project_container_but_not_another_projects() {
+    let _docker = docker();
+    let stack = Stack::new("guard-names", "ministack", "");
+    let mut manifest = std::fs::read_to_string(stack.manifest()).unwrap();
+    manifest.push_str("\n[[table]]\nname = \"orders\"\npartition_key = \"pk:S\"\n");
+    std::fs::write(stack.manifest(), manifest).unwrap();
+    stack.up();
+
+    // The project's own engine, by its network alias and by its container
+    // name, as a container on the project network would reach it: allowed.
+    // (This machine cannot resolve those names, so the request itself fails.)
+    let own = format!("devstack-{}-ministack", stack.project);
+    for host in ["aws-local", own.as_str()] {
+        let url = format!("http://{host}:4566");
+        let out = stack.run(&["--endpoint", &url, "reset"]);
+        assert!(
+            !out.stderr.contains("refusing"),
+            "`{host}` is the project's own: {}",
+            out.stderr
+        );
+        assert_eq!(out.code, 1, "{host}: {}", out.stderr);
+    }
+
+    // Another project's container name is not ours: refused, exit 2.
+    let other = "http://devstack-someone-else-ministack:4566";
+    let out = stack.run(&["--endpoint", other, "reset"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("refusing to reset tables"),
+        "{}",
+        out.stderr
+    );
 }
