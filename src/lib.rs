@@ -47,7 +47,7 @@ where
         Ok(resolved) => resolved,
         Err(err) => {
             Printer::new(output::Style::Plain).error(&err);
-            return error::exit_code(&err);
+            return exit_code(&err);
         }
     };
     let printer = Printer::new(settings.style);
@@ -57,7 +57,7 @@ where
             if !error::is_pipe_closed(&err) && !err.is::<error::Reported>() {
                 printer.error(&err);
             }
-            error::exit_code(&err)
+            exit_code(&err)
         }
     }
 }
@@ -89,4 +89,46 @@ fn dispatch(job: Job, settings: &Settings, printer: &Printer) -> anyhow::Result<
             _ = tokio::signal::ctrl_c() => Err(error::Interrupted.into()),
         }
     })
+}
+
+/// The exit code an error stands for: the first classified error in its chain decides.
+pub fn exit_code(err: &anyhow::Error) -> u8 {
+    for cause in err.chain() {
+        if cause.is::<manifest::Invalid>()
+            || cause.is::<manifest::NotFound>()
+            || cause.is::<error::UsageError>()
+            || cause.is::<seed::InvalidSeedFiles>()
+            || cause.is::<endpoint::Refused>()
+        {
+            return error::USAGE;
+        }
+        if cause.is::<error::Interrupted>() {
+            return error::INTERRUPTED;
+        }
+        if error::is_broken_pipe(cause) {
+            return error::SUCCESS;
+        }
+    }
+    error::FAILURE
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_classified_cause_decides_the_exit_code() {
+        let usage = anyhow::Error::new(error::UsageError("bad".into())).context("while doing x");
+        assert_eq!(exit_code(&usage), error::USAGE);
+        assert_eq!(
+            exit_code(&anyhow::anyhow!("docker said no")),
+            error::FAILURE
+        );
+        assert_eq!(
+            exit_code(&anyhow::Error::new(error::Interrupted)),
+            error::INTERRUPTED
+        );
+        let pipe = anyhow::Error::new(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
+        assert_eq!(exit_code(&pipe), error::SUCCESS);
+    }
 }

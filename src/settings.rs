@@ -337,7 +337,7 @@ mod tests {
     fn bad_expression_values_are_usage_errors() {
         let cli = Cli::try_parse_from(["devstack", "scan", "t", "--values", "[1]"]).unwrap();
         let err = Settings::resolve(cli).unwrap_err();
-        assert_eq!(crate::error::exit_code(&err), crate::error::USAGE);
+        assert_eq!(crate::exit_code(&err), crate::error::USAGE);
         assert!(
             err.to_string().contains("`--values` must be a JSON object"),
             "{err}"

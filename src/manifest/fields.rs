@@ -1,13 +1,52 @@
 //! Generic readers for the manifest's TOML tables: typed field access that
-//! records every wrong type and unknown key, with a did-you-mean for typos.
+//! records every wrong type and unknown key, with a did-you-mean for typos,
+//! into the context that collects every problem of the manifest.
 
 use std::ops::Range;
+use std::path::Path;
 
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::Diagnostic;
-use super::parse::Context;
+
+/// What every reader needs: the text (for line numbers), the manifest's
+/// folder (seed paths are relative to it), and the problems found so far.
+pub(super) struct Context<'a> {
+    text: &'a str,
+    pub(super) dir: &'a Path,
+    /// Whether seed files must exist and be readable.
+    pub(super) check_files: bool,
+    pub(super) diagnostics: Vec<Diagnostic>,
+}
+
+impl<'a> Context<'a> {
+    pub(super) fn new(text: &'a str, dir: &'a Path, check_files: bool) -> Context<'a> {
+        Context {
+            text,
+            dir,
+            check_files,
+            diagnostics: Vec::new(),
+        }
+    }
+
+    pub(super) fn error(
+        &mut self,
+        span: Range<usize>,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) {
+        self.diagnostics.push(Diagnostic::new(span, field, message));
+    }
+
+    pub(super) fn push(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    pub(super) fn line(&self, span: &Range<usize>) -> usize {
+        super::Position::of(self.text, span.start).line
+    }
+}
 
 /// A TOML table being read: tracks which keys were used so the rest can be
 /// reported as unknown.

@@ -17,7 +17,7 @@ use std::time::Duration;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use super::fields::{Fields, one_of, unknown, wrong_type};
+use super::fields::{Context, Fields, one_of, unknown, wrong_type};
 use super::table::Table;
 use super::{Diagnostic, Project, PullPolicy, ServiceOverride, TableSpec};
 use crate::service::{Engine, ServiceKind};
@@ -53,12 +53,7 @@ pub fn parse(text: &str, dir: &Path, check_files: bool) -> Result<Parsed, Vec<Di
             )]);
         }
     };
-    let mut cx = Context {
-        text,
-        dir,
-        check_files,
-        diagnostics: Vec::new(),
-    };
+    let mut cx = Context::new(text, dir, check_files);
     let mut top = Fields::new(root.get_ref(), root.span(), "");
 
     let project = match top.table("project", &mut cx) {
@@ -102,32 +97,7 @@ pub fn parse(text: &str, dir: &Path, check_files: bool) -> Result<Parsed, Vec<Di
     })
 }
 
-pub(super) struct Context<'a> {
-    text: &'a str,
-    pub(super) dir: &'a Path,
-    /// Whether seed files must exist and be readable.
-    pub(super) check_files: bool,
-    diagnostics: Vec<Diagnostic>,
-}
-
 impl Context<'_> {
-    pub(super) fn error(
-        &mut self,
-        span: Range<usize>,
-        field: impl Into<String>,
-        message: impl Into<String>,
-    ) {
-        self.diagnostics.push(Diagnostic::new(span, field, message));
-    }
-
-    pub(super) fn push(&mut self, diagnostic: Diagnostic) {
-        self.diagnostics.push(diagnostic);
-    }
-
-    pub(super) fn line(&self, span: &Range<usize>) -> usize {
-        super::Position::of(self.text, span.start).line
-    }
-
     fn project(&mut self, mut f: Fields<'_, '_>) -> Option<Project> {
         let name = f.string("name", self);
         let engine = f.string("engine", self);

@@ -4,8 +4,8 @@
 use toml::Spanned;
 use toml::de::DeValue;
 
+use super::fields::Context;
 use super::fields::{Fields, one_of, wrong_type};
-use super::parse::Context;
 use super::{Diagnostic, SeedFormat, SeedSpec};
 
 impl Fields<'_, '_> {

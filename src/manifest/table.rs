@@ -6,8 +6,8 @@ use std::ops::Range;
 
 use toml::Spanned;
 
+use super::fields::Context;
 use super::fields::{Fields, one_of};
-use super::parse::Context;
 use super::{
     Billing, Diagnostic, IndexSpec, KeyAttribute, KeyType, Project, Projection, StreamView,
     TableSpec,
