@@ -8,7 +8,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// A working local DynamoDB in one command.
 ///
 /// devstack runs DynamoDB Local or MiniStack (and optionally dynamodb-admin)
-/// in Docker and creates the tables your project's `devstack.toml` describes.
+/// in Docker, or an embedded engine that needs no Docker, and creates the
+/// tables your project's `devstack.toml` describes.
 #[derive(Debug, Parser)]
 #[command(
     name = "devstack",
@@ -43,6 +44,21 @@ pub struct GlobalArgs {
     /// machine's loopback nor a container of the project
     #[arg(long, global = true)]
     pub allow_remote: bool,
+
+    /// Run the stack on this engine instead of the manifest's, e.g. to run one
+    /// manifest on every engine
+    #[arg(long, global = true, env = "DEVSTACK_ENGINE", value_enum, value_name = "ENGINE")]
+    pub engine: Option<EngineArg>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EngineArg {
+    /// Amazon's DynamoDB Local, in Docker
+    DynamodbLocal,
+    /// MiniStack, in Docker
+    Ministack,
+    /// dynoxide, run by devstack itself: no Docker needed
+    Embedded,
 }
 
 #[derive(Debug, Subcommand)]
@@ -67,6 +83,26 @@ pub enum Command {
     Tables(TablesArgs),
     /// Check the manifest and its seed files without touching Docker
     Validate(ValidateArgs),
+    /// Host the embedded engine (started by `up`, not by hand)
+    #[command(name = "serve-engine", hide = true)]
+    ServeEngine(ServeEngineArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeEngineArgs {
+    /// The project's engine folder: lock, record, log
+    #[arg(long)]
+    pub dir: PathBuf,
+    #[arg(long)]
+    pub bind: std::net::IpAddr,
+    #[arg(long)]
+    pub port: u16,
+    /// The database file; in memory without one
+    #[arg(long)]
+    pub database: Option<PathBuf>,
+    /// The configuration digest, recorded for the next `up` to compare
+    #[arg(long)]
+    pub config: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

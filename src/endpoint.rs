@@ -6,9 +6,11 @@
 
 use std::net::IpAddr;
 
+use crate::error::UsageError;
 use crate::manifest::Manifest;
 use crate::service::{ACCESS_KEY_ID, SECRET_ACCESS_KEY};
 use crate::stack;
+use crate::state::Folders;
 use crate::stack::docker::Docker;
 
 /// The endpoint of a command.
@@ -32,16 +34,19 @@ pub struct Refused {
 
 /// The endpoint: `explicit` (`--endpoint`) if given, else the project's
 /// running engine.
-pub async fn endpoint(explicit: Option<&str>, manifest: &Manifest) -> anyhow::Result<Endpoint> {
+pub async fn endpoint(
+    explicit: Option<&str>,
+    manifest: &Manifest,
+    folders: &Folders,
+) -> anyhow::Result<Endpoint> {
     if let Some(url) = explicit {
         return Ok(Endpoint {
             url: url.to_string(),
             external: true,
         });
     }
-    let docker = Docker::connect().await?;
     Ok(Endpoint {
-        url: stack::engine_url(&docker, manifest).await?,
+        url: stack::engine_url(manifest, folders).await?,
         external: false,
     })
 }
@@ -99,9 +104,12 @@ async fn is_project_container(host: &str, manifest: &Manifest) -> bool {
 }
 
 /// The engine as containers on the project network see it.
-pub fn network_url(manifest: &Manifest) -> String {
-    let engine = manifest.project.engine.service();
-    format!("http://{}:{}", engine.alias(), engine.container_port())
+pub fn network_url(manifest: &Manifest) -> Result<String, UsageError> {
+    manifest.project.engine.service().network_url().ok_or_else(|| {
+        UsageError(
+            "the embedded engine runs on this machine, outside Docker: there is no project network to reach it on\n  hint: `devstack env` without `--network` gives its loopback address".to_string(),
+        )
+    })
 }
 
 /// How `env` (and `up`) write the variables.
@@ -199,7 +207,7 @@ mod tests {
 
     #[test]
     fn the_network_endpoint_uses_the_engine_alias() {
-        assert_eq!(network_url(&manifest()), "http://aws-local:4566");
+        assert_eq!(network_url(&manifest()).unwrap(), "http://aws-local:4566");
     }
 
     #[test]

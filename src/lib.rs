@@ -75,11 +75,16 @@ fn dispatch(job: Job, settings: &Settings, printer: &Printer) -> anyhow::Result<
             Job::Query(options) => commands::query::run(settings, options, printer).await,
             Job::Tables { json } => commands::tables::run(settings, *json, printer).await,
             Job::Validate { json } => commands::validate::run(settings, *json, printer),
+            // Handled below: it stops on its own signals, gracefully.
+            Job::ServeEngine(_) => Ok(()),
         }
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    if let Job::ServeEngine(options) = &job {
+        return runtime.block_on(serve_engine(options, printer));
+    }
     runtime.block_on(async {
         // Ctrl-C drops the command where it stands. Every step is safe to
         // cut: objects are labelled as they are made, and the next `up`
@@ -89,6 +94,22 @@ fn dispatch(job: Job, settings: &Settings, printer: &Printer) -> anyhow::Result<
             _ = tokio::signal::ctrl_c() => Err(error::Interrupted.into()),
         }
     })
+}
+
+#[cfg(feature = "embedded")]
+async fn serve_engine(
+    options: &stack::embedded::HostOptions,
+    printer: &Printer,
+) -> anyhow::Result<()> {
+    stack::embedded::host::serve(options, printer).await
+}
+
+#[cfg(not(feature = "embedded"))]
+async fn serve_engine(
+    _options: &stack::embedded::HostOptions,
+    _printer: &Printer,
+) -> anyhow::Result<()> {
+    Err(stack::embedded::NotBuiltIn.into())
 }
 
 /// The exit code an error stands for: the first classified error in its chain decides.

@@ -1,20 +1,24 @@
 //! The services devstack knows, with the defaults every other module shares:
-//! image, container port, network alias. Pure data, no I/O.
+//! image, port, network alias. Pure data, no I/O.
 
 use std::fmt;
 
-/// A service devstack can run. A stack has one engine and optionally the admin UI.
+/// A service devstack can run. A stack has one engine and optionally the
+/// admin UI. All but the embedded engine run as Docker containers; that one
+/// runs as a background process of devstack itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ServiceKind {
     DynamodbLocal,
     Ministack,
+    Embedded,
     DynamodbAdmin,
 }
 
 impl ServiceKind {
-    pub const ALL: [ServiceKind; 3] = [
+    pub const ALL: [ServiceKind; 4] = [
         ServiceKind::DynamodbLocal,
         ServiceKind::Ministack,
+        ServiceKind::Embedded,
         ServiceKind::DynamodbAdmin,
     ];
 
@@ -23,6 +27,7 @@ impl ServiceKind {
         match self {
             ServiceKind::DynamodbLocal => "dynamodb-local",
             ServiceKind::Ministack => "ministack",
+            ServiceKind::Embedded => "embedded",
             ServiceKind::DynamodbAdmin => "dynamodb-admin",
         }
     }
@@ -33,33 +38,51 @@ impl ServiceKind {
             .find(|kind| kind.name() == name)
     }
 
-    /// The official image at the tag devstack is tested with.
-    pub fn default_image(self) -> &'static str {
+    /// Whether it runs as a Docker container.
+    pub fn is_container(self) -> bool {
+        self != ServiceKind::Embedded
+    }
+
+    /// The official image at the tag devstack is tested with; `None` for the
+    /// embedded engine, which is part of devstack.
+    pub fn default_image(self) -> Option<&'static str> {
         match self {
-            ServiceKind::DynamodbLocal => "amazon/dynamodb-local:3.3.0",
-            ServiceKind::Ministack => "ministackorg/ministack:1.5.33",
-            ServiceKind::DynamodbAdmin => "aaronshaf/dynamodb-admin:5.3.3",
+            ServiceKind::DynamodbLocal => Some("amazon/dynamodb-local:3.3.0"),
+            ServiceKind::Ministack => Some("ministackorg/ministack:1.5.33"),
+            ServiceKind::DynamodbAdmin => Some("aaronshaf/dynamodb-admin:5.3.3"),
+            ServiceKind::Embedded => None,
         }
     }
 
-    /// The port the service listens on inside its container; also the
-    /// default host port.
-    pub fn container_port(self) -> u16 {
+    /// The port the service listens on (inside its container, for a
+    /// container); also the default host port.
+    pub fn port(self) -> u16 {
         match self {
-            ServiceKind::DynamodbLocal => 8000,
+            ServiceKind::DynamodbLocal | ServiceKind::Embedded => 8000,
             ServiceKind::Ministack => 4566,
             ServiceKind::DynamodbAdmin => 8001,
         }
     }
 
     /// The stable name other containers on the project network use.
-    /// MiniStack answers as `aws-local`, as in the compose files people already have.
-    pub fn alias(self) -> &'static str {
+    /// MiniStack answers as `aws-local`, as in the compose files people
+    /// already have. The embedded engine is on no Docker network.
+    pub fn alias(self) -> Option<&'static str> {
         match self {
-            ServiceKind::DynamodbLocal => "dynamodb-local",
-            ServiceKind::Ministack => "aws-local",
-            ServiceKind::DynamodbAdmin => "dynamodb-admin",
+            ServiceKind::DynamodbLocal => Some("dynamodb-local"),
+            ServiceKind::Ministack => Some("aws-local"),
+            ServiceKind::DynamodbAdmin => Some("dynamodb-admin"),
+            ServiceKind::Embedded => None,
         }
+    }
+}
+
+impl ServiceKind {
+    /// Where containers on the project network reach it; `None` for the
+    /// embedded engine.
+    pub fn network_url(self) -> Option<String> {
+        self.alias()
+            .map(|alias| format!("http://{alias}:{}", self.port()))
     }
 }
 
@@ -74,24 +97,24 @@ impl fmt::Display for ServiceKind {
 pub enum Engine {
     DynamodbLocal,
     Ministack,
+    /// dynoxide, hosted by devstack itself: no Docker needed.
+    Embedded,
 }
 
 impl Engine {
-    pub const NAMES: [&'static str; 2] = ["dynamodb-local", "ministack"];
+    pub const ALL: [Engine; 3] = [Engine::DynamodbLocal, Engine::Ministack, Engine::Embedded];
+    pub const NAMES: [&'static str; 3] = ["dynamodb-local", "ministack", "embedded"];
 
     pub fn service(self) -> ServiceKind {
         match self {
             Engine::DynamodbLocal => ServiceKind::DynamodbLocal,
             Engine::Ministack => ServiceKind::Ministack,
+            Engine::Embedded => ServiceKind::Embedded,
         }
     }
 
     pub fn from_name(name: &str) -> Option<Engine> {
-        match name {
-            "dynamodb-local" => Some(Engine::DynamodbLocal),
-            "ministack" => Some(Engine::Ministack),
-            _ => None,
-        }
+        Engine::ALL.into_iter().find(|e| e.service().name() == name)
     }
 }
 

@@ -14,7 +14,9 @@ use crate::endpoint::EnvFormat;
 use crate::error::UsageError;
 use crate::manifest::{self, Manifest, Project, PullPolicy};
 use crate::output::Style;
-use crate::state::Cache;
+use crate::service::Engine;
+use crate::stack::embedded::HostOptions;
+use crate::state::Folders;
 
 /// What every command shares.
 #[derive(Debug, Clone)]
@@ -27,8 +29,10 @@ pub struct Settings {
     /// `--endpoint`: a DynamoDB endpoint devstack did not start.
     pub endpoint: Option<String>,
     pub allow_remote: bool,
-    /// What devstack remembers between runs.
-    pub cache: Cache,
+    /// `--engine` or `DEVSTACK_ENGINE`: the engine instead of the manifest's.
+    pub engine: Option<Engine>,
+    /// Where devstack keeps and remembers things.
+    pub folders: Folders,
 }
 
 /// The command to run, with its options.
@@ -44,6 +48,8 @@ pub enum Job {
     Query(QueryOptions),
     Tables { json: bool },
     Validate { json: bool },
+    /// The embedded engine's own process.
+    ServeEngine(HostOptions),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -124,7 +130,12 @@ impl Settings {
             style: Style::detect(global.quiet),
             endpoint: global.endpoint,
             allow_remote: global.allow_remote,
-            cache: Cache::from_env(),
+            engine: global.engine.map(|engine| match engine {
+                cli::EngineArg::DynamodbLocal => Engine::DynamodbLocal,
+                cli::EngineArg::Ministack => Engine::Ministack,
+                cli::EngineArg::Embedded => Engine::Embedded,
+            }),
+            folders: Folders::from_env(),
         };
         let job = match cli.command {
             Command::Up(args) => Job::Up(UpOptions {
@@ -171,6 +182,13 @@ impl Settings {
             }),
             Command::Tables(args) => Job::Tables { json: args.json },
             Command::Validate(args) => Job::Validate { json: args.json },
+            Command::ServeEngine(args) => Job::ServeEngine(HostOptions {
+                dir: args.dir,
+                bind: args.bind,
+                port: args.port,
+                database: args.database,
+                config: args.config,
+            }),
         };
         Ok((settings, job))
     }
@@ -178,13 +196,13 @@ impl Settings {
     /// Finds, reads and validates the manifest. Every manifest problem is
     /// found here, before any Docker or DynamoDB call.
     pub fn manifest(&self) -> anyhow::Result<Manifest> {
-        Manifest::load(&self.manifest_path()?)
+        Manifest::load(&self.manifest_path()?, self.engine)
     }
 
     /// The manifest for commands that only look at or stop the stack:
     /// seed files need not exist.
     pub fn manifest_without_seed_files(&self) -> anyhow::Result<Manifest> {
-        Manifest::load_without_seed_files(&self.manifest_path()?)
+        Manifest::load_without_seed_files(&self.manifest_path()?, self.engine)
     }
 
     /// The manifest this command works on.

@@ -1,10 +1,10 @@
-//! What devstack remembers between runs on this machine, under the user's
-//! cache folder (`$XDG_CACHE_HOME/devstack`, else `~/.cache/devstack`):
-//! which seed files passed validation, and which tables got all their seed
-//! data. Both are best effort: a note that cannot be read or written only
-//! costs time (files are read again, seed data is loaded again), never
-//! correctness. The functions take plain values; deciding what to remember
-//! is the callers' business.
+//! Where devstack keeps things on this machine, and what it remembers
+//! between runs under the user's cache folder (`$XDG_CACHE_HOME/devstack`,
+//! else `~/.cache/devstack`): which seed files passed validation, and which
+//! tables got all their seed data. Both notes are best effort: one that
+//! cannot be read or written only costs time (files are read again, seed
+//! data is loaded again), never correctness. The functions take plain
+//! values; deciding what to remember is the callers' business.
 
 use std::path::{Path, PathBuf};
 
@@ -20,12 +20,8 @@ impl Cache {
     /// `$XDG_CACHE_HOME/devstack` when that is an absolute path, else
     /// `$HOME/.cache/devstack`.
     pub fn from_env() -> Cache {
-        let base = std::env::var_os("XDG_CACHE_HOME")
-            .map(PathBuf::from)
-            .filter(|p| p.is_absolute())
-            .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".cache")));
         Cache {
-            dir: base.map(|base| base.join("devstack")),
+            dir: xdg("XDG_CACHE_HOME", ".cache"),
         }
     }
 
@@ -86,6 +82,37 @@ impl Cache {
             let _ = std::fs::remove_file(path);
         }
     }
+}
+
+/// The folders devstack keeps things in, from the XDG base directory
+/// variables (absolute paths only) or under `$HOME`: the cache (notes that
+/// only save time), the state (the embedded engine's process files and
+/// log) and the data (the embedded engine's database with `persist = true`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Folders {
+    pub cache: Cache,
+    /// `$XDG_STATE_HOME/devstack`, else `~/.local/state/devstack`.
+    pub state: Option<PathBuf>,
+    /// `$XDG_DATA_HOME/devstack`, else `~/.local/share/devstack`.
+    pub data: Option<PathBuf>,
+}
+
+impl Folders {
+    pub fn from_env() -> Folders {
+        Folders {
+            cache: Cache::from_env(),
+            state: xdg("XDG_STATE_HOME", ".local/state"),
+            data: xdg("XDG_DATA_HOME", ".local/share"),
+        }
+    }
+}
+
+fn xdg(variable: &str, under_home: &str) -> Option<PathBuf> {
+    std::env::var_os(variable)
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(under_home)))
+        .map(|base| base.join("devstack"))
 }
 
 /// Best effort: a note that cannot be written is only a lost shortcut.

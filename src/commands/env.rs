@@ -11,9 +11,9 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let manifest = settings.manifest_without_seed_files()?;
     let url = if options.network {
-        endpoint::network_url(&manifest)
+        endpoint::network_url(&manifest)?
     } else {
-        endpoint::endpoint(settings.endpoint.as_deref(), &manifest)
+        endpoint::endpoint(settings.endpoint.as_deref(), &manifest, &settings.folders)
             .await?
             .url
     };

@@ -1,5 +1,6 @@
-//! `devstack logs`: the containers' output, one service or all of them,
-//! each line prefixed with its service when there are several.
+//! `devstack logs`: the services' output (the containers', or the embedded
+//! engine's log file), one service or all of them, each line prefixed with
+//! its service when there are several.
 
 use futures_util::StreamExt;
 
@@ -7,7 +8,9 @@ use crate::error::UsageError;
 use crate::output::Printer;
 use crate::settings::{LogsOptions, Settings};
 use crate::stack;
+use crate::service::Engine;
 use crate::stack::docker::Docker;
+use crate::stack::embedded;
 
 pub async fn run(
     settings: &Settings,
@@ -30,6 +33,14 @@ pub async fn run(
                 .join(", ")
         ))
         .into());
+    }
+    if manifest.project.engine == Engine::Embedded {
+        // The embedded engine is the only service: its log file.
+        let files = embedded::Files::of(&settings.folders, &manifest.project.name)?;
+        return embedded::read_log(&files, options.tail, options.follow, |line| {
+            Ok(printer.data(line)?)
+        })
+        .await;
     }
     let docker = Docker::connect().await?;
     let mut streams = Vec::new();

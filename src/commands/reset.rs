@@ -55,19 +55,19 @@ pub async fn run(
     let seeds = if options.seed {
         Some(seed::validate_tables(
             tables.iter().copied(),
-            &settings.cache,
+            &settings.folders.cache,
         )?)
     } else {
         None
     };
-    let endpoint = endpoint::endpoint(settings.endpoint.as_deref(), &manifest).await?;
+    let endpoint = endpoint::endpoint(settings.endpoint.as_deref(), &manifest, &settings.folders).await?;
     endpoint::check_destructive(&endpoint, &manifest, settings.allow_remote, "reset tables")
         .await?;
     let client = client::client(&endpoint.url, &manifest.project.region, Profile::Command);
     let at = Tables {
         client: &client,
         project: &manifest.project.name,
-        cache: &settings.cache,
+        cache: &settings.folders.cache,
     };
     let done = reconcile::reset(at, &tables, seeds.as_ref(), printer).await?;
     let items: u64 = done.iter().map(|(_, n)| n).sum();

@@ -13,7 +13,10 @@ use crate::settings::Settings;
 use crate::stack;
 use crate::stack::docker::{ContainerStatus, Docker};
 use crate::stack::health::{Health, Probe};
+use crate::stack::embedded;
 use crate::stack::spec;
+use crate::state::Folders;
+use crate::service::{Engine, ServiceKind};
 
 #[derive(Debug, Serialize)]
 struct Report {
@@ -66,7 +69,7 @@ pub async fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::
                 Err(err) => anyhow::bail!("{}: {err}", probe.describe()),
             }
         }
-        None => services(&manifest).await?,
+        None => services(&manifest, &settings.folders).await?,
     };
     let tables = match &endpoint {
         Some(url) => tables_at(&manifest, url).await,
@@ -165,10 +168,31 @@ async fn tables_at(manifest: &Manifest, url: &str) -> Vec<TableStatus> {
 }
 
 /// The services' rows, and the engine's URL when it answers.
-async fn services(manifest: &Manifest) -> anyhow::Result<(Vec<ServiceStatus>, Option<String>)> {
-    let docker = Docker::connect().await?;
+async fn services(
+    manifest: &Manifest,
+    folders: &Folders,
+) -> anyhow::Result<(Vec<ServiceStatus>, Option<String>)> {
     let mut rows = Vec::new();
     let mut endpoint = None;
+    let engine = manifest.project.engine;
+    let files = embedded::Files::of(folders, &manifest.project.name);
+    // The embedded engine runs whatever the manifest says now, if `up` was
+    // run with `--engine embedded`: it is shown either way.
+    let embedded_runs = match &files {
+        Ok(files) => embedded::find(files)?,
+        Err(_) => embedded::Found::Stopped,
+    };
+    if engine == Engine::Embedded || embedded_runs != embedded::Found::Stopped {
+        let row = embedded_row(manifest, engine, &embedded_runs).await;
+        if engine == Engine::Embedded && row.health.is_ready() {
+            endpoint = row.url.clone();
+        }
+        rows.push(row);
+    }
+    if engine == Engine::Embedded {
+        return Ok((rows, endpoint));
+    }
+    let docker = Docker::connect().await?;
     for (spec, state) in stack::discover(&docker, manifest).await? {
         let Some(state) = state else {
             rows.push(ServiceStatus {
@@ -222,7 +246,51 @@ async fn services(manifest: &Manifest) -> anyhow::Result<(Vec<ServiceStatus>, Op
         });
     }
 
+    // Started with `--engine embedded` and still running: its tables.
+    if endpoint.is_none()
+        && let Some(row) = rows.iter().find(|r| r.service == ServiceKind::Embedded.name())
+        && row.health.is_ready()
+    {
+        endpoint = row.url.clone();
+    }
     Ok((rows, endpoint))
+}
+
+/// The embedded engine's row: its process, health and port.
+async fn embedded_row(manifest: &Manifest, engine: Engine, found: &embedded::Found) -> ServiceStatus {
+    let service = ServiceKind::Embedded.name().to_string();
+    let image = format!("devstack {} (dynoxide)", env!("CARGO_PKG_VERSION"));
+    let mut row = ServiceStatus {
+        service,
+        container: "-".to_string(),
+        state: "missing".to_string(),
+        health: Health::NotRunning,
+        image,
+        ports: Vec::new(),
+        url: None,
+    };
+    match found {
+        embedded::Found::Stopped => {}
+        embedded::Found::Starting => row.state = "starting".to_string(),
+        embedded::Found::Running(record) => {
+            let url = record.url();
+            row.container = format!("pid {}", record.pid);
+            row.state = "running".to_string();
+            row.health = Health::check(&spec::readiness(
+                ServiceKind::Embedded,
+                &url,
+                &manifest.project.region,
+            ))
+            .await;
+            row.ports = vec![format!("{}:{}", record.bind, record.port)];
+            row.url = Some(url);
+        }
+    }
+    if engine != Engine::Embedded {
+        // Started with `--engine embedded`; not the manifest's engine.
+        row.state.push_str(" (not the manifest's engine; see `--engine`)");
+    }
+    row
 }
 
 fn render(report: &Report) -> String {

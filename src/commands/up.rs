@@ -9,7 +9,6 @@ use crate::output::Printer;
 use crate::seed;
 use crate::settings::{Settings, UpOptions};
 use crate::stack;
-use crate::stack::docker::Docker;
 use crate::stack::health::{self, Probe, Watch};
 
 pub async fn run(
@@ -21,7 +20,7 @@ pub async fn run(
     let manifest = settings.manifest()?;
     let project = &manifest.project;
     // Every manifest and seed problem is found before Docker is asked anything.
-    let seeds = seed::validate_tables(&manifest.tables, &settings.cache)?;
+    let seeds = seed::validate_tables(&manifest.tables, &settings.folders.cache)?;
     let timeout = options.timeout(project);
 
     if let Some(url) = &settings.endpoint {
@@ -35,7 +34,7 @@ pub async fn run(
         let at = Tables {
             client: &client,
             project: &project.name,
-            cache: &settings.cache,
+            cache: &settings.folders.cache,
         };
         reconcile::reconcile(at, &manifest, &seeds, options.reseed, printer).await?;
         printer.info(&format!(
@@ -50,16 +49,24 @@ pub async fn run(
         return Ok(());
     }
 
-    let docker = Docker::connect().await?;
+    for note in &manifest.notes {
+        printer.info(note);
+    }
     let _lock = super::lock_project(&project.name, printer).await?;
-    let stack =
-        stack::converge(&docker, &manifest, options.pull(project), timeout, printer).await?;
+    let stack = stack::converge(
+        &manifest,
+        options.pull(project),
+        timeout,
+        &settings.folders,
+        printer,
+    )
+    .await?;
 
     let client = client::client(&stack.engine_url, &project.region, Profile::Command);
     let at = Tables {
         client: &client,
         project: &project.name,
-        cache: &settings.cache,
+        cache: &settings.folders.cache,
     };
     let outcomes = reconcile::reconcile(at, &manifest, &seeds, options.reseed, printer).await?;
 

@@ -35,6 +35,8 @@ pub struct Manifest {
     /// Extra variables for the application's environment, sorted by name.
     pub env: Vec<(String, String)>,
     pub tables: Vec<TableSpec>,
+    /// Things a command says before it starts, e.g. what `--engine` left out.
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -224,36 +226,42 @@ pub struct TableSpec {
 }
 
 impl Manifest {
-    /// Reads and validates the manifest at `path`. Every problem comes back
-    /// at once as an [`Invalid`]; an unreadable file is a plain error.
-    pub fn load(path: &Path) -> anyhow::Result<Manifest> {
-        Manifest::read(path, true)
+    /// Reads and validates the manifest at `path`, with `engine` (from
+    /// `--engine`) instead of the manifest's when given. Every problem comes
+    /// back at once as an [`Invalid`]; an unreadable file is a plain error.
+    pub fn load(path: &Path, engine: Option<Engine>) -> anyhow::Result<Manifest> {
+        Manifest::read(path, true, engine)
     }
 
     /// Like `load`, but seed files need not exist: for commands that only
     /// look at or stop the stack (`down`, `status`, `logs`, `env`), which
     /// must work even after a seed file was moved.
-    pub fn load_without_seed_files(path: &Path) -> anyhow::Result<Manifest> {
-        Manifest::read(path, false)
+    pub fn load_without_seed_files(path: &Path, engine: Option<Engine>) -> anyhow::Result<Manifest> {
+        Manifest::read(path, false, engine)
     }
 
-    fn read(path: &Path, check_files: bool) -> anyhow::Result<Manifest> {
+    fn read(path: &Path, check_files: bool, engine: Option<Engine>) -> anyhow::Result<Manifest> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read manifest `{}`", path.display()))?;
-        Manifest::parse(path, text, check_files).map_err(anyhow::Error::new)
+        Manifest::parse(path, text, check_files, engine).map_err(anyhow::Error::new)
     }
 
     /// Validates manifest text as if it were the file at `path`.
     pub fn from_text(path: &Path, text: String) -> Result<Manifest, Invalid> {
-        Manifest::parse(path, text, true)
+        Manifest::parse(path, text, true, None)
     }
 
-    fn parse(path: &Path, text: String, check_files: bool) -> Result<Manifest, Invalid> {
+    fn parse(
+        path: &Path,
+        text: String,
+        check_files: bool,
+        engine: Option<Engine>,
+    ) -> Result<Manifest, Invalid> {
         let dir = match path.parent() {
             Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        match parse::parse(&text, &dir, check_files) {
+        match parse::parse(&text, &dir, check_files, engine) {
             Ok(parsed) => Ok(Manifest {
                 path: path.to_path_buf(),
                 dir,
@@ -261,6 +269,7 @@ impl Manifest {
                 services: parsed.services,
                 env: parsed.env,
                 tables: parsed.tables,
+                notes: parsed.notes,
             }),
             Err(diagnostics) => Err(Invalid::new(path, text, diagnostics)),
         }
@@ -273,6 +282,14 @@ impl Manifest {
             services.push(ServiceKind::DynamodbAdmin);
         }
         services
+    }
+
+    /// The services that run as Docker containers.
+    pub fn containers(&self) -> Vec<ServiceKind> {
+        self.services()
+            .into_iter()
+            .filter(|s| s.is_container())
+            .collect()
     }
 
     pub fn table(&self, name: &str) -> Option<&TableSpec> {

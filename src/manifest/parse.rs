@@ -38,9 +38,17 @@ pub struct Parsed {
     pub services: BTreeMap<ServiceKind, ServiceOverride>,
     pub env: Vec<(String, String)>,
     pub tables: Vec<TableSpec>,
+    pub notes: Vec<String>,
 }
 
-pub fn parse(text: &str, dir: &Path, check_files: bool) -> Result<Parsed, Vec<Diagnostic>> {
+/// Parses and checks a manifest. `engine`, when given (`--engine`), stands
+/// in for the manifest's engine in every rule that depends on it.
+pub fn parse(
+    text: &str,
+    dir: &Path,
+    check_files: bool,
+    engine: Option<Engine>,
+) -> Result<Parsed, Vec<Diagnostic>> {
     let root = match DeTable::parse(text) {
         Ok(root) => root,
         Err(err) => {
@@ -56,8 +64,9 @@ pub fn parse(text: &str, dir: &Path, check_files: bool) -> Result<Parsed, Vec<Di
     let mut cx = Context::new(text, dir, check_files);
     let mut top = Fields::new(root.get_ref(), root.span(), "");
 
+    let mut notes = Vec::new();
     let project = match top.table("project", &mut cx) {
-        Some(fields) => cx.project(fields),
+        Some(fields) => cx.project(fields, engine, &mut notes),
         None => {
             cx.error(0..0, "project", "missing `[project]` table");
             None
@@ -94,11 +103,17 @@ pub fn parse(text: &str, dir: &Path, check_files: bool) -> Result<Parsed, Vec<Di
         services: services.into_iter().map(|(k, (_, v))| (k, v)).collect(),
         env,
         tables: tables.into_iter().map(|t| t.spec).collect(),
+        notes,
     })
 }
 
 impl Context<'_> {
-    fn project(&mut self, mut f: Fields<'_, '_>) -> Option<Project> {
+    fn project(
+        &mut self,
+        mut f: Fields<'_, '_>,
+        engine_override: Option<Engine>,
+        notes: &mut Vec<String>,
+    ) -> Option<Project> {
         let name = f.string("name", self);
         let engine = f.string("engine", self);
         let region = f.string("region", self);
@@ -134,7 +149,7 @@ impl Context<'_> {
                 None
             }
         };
-        let engine = match engine {
+        let manifest_engine = match engine {
             Some(engine) => match Engine::from_name(engine.get_ref()) {
                 Some(kind) => Some(kind),
                 None => {
@@ -148,7 +163,7 @@ impl Context<'_> {
                     PROJECT_FIELDS,
                     self,
                     Diagnostic::new(f.span.clone(), "project.engine", "missing `engine`")
-                        .help("set `engine = \"dynamodb-local\"` or `engine = \"ministack\"`"),
+                        .help("set `engine = \"dynamodb-local\"`, `\"ministack\"` or `\"embedded\"`"),
                 );
                 None
             }
@@ -197,12 +212,35 @@ impl Context<'_> {
             }),
             None => PullPolicy::Missing,
         };
+        let engine = engine_override.or(manifest_engine);
+        let mut wants_admin = admin.as_ref().is_some_and(|a| *a.get_ref());
+        if wants_admin && engine == Some(Engine::Embedded) {
+            match (engine_override, &admin) {
+                // `--engine embedded` on a manifest written for a container
+                // engine: run it, without the admin UI.
+                (Some(_), _) if manifest_engine != Some(Engine::Embedded) => {
+                    wants_admin = false;
+                    notes.push(
+                        "dynamodb-admin is not started: it runs in Docker and reaches a container engine on the project network, and `--engine embedded` runs outside Docker".to_string(),
+                    );
+                }
+                (_, Some(admin)) => self.push(
+                    Diagnostic::new(
+                        admin.span(),
+                        "project.admin",
+                        "the admin UI needs a container engine: it runs in Docker and reaches the engine on the project network, and the embedded engine runs outside Docker",
+                    )
+                    .help("set `admin = false`, or use `engine = \"dynamodb-local\"` to browse the tables in dynamodb-admin"),
+                ),
+                _ => {}
+            }
+        }
         Some(Project {
             name: name?,
             engine: engine?,
             region,
             table_prefix: table_prefix.map(Spanned::into_inner).unwrap_or_default(),
-            admin: admin.is_some_and(Spanned::into_inner),
+            admin: wants_admin,
             persist: persist.is_some_and(Spanned::into_inner),
             ready_timeout,
             pull,
@@ -242,6 +280,17 @@ impl Context<'_> {
                         }
                     });
             let image = s.string("image", self).and_then(|image| {
+                if !kind.is_container() {
+                    self.push(
+                        Diagnostic::new(
+                            image.span(),
+                            format!("{path}.image"),
+                            "the embedded engine is part of devstack and has no image",
+                        )
+                        .help("remove `image`; `port` and `bind` apply"),
+                    );
+                    return None;
+                }
                 let valid = !image.get_ref().is_empty()
                     && !image.get_ref().chars().any(char::is_whitespace);
                 if !valid {
@@ -332,7 +381,7 @@ impl Context<'_> {
             let configured = services.get(&kind);
             let port = configured
                 .and_then(|(_, o)| o.port)
-                .unwrap_or(kind.container_port());
+                .unwrap_or(kind.port());
             if port == 0 {
                 continue;
             }

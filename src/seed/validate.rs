@@ -130,7 +130,7 @@ mod tests {
              [[table]]\nname = \"orders\"\npartition_key = \"pk:S\"\nseed = [\"orders.jsonl\"]\n",
         )
         .unwrap();
-        Manifest::load(&path).unwrap()
+        Manifest::load(&path, None).unwrap()
     }
 
     #[test]

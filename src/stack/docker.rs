@@ -181,16 +181,26 @@ impl Docker {
     /// Connects as the docker CLI would (`DOCKER_HOST`, else the default
     /// socket) and checks the daemon answers, telling apart the ways it may not.
     pub async fn connect() -> Result<Docker, Unreachable> {
+        Docker::connect_within(PING_TIMEOUT).await
+    }
+
+    /// Like `connect`, for a command that can do without Docker: it gives up
+    /// on a silent daemon sooner.
+    pub async fn connect_if_there() -> Option<Docker> {
+        Docker::connect_within(Duration::from_secs(1)).await.ok()
+    }
+
+    async fn connect_within(limit: Duration) -> Result<Docker, Unreachable> {
         let host = std::env::var("DOCKER_HOST")
             .ok()
             .filter(|h| !h.is_empty())
             .unwrap_or_else(|| format!("unix://{DEFAULT_SOCKET}"));
         if let Some(path) = host.strip_prefix("unix://") {
-            probe_socket(path).await?;
+            probe_socket(path, limit).await?;
         }
         let client = bollard::Docker::connect_with_host(&host)
             .map_err(|err| Unreachable::Other(host.clone(), err.to_string()))?;
-        let client = match tokio::time::timeout(PING_TIMEOUT, client.negotiate_version()).await {
+        let client = match tokio::time::timeout(limit, client.negotiate_version()).await {
             Ok(Ok(client)) => client,
             Ok(Err(err)) => return Err(classify(&host, err)),
             Err(_) => return Err(Unreachable::NotAnswering(host)),
@@ -787,10 +797,10 @@ fn state_of(info: bollard::models::ContainerInspectResponse) -> ContainerState {
 
 /// Connects to the Unix socket once to tell "missing", "forbidden" and
 /// "refused" apart before bollard hides the difference.
-async fn probe_socket(path: &str) -> Result<(), Unreachable> {
+async fn probe_socket(path: &str, limit: Duration) -> Result<(), Unreachable> {
     use std::io::ErrorKind;
     let connect = tokio::net::UnixStream::connect(path);
-    match tokio::time::timeout(PING_TIMEOUT, connect).await {
+    match tokio::time::timeout(limit, connect).await {
         Ok(Ok(_)) => Ok(()),
         Ok(Err(err)) => Err(match err.kind() {
             ErrorKind::NotFound => Unreachable::SocketMissing(path.into()),

@@ -1,9 +1,11 @@
-//! The project's services as containers: what each should look like
-//! (`spec`), what to do about it (`plan`, pure), the only Docker client
-//! (`docker`), readiness (`health`), and the stack as a whole: bring it to
+//! The project's services: as containers, what each should look like
+//! (`spec`), what to do about it (`plan`, pure) and the only Docker client
+//! (`docker`); the engine devstack runs itself, without Docker
+//! (`embedded`); readiness (`health`); and the stack as a whole: bring it to
 //! the manifest (`up`), and find it again (`status`, `env`, `logs`).
 
 pub mod docker;
+pub mod embedded;
 pub mod health;
 pub mod plan;
 pub mod spec;
@@ -15,7 +17,8 @@ use anyhow::Context;
 
 use crate::manifest::{Manifest, PullPolicy};
 use crate::output::Printer;
-use crate::service::ServiceKind;
+use crate::service::{Engine, ServiceKind};
+use crate::state::Folders;
 use docker::{ContainerSpec, ContainerState, ContainerStatus, Docker, LABEL_SERVICE};
 use health::Watch;
 use plan::{Action, Why};
@@ -62,41 +65,47 @@ pub struct PortBusy {
     pub holder: String,
 }
 
-/// Brings the project's containers to the manifest: decide, check, act,
-/// then wait until every service is usable. Nothing is created before every
-/// check (foreign objects, images, ports) has passed.
+/// Brings the project's services to the manifest: the embedded engine, or
+/// the containers (decide, check, act, then wait until every service is
+/// usable; nothing is created before every check has passed). An engine of
+/// the project that the manifest no longer names is stopped first: it would
+/// hold its port unseen.
 pub async fn converge(
-    docker: &Docker,
     manifest: &Manifest,
     pull: PullPolicy,
     ready_timeout: Duration,
+    folders: &Folders,
     printer: &Printer,
 ) -> anyhow::Result<RunningStack> {
     let project = &manifest.project.name;
-    let specs: Vec<ContainerSpec> = manifest
-        .services()
-        .into_iter()
-        .map(|service| spec::container_spec(manifest, service))
-        .collect();
-
-    // Containers of services the manifest no longer has (the engine was
-    // switched, the admin UI turned off) would hold their ports unseen.
-    for container in docker.project_containers(project).await? {
-        let service = container.labels.get(LABEL_SERVICE);
-        if !specs
-            .iter()
-            .any(|spec| Some(&spec.service.name().to_string()) == service)
-        {
-            printer.info(&format!(
-                "removing the container `{}`: its service is no longer in the manifest",
-                container.name
-            ));
-            if container.is_running() {
-                docker.stop_container(&container.id, STOP_GRACE).await?;
-            }
-            docker.remove_container(&container.id).await?;
+    let engine = manifest.project.engine;
+    if engine == Engine::Embedded {
+        let files = embedded::Files::of(folders, project)?;
+        // Without Docker there can be no containers of this project to clear.
+        if let Some(docker) = Docker::connect_if_there().await {
+            remove_dropped(&docker, project, &[], printer).await?;
         }
+        let running = embedded::converge(manifest, &files, ready_timeout, printer).await?;
+        return Ok(RunningStack {
+            engine_url: running.url.clone(),
+            services: vec![running],
+        });
     }
+    if let Ok(files) = embedded::Files::of(folders, project)
+        && matches!(embedded::find(&files)?, embedded::Found::Running(_))
+    {
+        printer.info(&format!(
+            "stopping the embedded engine of `{project}`: the manifest's engine is now {engine}"
+        ));
+        embedded::stop(&files).await?;
+    }
+    let docker = &Docker::connect().await?;
+    let specs: Vec<ContainerSpec> = manifest
+        .containers()
+        .into_iter()
+        .filter_map(|service| spec::container_spec(manifest, service))
+        .collect();
+    remove_dropped(docker, project, &specs, printer).await?;
 
     // A container with our name but not our label stops everything, before
     // anything is pulled or made.
@@ -165,6 +174,33 @@ pub async fn converge(
         services,
         engine_url,
     })
+}
+
+/// Containers of services the manifest no longer has (the engine was
+/// switched, the admin UI turned off) would hold their ports unseen.
+async fn remove_dropped(
+    docker: &Docker,
+    project: &str,
+    wanted: &[ContainerSpec],
+    printer: &Printer,
+) -> anyhow::Result<()> {
+    for container in docker.project_containers(project).await? {
+        let service = container.labels.get(LABEL_SERVICE);
+        if !wanted
+            .iter()
+            .any(|spec| Some(&spec.service.name().to_string()) == service)
+        {
+            printer.info(&format!(
+                "removing the container `{}`: its service is no longer in the manifest",
+                container.name
+            ));
+            if container.is_running() {
+                docker.stop_container(&container.id, STOP_GRACE).await?;
+            }
+            docker.remove_container(&container.id).await?;
+        }
+    }
+    Ok(())
 }
 
 async fn pull_image(
@@ -355,14 +391,17 @@ pub fn url_of(spec: &ContainerSpec, state: &ContainerState) -> Option<String> {
         .map(|port| spec::host_url(spec.host_ip, port))
 }
 
-/// Each of the manifest's services with its container, if there is one.
+/// Each of the manifest's container services with its container, if there
+/// is one of this project.
 pub async fn discover(
     docker: &Docker,
     manifest: &Manifest,
 ) -> anyhow::Result<Vec<(ContainerSpec, Option<ContainerState>)>> {
     let mut found = Vec::new();
-    for service in manifest.services() {
-        let spec = spec::container_spec(manifest, service);
+    for service in manifest.containers() {
+        let Some(spec) = spec::container_spec(manifest, service) else {
+            continue;
+        };
         let state = docker
             .inspect_container(&spec.name)
             .await?
@@ -373,18 +412,39 @@ pub async fn discover(
 }
 
 /// The URL of the running engine, or an error that says to run `up`.
-pub async fn engine_url(docker: &Docker, manifest: &Manifest) -> anyhow::Result<String> {
-    let engine = manifest.project.engine.service();
-    let spec = spec::container_spec(manifest, engine);
+pub async fn engine_url(manifest: &Manifest, folders: &Folders) -> anyhow::Result<String> {
+    let engine = manifest.project.engine;
+    let project = &manifest.project.name;
+    let files = embedded::Files::of(folders, project);
+    let embedded_runs = match &files {
+        Ok(files) => match embedded::find(files)? {
+            embedded::Found::Running(record) => Some(record),
+            _ => None,
+        },
+        Err(_) => None,
+    };
+    if engine == Engine::Embedded {
+        return match embedded_runs {
+            Some(record) => Ok(record.url()),
+            None => anyhow::bail!(
+                "the embedded engine of project `{project}` is not running\n  hint: start it with `devstack up`"
+            ),
+        };
+    }
+    let docker = Docker::connect().await?;
+    let spec = spec::container_spec(manifest, engine.service())
+        .ok_or_else(|| anyhow::anyhow!("`{engine}` is not a container"))?;
     let state = docker.inspect_container(&spec.name).await?;
     let url = state
         .filter(|c| plan::is_ours(&spec, c))
         .and_then(|c| url_of(&spec, &c));
-    match url {
-        Some(url) => Ok(url),
-        None => anyhow::bail!(
-            "`{engine}` of project `{}` is not running\n  hint: start it with `devstack up`",
-            manifest.project.name
+    match (url, embedded_runs) {
+        (Some(url), _) => Ok(url),
+        (None, Some(_)) => anyhow::bail!(
+            "`{engine}` of project `{project}` is not running, but its embedded engine is\n  hint: pass `--engine embedded` (or set `DEVSTACK_ENGINE=embedded`) to use it"
+        ),
+        (None, None) => anyhow::bail!(
+            "`{engine}` of project `{project}` is not running\n  hint: start it with `devstack up`"
         ),
     }
 }

@@ -122,7 +122,7 @@ mod tests {
         let manifest = Manifest::for_test(&format!(
             "[project]\nname = \"demo\"\nengine = \"ministack\"\n[services.ministack]\nport = {port}\n"
         ));
-        container_spec(&manifest, ServiceKind::Ministack)
+        container_spec(&manifest, ServiceKind::Ministack).unwrap()
     }
 
     const IMAGE: &str = "sha256:1";

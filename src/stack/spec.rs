@@ -41,10 +41,14 @@ pub fn labels(project: &str, service: Option<ServiceKind>) -> BTreeMap<String, S
 }
 
 /// The container for `service` as the manifest wants it, with its
-/// configuration hash label set.
-pub fn container_spec(manifest: &Manifest, service: ServiceKind) -> ContainerSpec {
+/// configuration hash label set; `None` for a service that is not a
+/// container (the embedded engine).
+pub fn container_spec(manifest: &Manifest, service: ServiceKind) -> Option<ContainerSpec> {
     let project = &manifest.project;
     let overrides = manifest.services.get(&service).cloned().unwrap_or_default();
+    let image = overrides
+        .image
+        .or_else(|| service.default_image().map(String::from))?;
     let persist = project.persist && service != ServiceKind::DynamodbAdmin;
     let volume = persist.then(|| VolumeMount {
         name: volume_name(&project.name, service),
@@ -78,10 +82,7 @@ pub fn container_spec(manifest: &Manifest, service: ServiceKind) -> ContainerSpe
         }
         ServiceKind::Ministack => {
             let mut env = vec![
-                (
-                    "GATEWAY_PORT".to_string(),
-                    service.container_port().to_string(),
-                ),
+                ("GATEWAY_PORT".to_string(), service.port().to_string()),
                 ("MINISTACK_REGION".to_string(), project.region.clone()),
             ];
             if persist {
@@ -91,13 +92,12 @@ pub fn container_spec(manifest: &Manifest, service: ServiceKind) -> ContainerSpe
             (Vec::new(), env, None)
         }
         ServiceKind::DynamodbAdmin => {
-            let engine = project.engine.service();
+            // The manifest rules keep the admin UI to engines on the
+            // project network.
+            let engine = project.engine.service().network_url().unwrap_or_default();
             let env = vec![
-                ("PORT".to_string(), service.container_port().to_string()),
-                (
-                    "DYNAMO_ENDPOINT".to_string(),
-                    format!("http://{}:{}", engine.alias(), engine.container_port()),
-                ),
+                ("PORT".to_string(), service.port().to_string()),
+                ("DYNAMO_ENDPOINT".to_string(), engine),
                 ("AWS_REGION".to_string(), project.region.clone()),
                 ("AWS_ACCESS_KEY_ID".to_string(), ACCESS_KEY_ID.to_string()),
                 (
@@ -107,27 +107,26 @@ pub fn container_spec(manifest: &Manifest, service: ServiceKind) -> ContainerSpe
             ];
             (Vec::new(), env, None)
         }
+        ServiceKind::Embedded => return None,
     };
     let mut spec = ContainerSpec {
         service,
         name: container_name(&project.name, service),
-        image: overrides
-            .image
-            .unwrap_or_else(|| service.default_image().to_string()),
+        image,
         cmd,
         env,
         user,
-        container_port: service.container_port(),
+        container_port: service.port(),
         host_ip: overrides.bind.unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST)),
-        host_port: overrides.port.unwrap_or(service.container_port()),
+        host_port: overrides.port.unwrap_or(service.port()),
         network: network_name(&project.name),
-        aliases: vec![service.alias().to_string()],
+        aliases: service.alias().map(String::from).into_iter().collect(),
         volume,
         labels: labels(&project.name, Some(service)),
     };
     let hash = config_hash(&spec);
     spec.labels.insert(LABEL_CONFIG_HASH.to_string(), hash);
-    spec
+    Some(spec)
 }
 
 /// The URL a service answers on from this machine.
@@ -148,7 +147,7 @@ pub fn readiness(service: ServiceKind, url: &str, region: &str) -> Vec<Probe> {
         region: region.to_string(),
     };
     match service {
-        ServiceKind::DynamodbLocal => vec![list_tables],
+        ServiceKind::DynamodbLocal | ServiceKind::Embedded => vec![list_tables],
         ServiceKind::Ministack => vec![
             Probe::Http {
                 url: format!("{url}/_ministack/health"),
@@ -204,7 +203,7 @@ mod tests {
 
     #[test]
     fn dynamodb_local_runs_shared_in_memory_on_loopback() {
-        let spec = container_spec(&manifest(""), ServiceKind::DynamodbLocal);
+        let spec = container_spec(&manifest(""), ServiceKind::DynamodbLocal).unwrap();
         assert_eq!(spec.name, "devstack-demo-dynamodb-local");
         assert_eq!(spec.image, "amazon/dynamodb-local:3.3.0");
         assert!(spec.cmd.contains(&"-sharedDb".to_string()));
@@ -217,7 +216,7 @@ mod tests {
 
     #[test]
     fn persistent_dynamodb_local_writes_to_a_volume_as_root() {
-        let spec = container_spec(&manifest("persist = true\n"), ServiceKind::DynamodbLocal);
+        let spec = container_spec(&manifest("persist = true\n"), ServiceKind::DynamodbLocal).unwrap();
         assert!(
             spec.cmd
                 .ends_with(&["-dbPath".to_string(), DYNAMODB_LOCAL_DATA.to_string()])
@@ -232,7 +231,7 @@ mod tests {
 
     #[test]
     fn admin_ui_talks_to_the_engine_alias_with_the_same_region_and_keys() {
-        let spec = container_spec(&manifest(""), ServiceKind::DynamodbAdmin);
+        let spec = container_spec(&manifest(""), ServiceKind::DynamodbAdmin).unwrap();
         let env: BTreeMap<_, _> = spec.env.into_iter().collect();
         assert_eq!(env["DYNAMO_ENDPOINT"], "http://dynamodb-local:8000");
         assert_eq!(env["AWS_REGION"], "us-east-1");
@@ -240,13 +239,19 @@ mod tests {
     }
 
     #[test]
+    fn the_embedded_engine_is_no_container() {
+        assert!(container_spec(&manifest(""), ServiceKind::Embedded).is_none());
+    }
+
+    #[test]
     fn the_config_hash_changes_with_the_port_and_not_otherwise() {
-        let a = container_spec(&manifest(""), ServiceKind::DynamodbLocal);
-        let b = container_spec(&manifest(""), ServiceKind::DynamodbLocal);
+        let a = container_spec(&manifest(""), ServiceKind::DynamodbLocal).unwrap();
+        let b = container_spec(&manifest(""), ServiceKind::DynamodbLocal).unwrap();
         let c = container_spec(
             &manifest("[services.dynamodb-local]\nport = 8100\n"),
             ServiceKind::DynamodbLocal,
-        );
+        )
+        .unwrap();
         assert_eq!(a.labels[LABEL_CONFIG_HASH], b.labels[LABEL_CONFIG_HASH]);
         assert_ne!(a.labels[LABEL_CONFIG_HASH], c.labels[LABEL_CONFIG_HASH]);
     }

@@ -37,7 +37,7 @@ port = 0
 /// Starts one service's container through devstack's Docker module and
 /// waits for its real readiness probe; returns the URL it answers on.
 async fn start(docker: &Docker, manifest: &Manifest, service: ServiceKind) -> String {
-    let spec = spec::container_spec(manifest, service);
+    let spec = spec::container_spec(manifest, service).unwrap();
     assert!(
         docker.image_exists(&spec.image).await.unwrap_or(false),
         "image `{}` is missing; build it with scripts/build-images.sh",
@@ -60,7 +60,7 @@ async fn start(docker: &Docker, manifest: &Manifest, service: ServiceKind) -> St
     let published: Vec<&String> = state.ports.iter().map(|(_, ip, _)| ip).collect();
     assert_eq!(published, ["127.0.0.1"], "published on loopback only");
     let port = state
-        .host_port(service.container_port())
+        .host_port(service.port())
         .unwrap_or_else(|| panic!("no host port for {service}"));
     let url = spec::host_url(spec.host_ip, port);
     let probes = spec::readiness(service, &url, &manifest.project.region);

@@ -112,7 +112,6 @@ fn scan(stack: &Stack, args: &[&str]) -> Run {
 }
 
 fn scan_returns_exactly_the_seeded_items(engine: &str, test: &str) {
-    let _docker = docker();
     let (stack, seeded) = things(test, engine);
     stack.up();
     let expected = set_of(seeded.clone());
@@ -248,17 +247,23 @@ fn scan_returns_exactly_the_seeded_items(engine: &str, test: &str) {
 #[test]
 #[ignore = "needs a Docker daemon"]
 fn dynamodb_local_scan_returns_exactly_the_seeded_items_in_every_mode() {
+    let _docker = docker();
     scan_returns_exactly_the_seeded_items("dynamodb-local", "scan-ddb");
 }
 
 #[test]
 #[ignore = "needs a Docker daemon"]
 fn ministack_scan_returns_exactly_the_seeded_items_in_every_mode() {
+    let _docker = docker();
     scan_returns_exactly_the_seeded_items("ministack", "scan-ms");
 }
 
+#[test]
+fn embedded_scan_returns_exactly_the_seeded_items_in_every_mode() {
+    scan_returns_exactly_the_seeded_items("embedded", "scan-emb");
+}
+
 fn query_returns_one_partition_in_sort_order(engine: &str, test: &str) {
-    let _docker = docker();
     let (stack, seeded) = things(test, engine);
     stack.up();
     let sort_keys = |out: &Run| -> Vec<i64> {
@@ -347,20 +352,24 @@ fn query_returns_one_partition_in_sort_order(engine: &str, test: &str) {
 #[test]
 #[ignore = "needs a Docker daemon"]
 fn dynamodb_local_query_returns_one_partition_in_sort_order() {
+    let _docker = docker();
     query_returns_one_partition_in_sort_order("dynamodb-local", "query-ddb");
 }
 
 #[test]
 #[ignore = "needs a Docker daemon"]
 fn ministack_query_returns_one_partition_in_sort_order() {
+    let _docker = docker();
     query_returns_one_partition_in_sort_order("ministack", "query-ms");
 }
 
 #[test]
-#[ignore = "needs a Docker daemon"]
-fn tables_lists_manifest_tables_and_marks_the_others_foreign() {
-    let _docker = docker();
-    let (stack, _) = things("tables-list", "dynamodb-local");
+fn embedded_query_returns_one_partition_in_sort_order() {
+    query_returns_one_partition_in_sort_order("embedded", "query-emb");
+}
+
+fn tables_lists_manifest_tables_and_marks_the_others_foreign(engine: &str, test: &str) {
+    let (stack, _) = things(test, engine);
     let mut manifest = std::fs::read_to_string(stack.manifest()).unwrap();
     manifest.push_str("\n[[table]]\nname = \"later\"\npartition_key = \"id:S\"\n");
     std::fs::write(stack.manifest(), &manifest).unwrap();
@@ -395,4 +404,16 @@ fn tables_lists_manifest_tables_and_marks_the_others_foreign() {
     assert_eq!(find("Test_things")["global_indexes"][0], "by-kind");
     assert_eq!(find("other")["owner"], "foreign");
     assert_eq!(find("Test_later")["status"], "missing");
+}
+
+#[test]
+#[ignore = "needs a Docker daemon"]
+fn dynamodb_local_tables_lists_manifest_tables_and_marks_the_others_foreign() {
+    let _docker = docker();
+    tables_lists_manifest_tables_and_marks_the_others_foreign("dynamodb-local", "tables-list-ddb");
+}
+
+#[test]
+fn embedded_tables_lists_manifest_tables_and_marks_the_others_foreign() {
+    tables_lists_manifest_tables_and_marks_the_others_foreign("embedded", "tables-list-emb");
 }

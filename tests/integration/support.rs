@@ -58,6 +58,14 @@ impl Home {
         self.0.path()
     }
 
+    /// A project's embedded engine folder in this home.
+    pub fn engine_dir(&self, project: &str) -> PathBuf {
+        self.0
+            .path()
+            .join("state/devstack/projects")
+            .join(project)
+    }
+
     /// Points `command` at this home.
     pub fn apply(&self, command: &mut Command) {
         let at = |sub: &str| self.0.path().join(sub);
@@ -150,7 +158,10 @@ impl Drop for Cleanup {
                 .build()
                 .map_err(|e| e.to_string())?;
             runtime.block_on(async {
-                let docker = Docker::connect().await.map_err(|e| e.to_string())?;
+                // No daemon: a Docker-free test made no Docker objects.
+                let Some(docker) = Docker::connect_if_there().await else {
+                    return Ok(Default::default());
+                };
                 docker
                     .remove_project(&project, Duration::from_secs(2), true)
                     .await
@@ -201,13 +212,77 @@ pub fn leftovers(project: &str) -> Vec<String> {
     found
 }
 
-/// A project in a temporary folder with a home of its own, removed from
-/// Docker when dropped.
+/// Stops a test's embedded engine when dropped, found by the record in its
+/// state folder and checked to be that engine by its command line; killed
+/// if it does not stop.
+pub struct StopEngine(pub PathBuf);
+
+impl Drop for StopEngine {
+    fn drop(&mut self) {
+        let Some(pid) = engine_pid(&self.0) else {
+            return;
+        };
+        let signal = |name: &str| {
+            let _ = Command::new("kill")
+                .args([name, &pid.to_string()])
+                .output();
+        };
+        signal("-TERM");
+        let started = std::time::Instant::now();
+        while process_alive(pid) {
+            if started.elapsed() > Duration::from_secs(10) {
+                signal("-KILL");
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// The pid of the live embedded engine whose state folder is `dir`.
+pub fn engine_pid(dir: &Path) -> Option<u32> {
+    let record = std::fs::read_to_string(dir.join("engine.json")).ok()?;
+    let record: serde_json::Value = serde_json::from_str(&record).ok()?;
+    let pid = u32::try_from(record["pid"].as_u64()?).ok()?;
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+    String::from_utf8_lossy(&cmdline)
+        .contains(&*dir.to_string_lossy())
+        .then_some(pid)
+}
+
+/// Whether a process with this pid runs (and is not a zombie).
+pub fn process_alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .is_ok_and(|stat| stat.rsplit(')').next().is_some_and(|rest| !rest.trim_start().starts_with('Z')))
+}
+
+/// Every process whose command line names `needle`.
+pub fn processes_naming(needle: &str) -> Vec<u32> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            continue;
+        };
+        if let Ok(cmdline) = std::fs::read(entry.path().join("cmdline"))
+            && String::from_utf8_lossy(&cmdline).contains(needle)
+            && process_alive(pid)
+        {
+            found.push(pid);
+        }
+    }
+    found
+}
+
+/// A project in a temporary folder with a home of its own; everything it
+/// made is removed when dropped (the engine first, then its folders).
 pub struct Stack {
+    _stop: StopEngine,
+    _cleanup: Cleanup,
     pub dir: tempfile::TempDir,
     pub project: String,
     pub home: Home,
-    _cleanup: Cleanup,
+    /// The engine the manifest names.
+    pub engine: String,
 }
 
 pub fn block_on<F: Future>(future: F) -> F::Output {
@@ -226,21 +301,32 @@ pub fn docker() -> Docker {
 impl Stack {
     /// Every service on a free port, so tests never collide with each other
     /// or with a developer's own stack.
+    /// With the embedded engine, no admin UI (it needs a container engine)
+    /// and no Docker: `DOCKER_HOST` points at a socket that does not exist.
     pub fn new(test: &str, engine: &str, extra: &str) -> Stack {
         let project = project_name(test);
         let cleanup = Cleanup(project.clone());
         let dir = tempfile::tempdir().unwrap();
+        let admin = engine != "embedded";
         let manifest = format!(
-            "[project]\nname = \"{project}\"\nengine = \"{engine}\"\nadmin = true\nready_timeout = 90\n{extra}\n\
+            "[project]\nname = \"{project}\"\nengine = \"{engine}\"\nadmin = {admin}\nready_timeout = 90\n{extra}\n\
              [services.{engine}]\nport = 0\n\n[services.dynamodb-admin]\nport = 0\n"
         );
         std::fs::write(dir.path().join("devstack.toml"), manifest).unwrap();
+        let home = Home::new();
         Stack {
+            _stop: StopEngine(home.engine_dir(&project)),
+            _cleanup: cleanup,
             dir,
             project,
-            home: Home::new(),
-            _cleanup: cleanup,
+            home,
+            engine: engine.to_string(),
         }
+    }
+
+    /// The embedded engine's state folder: lock, record, log.
+    pub fn engine_dir(&self) -> PathBuf {
+        self.home.engine_dir(&self.project)
     }
 
     /// Replaces the manifest: `[project]` with this stack's name, then `rest`.
@@ -255,6 +341,9 @@ impl Stack {
 
     pub fn command(&self, args: &[&str]) -> std::process::Command {
         let mut command = self.home.devstack(self.dir.path());
+        if self.engine == "embedded" {
+            command.env("DOCKER_HOST", "unix:///nonexistent/devstack-test-docker.sock");
+        }
         command.args(args);
         command
     }

@@ -49,7 +49,7 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 fn load(stack: &Stack) -> Manifest {
-    Manifest::load(&stack.manifest()).unwrap()
+    Manifest::load(&stack.manifest(), None).unwrap()
 }
 
 /// A number as DynamoDB stores it compares by value: `81.0` is `81`.
@@ -216,7 +216,6 @@ const MUTATING: [&str; 8] = [
 ];
 
 fn up_creates_every_table_as_declared_then_changes_nothing(engine: &str, test: &str) {
-    let _docker = docker();
     let stack = codemetrics(test, engine);
     let first = stack.up();
     for table in crate::support::CODEMETRICS_TABLES {
@@ -308,17 +307,23 @@ fn up_creates_every_table_as_declared_then_changes_nothing(engine: &str, test: &
 #[test]
 #[ignore = "needs a Docker daemon"]
 fn dynamodb_local_up_creates_the_codemetrics_tables_and_a_second_up_changes_nothing() {
+    let _docker = docker();
     up_creates_every_table_as_declared_then_changes_nothing("dynamodb-local", "tables-ddb");
 }
 
 #[test]
 #[ignore = "needs a Docker daemon"]
 fn ministack_up_creates_the_codemetrics_tables_and_a_second_up_changes_nothing() {
+    let _docker = docker();
     up_creates_every_table_as_declared_then_changes_nothing("ministack", "tables-ms");
 }
 
+#[test]
+fn embedded_up_creates_the_codemetrics_tables_and_a_second_up_changes_nothing() {
+    up_creates_every_table_as_declared_then_changes_nothing("embedded", "tables-emb");
+}
+
 fn new_index_is_added_and_changed_key_is_drift(engine: &str, test: &str) {
-    let _docker = docker();
     let stack = codemetrics(test, engine);
     stack.up();
     let manifest_text = std::fs::read_to_string(stack.manifest()).unwrap();
@@ -442,17 +447,23 @@ fn append_index(manifest: &str, table: &str, index: &str) -> String {
 #[test]
 #[ignore = "needs a Docker daemon"]
 fn dynamodb_local_adds_a_new_global_index_and_reports_key_drift() {
+    let _docker = docker();
     new_index_is_added_and_changed_key_is_drift("dynamodb-local", "drift-ddb");
 }
 
 #[test]
 #[ignore = "needs a Docker daemon"]
 fn ministack_adds_a_new_global_index_and_reports_key_drift() {
+    let _docker = docker();
     new_index_is_added_and_changed_key_is_drift("ministack", "drift-ms");
 }
 
+#[test]
+fn embedded_adds_a_new_global_index_and_reports_key_drift() {
+    new_index_is_added_and_changed_key_is_drift("embedded", "drift-emb");
+}
+
 fn reset_restores_exactly_the_seed_content(engine: &str, test: &str) {
-    let _docker = docker();
     let stack = codemetrics(test, engine);
     stack.up();
     let manifest = load(&stack);
@@ -575,13 +586,20 @@ fn foreign_table() -> devstack::manifest::TableSpec {
 #[test]
 #[ignore = "needs a Docker daemon"]
 fn dynamodb_local_reset_restores_exactly_the_seed_content() {
+    let _docker = docker();
     reset_restores_exactly_the_seed_content("dynamodb-local", "reset-ddb");
 }
 
 #[test]
 #[ignore = "needs a Docker daemon"]
 fn ministack_reset_restores_exactly_the_seed_content() {
+    let _docker = docker();
     reset_restores_exactly_the_seed_content("ministack", "reset-ms");
+}
+
+#[test]
+fn embedded_reset_restores_exactly_the_seed_content() {
+    reset_restores_exactly_the_seed_content("embedded", "reset-emb");
 }
 
 #[test]
