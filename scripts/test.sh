@@ -2,13 +2,16 @@
 # test.sh — run devstack's whole test suite: unit tests, CLI tests and the
 # end-to-end tests against real emulator containers.
 #
-# The end-to-end tests need a Docker daemon (the browser test, Chromium
-# too), so they are marked `#[ignore]`: a plain `cargo test` on a machine
-# without them reports them as ignored, never as passed. This script makes
-# a Docker engine answer (scripts/ensure-docker.sh), the emulator images
-# exist (scripts/build-images.sh, seconds when they are up to date) and
-# Debian's Chromium be installed (scripts/ensure-chromium.sh), then runs
-# everything, ignored tests included; it fails when any of that fails.
+# The end-to-end tests on the container engines need a Docker daemon (the
+# browser test, Chromium too; one test, the AWS CLI and boto3), so they are
+# marked `#[ignore]`: a plain `cargo test` on a machine without them reports
+# them as ignored, never as passed; the embedded engine's tests need none of
+# it and always run. This script makes a Docker engine answer
+# (scripts/ensure-docker.sh), the emulator images exist
+# (scripts/build-images.sh, seconds when they are up to date), Debian's
+# Chromium be installed (scripts/ensure-chromium.sh) and the AWS clients be
+# there (scripts/ensure-aws-clients.sh), then runs everything, ignored tests
+# included; it fails when any of that fails.
 #
 # Arguments go to `cargo test`; those after `--` to the test binaries, e.g.
 #   bash scripts/test.sh --test integration -- lifecycle::
@@ -18,6 +21,8 @@ cd "$(dirname "$0")/.."
 bash scripts/ensure-docker.sh
 bash scripts/build-images.sh
 bash scripts/ensure-chromium.sh
+DEVSTACK_AWS_CLIENTS=$(bash scripts/ensure-aws-clients.sh)
+export DEVSTACK_AWS_CLIENTS
 
 cargo_args=()
 test_args=()

@@ -47,7 +47,13 @@ pub struct GlobalArgs {
 
     /// Run the stack on this engine instead of the manifest's, e.g. to run one
     /// manifest on every engine
-    #[arg(long, global = true, env = "DEVSTACK_ENGINE", value_enum, value_name = "ENGINE")]
+    #[arg(
+        long,
+        global = true,
+        env = "DEVSTACK_ENGINE",
+        value_enum,
+        value_name = "ENGINE"
+    )]
     pub engine: Option<EngineArg>,
 }
 
@@ -65,13 +71,13 @@ pub enum EngineArg {
 pub enum Command {
     /// Start the stack and wait until every service is usable
     Up(UpArgs),
-    /// Stop and remove the project's containers and network
+    /// Stop and remove the project's services: containers and network, or the embedded engine
     Down(DownArgs),
     /// Bring tables back to the manifest's state and seed data, without restarting anything
     Reset(ResetArgs),
     /// Show each service's state and health, and each table's state and item count
     Status(StatusArgs),
-    /// Show the logs of the project's containers
+    /// Show the logs of the project's services
     Logs(LogsArgs),
     /// Print the variables an app needs to use the stack
     Env(EnvArgs),
@@ -251,7 +257,7 @@ pub enum PullArg {
 
 #[derive(Debug, Args)]
 pub struct DownArgs {
-    /// Also delete the project's volumes (persistent data)
+    /// Also delete the project's persistent data (volumes, the embedded engine's database)
     #[arg(long, short = 'v')]
     pub volumes: bool,
 }
@@ -265,14 +271,14 @@ pub struct StatusArgs {
 
 #[derive(Debug, Args)]
 pub struct LogsArgs {
-    /// Only this service (`dynamodb-local`, `ministack` or `dynamodb-admin`)
+    /// Only this service (`dynamodb-local`, `ministack`, `embedded` or `dynamodb-admin`)
     pub service: Option<String>,
 
     /// Keep printing new lines as they come
     #[arg(long, short = 'f')]
     pub follow: bool,
 
-    /// Start with the last N lines of each container
+    /// Start with the last N lines of each service
     #[arg(long, short = 'n', value_name = "N")]
     pub tail: Option<usize>,
 }

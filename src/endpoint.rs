@@ -10,8 +10,8 @@ use crate::error::UsageError;
 use crate::manifest::Manifest;
 use crate::service::{ACCESS_KEY_ID, SECRET_ACCESS_KEY};
 use crate::stack;
-use crate::state::Folders;
 use crate::stack::docker::Docker;
+use crate::state::Folders;
 
 /// The endpoint of a command.
 #[derive(Debug, Clone, PartialEq, Eq)]

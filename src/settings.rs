@@ -39,15 +39,23 @@ pub struct Settings {
 #[derive(Debug, Clone)]
 pub enum Job {
     Up(UpOptions),
-    Down { volumes: bool },
+    Down {
+        volumes: bool,
+    },
     Reset(ResetOptions),
-    Status { json: bool },
+    Status {
+        json: bool,
+    },
     Logs(LogsOptions),
     Env(EnvOptions),
     Scan(ScanOptions),
     Query(QueryOptions),
-    Tables { json: bool },
-    Validate { json: bool },
+    Tables {
+        json: bool,
+    },
+    Validate {
+        json: bool,
+    },
     /// The embedded engine's own process.
     ServeEngine(HostOptions),
 }

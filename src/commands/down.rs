@@ -79,9 +79,7 @@ pub async fn run(settings: &Settings, volumes: bool, printer: &Printer) -> anyho
     }
     if !volumes && manifest.project.persist {
         printer.info(match manifest.project.engine {
-            Engine::Embedded => {
-                "kept the database file; `devstack down --volumes` deletes it"
-            }
+            Engine::Embedded => "kept the database file; `devstack down --volumes` deletes it",
             _ => "kept the data volumes; `devstack down --volumes` deletes them",
         });
     }

@@ -6,9 +6,9 @@ use futures_util::StreamExt;
 
 use crate::error::UsageError;
 use crate::output::Printer;
+use crate::service::Engine;
 use crate::settings::{LogsOptions, Settings};
 use crate::stack;
-use crate::service::Engine;
 use crate::stack::docker::Docker;
 use crate::stack::embedded;
 

@@ -14,7 +14,8 @@ pub async fn run(
     printer: &Printer,
 ) -> anyhow::Result<()> {
     let manifest = settings.manifest()?;
-    let endpoint = endpoint::endpoint(settings.endpoint.as_deref(), &manifest, &settings.folders).await?;
+    let endpoint =
+        endpoint::endpoint(settings.endpoint.as_deref(), &manifest, &settings.folders).await?;
     let client = client::client(&endpoint.url, &manifest.project.region, Profile::Command);
     let read = &options.read;
     let source = read::source(

@@ -60,7 +60,8 @@ pub async fn run(
     } else {
         None
     };
-    let endpoint = endpoint::endpoint(settings.endpoint.as_deref(), &manifest, &settings.folders).await?;
+    let endpoint =
+        endpoint::endpoint(settings.endpoint.as_deref(), &manifest, &settings.folders).await?;
     endpoint::check_destructive(&endpoint, &manifest, settings.allow_remote, "reset tables")
         .await?;
     let client = client::client(&endpoint.url, &manifest.project.region, Profile::Command);

@@ -9,14 +9,14 @@ use crate::dynamo::client::{self, Profile};
 use crate::dynamo::tables::{self, Condition, Status, TablePlan};
 use crate::manifest::Manifest;
 use crate::output::Printer;
+use crate::service::{Engine, ServiceKind};
 use crate::settings::Settings;
 use crate::stack;
 use crate::stack::docker::{ContainerStatus, Docker};
-use crate::stack::health::{Health, Probe};
 use crate::stack::embedded;
+use crate::stack::health::{Health, Probe};
 use crate::stack::spec;
 use crate::state::Folders;
-use crate::service::{Engine, ServiceKind};
 
 #[derive(Debug, Serialize)]
 struct Report {
@@ -192,7 +192,33 @@ async fn services(
     if engine == Engine::Embedded {
         return Ok((rows, endpoint));
     }
-    let docker = Docker::connect().await?;
+    let docker = match Docker::connect().await {
+        Ok(docker) => docker,
+        // The embedded engine was shown; the containers cannot be looked at.
+        Err(err) if !rows.is_empty() => {
+            let why = err.to_string();
+            let why = why.lines().next().unwrap_or_default();
+            for spec in manifest
+                .containers()
+                .into_iter()
+                .filter_map(|service| spec::container_spec(manifest, service))
+            {
+                rows.push(ServiceStatus {
+                    service: spec.service.name().to_string(),
+                    container: spec.name.clone(),
+                    state: format!("unknown: {why}"),
+                    health: Health::NotRunning,
+                    image: spec.image.clone(),
+                    ports: Vec::new(),
+                    url: None,
+                });
+            }
+            let ready = rows.iter().find(|r| r.health.is_ready());
+            let endpoint = ready.and_then(|r| r.url.clone());
+            return Ok((rows, endpoint));
+        }
+        Err(err) => return Err(err.into()),
+    };
     for (spec, state) in stack::discover(&docker, manifest).await? {
         let Some(state) = state else {
             rows.push(ServiceStatus {
@@ -248,7 +274,9 @@ async fn services(
 
     // Started with `--engine embedded` and still running: its tables.
     if endpoint.is_none()
-        && let Some(row) = rows.iter().find(|r| r.service == ServiceKind::Embedded.name())
+        && let Some(row) = rows
+            .iter()
+            .find(|r| r.service == ServiceKind::Embedded.name())
         && row.health.is_ready()
     {
         endpoint = row.url.clone();
@@ -257,7 +285,11 @@ async fn services(
 }
 
 /// The embedded engine's row: its process, health and port.
-async fn embedded_row(manifest: &Manifest, engine: Engine, found: &embedded::Found) -> ServiceStatus {
+async fn embedded_row(
+    manifest: &Manifest,
+    engine: Engine,
+    found: &embedded::Found,
+) -> ServiceStatus {
     let service = ServiceKind::Embedded.name().to_string();
     let image = format!("devstack {} (dynoxide)", env!("CARGO_PKG_VERSION"));
     let mut row = ServiceStatus {
@@ -288,7 +320,8 @@ async fn embedded_row(manifest: &Manifest, engine: Engine, found: &embedded::Fou
     }
     if engine != Engine::Embedded {
         // Started with `--engine embedded`; not the manifest's engine.
-        row.state.push_str(" (not the manifest's engine; see `--engine`)");
+        row.state
+            .push_str(" (not the manifest's engine; see `--engine`)");
     }
     row
 }

@@ -25,7 +25,8 @@ struct Row {
 
 pub async fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::Result<()> {
     let manifest = settings.manifest()?;
-    let endpoint = endpoint::endpoint(settings.endpoint.as_deref(), &manifest, &settings.folders).await?;
+    let endpoint =
+        endpoint::endpoint(settings.endpoint.as_deref(), &manifest, &settings.folders).await?;
     let client = client::client(&endpoint.url, &manifest.project.region, Profile::Command);
     let mut names = Vec::new();
     let mut pages = client.list_tables().into_paginator().items().send();

@@ -236,7 +236,10 @@ impl Manifest {
     /// Like `load`, but seed files need not exist: for commands that only
     /// look at or stop the stack (`down`, `status`, `logs`, `env`), which
     /// must work even after a seed file was moved.
-    pub fn load_without_seed_files(path: &Path, engine: Option<Engine>) -> anyhow::Result<Manifest> {
+    pub fn load_without_seed_files(
+        path: &Path,
+        engine: Option<Engine>,
+    ) -> anyhow::Result<Manifest> {
         Manifest::read(path, false, engine)
     }
 

@@ -162,8 +162,9 @@ impl Context<'_> {
                     "engine",
                     PROJECT_FIELDS,
                     self,
-                    Diagnostic::new(f.span.clone(), "project.engine", "missing `engine`")
-                        .help("set `engine = \"dynamodb-local\"`, `\"ministack\"` or `\"embedded\"`"),
+                    Diagnostic::new(f.span.clone(), "project.engine", "missing `engine`").help(
+                        "set `engine = \"dynamodb-local\"`, `\"ministack\"` or `\"embedded\"`",
+                    ),
                 );
                 None
             }
@@ -379,9 +380,7 @@ impl Context<'_> {
         let mut taken: Vec<(u16, ServiceKind)> = Vec::new();
         for kind in active {
             let configured = services.get(&kind);
-            let port = configured
-                .and_then(|(_, o)| o.port)
-                .unwrap_or(kind.port());
+            let port = configured.and_then(|(_, o)| o.port).unwrap_or(kind.port());
             if port == 0 {
                 continue;
             }

@@ -216,7 +216,8 @@ mod tests {
 
     #[test]
     fn persistent_dynamodb_local_writes_to_a_volume_as_root() {
-        let spec = container_spec(&manifest("persist = true\n"), ServiceKind::DynamodbLocal).unwrap();
+        let spec =
+            container_spec(&manifest("persist = true\n"), ServiceKind::DynamodbLocal).unwrap();
         assert!(
             spec.cmd
                 .ends_with(&["-dbPath".to_string(), DYNAMODB_LOCAL_DATA.to_string()])

@@ -60,10 +60,7 @@ impl Home {
 
     /// A project's embedded engine folder in this home.
     pub fn engine_dir(&self, project: &str) -> PathBuf {
-        self.0
-            .path()
-            .join("state/devstack/projects")
-            .join(project)
+        self.0.path().join("state/devstack/projects").join(project)
     }
 
     /// Points `command` at this home.
@@ -223,9 +220,7 @@ impl Drop for StopEngine {
             return;
         };
         let signal = |name: &str| {
-            let _ = Command::new("kill")
-                .args([name, &pid.to_string()])
-                .output();
+            let _ = Command::new("kill").args([name, &pid.to_string()]).output();
         };
         signal("-TERM");
         let started = std::time::Instant::now();
@@ -252,15 +247,22 @@ pub fn engine_pid(dir: &Path) -> Option<u32> {
 
 /// Whether a process with this pid runs (and is not a zombie).
 pub fn process_alive(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .is_ok_and(|stat| stat.rsplit(')').next().is_some_and(|rest| !rest.trim_start().starts_with('Z')))
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        stat.rsplit(')')
+            .next()
+            .is_some_and(|rest| !rest.trim_start().starts_with('Z'))
+    })
 }
 
 /// Every process whose command line names `needle`.
 pub fn processes_naming(needle: &str) -> Vec<u32> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
             continue;
         };
         if let Ok(cmdline) = std::fs::read(entry.path().join("cmdline"))
@@ -342,7 +344,10 @@ impl Stack {
     pub fn command(&self, args: &[&str]) -> std::process::Command {
         let mut command = self.home.devstack(self.dir.path());
         if self.engine == "embedded" {
-            command.env("DOCKER_HOST", "unix:///nonexistent/devstack-test-docker.sock");
+            command.env(
+                "DOCKER_HOST",
+                "unix:///nonexistent/devstack-test-docker.sock",
+            );
         }
         command.args(args);
         command

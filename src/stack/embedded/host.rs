@@ -53,7 +53,8 @@ pub async fn serve(options: &HostOptions, printer: &Printer) -> anyhow::Result<(
                 files.lock().display()
             ),
             Err(std::fs::TryLockError::Error(err)) => {
-                return Err(err).with_context(|| format!("cannot lock `{}`", files.lock().display()));
+                return Err(err)
+                    .with_context(|| format!("cannot lock `{}`", files.lock().display()));
             }
         }
     }

@@ -357,11 +357,16 @@ pub async fn converge(
     let url = record.url();
     let task = printer.task(
         ServiceKind::Embedded.name(),
-        if changed { "waiting until usable" } else { "checking" },
+        if changed {
+            "waiting until usable"
+        } else {
+            "checking"
+        },
     );
     let probes = super::spec::readiness(ServiceKind::Embedded, &url, &manifest.project.region);
     let left = timeout.saturating_sub(began.elapsed());
-    match super::health::wait_ready(ServiceKind::Embedded.name(), &probes, left, Watch::Nothing).await
+    match super::health::wait_ready(ServiceKind::Embedded.name(), &probes, left, Watch::Nothing)
+        .await
     {
         Ok(_) => {
             let what = if changed {

@@ -1,0 +1,601 @@
+//! The embedded engine's own life, end to end and without Docker (every
+//! command here runs with `DOCKER_HOST` pointing at a socket that does not
+//! exist): up, status, env, a second up, down; a stale record; a killed
+//! engine; a taken port; two `up`s at once; persistence; TTL expiry; an
+//! engine that cannot start; `--engine` over a manifest written for
+//! MiniStack.
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use crate::support::{
+    Run, Stack, block_on, client_from_env, engine_pid, process_alive, processes_naming, run,
+};
+
+/// The project's engine processes: found by their state folder.
+fn engines(stack: &Stack) -> Vec<u32> {
+    processes_naming(&stack.engine_dir().to_string_lossy())
+}
+
+fn status_row(status: &serde_json::Value) -> serde_json::Value {
+    status["services"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r["service"] == "embedded"))
+        .cloned()
+        .unwrap_or_else(|| panic!("no embedded row in {status}"))
+}
+
+/// Kills a process outright, as `kill -9` does.
+fn kill_9(pid: u32) {
+    let out = run(std::process::Command::new("kill").args(["-9", &pid.to_string()]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let started = Instant::now();
+    while process_alive(pid) {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{pid} lives on"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn embedded_up_status_env_up_again_down_without_docker() {
+    let stack = Stack::new(
+        "emb-life",
+        "embedded",
+        "\n[[table]]\nname = \"orders\"\npartition_key = \"pk:S\"\n",
+    );
+    let first = stack.up();
+    assert!(
+        first
+            .stderr
+            .contains("embedded: starting the engine (in memory)"),
+        "{}",
+        first.stderr
+    );
+    assert!(first.stderr.contains("orders: created"), "{}", first.stderr);
+    let pids = engines(&stack);
+    assert_eq!(pids.len(), 1, "one engine process: {pids:?}");
+
+    let (code, status) = stack.status();
+    assert_eq!(code, 0, "{status}");
+    let row = status_row(&status);
+    assert_eq!(row["state"], "running", "{row}");
+    assert_eq!(row["health"], "ready", "{row}");
+    assert_eq!(row["container"], format!("pid {}", pids[0]));
+    assert_eq!(status["tables"][0]["status"], "ACTIVE", "{status}");
+
+    // An SDK client configured only from `devstack env` sees the table.
+    let env = stack.env();
+    assert!(
+        env["AWS_ENDPOINT_URL"].starts_with("http://127.0.0.1:"),
+        "{env:?}"
+    );
+    let names = block_on(async {
+        let client = client_from_env(&env).await;
+        client
+            .list_tables()
+            .send()
+            .await
+            .unwrap()
+            .table_names()
+            .to_vec()
+    });
+    assert_eq!(names, ["orders"]);
+
+    // A second `up` changes nothing: the same process, "already up".
+    let again = stack.up();
+    assert!(again.stderr.contains("already up"), "{}", again.stderr);
+    assert!(
+        again.stderr.contains("orders: unchanged"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(engines(&stack), pids);
+
+    let down = stack.run(&["down"]);
+    assert_eq!(down.code, 0, "{}", down.stderr);
+    assert!(
+        down.stderr
+            .contains(&format!("stopped the embedded engine (pid {}", pids[0])),
+        "{}",
+        down.stderr
+    );
+    assert!(engines(&stack).is_empty(), "the engine is gone");
+    assert!(
+        !stack.engine_dir().join("engine.json").exists(),
+        "its record is gone"
+    );
+    let again = stack.run(&["down"]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(
+        again.stderr.contains("nothing to remove"),
+        "{}",
+        again.stderr
+    );
+    let (code, status) = stack.status();
+    assert_eq!(code, 1, "{status}");
+    assert_eq!(status_row(&status)["state"], "missing");
+}
+
+#[test]
+fn a_stale_record_is_detected_and_never_acted_on() {
+    let stack = Stack::new("emb-stale", "embedded", "");
+    // A record naming a live process that is not the engine (its pid may
+    // have been reused), and no engine holding the lock.
+    let mut bystander = std::process::Command::new("sleep")
+        .arg("60")
+        .spawn()
+        .unwrap();
+    let dir = stack.engine_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("engine.lock"), "").unwrap();
+    std::fs::write(
+        dir.join("engine.json"),
+        serde_json::json!({
+            "pid": bystander.id(),
+            "bind": "127.0.0.1",
+            "port": 1,
+            "config": "old",
+            "database": "memory",
+        })
+        .to_string(),
+    )
+    .unwrap();
+
+    let (code, status) = stack.status();
+    assert_eq!(code, 1, "{status}");
+    assert_eq!(status_row(&status)["state"], "missing", "{status}");
+    let down = stack.run(&["down"]);
+    assert_eq!(down.code, 0, "{}", down.stderr);
+    assert!(down.stderr.contains("nothing to remove"), "{}", down.stderr);
+    assert!(
+        process_alive(bystander.id()),
+        "the process the stale record names was left alone"
+    );
+    stack.up();
+    assert_eq!(engines(&stack).len(), 1);
+    let _ = bystander.kill();
+    let _ = bystander.wait();
+}
+
+#[test]
+fn a_killed_engine_is_found_stopped_and_the_next_up_starts_it_again() {
+    let stack = Stack::new(
+        "emb-killed",
+        "embedded",
+        "\n[[table]]\nname = \"orders\"\npartition_key = \"pk:S\"\nseed = [\"orders.jsonl\"]\n",
+    );
+    std::fs::write(
+        stack.dir.path().join("orders.jsonl"),
+        "{\"pk\": \"a\"}\n{\"pk\": \"b\"}\n",
+    )
+    .unwrap();
+    stack.up();
+    kill_9(engine_pid(&stack.engine_dir()).unwrap());
+
+    let (code, status) = stack.status();
+    assert_eq!(code, 1, "{status}");
+    assert_eq!(status_row(&status)["state"], "missing", "{status}");
+    let out = stack.up();
+    assert!(
+        out.stderr.contains("embedded: starting the engine"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("orders: created, 2 items"),
+        "an engine in memory starts empty, and is seeded again: {}",
+        out.stderr
+    );
+    assert_eq!(engines(&stack).len(), 1);
+}
+
+#[test]
+fn a_taken_port_fails_before_anything_starts() {
+    let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = holder.local_addr().unwrap().port();
+    let stack = Stack::new("emb-port", "embedded", "");
+    stack.write_manifest(&format!(
+        "engine = \"embedded\"\n[services.embedded]\nport = {port}\n"
+    ));
+    let out = stack.run(&["up"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains(&format!("port {port} on 127.0.0.1 is already in use")),
+        "{}",
+        out.stderr
+    );
+    assert!(engines(&stack).is_empty(), "no engine started");
+    assert!(!stack.engine_dir().join("engine.json").exists());
+}
+
+#[test]
+fn two_ups_at_once_start_one_engine() {
+    let stack = Stack::new(
+        "emb-twice",
+        "embedded",
+        "\n[[table]]\nname = \"orders\"\npartition_key = \"pk:S\"\n",
+    );
+    let spawn = || {
+        stack
+            .command(&["up"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn(), spawn());
+    let (a, b): (Run, Run) = (
+        a.wait_with_output().unwrap().into(),
+        b.wait_with_output().unwrap().into(),
+    );
+    assert_eq!(a.code, 0, "{}", a.stderr);
+    assert_eq!(b.code, 0, "{}", b.stderr);
+    assert_eq!(engines(&stack).len(), 1, "one engine");
+    let said = format!("{}{}", a.stderr, b.stderr);
+    assert_eq!(said.matches("starting the engine").count(), 1, "{said}");
+    assert_eq!(said.matches("orders: created").count(), 1, "{said}");
+    assert!(said.contains("already up"), "{said}");
+}
+
+#[test]
+fn a_persistent_engine_keeps_its_data_across_down_and_up_until_down_volumes() {
+    let stack = Stack::new(
+        "emb-persist",
+        "embedded",
+        "persist = true\n\n[[table]]\nname = \"orders\"\npartition_key = \"pk:S\"\n",
+    );
+    stack.up();
+    let env = stack.env();
+    let put = || {
+        block_on(async {
+            let client = client_from_env(&env).await;
+            client
+                .put_item()
+                .table_name("orders")
+                .item(
+                    "pk",
+                    aws_sdk_dynamodb::types::AttributeValue::S("kept".into()),
+                )
+                .send()
+                .await
+                .unwrap();
+        })
+    };
+    let count = |stack: &Stack| {
+        let env = stack.env();
+        block_on(async {
+            let client = client_from_env(&env).await;
+            client
+                .scan()
+                .table_name("orders")
+                .send()
+                .await
+                .unwrap()
+                .count()
+        })
+    };
+    put();
+    let database = stack.home.path().join(format!(
+        "data/devstack/projects/{}/embedded.sqlite",
+        stack.project
+    ));
+    assert!(database.is_file(), "{}", database.display());
+
+    let down = stack.run(&["down"]);
+    assert_eq!(down.code, 0, "{}", down.stderr);
+    assert!(
+        down.stderr.contains("kept the database file"),
+        "{}",
+        down.stderr
+    );
+    let out = stack.up();
+    assert!(out.stderr.contains("orders: unchanged"), "{}", out.stderr);
+    assert_eq!(count(&stack), 1, "the item survived down and up");
+
+    let down = stack.run(&["down", "--volumes"]);
+    assert_eq!(down.code, 0, "{}", down.stderr);
+    assert!(
+        down.stderr
+            .contains(&format!("removed the database `{}`", database.display())),
+        "{}",
+        down.stderr
+    );
+    assert!(!database.exists());
+    assert!(engines(&stack).is_empty());
+    stack.up();
+    assert_eq!(count(&stack), 0, "down --volumes deleted the data");
+}
+
+#[test]
+fn items_whose_ttl_has_passed_are_deleted() {
+    let stack = Stack::new(
+        "emb-ttl",
+        "embedded",
+        "\n[[table]]\nname = \"sessions\"\npartition_key = \"pk:S\"\nttl = \"expires_at\"\n",
+    );
+    stack.up();
+    let env = stack.env();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let left = block_on(async {
+        use aws_sdk_dynamodb::types::AttributeValue;
+        let client = client_from_env(&env).await;
+        for (pk, expires) in [("expired", now - 60), ("current", now + 3600)] {
+            client
+                .put_item()
+                .table_name("sessions")
+                .item("pk", AttributeValue::S(pk.into()))
+                .item("expires_at", AttributeValue::N(expires.to_string()))
+                .send()
+                .await
+                .unwrap();
+        }
+        // The sweep runs every 2 s; the bound only stops a test that waits
+        // for a sweep that never comes.
+        let started = Instant::now();
+        loop {
+            let out = client.scan().table_name("sessions").send().await.unwrap();
+            let keys: Vec<String> = out
+                .items()
+                .iter()
+                .filter_map(|i| i.get("pk")?.as_s().ok().cloned())
+                .collect();
+            if !keys.contains(&"expired".to_string()) || started.elapsed() > Duration::from_secs(60)
+            {
+                return keys;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    });
+    assert_eq!(
+        left,
+        ["current"],
+        "the expired item was deleted, the other kept"
+    );
+    let log = stack.run(&["logs"]);
+    assert!(
+        log.stdout.contains("TTL: deleted 1 expired items"),
+        "{}",
+        log.stdout
+    );
+}
+
+#[test]
+fn an_engine_that_cannot_start_is_reported_at_once_with_its_log() {
+    let stack = Stack::new("emb-cannot", "embedded", "");
+    // An address this machine does not have: the engine cannot listen.
+    stack.write_manifest(
+        "engine = \"embedded\"\n[services.embedded]\nport = 0\nbind = \"192.0.2.1\"\n",
+    );
+    let started = Instant::now();
+    let out = stack.run(&["up"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("the embedded engine exited before it was ready"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("cannot listen on 192.0.2.1:0"),
+        "its own words, from its log: {}",
+        out.stderr
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "at once, not at the 90 s deadline"
+    );
+    assert!(engines(&stack).is_empty());
+}
+
+#[test]
+fn engine_embedded_runs_a_manifest_written_for_ministack_and_down_finds_it() {
+    let stack = Stack::new(
+        "emb-override",
+        "embedded",
+        "\n[[table]]\nname = \"orders\"\npartition_key = \"pk:S\"\n",
+    );
+    // The manifest says MiniStack and the admin UI, as the bundled one does.
+    stack.write_manifest(
+        "engine = \"ministack\"\nadmin = true\n[services.embedded]\nport = 0\n\
+         [[table]]\nname = \"orders\"\npartition_key = \"pk:S\"\n",
+    );
+    let out = stack.run(&["--engine", "embedded", "up"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("dynamodb-admin is not started"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("orders: created"), "{}", out.stderr);
+    let via_env = run(stack.command(&["up"]).env("DEVSTACK_ENGINE", "embedded"));
+    assert_eq!(via_env.code, 0, "{}", via_env.stderr);
+    assert!(via_env.stderr.contains("already up"), "{}", via_env.stderr);
+
+    // Without `--engine`, `status` still finds the engine that runs.
+    let out = stack.run(&["status", "--json"]);
+    let status: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let row = status_row(&status);
+    assert_eq!(row["health"], "ready", "{row}");
+    assert_eq!(status["tables"][0]["status"], "ACTIVE", "{status}");
+
+    // And `down` stops it; Docker is not there to look at, and says so.
+    let down = stack.run(&["down"]);
+    assert_eq!(down.code, 0, "{}", down.stderr);
+    assert!(
+        down.stderr.contains("stopped the embedded engine"),
+        "{}",
+        down.stderr
+    );
+    assert!(
+        down.stderr.contains("no containers were looked for"),
+        "{}",
+        down.stderr
+    );
+    assert!(engines(&stack).is_empty());
+}
+
+#[test]
+fn up_killed_while_seeding_is_finished_by_the_next_up() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+
+    let items = 20_000;
+    let stack = Stack::new("emb-kill-seed", "embedded", "");
+    stack.up();
+    let engine = stack.env()["AWS_ENDPOINT_URL"].clone();
+    let lines: String = (0..items)
+        .map(|i| format!("{{\"pk\": \"ORDER#{i:06}\", \"total\": {i}}}\n"))
+        .collect();
+    std::fs::write(stack.dir.path().join("orders.jsonl"), lines).unwrap();
+    let mut manifest = std::fs::read_to_string(stack.manifest()).unwrap();
+    manifest.push_str(
+        "\n[[table]]\nname = \"orders\"\npartition_key = \"pk:S\"\nseed = [\"orders.jsonl\"]\n",
+    );
+    std::fs::write(stack.manifest(), manifest).unwrap();
+
+    // Seeding goes through a proxy that kills `up` with SIGKILL after 20
+    // batches and holds every later request.
+    let pid = Arc::new(AtomicU32::new(0));
+    let batches = Arc::new(AtomicUsize::new(0));
+    let code = block_on(async {
+        let proxy = crate::fake::FakeServer::gated_proxy(&engine, {
+            let (pid, batches) = (pid.clone(), batches.clone());
+            move |seen| {
+                if seen.operation != "BatchWriteItem" {
+                    return true;
+                }
+                let n = batches.fetch_add(1, Ordering::SeqCst) + 1;
+                if n == 21 {
+                    let pid = pid.load(Ordering::SeqCst).to_string();
+                    let _ = std::process::Command::new("kill")
+                        .args(["-9", &pid])
+                        .status();
+                }
+                n <= 20
+            }
+        })
+        .await;
+        let mut child = stack
+            .command(&["--endpoint", &proxy.url, "up"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        pid.store(child.id(), Ordering::SeqCst);
+        tokio::task::spawn_blocking(move || {
+            use std::os::unix::process::ExitStatusExt;
+            child.wait().unwrap().signal()
+        })
+        .await
+        .unwrap()
+    });
+    assert_eq!(code, Some(9), "killed while seeding");
+    assert_eq!(
+        engines(&stack).len(),
+        1,
+        "the engine outlives the killed `up`"
+    );
+
+    let out = stack.up();
+    assert!(
+        out.stderr
+            .contains("seed data loaded: no earlier run finished loading it"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains(&format!(
+            "orders: updated (seed data loaded: no earlier run finished loading it), {items} items"
+        )),
+        "{}",
+        out.stderr
+    );
+}
+
+/// The AWS CLI and boto3, from `scripts/ensure-aws-clients.sh` (which
+/// `scripts/test.sh` runs and names in `DEVSTACK_AWS_CLIENTS`).
+fn aws_clients() -> std::path::PathBuf {
+    let bin = std::env::var_os("DEVSTACK_AWS_CLIENTS").map(std::path::PathBuf::from);
+    match bin {
+        Some(bin) if bin.join("aws").is_file() => bin,
+        _ => panic!(
+            "this test needs the AWS CLI and boto3: set DEVSTACK_AWS_CLIENTS to the folder `bash scripts/ensure-aws-clients.sh` prints"
+        ),
+    }
+}
+
+#[test]
+#[ignore = "needs the AWS CLI and boto3 (scripts/ensure-aws-clients.sh)"]
+fn the_aws_cli_and_boto3_configured_from_env_see_the_codemetrics_tables() {
+    let bin = aws_clients();
+    let stack = crate::tables::codemetrics_with("emb-aws", "embedded", false);
+    stack.up();
+    let env = stack.env();
+    // Nothing but what `devstack env` prints, a PATH and a home without AWS
+    // configuration.
+    let client = |program: &str| {
+        let mut command = std::process::Command::new(bin.join(program));
+        command
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", stack.home.path())
+            .envs(&env);
+        command
+    };
+
+    let tables = run(client("aws").args(["dynamodb", "list-tables", "--output", "json"]));
+    assert_eq!(tables.code, 0, "{}", tables.stderr);
+    let tables: serde_json::Value = serde_json::from_str(&tables.stdout).unwrap();
+    let mut names: Vec<&str> = tables["TableNames"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n.as_str())
+        .collect();
+    names.sort();
+    let mut want: Vec<String> = crate::support::CODEMETRICS_TABLES
+        .iter()
+        .map(|t| format!("CodeMetrics_{t}"))
+        .collect();
+    want.sort();
+    assert_eq!(names, want);
+    let count = run(client("aws").args([
+        "dynamodb",
+        "scan",
+        "--table-name",
+        "CodeMetrics_github-issues",
+        "--select",
+        "COUNT",
+        "--output",
+        "json",
+    ]));
+    assert_eq!(count.code, 0, "{}", count.stderr);
+    let count: serde_json::Value = serde_json::from_str(&count.stdout).unwrap();
+    assert_eq!(count["Count"], 180);
+
+    // boto3, as an app would use it: the endpoint from the environment.
+    let seed =
+        std::fs::read_to_string(crate::support::root().join("bootstrap/seed/remote-config.jsonl"))
+            .unwrap();
+    let first: serde_json::Value = serde_json::from_str(seed.lines().next().unwrap()).unwrap();
+    let script = format!(
+        "import boto3, json\n\
+         t = boto3.resource('dynamodb').Table('CodeMetrics_remote-config')\n\
+         item = t.get_item(Key={{'pk': {pk}, 'sk': {sk}}})['Item']\n\
+         print(json.dumps({{'count': t.scan(Select='COUNT')['Count'], 'sk': item['sk']}}))\n",
+        pk = first["pk"],
+        sk = first["sk"],
+    );
+    let out = run(client("python").args(["-c", &script]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let got: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
+    assert_eq!(got["count"], 15);
+    assert_eq!(got["sk"], first["sk"]);
+}
