@@ -39,6 +39,9 @@ pub fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::Result
     });
     if !json {
         let (manifest, counts) = loaded?;
+        for note in &manifest.notes {
+            printer.info(note);
+        }
         return Ok(printer.data(&summary(&manifest, &counts))?);
     }
     let report = match &loaded {

@@ -285,6 +285,11 @@ fn a_persistent_engine_keeps_its_data_across_down_and_up_until_down_volumes() {
     ));
     assert!(database.is_file(), "{}", database.display());
 
+    // A crash loses nothing that was written: SQLite writes through.
+    kill_9(engine_pid(&stack.engine_dir()).unwrap());
+    stack.up();
+    assert_eq!(count(&stack), 1, "the item survived kill -9 and up");
+
     let down = stack.run(&["down"]);
     assert_eq!(down.code, 0, "{}", down.stderr);
     assert!(
