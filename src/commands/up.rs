@@ -53,7 +53,7 @@ pub async fn run(
         printer.info(note);
     }
     let _lock = super::lock_project(&project.name, printer).await?;
-    let stack = stack::converge(
+    let converged = stack::converge(
         &manifest,
         options.pull(project),
         timeout,
@@ -61,14 +61,19 @@ pub async fn run(
         printer,
     )
     .await?;
+    let engine_url = converged.engine.url.clone();
 
-    let client = client::client(&stack.engine_url, &project.region, Profile::Command);
+    // The tables need only the engine; the admin UI comes up meanwhile.
+    let client = client::client(&engine_url, &project.region, Profile::Command);
     let at = Tables {
         client: &client,
         project: &project.name,
         cache: &settings.folders.cache,
     };
-    let outcomes = reconcile::reconcile(at, &manifest, &seeds, options.reseed, printer).await?;
+    let outcomes = reconcile::reconcile(at, &manifest, &seeds, options.reseed, printer).await;
+    let finished = converged.finish().await;
+    let outcomes = outcomes?;
+    let stack = finished?;
 
     let changed = stack.changed()
         || outcomes
@@ -86,7 +91,7 @@ pub async fn run(
         printer.info(&format!("  {:<16} {}", service.service.name(), service.url));
     }
     printer.data(&endpoint::render(
-        &endpoint::variables(&manifest, &stack.engine_url),
+        &endpoint::variables(&manifest, &engine_url),
         EnvFormat::Shell,
     ))?;
     Ok(())

@@ -17,10 +17,11 @@ use crate::seed::{self, SeedItem};
 
 /// DynamoDB's limit of items per BatchWriteItem.
 pub const BATCH_SIZE: usize = 25;
-/// Requests in flight at once per table.
-const IN_FLIGHT: usize = 8;
-/// Batches read ahead of the writers: bounds memory.
-const READ_AHEAD: usize = 16;
+/// Requests in flight at once per table: the emulators answer each in a
+/// few milliseconds, so the wire, not the engine, is what waits.
+const IN_FLIGHT: usize = 32;
+/// Batches read ahead of the writers: bounds memory (64 × 25 items).
+const READ_AHEAD: usize = 64;
 
 /// How hard to try before giving up on a batch.
 #[derive(Debug, Clone, Copy)]

@@ -12,8 +12,13 @@ use hyper_util::rt::TokioExecutor;
 
 use super::docker::{ContainerState, ContainerStatus, Docker};
 
-/// How often readiness is checked.
-pub const POLL_INTERVAL: Duration = Duration::from_millis(200);
+/// How often readiness is checked: a probe of a service that is not up yet
+/// fails in well under a millisecond (the connection is refused), so often
+/// costs nothing and saves up to a poll of waiting.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(10);
+/// How often the container is looked at meanwhile (has it stopped?): an
+/// inspection asks the daemon, so less often.
+const WATCH_INTERVAL: Duration = Duration::from_millis(250);
 /// How long one probe attempt may take.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 /// Log lines shown when a service does not come up.
@@ -216,23 +221,27 @@ pub async fn wait_ready(
             .collect::<Vec<_>>()
             .join(", then ")
     };
+    let mut watched: Option<Instant> = None;
     loop {
         let (probe, err) = match failing(probes).await {
             None => return Ok(started.elapsed()),
             Some(failed) => failed,
         };
-        if let Watch::Container { docker, name } = watch
-            && let Some(state) = docker.inspect_container(name).await.ok().flatten()
-        {
-            match state.status {
-                ContainerStatus::Paused => {
-                    return Err(NotReady::Paused {
-                        service: service.to_string(),
-                        container: name.to_string(),
-                    });
+        let due = watched.is_none_or(|at| at.elapsed() >= WATCH_INTERVAL)
+            || started.elapsed() >= timeout;
+        if due && let Watch::Container { docker, name } = watch {
+            watched = Some(Instant::now());
+            if let Some(state) = docker.inspect_container(name).await.ok().flatten() {
+                match state.status {
+                    ContainerStatus::Paused => {
+                        return Err(NotReady::Paused {
+                            service: service.to_string(),
+                            container: name.to_string(),
+                        });
+                    }
+                    ContainerStatus::Running | ContainerStatus::Created => {}
+                    _ => return Err(NotReady::exited(docker, service, name, &state).await),
                 }
-                ContainerStatus::Running | ContainerStatus::Created => {}
-                _ => return Err(NotReady::exited(docker, service, name, &state).await),
             }
         }
         if started.elapsed() >= timeout {

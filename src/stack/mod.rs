@@ -40,15 +40,33 @@ pub struct Running {
 /// The stack `up` brought to the manifest: every service, usable.
 #[derive(Debug, Clone)]
 pub struct RunningStack {
+    /// The engine first.
     pub services: Vec<Running>,
-    /// The DynamoDB engine's URL, as this machine reaches it.
-    pub engine_url: String,
 }
 
 impl RunningStack {
     /// Whether `up` changed anything.
     pub fn changed(&self) -> bool {
         self.services.iter().any(|s| s.changed)
+    }
+}
+
+/// The stack once its engine answers: the tables can be made. The other
+/// services (the admin UI) may still be coming up; they never hold up the
+/// tables.
+pub struct Converged {
+    pub engine: Running,
+    companions: Option<tokio::task::JoinHandle<anyhow::Result<Vec<Running>>>>,
+}
+
+impl Converged {
+    /// Waits until the other services are usable too.
+    pub async fn finish(self) -> anyhow::Result<RunningStack> {
+        let mut services = vec![self.engine];
+        if let Some(companions) = self.companions {
+            services.extend(companions.await??);
+        }
+        Ok(RunningStack { services })
     }
 }
 
@@ -76,7 +94,7 @@ pub async fn converge(
     ready_timeout: Duration,
     folders: &Folders,
     printer: &Printer,
-) -> anyhow::Result<RunningStack> {
+) -> anyhow::Result<Converged> {
     let project = &manifest.project.name;
     let engine = manifest.project.engine;
     if engine == Engine::Embedded {
@@ -85,10 +103,10 @@ pub async fn converge(
         if let Some(docker) = Docker::connect_if_there().await {
             remove_dropped(&docker, project, &[], printer).await?;
         }
-        let running = embedded::converge(manifest, &files, ready_timeout, printer).await?;
-        return Ok(RunningStack {
-            engine_url: running.url.clone(),
-            services: vec![running],
+        let engine = embedded::converge(manifest, &files, ready_timeout, printer).await?;
+        return Ok(Converged {
+            engine,
+            companions: None,
         });
     }
     if let Ok(files) = embedded::Files::of(folders, project)
@@ -158,21 +176,39 @@ pub async fn converge(
         started.push((*spec, id, action.is_keep()));
     }
 
-    // Every service waits under one deadline, all at once.
-    let region = &manifest.project.region;
-    let waits = started
-        .iter()
-        .map(|(spec, id, kept)| wait_one(docker, spec, id, !kept, region, ready_timeout, printer));
-    let services = futures_util::future::try_join_all(waits).await?;
+    // Every service waits at once, under the same deadline. The engine's
+    // wait is awaited here; the others (the admin UI) go on beside the
+    // tables, which need only the engine.
+    let region = manifest.project.region.clone();
     let engine = manifest.project.engine.service();
-    let engine_url = services
-        .iter()
-        .find(|s| s.service == engine)
-        .map(|s| s.url.clone())
-        .unwrap_or_default();
-    Ok(RunningStack {
-        services,
-        engine_url,
+    let (engine_step, others): (Vec<_>, Vec<_>) = started
+        .into_iter()
+        .map(|(spec, id, kept)| (spec.clone(), id, !kept))
+        .partition(|(spec, _, _)| spec.service == engine);
+    let companions = tokio::spawn({
+        let (docker, region, printer) = (docker.clone(), region.clone(), printer.clone());
+        async move {
+            let waits = others.iter().map(|(spec, id, changed)| {
+                wait_one(
+                    &docker,
+                    spec,
+                    id,
+                    *changed,
+                    &region,
+                    ready_timeout,
+                    &printer,
+                )
+            });
+            futures_util::future::try_join_all(waits).await
+        }
+    });
+    let Some((spec, id, changed)) = engine_step.into_iter().next() else {
+        anyhow::bail!("the manifest's engine `{engine}` has no container");
+    };
+    let engine = wait_one(docker, &spec, &id, changed, &region, ready_timeout, printer).await?;
+    Ok(Converged {
+        engine,
+        companions: Some(companions),
     })
 }
 

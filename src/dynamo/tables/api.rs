@@ -19,7 +19,7 @@ use crate::dynamo::client::describe_error;
 use crate::manifest::{Billing, KeyAttribute, KeyType, Projection, StreamView, TableSpec};
 
 /// How often table and index status is polled, and for how long.
-const POLL: Duration = Duration::from_millis(100);
+const POLL: Duration = Duration::from_millis(10);
 const ACTIVE_DEADLINE: Duration = Duration::from_secs(120);
 
 /// Reads a table's state; `None` when it does not exist.
@@ -184,6 +184,26 @@ fn stream_spec(view: Option<StreamView>) -> anyhow::Result<StreamSpecification> 
 /// already existed (a race with another client): the caller describes and
 /// compares again.
 pub async fn create(client: &Client, spec: &TableSpec) -> anyhow::Result<Option<TableState>> {
+    match create_request(client, spec)?.send().await {
+        Ok(_) => {}
+        Err(err) if is_code(&err, "ResourceInUseException") => return Ok(None),
+        Err(err) => anyhow::bail!("CreateTable `{}`: {}", spec.physical, describe_error(&err)),
+    }
+    let active = wait_active(client, &spec.physical).await?;
+    match &spec.ttl {
+        Some(ttl) => apply_change(client, spec, &Change::SetTtl(ttl.clone()))
+            .await
+            .map(Some),
+        None => Ok(Some(active)),
+    }
+}
+
+/// The `CreateTable` request for the manifest's table: keys, billing,
+/// indexes and stream (TTL is a call of its own).
+pub fn create_request(
+    client: &Client,
+    spec: &TableSpec,
+) -> anyhow::Result<aws_sdk_dynamodb::operation::create_table::builders::CreateTableFluentBuilder> {
     let mut request = client
         .create_table()
         .table_name(&spec.physical)
@@ -226,18 +246,7 @@ pub async fn create(client: &Client, spec: &TableSpec) -> anyhow::Result<Option<
     if spec.stream.is_some() {
         request = request.stream_specification(stream_spec(spec.stream)?);
     }
-    match request.send().await {
-        Ok(_) => {}
-        Err(err) if is_code(&err, "ResourceInUseException") => return Ok(None),
-        Err(err) => anyhow::bail!("CreateTable `{}`: {}", spec.physical, describe_error(&err)),
-    }
-    let active = wait_active(client, &spec.physical).await?;
-    match &spec.ttl {
-        Some(ttl) => apply_change(client, spec, &Change::SetTtl(ttl.clone()))
-            .await
-            .map(Some),
-        None => Ok(Some(active)),
-    }
+    Ok(request)
 }
 
 /// Carries out one in-place change and waits until the table is ACTIVE

@@ -7,6 +7,8 @@ mod api;
 mod plan;
 mod state;
 
-pub use api::{apply_change, create, delete, describe, is_code, wait_active, wait_gone};
+pub use api::{
+    apply_change, create, create_request, delete, describe, is_code, wait_active, wait_gone,
+};
 pub use plan::{Change, TablePlan, plan};
 pub use state::{Condition, IndexState, Status, TableState};

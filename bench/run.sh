@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# run.sh — devstack's benchmark suite, one command: every workload on every
+# engine (DynamoDB Local, MiniStack, the embedded one), devstack beside its
+# floor, median/min/max over several runs, written to BENCHMARKS.md.
+#
+#   bash bench/run.sh                         all engines, 5 runs each
+#   bash bench/run.sh --engine embedded       one engine (repeat for several)
+#   bash bench/run.sh --runs 7 --out /tmp/b.md
+#
+# Makes a Docker engine answer and the images exist first (as the tests do),
+# builds devstack in release mode, then runs the suite (bench/suite.rs).
+# Not part of the test suite: no timed tests. CI builds it, so it cannot rot.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/ensure-docker.sh
+bash scripts/build-images.sh
+command -v /usr/bin/time >/dev/null || {
+  echo "bench: /usr/bin/time is needed (apt-get install time)" >&2
+  exit 1
+}
+cargo build --release --locked --bin devstack
+cargo bench --locked --bench suite -- --bin target/release/devstack "$@"
