@@ -213,6 +213,22 @@ impl Bench {
             )
             .unwrap();
         }
+        // DynamoDB Local as it starts without devstack's JVM options.
+        if engine == Engine::DynamodbLocal {
+            for dir in ["codemetrics", "items-10k"] {
+                let plain = root.path().join(format!("{dir}-plain-jvm"));
+                copy_tree(&root.path().join(dir), &plain);
+                let text = std::fs::read_to_string(plain.join("devstack.toml")).unwrap();
+                let text = text
+                    .replacen(
+                        "[services.dynamodb-local]\nport = 0\n",
+                        "[services.dynamodb-local]\nport = 0\njava_options = []\n",
+                        1,
+                    )
+                    .replace(&format!("-{dir}-"), &format!("-{dir}-plain-jvm-"));
+                std::fs::write(plain.join("devstack.toml"), text).unwrap();
+            }
+        }
         Bench {
             engine,
             bin: bin.to_path_buf(),
@@ -336,6 +352,18 @@ impl Bench {
     fn env(&self, stack: &str) -> HashMap<String, String> {
         let (_, out) = self.run(stack, &["env", "--format", "json"]);
         serde_json::from_str(&out).unwrap()
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
     }
 }
 
@@ -732,6 +760,10 @@ fn measure(rt: &tokio::runtime::Runtime, bench: &Bench, runs: usize) -> Vec<Row>
         });
     }
 
+    if engine == Engine::DynamodbLocal {
+        rows.extend(jvm_rows(bench, runs, &rows[0]));
+    }
+
     // Warm up: everything running and reconciled.
     bench.run("codemetrics", &["up"]);
     let env = bench.env("codemetrics");
@@ -886,6 +918,48 @@ fn measure(rt: &tokio::runtime::Runtime, bench: &Bench, runs: usize) -> Vec<Row>
     });
     bench.down("items-100k");
     rows
+}
+
+/// DynamoDB Local with devstack's JVM options against the plain JVM: the
+/// cold `up` they shorten, and the seeding they must not slow by more than
+/// a tenth.
+fn jvm_rows(bench: &Bench, runs: usize, cold: &Row) -> Vec<Row> {
+    let mut plain = Vec::new();
+    for run in 0..runs {
+        eprintln!("  cold up, plain JVM {}/{runs}", run + 1);
+        plain.push(seconds(bench.up_until_tables("codemetrics-plain-jvm").1));
+        bench.down("codemetrics-plain-jvm");
+    }
+    let mut seeding = Vec::new();
+    for dir in ["items-10k", "items-10k-plain-jvm"] {
+        bench.run(dir, &["up"]);
+        let times: Vec<f64> = (0..runs)
+            .map(|_| seconds(bench.run(dir, &["reset"]).0))
+            .collect();
+        seeding.push(Stats::of(times));
+        bench.down(dir);
+    }
+    vec![
+        Row {
+            workload: "cold `up`: devstack's JVM options against the plain JVM".into(),
+            devstack: cold.devstack,
+            floor: Some(Stats::of(plain)),
+            unit: "s",
+            target: Target::Ratio(1.0),
+            note: format!(
+                "`{}` against `java_options = []`",
+                devstack::stack::spec::JAVA_OPTIONS.join(" ")
+            ),
+        },
+        Row {
+            workload: "seeding 10,000 items: devstack's JVM options against the plain JVM".into(),
+            devstack: seeding[0],
+            floor: Some(seeding[1]),
+            unit: "s",
+            target: Target::Ratio(1.10),
+            note: "the options stay only while seeding is at most 10 % slower".into(),
+        },
+    ]
 }
 
 /// `--help` and `validate`: what starting devstack costs, beside starting

@@ -81,6 +81,8 @@ pub struct ServiceOverride {
     pub port: Option<u16>,
     pub image: Option<String>,
     pub bind: Option<IpAddr>,
+    /// DynamoDB Local: the JVM's options, instead of devstack's.
+    pub java_options: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

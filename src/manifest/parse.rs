@@ -317,9 +317,34 @@ impl Context<'_> {
                 }
                 parsed.ok()
             });
-            s.finish(&["port", "image", "bind"], self);
+            let java_options = s.string_list("java_options", self).and_then(|list| {
+                if kind != ServiceKind::DynamodbLocal {
+                    self.push(
+                        Diagnostic::new(
+                            list.span(),
+                            format!("{path}.java_options"),
+                            "`java_options` applies to `dynamodb-local` only",
+                        )
+                        .help("remove it here"),
+                    );
+                    return None;
+                }
+                Some(
+                    list.into_inner()
+                        .into_iter()
+                        .map(Spanned::into_inner)
+                        .collect(),
+                )
+            });
+            s.finish(&["port", "image", "bind", "java_options"], self);
             let port_span = s.table.get("port").map_or(key.span(), Spanned::span);
-            services.insert(kind, (port_span, ServiceOverride { port, image, bind }));
+            let overrides = ServiceOverride {
+                port,
+                image,
+                bind,
+                java_options,
+            };
+            services.insert(kind, (port_span, overrides));
         }
         services
     }

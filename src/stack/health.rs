@@ -227,8 +227,8 @@ pub async fn wait_ready(
             None => return Ok(started.elapsed()),
             Some(failed) => failed,
         };
-        let due = watched.is_none_or(|at| at.elapsed() >= WATCH_INTERVAL)
-            || started.elapsed() >= timeout;
+        let due =
+            watched.is_none_or(|at| at.elapsed() >= WATCH_INTERVAL) || started.elapsed() >= timeout;
         if due && let Watch::Container { docker, name } = watch {
             watched = Some(Instant::now());
             if let Some(state) = docker.inspect_container(name).await.ok().flatten() {

@@ -14,6 +14,12 @@ use crate::stack::docker::{
 };
 use crate::stack::health::Probe;
 
+/// DynamoDB Local's JVM options unless the manifest gives its own
+/// (`java_options` under `[services.dynamodb-local]`): the client compiler
+/// only and the serial collector start the JVM a third sooner, which is most
+/// of a cold `up`; `bench/run.sh` measures what they cost in throughput.
+pub const JAVA_OPTIONS: [&str; 2] = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"];
+
 /// Where each engine keeps its data inside the container when `persist = true`.
 const DYNAMODB_LOCAL_DATA: &str = "/home/dynamodblocal/data";
 const MINISTACK_DATA: &str = "/var/lib/ministack";
@@ -60,16 +66,22 @@ pub fn container_spec(manifest: &Manifest, service: ServiceKind) -> Option<Conta
     });
     let (cmd, env, user) = match service {
         ServiceKind::DynamodbLocal => {
-            let mut cmd: Vec<String> = [
-                "-Djava.library.path=./DynamoDBLocal_lib",
-                "-jar",
-                "DynamoDBLocal.jar",
-                // One database for every access key and region, so the admin
-                // UI and the app see the same tables whatever they sign with.
-                "-sharedDb",
-            ]
-            .map(String::from)
-            .to_vec();
+            let java = overrides
+                .java_options
+                .clone()
+                .unwrap_or_else(|| JAVA_OPTIONS.map(String::from).to_vec());
+            let mut cmd: Vec<String> = java;
+            cmd.extend(
+                [
+                    "-Djava.library.path=./DynamoDBLocal_lib",
+                    "-jar",
+                    "DynamoDBLocal.jar",
+                    // One database for every access key and region, so the admin
+                    // UI and the app see the same tables whatever they sign with.
+                    "-sharedDb",
+                ]
+                .map(String::from),
+            );
             if persist {
                 cmd.extend(["-dbPath".to_string(), DYNAMODB_LOCAL_DATA.to_string()]);
             } else {
@@ -212,6 +224,31 @@ mod tests {
         assert_eq!(spec.host_port, 8000);
         assert_eq!(spec.user, None);
         assert_eq!(spec.labels[LABEL_PROJECT], "demo");
+    }
+
+    #[test]
+    fn dynamodb_local_starts_with_devstacks_jvm_options_unless_the_manifest_gives_its_own() {
+        let spec = container_spec(&manifest(""), ServiceKind::DynamodbLocal).unwrap();
+        assert_eq!(spec.cmd[..2], JAVA_OPTIONS.map(String::from));
+        assert!(
+            spec.cmd[2..].starts_with(&["-Djava.library.path=./DynamoDBLocal_lib".to_string()])
+        );
+        let plain = container_spec(
+            &manifest("[services.dynamodb-local]\njava_options = []\n"),
+            ServiceKind::DynamodbLocal,
+        )
+        .unwrap();
+        assert_eq!(plain.cmd[0], "-Djava.library.path=./DynamoDBLocal_lib");
+        let own = container_spec(
+            &manifest("[services.dynamodb-local]\njava_options = [\"-Xmx256m\"]\n"),
+            ServiceKind::DynamodbLocal,
+        )
+        .unwrap();
+        assert_eq!(own.cmd[0], "-Xmx256m");
+        assert_ne!(
+            spec.labels[LABEL_CONFIG_HASH],
+            own.labels[LABEL_CONFIG_HASH]
+        );
     }
 
     #[test]
