@@ -20,4 +20,4 @@ command -v /usr/bin/time >/dev/null || {
   exit 1
 }
 cargo build --release --locked --bin devstack
-cargo bench --locked --bench suite -- --bin target/release/devstack "$@"
+cargo bench --locked --bench suite -- --bin "${CARGO_TARGET_DIR:-target}/release/devstack" "$@"

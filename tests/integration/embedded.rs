@@ -604,3 +604,26 @@ fn the_aws_cli_and_boto3_configured_from_env_see_the_codemetrics_tables() {
     assert_eq!(got["count"], 15);
     assert_eq!(got["sk"], first["sk"]);
 }
+
+#[test]
+fn logs_follow_prints_what_the_engine_writes_later() {
+    use std::io::{BufRead, BufReader};
+    let stack = Stack::new("emb-logs", "embedded", "");
+    stack.up();
+    let mut follow = stack
+        .command(&["logs", "-f", "-n", "1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(follow.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    assert!(first.contains("listening on http://127.0.0.1:"), "{first}");
+    // `down` makes the engine write its last line, after `logs -f` began.
+    let down = stack.run(&["down"]);
+    assert_eq!(down.code, 0, "{}", down.stderr);
+    let next = lines.next().unwrap().unwrap();
+    assert_eq!(next, "stopped");
+    let _ = follow.kill();
+    let _ = follow.wait();
+}
