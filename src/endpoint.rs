@@ -7,7 +7,7 @@
 use std::net::IpAddr;
 
 use crate::error::UsageError;
-use crate::manifest::Manifest;
+use crate::manifest::{Manifest, Placeholder};
 use crate::service::{ACCESS_KEY_ID, SECRET_ACCESS_KEY};
 use crate::stack;
 use crate::stack::docker::Docker;
@@ -125,8 +125,10 @@ pub enum EnvFormat {
 
 /// Everything an AWS SDK (and the app) needs, in a stable order: the
 /// endpoint, region, the fixed local credentials, the table prefix, then the
-/// manifest's own variables.
-pub fn variables(manifest: &Manifest, endpoint: &str) -> Vec<(String, String)> {
+/// manifest's own variables with their placeholders filled in. `endpoint`
+/// is where the app reaches the engine: from this machine, or (for `env
+/// --network`) from the project network.
+pub fn variables(manifest: &Manifest, endpoint: &str) -> Result<Vec<(String, String)>, UsageError> {
     let region = &manifest.project.region;
     let mut vars: Vec<(String, String)> = [
         ("AWS_ENDPOINT_URL", endpoint),
@@ -140,11 +142,33 @@ pub fn variables(manifest: &Manifest, endpoint: &str) -> Vec<(String, String)> {
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
-    for (name, value) in &manifest.env {
+    let uri: Option<hyper::Uri> = endpoint.parse().ok();
+    let value = |placeholder: &Placeholder| -> Result<String, String> {
+        Ok(match placeholder {
+            Placeholder::Endpoint => endpoint.to_string(),
+            Placeholder::NetworkEndpoint => network_url(manifest).map_err(|e| e.0)?,
+            Placeholder::Host => host_of(endpoint).unwrap_or_default(),
+            Placeholder::Port => uri
+                .as_ref()
+                .and_then(hyper::Uri::port_u16)
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
+            Placeholder::Region => region.clone(),
+            Placeholder::TablePrefix => manifest.project.table_prefix.clone(),
+            Placeholder::Table(name) => manifest
+                .table(name)
+                .map(|t| t.physical.clone())
+                .ok_or_else(|| format!("the manifest has no table `{name}`"))?,
+        })
+    };
+    for (name, template) in &manifest.env {
+        let shown = template
+            .render(value)
+            .map_err(|why| UsageError(format!("`[env]` `{name}`: {why}")))?;
         vars.retain(|(existing, _)| existing != name);
-        vars.push((name.clone(), value.clone()));
+        vars.push((name.clone(), shown));
     }
-    vars
+    Ok(vars)
 }
 
 pub fn render(vars: &[(String, String)], format: EnvFormat) -> String {
@@ -190,7 +214,10 @@ mod tests {
     #[test]
     fn shell_output_exports_endpoint_region_keys_prefix_and_app_variables() {
         let m = manifest();
-        let shown = render(&variables(&m, "http://127.0.0.1:4566"), EnvFormat::Shell);
+        let shown = render(
+            &variables(&m, "http://127.0.0.1:4566").unwrap(),
+            EnvFormat::Shell,
+        );
         assert_eq!(
             shown,
             "export AWS_ENDPOINT_URL=http://127.0.0.1:4566\n\
@@ -206,6 +233,38 @@ mod tests {
     }
 
     #[test]
+    fn env_placeholders_follow_the_endpoint_and_name_physical_tables() {
+        let m = Manifest::for_test(
+            "[project]\nname = \"demo\"\nengine = \"dynamodb-local\"\nregion = \"eu-west-1\"\ntable_prefix = \"Demo_\"\n\
+             [env]\nDYNAMODB_ENDPOINT_URL = \"${endpoint}\"\nDYNAMODB_LOCAL_PORT = \"${port}\"\n\
+             DATABASE_NAME = \"${table:orders}\"\nIN_NETWORK = \"${network_endpoint}\"\n\
+             WHERE = \"${host}:${port} in ${region}, prefix ${table_prefix}, $$5\"\n\
+             [[table]]\nname = \"orders\"\npartition_key = \"pk:S\"\n",
+        );
+        let on_host: std::collections::BTreeMap<_, _> = variables(&m, "http://127.0.0.1:49153")
+            .unwrap()
+            .into_iter()
+            .collect();
+        assert_eq!(on_host["DYNAMODB_ENDPOINT_URL"], "http://127.0.0.1:49153");
+        assert_eq!(on_host["DYNAMODB_LOCAL_PORT"], "49153");
+        assert_eq!(on_host["DATABASE_NAME"], "Demo_orders");
+        assert_eq!(on_host["IN_NETWORK"], "http://dynamodb-local:8000");
+        assert_eq!(
+            on_host["WHERE"],
+            "127.0.0.1:49153 in eu-west-1, prefix Demo_, $5"
+        );
+        let in_network: std::collections::BTreeMap<_, _> = variables(&m, &network_url(&m).unwrap())
+            .unwrap()
+            .into_iter()
+            .collect();
+        assert_eq!(
+            in_network["DYNAMODB_ENDPOINT_URL"],
+            "http://dynamodb-local:8000"
+        );
+        assert_eq!(in_network["DYNAMODB_LOCAL_PORT"], "8000");
+    }
+
+    #[test]
     fn the_network_endpoint_uses_the_engine_alias() {
         assert_eq!(network_url(&manifest()).unwrap(), "http://aws-local:4566");
     }
@@ -213,7 +272,7 @@ mod tests {
     #[test]
     fn json_output_is_one_object() {
         let m = manifest();
-        let shown = render(&variables(&m, "http://x:1"), EnvFormat::Json);
+        let shown = render(&variables(&m, "http://x:1").unwrap(), EnvFormat::Json);
         let parsed: serde_json::Value = serde_json::from_str(&shown).unwrap();
         assert_eq!(parsed["AWS_REGION"], "eu-west-2");
         assert_eq!(parsed["DATASTORE_IMPL"], "dynamodb");

@@ -18,7 +18,7 @@ pub async fn run(
             .url
     };
     printer.data(&endpoint::render(
-        &endpoint::variables(&manifest, &url),
+        &endpoint::variables(&manifest, &url)?,
         options.format,
     ))?;
     Ok(())

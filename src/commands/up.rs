@@ -43,7 +43,7 @@ pub async fn run(
             started.elapsed().as_secs_f64()
         ));
         printer.data(&endpoint::render(
-            &endpoint::variables(&manifest, url),
+            &endpoint::variables(&manifest, url)?,
             EnvFormat::Shell,
         ))?;
         return Ok(());
@@ -91,7 +91,7 @@ pub async fn run(
         printer.info(&format!("  {:<16} {}", service.service.name(), service.url));
     }
     printer.data(&endpoint::render(
-        &endpoint::variables(&manifest, &engine_url),
+        &endpoint::variables(&manifest, &engine_url)?,
         EnvFormat::Shell,
     ))?;
     Ok(())

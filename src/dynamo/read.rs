@@ -17,9 +17,9 @@ use crate::manifest::{KeyAttribute, KeyType, Manifest};
 use crate::seed::Item;
 use crate::service::{ACCESS_KEY_ID, Engine};
 
-/// Items asked for per request: small pages keep memory low.
-pub const PAGE_ITEMS: i32 = 1000;
-/// Pages buffered between the readers and the writer.
+/// Pages buffered between the readers and the writer. A page is at most
+/// 1 MB (DynamoDB's own page size, which devstack asks for: fewer requests
+/// than smaller pages, and still flat memory).
 const BUFFERED_PAGES: usize = 2;
 
 /// Filter, projection, names and values, checked before any request.
@@ -297,12 +297,11 @@ async fn scan_segment(
     limit: Option<u64>,
     pages: mpsc::Sender<anyhow::Result<Vec<Item>>>,
 ) {
-    // DynamoDB applies `Limit` before a filter: with one, full pages.
+    // With `--limit`, no more items than that are asked for; DynamoDB
+    // applies `Limit` before a filter, so with one, full pages.
     let page_items = match (limit, &expressions.filter) {
-        (Some(limit), None) => i32::try_from(limit.min(PAGE_ITEMS as u64))
-            .unwrap_or(PAGE_ITEMS)
-            .max(1),
-        _ => PAGE_ITEMS,
+        (Some(limit), None) => Some(i32::try_from(limit).unwrap_or(i32::MAX).max(1)),
+        _ => None,
     };
     let mut start: Option<HashMap<String, AttributeValue>> = None;
     loop {
@@ -310,7 +309,7 @@ async fn scan_segment(
             .scan()
             .table_name(&table)
             .set_index_name(index.clone())
-            .limit(page_items)
+            .set_limit(page_items)
             .set_filter_expression(expressions.filter.clone())
             .set_projection_expression(expressions.projection.clone())
             .set_expression_attribute_names(expressions.names.clone())
@@ -357,7 +356,6 @@ async fn query_pages(
             .set_index_name(index.clone())
             .key_condition_expression(&condition)
             .scan_index_forward(forward)
-            .limit(PAGE_ITEMS)
             .set_filter_expression(expressions.filter.clone())
             .set_projection_expression(expressions.projection.clone())
             .set_expression_attribute_names(expressions.names.clone())

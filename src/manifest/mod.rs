@@ -7,6 +7,7 @@ mod fields;
 mod parse;
 mod seeds;
 mod table;
+pub mod template;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -17,6 +18,7 @@ use std::time::Duration;
 use anyhow::Context;
 
 pub use diagnostic::{Diagnostic, DiagnosticJson, Invalid, Position};
+pub use template::{Placeholder, Template};
 
 use crate::service::{Engine, ServiceKind};
 
@@ -32,8 +34,9 @@ pub struct Manifest {
     pub dir: PathBuf,
     pub project: Project,
     pub services: BTreeMap<ServiceKind, ServiceOverride>,
-    /// Extra variables for the application's environment, sorted by name.
-    pub env: Vec<(String, String)>,
+    /// Extra variables for the application's environment, sorted by name;
+    /// their values may name the stack's endpoint, port, tables…
+    pub env: Vec<(String, Template)>,
     pub tables: Vec<TableSpec>,
     /// Things a command says before it starts, e.g. what `--engine` left out.
     pub notes: Vec<String>,

@@ -19,6 +19,7 @@ use toml::de::{DeTable, DeValue};
 
 use super::fields::{Context, Fields, one_of, unknown, wrong_type};
 use super::table::Table;
+use super::template::{Placeholder, Template};
 use super::{Diagnostic, Project, PullPolicy, ServiceOverride, TableSpec};
 use crate::service::{Engine, ServiceKind};
 
@@ -36,7 +37,7 @@ const PROJECT_FIELDS: &[&str] = &[
 pub struct Parsed {
     pub project: Project,
     pub services: BTreeMap<ServiceKind, ServiceOverride>,
-    pub env: Vec<(String, String)>,
+    pub env: Vec<(String, Template)>,
     pub tables: Vec<TableSpec>,
     pub notes: Vec<String>,
 }
@@ -90,6 +91,7 @@ pub fn parse(
         cx.check_ports(project, &services);
         cx.check_duplicate_tables(&tables);
     }
+    cx.check_env_tables(&env, &tables);
     if !cx.diagnostics.is_empty() {
         return Err(cx.diagnostics);
     }
@@ -101,7 +103,10 @@ pub fn parse(
     Ok(Parsed {
         project,
         services: services.into_iter().map(|(k, (_, v))| (k, v)).collect(),
-        env,
+        env: env
+            .into_iter()
+            .map(|(name, value, _)| (name, value))
+            .collect(),
         tables: tables.into_iter().map(|t| t.spec).collect(),
         notes,
     })
@@ -349,7 +354,7 @@ impl Context<'_> {
         services
     }
 
-    fn env(&mut self, f: Fields<'_, '_>) -> Vec<(String, String)> {
+    fn env(&mut self, f: Fields<'_, '_>) -> Vec<(String, Template, Range<usize>)> {
         let mut env = Vec::new();
         for (key, value) in f.table.iter() {
             let name = key.get_ref().as_ref();
@@ -365,12 +370,61 @@ impl Context<'_> {
                 );
             }
             match value.get_ref() {
-                DeValue::String(s) => env.push((name.to_string(), s.to_string())),
+                DeValue::String(s) => match Template::parse(s) {
+                    Ok(template) => env.push((name.to_string(), template, value.span())),
+                    Err(bad) => {
+                        // Inside the quotes; exact for values without escapes.
+                        let at = value.span().start + 1 + bad.offset;
+                        self.push(
+                            Diagnostic::new(at..at + 1, &path, bad.message).help(format!(
+                                "placeholders are {}; `$$` is a `$`",
+                                Placeholder::NAMES.map(|n| format!("`${{{n}}}`")).join(", ")
+                            )),
+                        );
+                    }
+                },
                 other => self.push(wrong_type(value.span(), &path, "a string", other)),
             }
         }
-        env.sort_by_key(|(name, _)| name.clone());
+        env.sort_by_key(|(name, _, _)| name.clone());
         env
+    }
+
+    /// A `${table:NAME}` names a table of the manifest.
+    fn check_env_tables(
+        &mut self,
+        env: &[(String, Template, Range<usize>)],
+        tables: &[Option<Table>],
+    ) {
+        let names: Vec<&str> = tables
+            .iter()
+            .flatten()
+            .map(|t| t.spec.name.as_str())
+            .collect();
+        for (name, template, span) in env {
+            for table in template.tables() {
+                if !names.contains(&table) {
+                    self.push(
+                        Diagnostic::new(
+                            span.clone(),
+                            format!("env.{name}"),
+                            format!("`${{table:{table}}}`: the manifest has no table `{table}`"),
+                        )
+                        .help(match names.is_empty() {
+                            true => "declare the table under `[[table]]`".to_string(),
+                            false => format!(
+                                "its tables are {}",
+                                names
+                                    .iter()
+                                    .map(|n| format!("`{n}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        }),
+                    );
+                }
+            }
+        }
     }
 
     fn check_duplicate_tables(&mut self, tables: &[Option<Table>]) {

@@ -10,9 +10,9 @@ use crate::support::{Run, Stack, docker, run};
 
 const BIG: &str = "12345678901234567890123456789012345678";
 const ITEMS: usize = 300;
-/// Items of the `many` table: 5 pages of 1,000, about 1 MB of JSON Lines,
-/// far more than a pipe holds (64 KiB).
-const MANY: usize = 5000;
+/// Items of the `many` table: about 4 MB, so several of DynamoDB's 1 MB
+/// pages, and far more than a pipe holds (64 KiB).
+const MANY: usize = 20_000;
 
 /// A project with one table of every attribute type, seeded with `ITEMS`
 /// items over 10 partitions, half of them in a sparse index.
@@ -187,7 +187,7 @@ fn scan_returns_exactly_the_seeded_items(engine: &str, test: &str) {
             .all(|i| i["kind"] == "a" && i.get("price").is_none())
     );
 
-    // A closed pipe ends the scan quietly with exit 0. The table is five
+    // A closed pipe ends the scan quietly with exit 0. The table is several
     // pages and far more than the pipe holds, so the reader is gone while
     // devstack still writes: its writes fail with a broken pipe, and it
     // stops at once, without its closing summary line.

@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, CreateGlobalSecondaryIndexAction, GlobalSecondaryIndex,
     GlobalSecondaryIndexUpdate, KeySchemaElement, KeyType as SdkKeyType, LocalSecondaryIndex,
     Projection as SdkProjection, ProjectionType, ProvisionedThroughput, ScalarAttributeType,
-    StreamSpecification, StreamViewType, TimeToLiveSpecification,
+    StreamSpecification, StreamViewType, TableDescription, TimeToLiveSpecification,
 };
 
 use super::plan::Change;
@@ -24,16 +24,26 @@ const ACTIVE_DEADLINE: Duration = Duration::from_secs(120);
 
 /// Reads a table's state; `None` when it does not exist.
 pub async fn describe(client: &Client, name: &str) -> anyhow::Result<Option<TableState>> {
-    let table = match client.describe_table().table_name(name).send().await {
-        Ok(out) => match out.table {
-            Some(table) => table,
-            None => return Ok(None),
-        },
-        Err(err) if is_code(&err, "ResourceNotFoundException") => return Ok(None),
+    // Both at once: two round trips for the time of one.
+    let (table, ttl) = tokio::join!(describe_table(client, name), describe_ttl(client, name));
+    match table? {
+        None => Ok(None),
+        Some(table) => Ok(Some(TableState::from_description(&table, ttl?))),
+    }
+}
+
+async fn describe_table(client: &Client, name: &str) -> anyhow::Result<Option<TableDescription>> {
+    match client.describe_table().table_name(name).send().await {
+        Ok(out) => Ok(out.table),
+        Err(err) if is_code(&err, "ResourceNotFoundException") => Ok(None),
         Err(err) => anyhow::bail!("DescribeTable `{name}`: {}", describe_error(&err)),
-    };
-    let ttl = match client.describe_time_to_live().table_name(name).send().await {
-        Ok(out) => out
+    }
+}
+
+/// The attribute TTL is enabled on, if any.
+async fn describe_ttl(client: &Client, name: &str) -> anyhow::Result<Option<String>> {
+    match client.describe_time_to_live().table_name(name).send().await {
+        Ok(out) => Ok(out
             .time_to_live_description
             .filter(|d| {
                 matches!(
@@ -41,10 +51,10 @@ pub async fn describe(client: &Client, name: &str) -> anyhow::Result<Option<Tabl
                     Some("ENABLED" | "ENABLING")
                 )
             })
-            .and_then(|d| d.attribute_name),
+            .and_then(|d| d.attribute_name)),
+        Err(err) if is_code(&err, "ResourceNotFoundException") => Ok(None),
         Err(err) => anyhow::bail!("DescribeTimeToLive `{name}`: {}", describe_error(&err)),
-    };
-    Ok(Some(TableState::from_description(&table, ttl)))
+    }
 }
 
 /// Whether an SDK error carries this service error code.
@@ -61,10 +71,13 @@ where
 pub async fn wait_active(client: &Client, name: &str) -> anyhow::Result<TableState> {
     let started = Instant::now();
     loop {
-        if let Some(state) = describe(client, name).await?
-            && state.is_active()
-        {
-            return Ok(state);
+        // The table's status is polled alone; its TTL is read once, at the end.
+        if let Some(table) = describe_table(client, name).await? {
+            let state = TableState::from_description(&table, None);
+            if state.is_active() {
+                let ttl = describe_ttl(client, name).await?;
+                return Ok(TableState { ttl, ..state });
+            }
         }
         anyhow::ensure!(
             started.elapsed() < ACTIVE_DEADLINE,
@@ -78,7 +91,7 @@ pub async fn wait_active(client: &Client, name: &str) -> anyhow::Result<TableSta
 /// Polls until the table no longer exists.
 pub async fn wait_gone(client: &Client, name: &str) -> anyhow::Result<()> {
     let started = Instant::now();
-    while describe(client, name).await?.is_some() {
+    while describe_table(client, name).await?.is_some() {
         anyhow::ensure!(
             started.elapsed() < ACTIVE_DEADLINE,
             "table `{name}` was still there {} s after DeleteTable",
