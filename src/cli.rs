@@ -31,6 +31,17 @@ pub struct GlobalArgs {
     #[arg(short = 'f', long = "file", env = "DEVSTACK_FILE", value_name = "FILE")]
     pub file: Option<PathBuf>,
 
+    /// Work on this project instead of the manifest's `name`, e.g. a stack
+    /// `run --keep` left up
+    #[arg(
+        short = 'p',
+        long,
+        global = true,
+        env = "DEVSTACK_PROJECT",
+        value_name = "NAME"
+    )]
+    pub project: Option<String>,
+
     /// Only print errors and data; no progress
     #[arg(short, long, global = true)]
     pub quiet: bool,
@@ -89,9 +100,45 @@ pub enum Command {
     Tables(TablesArgs),
     /// Check the manifest and its seed files without touching Docker
     Validate(ValidateArgs),
+    /// Run a command against a fresh stack of its own, removed afterwards
+    Run(RunArgs),
+    /// List every devstack project on this machine
+    Ls(LsArgs),
+    /// Remove what runs that no longer exist left behind
+    Gc(GcArgs),
     /// Host the embedded engine (started by `up`, not by hand)
     #[command(name = "serve-engine", hide = true)]
     ServeEngine(ServeEngineArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Leave the stack up afterwards, and say how to reach and remove it
+    #[arg(long)]
+    pub keep: bool,
+
+    /// The command and its arguments, after `--`
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "CMD"
+    )]
+    pub command: Vec<std::ffi::OsString>,
+}
+
+#[derive(Debug, Args)]
+pub struct LsArgs {
+    /// Print the list as JSON on stdout
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GcArgs {
+    /// Only list the runs that would be removed
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

@@ -20,6 +20,12 @@ pub struct UsageError(pub String);
 #[error("interrupted")]
 pub struct Interrupted;
 
+/// Ends devstack with this exit code and no message: `run` passes on its
+/// command's.
+#[derive(Debug, thiserror::Error)]
+#[error("exit code {0}")]
+pub struct ExitWith(pub u8);
+
 /// Marks an error whose details were already printed (as JSON on stdout);
 /// only its exit code is left to give.
 #[derive(Debug, thiserror::Error)]

@@ -54,7 +54,10 @@ where
     match dispatch(job, &settings, &printer) {
         Ok(()) => error::SUCCESS,
         Err(err) => {
-            if !error::is_pipe_closed(&err) && !err.is::<error::Reported>() {
+            if !error::is_pipe_closed(&err)
+                && !err.is::<error::Reported>()
+                && !err.is::<error::ExitWith>()
+            {
                 printer.error(&err);
             }
             exit_code(&err)
@@ -75,15 +78,21 @@ fn dispatch(job: Job, settings: &Settings, printer: &Printer) -> anyhow::Result<
             Job::Query(options) => commands::query::run(settings, options, printer).await,
             Job::Tables { json } => commands::tables::run(settings, *json, printer).await,
             Job::Validate { json } => commands::validate::run(settings, *json, printer),
-            // Handled below: it stops on its own signals, gracefully.
-            Job::ServeEngine(_) => Ok(()),
+            Job::Gc { dry_run } => commands::gc::run(settings, *dry_run, printer).await,
+            Job::Ls { json } => commands::ls::run(settings, *json, printer).await,
+            // Handled below: they deal with their signals themselves.
+            Job::ServeEngine(_) | Job::Run(_) => Ok(()),
         }
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    if let Job::ServeEngine(options) = &job {
-        return runtime.block_on(serve_engine(options, printer));
+    match &job {
+        Job::ServeEngine(options) => return runtime.block_on(serve_engine(options, printer)),
+        Job::Run(options) => {
+            return runtime.block_on(commands::run::run(settings, options, printer));
+        }
+        _ => {}
     }
     runtime.block_on(async {
         // Ctrl-C drops the command where it stands. Every step is safe to
@@ -125,6 +134,9 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
         }
         if cause.is::<error::Interrupted>() {
             return error::INTERRUPTED;
+        }
+        if let Some(error::ExitWith(code)) = cause.downcast_ref() {
+            return *code;
         }
         if error::is_broken_pipe(cause) {
             return error::SUCCESS;

@@ -31,6 +31,8 @@ pub struct Settings {
     pub allow_remote: bool,
     /// `--engine` or `DEVSTACK_ENGINE`: the engine instead of the manifest's.
     pub engine: Option<Engine>,
+    /// `--project` or `DEVSTACK_PROJECT`: the project instead of the manifest's.
+    pub project: Option<String>,
     /// Where devstack keeps and remembers things.
     pub folders: Folders,
 }
@@ -56,8 +58,22 @@ pub enum Job {
     Validate {
         json: bool,
     },
+    Run(RunOptions),
+    Ls {
+        json: bool,
+    },
+    Gc {
+        dry_run: bool,
+    },
     /// The embedded engine's own process.
     ServeEngine(HostOptions),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunOptions {
+    /// The program and its arguments.
+    pub command: Vec<std::ffi::OsString>,
+    pub keep: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -143,6 +159,7 @@ impl Settings {
                 cli::EngineArg::Ministack => Engine::Ministack,
                 cli::EngineArg::Embedded => Engine::Embedded,
             }),
+            project: global.project,
             folders: Folders::from_env(),
         };
         let job = match cli.command {
@@ -190,6 +207,14 @@ impl Settings {
             }),
             Command::Tables(args) => Job::Tables { json: args.json },
             Command::Validate(args) => Job::Validate { json: args.json },
+            Command::Run(args) => Job::Run(RunOptions {
+                command: args.command,
+                keep: args.keep,
+            }),
+            Command::Ls(args) => Job::Ls { json: args.json },
+            Command::Gc(args) => Job::Gc {
+                dry_run: args.dry_run,
+            },
             Command::ServeEngine(args) => Job::ServeEngine(HostOptions {
                 dir: args.dir,
                 bind: args.bind,
@@ -204,13 +229,29 @@ impl Settings {
     /// Finds, reads and validates the manifest. Every manifest problem is
     /// found here, before any Docker or DynamoDB call.
     pub fn manifest(&self) -> anyhow::Result<Manifest> {
-        Manifest::load(&self.manifest_path()?, self.engine)
+        self.with_project(Manifest::load(&self.manifest_path()?, self.engine)?)
     }
 
     /// The manifest for commands that only look at or stop the stack:
     /// seed files need not exist.
     pub fn manifest_without_seed_files(&self) -> anyhow::Result<Manifest> {
-        Manifest::load_without_seed_files(&self.manifest_path()?, self.engine)
+        self.with_project(Manifest::load_without_seed_files(
+            &self.manifest_path()?,
+            self.engine,
+        )?)
+    }
+
+    fn with_project(&self, mut manifest: Manifest) -> anyhow::Result<Manifest> {
+        if let Some(name) = &self.project {
+            if !manifest::is_project_name(name) {
+                return Err(UsageError(format!(
+                    "`--project {name}`: use 1 to 63 characters of `a-z 0-9 _ -`, starting with a letter or digit"
+                ))
+                .into());
+            }
+            manifest.project.name = name.clone();
+        }
+        Ok(manifest)
     }
 
     /// The manifest this command works on.

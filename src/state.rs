@@ -60,7 +60,20 @@ impl Cache {
     /// since the epoch), so a table deleted and created again is a new table.
     fn seeded_path(&self, project: &str, table: &str, created: i64) -> Option<PathBuf> {
         let digest = Sha256::digest(format!("{project}\0{table}\0{created}"));
-        Some(self.dir.as_ref()?.join("seeded").join(hex(&digest)))
+        Some(self.project_dir(project)?.join(hex(&digest)))
+    }
+
+    /// The seeded notes of one project live together, so a project that
+    /// goes (a `run`'s) takes its notes with it.
+    fn project_dir(&self, project: &str) -> Option<PathBuf> {
+        Some(self.dir.as_ref()?.join("seeded").join(project))
+    }
+
+    /// Forgets everything noted about a project.
+    pub fn forget_project(&self, project: &str) {
+        if let Some(dir) = self.project_dir(project) {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 
     /// Whether the table created at `created` got all its seed data.
@@ -105,6 +118,96 @@ impl Folders {
             data: xdg("XDG_DATA_HOME", ".local/share"),
         }
     }
+
+    fn runs(&self) -> Option<PathBuf> {
+        Some(self.state.as_ref()?.join("runs"))
+    }
+
+    fn run_path(&self, project: &str) -> Option<PathBuf> {
+        Some(self.runs()?.join(format!("{project}.json")))
+    }
+
+    /// Notes that a `run` owns the project, before it makes anything.
+    pub fn record_run(&self, run: &RunRecord) -> std::io::Result<()> {
+        let Some(path) = self.run_path(&run.project) else {
+            return Err(std::io::Error::other("no state folder (set HOME)"));
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(path, serde_json::to_string(run).unwrap_or_default())
+    }
+
+    /// Every run noted on this machine.
+    pub fn runs_recorded(&self) -> Vec<RunRecord> {
+        let Some(dir) = self.runs() else {
+            return Vec::new();
+        };
+        let mut runs: Vec<RunRecord> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|entry| std::fs::read_to_string(entry.path()).ok())
+            .filter_map(|text| serde_json::from_str(&text).ok())
+            .collect();
+        runs.sort_by(|a, b| a.project.cmp(&b.project));
+        runs
+    }
+
+    pub fn forget_run(&self, project: &str) {
+        if let Some(path) = self.run_path(project) {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+
+    /// A kept run stays until `down`: `gc` leaves it alone.
+    pub fn forget_kept(&self, project: &str) {
+        self.forget_run(project);
+    }
+}
+
+/// What `run` notes about the stack it owns.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RunRecord {
+    pub project: String,
+    /// The manifest's engine (after `--engine`).
+    pub engine: String,
+    /// The `run` process, as `pid:start`: see [`process_identity`].
+    pub owner: String,
+    /// Left up on purpose (`--keep`): not collected.
+    pub kept: bool,
+}
+
+/// A process's identity, `pid:start`: its pid and its start time, so a pid
+/// reused by another process is not taken for it. `None` when no such
+/// process runs.
+pub fn process_identity(pid: u32) -> Option<String> {
+    // Linux: the 22nd field of /proc/PID/stat, in clock ticks since boot
+    // (after the command name, which is in parentheses and may hold spaces).
+    if let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        let after_name = stat.rsplit_once(')')?.1;
+        let fields: Vec<&str> = after_name.split_whitespace().collect();
+        // fields[0] is the state (field 3); a zombie has finished.
+        if fields.first() == Some(&"Z") {
+            return None;
+        }
+        return Some(format!("{pid}:{}", fields.get(19)?));
+    }
+    let out = std::process::Command::new("ps")
+        .args(["-o", "lstart=", "-p", &pid.to_string()])
+        .output()
+        .ok()?;
+    let start = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    (!start.is_empty()).then(|| format!("{pid}:{start}"))
+}
+
+/// Whether the process an identity names still runs.
+pub fn is_alive(identity: &str) -> bool {
+    identity
+        .split_once(':')
+        .and_then(|(pid, _)| pid.parse::<u32>().ok())
+        .and_then(process_identity)
+        .is_some_and(|now| now == identity)
 }
 
 fn xdg(variable: &str, under_home: &str) -> Option<PathBuf> {
@@ -156,6 +259,39 @@ mod tests {
         assert!(!cache.is_seeded("q", "t", 1), "another project");
         cache.unmark_seeded("p", "t", 1);
         assert!(!cache.is_seeded("p", "t", 1));
+    }
+
+    #[test]
+    fn a_process_is_known_by_pid_and_start_time() {
+        let me = process_identity(std::process::id()).unwrap();
+        assert!(me.starts_with(&format!("{}:", std::process::id())), "{me}");
+        assert!(is_alive(&me));
+        // The same pid with another start time is another process.
+        assert!(!is_alive(&format!("{}:0", std::process::id())));
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let gone = process_identity(child.id()).unwrap_or_else(|| format!("{}:1", child.id()));
+        child.wait().unwrap();
+        assert!(!is_alive(&gone), "a finished process is not alive");
+    }
+
+    #[test]
+    fn runs_are_recorded_and_forgotten() {
+        let dir = tempfile::tempdir().unwrap();
+        let folders = Folders {
+            cache: Cache::none(),
+            state: Some(dir.path().to_path_buf()),
+            data: None,
+        };
+        let run = RunRecord {
+            project: "demo-run-1".into(),
+            engine: "embedded".into(),
+            owner: "1:2".into(),
+            kept: false,
+        };
+        folders.record_run(&run).unwrap();
+        assert_eq!(folders.runs_recorded(), [run]);
+        folders.forget_run("demo-run-1");
+        assert!(folders.runs_recorded().is_empty());
     }
 
     #[test]

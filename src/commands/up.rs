@@ -3,12 +3,11 @@
 use std::time::Instant;
 
 use crate::dynamo::client::{self, Profile};
-use crate::dynamo::reconcile::{self, Outcome, Tables};
+use crate::dynamo::reconcile::{self, Tables};
 use crate::endpoint::{self, EnvFormat};
 use crate::output::Printer;
 use crate::seed;
 use crate::settings::{Settings, UpOptions};
-use crate::stack;
 use crate::stack::health::{self, Probe, Watch};
 
 pub async fn run(
@@ -52,33 +51,17 @@ pub async fn run(
     for note in &manifest.notes {
         printer.info(note);
     }
-    let _lock = super::lock_project(&project.name, printer).await?;
-    let converged = stack::converge(
+    let up = super::bring_up(
+        settings,
         &manifest,
+        &seeds,
         options.pull(project),
         timeout,
-        &settings.folders,
+        options.reseed,
         printer,
     )
     .await?;
-    let engine_url = converged.engine.url.clone();
-
-    // The tables need only the engine; the admin UI comes up meanwhile.
-    let client = client::client(&engine_url, &project.region, Profile::Command);
-    let at = Tables {
-        client: &client,
-        project: &project.name,
-        cache: &settings.folders.cache,
-    };
-    let outcomes = reconcile::reconcile(at, &manifest, &seeds, options.reseed, printer).await;
-    let finished = converged.finish().await;
-    let outcomes = outcomes?;
-    let stack = finished?;
-
-    let changed = stack.changed()
-        || outcomes
-            .iter()
-            .any(|(_, o)| !matches!(o, Outcome::Unchanged { .. }));
+    let (changed, stack, engine_url) = (up.changed, up.stack, up.engine_url);
     printer.info(&format!(
         "project `{}` is {} ({}, region {}) in {:.1}s",
         project.name,

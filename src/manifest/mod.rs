@@ -18,6 +18,7 @@ use std::time::Duration;
 use anyhow::Context;
 
 pub use diagnostic::{Diagnostic, DiagnosticJson, Invalid, Position};
+pub use parse::is_project_name;
 pub use template::{Placeholder, Template};
 
 use crate::service::{Engine, ServiceKind};
@@ -52,6 +53,10 @@ pub struct Project {
     pub persist: bool,
     pub ready_timeout: Duration,
     pub pull: PullPolicy,
+    /// Set by `run` (never by the manifest): the `run` process that owns the
+    /// stack, labelled on its Docker objects so `gc` can tell an abandoned
+    /// run's.
+    pub owner: Option<String>,
 }
 
 /// When to pull an image from its registry.

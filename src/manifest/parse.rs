@@ -250,6 +250,7 @@ impl Context<'_> {
             persist: persist.is_some_and(Spanned::into_inner),
             ready_timeout,
             pull,
+            owner: None,
         })
     }
 
@@ -484,7 +485,7 @@ impl Context<'_> {
     }
 }
 
-fn is_project_name(name: &str) -> bool {
+pub fn is_project_name(name: &str) -> bool {
     let bytes = name.as_bytes();
     !bytes.is_empty()
         && bytes.len() <= 63

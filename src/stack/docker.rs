@@ -23,6 +23,8 @@ use crate::service::ServiceKind;
 pub const LABEL_PROJECT: &str = "dev.devstack.project";
 pub const LABEL_SERVICE: &str = "dev.devstack.service";
 pub const LABEL_CONFIG_HASH: &str = "dev.devstack.config-hash";
+/// On the objects of a `run`'s stack: the `run` process, `pid:start`.
+pub const LABEL_OWNER: &str = "dev.devstack.owner";
 
 /// How long one Docker API call may take before devstack gives up on it.
 const CALL_TIMEOUT: Duration = Duration::from_secs(30);
@@ -547,6 +549,84 @@ impl Docker {
         Ok(states)
     }
 
+    /// Every devstack object on the daemon, by project: containers (with
+    /// their state), and the owner label of whatever carries one.
+    pub async fn all_projects(&self) -> anyhow::Result<Vec<ProjectObjects>> {
+        let any_project = HashMap::from([("label".to_string(), vec![LABEL_PROJECT.to_string()])]);
+        let containers = self
+            .call(
+                "list containers",
+                self.client.list_containers(Some(ListContainersOptions {
+                    all: true,
+                    filters: Some(any_project.clone()),
+                    ..Default::default()
+                })),
+            )
+            .await?;
+        let networks = self
+            .call(
+                "list networks",
+                self.client.list_networks(Some(ListNetworksOptions {
+                    filters: Some(any_project.clone()),
+                })),
+            )
+            .await?;
+        let volumes = self
+            .call(
+                "list volumes",
+                self.client.list_volumes(Some(ListVolumesOptions {
+                    filters: Some(any_project),
+                })),
+            )
+            .await?;
+        let mut projects: BTreeMap<String, ProjectObjects> = BTreeMap::new();
+        /// The project an object's labels name, noting its owner.
+        fn project_of<'p>(
+            projects: &'p mut BTreeMap<String, ProjectObjects>,
+            labels: Option<&HashMap<String, String>>,
+        ) -> Option<&'p mut ProjectObjects> {
+            let labels = labels?;
+            let name = labels.get(LABEL_PROJECT)?.clone();
+            let project = projects
+                .entry(name.clone())
+                .or_insert_with(|| ProjectObjects {
+                    project: name,
+                    ..Default::default()
+                });
+            if let Some(owner) = labels.get(LABEL_OWNER) {
+                project.owner = Some(owner.clone());
+            }
+            Some(project)
+        }
+        for summary in &networks {
+            if let Some(project) = project_of(&mut projects, summary.labels.as_ref()) {
+                project.networks += 1;
+            }
+        }
+        for volume in listed_volumes(volumes) {
+            if let Some(project) = project_of(&mut projects, Some(&volume.labels)) {
+                project.volumes += 1;
+            }
+        }
+        let mut ids = Vec::new();
+        for summary in &containers {
+            if project_of(&mut projects, summary.labels.as_ref()).is_some()
+                && let Some(id) = &summary.id
+            {
+                ids.push(id.clone());
+            }
+        }
+        for id in ids {
+            if let Some(state) = self.inspect_container(&id).await?
+                && let Some(project) = state.labels.get(LABEL_PROJECT)
+                && let Some(objects) = projects.get_mut(project)
+            {
+                objects.containers.push(state);
+            }
+        }
+        Ok(projects.into_values().collect())
+    }
+
     /// Removes every network labelled with this project; returns their names.
     pub async fn remove_project_networks(&self, project: &str) -> anyhow::Result<Vec<String>> {
         let networks = self
@@ -665,6 +745,21 @@ impl Docker {
         let _ = tokio::time::timeout(Duration::from_secs(5), collect).await;
         text
     }
+}
+
+/// One project's objects on the daemon.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectObjects {
+    pub project: String,
+    pub containers: Vec<ContainerState>,
+    pub networks: usize,
+    pub volumes: usize,
+    /// The owning `run`, when the project is one's.
+    pub owner: Option<String>,
+}
+
+fn listed_volumes(listed: bollard::models::VolumeListResponse) -> Vec<bollard::models::Volume> {
+    listed.volumes.unwrap_or_default()
 }
 
 /// Why an image could not be pulled, in the registry's words, with advice.

@@ -160,12 +160,18 @@ pub async fn converge(
     }
 
     docker
-        .ensure_network(&spec::network_name(project), &spec::labels(project, None))
+        .ensure_network(
+            &spec::network_name(project),
+            &spec::project_labels(&manifest.project, None),
+        )
         .await?;
     for (spec, _, _) in &steps {
         if let Some(volume) = &spec.volume {
             docker
-                .ensure_volume(&volume.name, &spec::labels(project, Some(spec.service)))
+                .ensure_volume(
+                    &volume.name,
+                    &spec::project_labels(&manifest.project, Some(spec.service)),
+                )
                 .await?;
         }
     }

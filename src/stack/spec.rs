@@ -7,10 +7,10 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use sha2::{Digest, Sha256};
 
-use crate::manifest::Manifest;
+use crate::manifest::{Manifest, Project};
 use crate::service::{ACCESS_KEY_ID, SECRET_ACCESS_KEY, ServiceKind};
 use crate::stack::docker::{
-    ContainerSpec, LABEL_CONFIG_HASH, LABEL_PROJECT, LABEL_SERVICE, VolumeMount,
+    ContainerSpec, LABEL_CONFIG_HASH, LABEL_OWNER, LABEL_PROJECT, LABEL_SERVICE, VolumeMount,
 };
 use crate::stack::health::Probe;
 
@@ -42,6 +42,15 @@ pub fn labels(project: &str, service: Option<ServiceKind>) -> BTreeMap<String, S
     let mut labels = BTreeMap::from([(LABEL_PROJECT.to_string(), project.to_string())]);
     if let Some(service) = service {
         labels.insert(LABEL_SERVICE.to_string(), service.name().to_string());
+    }
+    labels
+}
+
+/// `labels`, with the owning `run` when there is one.
+pub fn project_labels(project: &Project, service: Option<ServiceKind>) -> BTreeMap<String, String> {
+    let mut labels = labels(&project.name, service);
+    if let Some(owner) = &project.owner {
+        labels.insert(LABEL_OWNER.to_string(), owner.clone());
     }
     labels
 }
@@ -134,7 +143,7 @@ pub fn container_spec(manifest: &Manifest, service: ServiceKind) -> Option<Conta
         network: network_name(&project.name),
         aliases: service.alias().map(String::from).into_iter().collect(),
         volume,
-        labels: labels(&project.name, Some(service)),
+        labels: project_labels(project, Some(service)),
     };
     let hash = config_hash(&spec);
     spec.labels.insert(LABEL_CONFIG_HASH.to_string(), hash);

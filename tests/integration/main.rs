@@ -13,6 +13,7 @@ mod lifecycle;
 mod manifest;
 mod pull;
 mod read;
+mod run;
 mod support;
 pub mod tables;
 mod terminal;

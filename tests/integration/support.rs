@@ -209,28 +209,36 @@ pub fn leftovers(project: &str) -> Vec<String> {
     found
 }
 
-/// Stops a test's embedded engine when dropped, found by the record in its
-/// state folder and checked to be that engine by its command line; killed
-/// if it does not stop.
+/// Stops every embedded engine of a test's home when dropped (the stack's
+/// own, and those of its `run`s), each found by the record in its state
+/// folder and checked to be that engine by its command line; killed if it
+/// does not stop.
 pub struct StopEngine(pub PathBuf);
 
 impl Drop for StopEngine {
     fn drop(&mut self) {
-        let Some(pid) = engine_pid(&self.0) else {
-            return;
-        };
-        let signal = |name: &str| {
-            let _ = Command::new("kill").args([name, &pid.to_string()]).output();
-        };
-        signal("-TERM");
-        let started = std::time::Instant::now();
-        while process_alive(pid) {
-            if started.elapsed() > Duration::from_secs(10) {
-                signal("-KILL");
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(20));
+        let dirs = std::fs::read_dir(&self.0).into_iter().flatten().flatten();
+        for dir in dirs {
+            stop_engine(&dir.path());
         }
+    }
+}
+
+fn stop_engine(dir: &Path) {
+    let Some(pid) = engine_pid(dir) else {
+        return;
+    };
+    let signal = |name: &str| {
+        let _ = Command::new("kill").args([name, &pid.to_string()]).output();
+    };
+    signal("-TERM");
+    let started = std::time::Instant::now();
+    while process_alive(pid) {
+        if started.elapsed() > Duration::from_secs(10) {
+            signal("-KILL");
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
@@ -317,7 +325,7 @@ impl Stack {
         std::fs::write(dir.path().join("devstack.toml"), manifest).unwrap();
         let home = Home::new();
         Stack {
-            _stop: StopEngine(home.engine_dir(&project)),
+            _stop: StopEngine(home.path().join("state/devstack/projects")),
             _cleanup: cleanup,
             dir,
             project,

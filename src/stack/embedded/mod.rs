@@ -494,6 +494,29 @@ pub async fn read_log(
     }
 }
 
+/// Every project with an engine folder here, by name.
+pub fn projects(folders: &Folders) -> Vec<(String, Files)> {
+    let Some(state) = &folders.state else {
+        return Vec::new();
+    };
+    let mut found: Vec<(String, Files)> = std::fs::read_dir(state.join("projects"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| entry.file_name().into_string().ok())
+        .filter_map(|name| Files::of(folders, &name).ok().map(|files| (name, files)))
+        .collect();
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    found
+}
+
+/// Deletes the project's engine folders (lock, record, log, database) once
+/// its engine is stopped: for a stack that is gone for good (a `run`'s).
+pub fn forget(files: &Files) {
+    let _ = std::fs::remove_dir_all(&files.dir);
+    let _ = std::fs::remove_dir_all(&files.data_dir);
+}
+
 /// The last `lines` lines of the log written since byte `from`.
 pub fn tail(log: &Path, from: u64, lines: usize) -> String {
     let mut text = String::new();

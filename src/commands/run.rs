@@ -1,0 +1,226 @@
+//! `devstack run -- CMD`: a fresh stack of its own for one command (a test
+//! suite): a project name no other run shares, every port picked free, the
+//! tables made and seeded; CMD runs with the stack's variables, and the
+//! stack is removed afterwards, pass or fail, also when CMD or devstack is
+//! stopped by a signal. Exits with CMD's exit code (128 + N for signal N).
+
+use std::ffi::OsString;
+use std::io::IsTerminal;
+use std::time::Instant;
+
+use anyhow::Context;
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use tokio::signal::unix::{SignalKind, signal};
+
+use crate::endpoint;
+use crate::error::{ExitWith, UsageError};
+use crate::manifest::Manifest;
+use crate::output::Printer;
+use crate::seed;
+use crate::settings::{RunOptions, Settings};
+use crate::stack::embedded;
+use crate::state::{self, RunRecord};
+
+pub async fn run(
+    settings: &Settings,
+    options: &RunOptions,
+    printer: &Printer,
+) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let mut manifest = settings.manifest()?;
+    let seeds = seed::validate_tables(&manifest.tables, &settings.folders.cache)?;
+    let owner = state::process_identity(std::process::id())
+        .context("cannot tell this process's start time")?;
+    make_throwaway(&mut manifest, &owner);
+    let project = manifest.project.name.clone();
+    // Noted before anything is made: a run killed at any point can be
+    // collected by `devstack gc`.
+    let mut record = RunRecord {
+        project: project.clone(),
+        engine: manifest.project.engine.to_string(),
+        owner,
+        kept: false,
+    };
+    settings
+        .folders
+        .record_run(&record)
+        .context("cannot note the run")?;
+    for note in &manifest.notes {
+        printer.info(note);
+    }
+    printer.info(&format!(
+        "run: project `{project}` ({})",
+        manifest.project.engine
+    ));
+
+    // Signals from here on: during set-up they stop it and the stack is
+    // removed; while CMD runs they are passed on to CMD first.
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let brought = tokio::select! {
+        brought = super::bring_up(
+            settings,
+            &manifest,
+            &seeds,
+            manifest.project.pull,
+            manifest.project.ready_timeout,
+            false,
+            printer,
+        ) => brought,
+        _ = terminate.recv() => Err(ExitWith(128 + Signal::SIGTERM as u8).into()),
+        _ = interrupt.recv() => Err(crate::error::Interrupted.into()),
+    };
+    let brought = match brought {
+        Ok(brought) => brought,
+        Err(err) => {
+            clean_up(settings, &manifest, printer).await;
+            return Err(err);
+        }
+    };
+    printer.info(&format!(
+        "run: stack ready at {} in {:.1}s",
+        brought.engine_url,
+        started.elapsed().as_secs_f64()
+    ));
+
+    let status = match endpoint::variables(&manifest, &brought.engine_url) {
+        Ok(vars) => run_command(&options.command, &vars, &mut terminate, &mut interrupt).await,
+        Err(err) => Err(err.into()),
+    };
+    if options.keep {
+        record.kept = true;
+        settings.folders.record_run(&record)?;
+        printer.info(&format!(
+            "run: kept project `{project}` at {}\n  `eval \"$(devstack --project {project} env)\"` reaches it; `devstack --project {project} down` removes it",
+            brought.engine_url
+        ));
+    } else {
+        clean_up(settings, &manifest, printer).await;
+    }
+    let code = status?;
+    if code == 0 {
+        Ok(())
+    } else {
+        Err(ExitWith(code).into())
+    }
+}
+
+/// The manifest's stack as one of its own: a fresh project name, every port
+/// picked free, in memory, labelled with its owner.
+fn make_throwaway(manifest: &mut Manifest, owner: &str) {
+    let base: String = manifest.project.name.chars().take(40).collect();
+    let suffix = format!("{:08x}", fastrand::u32(..));
+    manifest.project.name = format!("{base}-run-{suffix}");
+    manifest.project.persist = false;
+    manifest.project.owner = Some(owner.to_string());
+    for service in manifest.services() {
+        manifest.services.entry(service).or_default().port = Some(0);
+    }
+}
+
+/// Runs CMD with the variables, stdin, stdout and stderr its own; returns
+/// its exit code, 128 + N when a signal N ended it. SIGTERM (and SIGINT
+/// when CMD does not share the terminal) is passed on to CMD, which decides
+/// when it ends.
+async fn run_command(
+    command: &[OsString],
+    vars: &[(String, String)],
+    terminate: &mut tokio::signal::unix::Signal,
+    interrupt: &mut tokio::signal::unix::Signal,
+) -> anyhow::Result<u8> {
+    let Some((program, args)) = command.split_first() else {
+        return Err(UsageError("`run` needs a command after `--`".to_string()).into());
+    };
+    let mut child = tokio::process::Command::new(program);
+    child.args(args).envs(vars.iter().map(|(k, v)| (k, v)));
+    // On a terminal, CMD shares devstack's process group: Ctrl-C reaches it
+    // from the terminal itself, once. Otherwise it gets a group of its own,
+    // and devstack passes SIGINT on.
+    let shares_terminal = std::io::stdin().is_terminal();
+    if !shares_terminal {
+        child.process_group(0);
+    }
+    let mut child = child
+        .spawn()
+        .map_err(|err| UsageError(format!("cannot run `{}`: {err}", program.to_string_lossy())))?;
+    let pid = child
+        .id()
+        .map(|id| Pid::from_raw(i32::try_from(id).unwrap_or(i32::MAX)));
+    let pass_on = |signal: Signal| {
+        if let Some(pid) = pid {
+            let _ = kill(pid, signal);
+        }
+    };
+    let status = loop {
+        tokio::select! {
+            status = child.wait() => break status?,
+            _ = terminate.recv() => pass_on(Signal::SIGTERM),
+            _ = interrupt.recv() => {
+                if !shares_terminal {
+                    pass_on(Signal::SIGINT);
+                }
+            }
+        }
+    };
+    use std::os::unix::process::ExitStatusExt;
+    Ok(match (status.code(), status.signal()) {
+        (Some(code), _) => u8::try_from(code).unwrap_or(1),
+        (None, Some(signal)) => 128u8.saturating_add(u8::try_from(signal).unwrap_or(0)),
+        _ => 1,
+    })
+}
+
+/// Removes everything of the run, whatever happened: its services, its
+/// notes, its lock, its record. Problems are said, not raised: the exit
+/// code is CMD's.
+async fn clean_up(settings: &Settings, manifest: &Manifest, printer: &Printer) {
+    let project = &manifest.project.name;
+    match super::take_down(settings, manifest, true, printer).await {
+        Ok(done) => printer.info(&format!(
+            "run: removed project `{project}` ({} object{})",
+            done.len(),
+            if done.len() == 1 { "" } else { "s" }
+        )),
+        Err(err) => printer.info(&format!(
+            "run: could not remove everything of `{project}`: {err:#}\n  hint: `devstack gc` removes what is left"
+        )),
+    }
+    settings.folders.cache.forget_project(project);
+    if let Ok(files) = embedded::Files::of(&settings.folders, project) {
+        embedded::forget(&files);
+    }
+    let _ = std::fs::remove_file(crate::lock::lock_path(project));
+    settings.folders.forget_run(project);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_throwaway_stack_has_a_fresh_name_free_ports_and_its_owner() {
+        let mut m = Manifest::for_test(
+            "[project]\nname = \"demo\"\nengine = \"ministack\"\nadmin = true\npersist = true\n\
+             [services.ministack]\nport = 4566\n",
+        );
+        make_throwaway(&mut m, "1:2");
+        assert!(
+            m.project.name.starts_with("demo-run-"),
+            "{}",
+            m.project.name
+        );
+        assert_eq!(m.project.name.len(), "demo-run-".len() + 8);
+        assert!(!m.project.persist);
+        assert_eq!(m.project.owner.as_deref(), Some("1:2"));
+        for service in m.services() {
+            assert_eq!(m.services[&service].port, Some(0), "{service}");
+        }
+        let mut again = Manifest::for_test("[project]\nname = \"demo\"\nengine = \"ministack\"\n");
+        make_throwaway(&mut again, "1:2");
+        assert_ne!(
+            again.project.name, m.project.name,
+            "no two runs share a name"
+        );
+    }
+}

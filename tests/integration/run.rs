@@ -1,0 +1,463 @@
+//! `devstack run -- CMD` end to end: CMD sees the stack through its
+//! variables only, its exit code comes back, and nothing of the run is
+//! left; runs at once never share anything; signals reach CMD; `gc` removes
+//! what a killed run left and nothing else; `ls` shows every project. The
+//! embedded engine's runs need no Docker; one test runs MiniStack.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::{
+    Run, Stack, assert_nothing_left, block_on, client_from_env, docker, process_alive,
+    processes_naming, run,
+};
+
+const ORDERS: &str = "\n[[table]]\nname = \"orders\"\npartition_key = \"pk:S\"\n";
+
+/// Waits until `path` exists (written by a CMD), within a bound that only
+/// catches a CMD that never ran.
+fn wait_for(path: &Path) {
+    let started = Instant::now();
+    while !path.exists() {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "{} never appeared",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn read(path: &Path) -> String {
+    wait_for(path);
+    std::fs::read_to_string(path).unwrap().trim().to_string()
+}
+
+/// Engine processes and files of every run in the stack's home.
+fn run_leftovers(stack: &Stack) -> Vec<String> {
+    let state = stack.home.path().join("state/devstack");
+    let mut left: Vec<String> = processes_naming(&state.to_string_lossy())
+        .into_iter()
+        .map(|pid| format!("process {pid}"))
+        .collect();
+    for dir in ["projects", "runs"] {
+        for entry in std::fs::read_dir(state.join(dir))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            left.push(format!("file {}", entry.path().display()));
+        }
+    }
+    left
+}
+
+fn spawn(stack: &Stack, args: &[&str]) -> Child {
+    stack
+        .command(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn finish(child: Child) -> Run {
+    child.wait_with_output().unwrap().into()
+}
+
+#[test]
+fn run_passes_the_stacks_variables_and_the_exit_code_and_leaves_nothing() {
+    let stack = Stack::new("run-basic", "embedded", ORDERS);
+    let out = stack.dir.path();
+    // CMD asks the stack for its tables, through the variables alone.
+    let script = format!(
+        "echo \"$AWS_ENDPOINT_URL\" > endpoint.txt; \
+         '{bin}' --endpoint \"$AWS_ENDPOINT_URL\" tables --json > tables.json; exit 3",
+        bin = env!("CARGO_BIN_EXE_devstack")
+    );
+    let done = stack.run(&["run", "--", "sh", "-c", &script]);
+    assert_eq!(done.code, 3, "CMD's exit code comes back: {}", done.stderr);
+    let tables: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("tables.json")).unwrap()).unwrap();
+    assert_eq!(tables[0]["table"], "orders", "{tables}");
+    assert_eq!(tables[0]["owner"], "manifest `orders`", "{tables}");
+    let endpoint = read(&out.join("endpoint.txt"));
+    let port: u16 = endpoint.rsplit(':').next().unwrap().parse().unwrap();
+    assert_ne!(port, 8000, "a port picked free, not the manifest's");
+    assert!(
+        std::net::TcpListener::bind(("127.0.0.1", port)).is_ok(),
+        "the port is free again"
+    );
+    assert!(
+        run_leftovers(&stack).is_empty(),
+        "{:?}",
+        run_leftovers(&stack)
+    );
+    assert!(
+        done.stderr.contains("run: removed project"),
+        "{}",
+        done.stderr
+    );
+
+    let ok = stack.run(&["run", "--", "true"]);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    let killed = stack.run(&["run", "--", "sh", "-c", "kill -TERM $$"]);
+    assert_eq!(killed.code, 128 + 15, "128 + the signal: {}", killed.stderr);
+    assert!(
+        run_leftovers(&stack).is_empty(),
+        "{:?}",
+        run_leftovers(&stack)
+    );
+    let quiet = stack.run(&["run", "--quiet", "--", "sh", "-c", "echo out; echo err >&2"]);
+    assert_eq!(quiet.code, 0);
+    assert_eq!(quiet.stdout, "out\n", "CMD's output, nothing of devstack's");
+    assert_eq!(quiet.stderr, "err\n", "--quiet: only CMD's messages");
+}
+
+#[test]
+fn four_runs_at_once_each_see_only_their_own_data() {
+    let stack = Stack::new("run-four", "embedded", ORDERS);
+    let dir = stack.dir.path();
+    let script = |n: usize| {
+        format!(
+            "echo \"$AWS_ENDPOINT_URL\" > endpoint-{n}.txt; while [ ! -e go-{n} ]; do sleep 0.05; done"
+        )
+    };
+    let children: Vec<Child> = (0..4)
+        .map(|n| spawn(&stack, &["run", "--", "sh", "-c", &script(n)]))
+        .collect();
+    let endpoints: Vec<String> = (0..4)
+        .map(|n| read(&dir.join(format!("endpoint-{n}.txt"))))
+        .collect();
+    let mut unique = endpoints.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(
+        unique.len(),
+        4,
+        "four stacks, four endpoints: {endpoints:?}"
+    );
+    block_on(async {
+        use aws_sdk_dynamodb::types::AttributeValue;
+        // What `devstack env` gives an app, at that run's endpoint.
+        let env = |url: &str| {
+            [
+                ("AWS_ENDPOINT_URL_DYNAMODB", url),
+                ("AWS_REGION", "us-east-1"),
+                ("AWS_ACCESS_KEY_ID", "test"),
+                ("AWS_SECRET_ACCESS_KEY", "test"),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<std::collections::BTreeMap<_, _>>()
+        };
+        for (n, url) in endpoints.iter().enumerate() {
+            let client = client_from_env(&env(url)).await;
+            client
+                .put_item()
+                .table_name("orders")
+                .item("pk", AttributeValue::S(format!("written by run {n}")))
+                .send()
+                .await
+                .unwrap();
+        }
+        for (n, url) in endpoints.iter().enumerate() {
+            let client = client_from_env(&env(url)).await;
+            let items = client.scan().table_name("orders").send().await.unwrap();
+            let keys: Vec<String> = items
+                .items()
+                .iter()
+                .filter_map(|i| i.get("pk")?.as_s().ok().cloned())
+                .collect();
+            assert_eq!(
+                keys,
+                [format!("written by run {n}")],
+                "run {n} sees only its own"
+            );
+        }
+    });
+    for n in 0..4 {
+        std::fs::write(dir.join(format!("go-{n}")), "").unwrap();
+    }
+    for child in children {
+        let out = finish(child);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+    }
+    assert!(
+        run_leftovers(&stack).is_empty(),
+        "{:?}",
+        run_leftovers(&stack)
+    );
+}
+
+#[test]
+fn sigterm_to_devstack_reaches_cmd_and_the_stack_is_removed() {
+    let stack = Stack::new("run-term", "embedded", ORDERS);
+    let dir = stack.dir.path();
+    let script = "trap 'echo got it > term.txt; exit 7' TERM; echo ready > ready.txt; \
+                  while :; do sleep 0.05; done";
+    let child = spawn(&stack, &["run", "--", "sh", "-c", script]);
+    wait_for(&dir.join("ready.txt"));
+    let out = run(std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]));
+    assert_eq!(out.code, 0);
+    let done = finish(child);
+    assert_eq!(done.code, 7, "CMD decided how it ends: {}", done.stderr);
+    assert_eq!(read(&dir.join("term.txt")), "got it");
+    assert!(
+        run_leftovers(&stack).is_empty(),
+        "{:?}",
+        run_leftovers(&stack)
+    );
+}
+
+/// The stack of a run, found from its CMD's endpoint.
+fn run_project(stack: &Stack) -> String {
+    let runs = stack.home.path().join("state/devstack/runs");
+    let started = Instant::now();
+    loop {
+        if let Some(entry) = std::fs::read_dir(&runs)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .next()
+        {
+            return entry
+                .file_name()
+                .to_string_lossy()
+                .trim_end_matches(".json")
+                .to_string();
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "no run noted");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn gc_removes_what_a_killed_run_left_and_nothing_else() {
+    // Three stacks in one home: a plain project, a run that goes on, and a
+    // run that is killed with SIGKILL.
+    let stack = Stack::new("run-gc", "embedded", ORDERS);
+    let dir: PathBuf = stack.dir.path().to_path_buf();
+    stack.up();
+    let going = spawn(
+        &stack,
+        &[
+            "run",
+            "--",
+            "sh",
+            "-c",
+            "echo x > going.txt; while [ ! -e stop ]; do sleep 0.05; done",
+        ],
+    );
+    wait_for(&dir.join("going.txt"));
+    let going_project = run_project(&stack);
+    let killed = spawn(
+        &stack,
+        &[
+            "run",
+            "--",
+            "sh",
+            "-c",
+            "echo $$ > victim.txt; while [ ! -e stop ]; do sleep 0.05; done",
+        ],
+    );
+    let victim: u32 = read(&dir.join("victim.txt")).parse().unwrap();
+    let out = run(std::process::Command::new("kill").args(["-9", &killed.id().to_string()]));
+    assert_eq!(out.code, 0);
+    // Its CMD is the test's to stop (it holds the output pipes open); its
+    // stack is left for `gc`.
+    let _ = run(std::process::Command::new("kill").args(["-9", &victim.to_string()]));
+    let killed = finish(killed);
+    assert_ne!(killed.code, 0);
+
+    let listed = stack.run(&["ls", "--json"]);
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&listed.stdout).unwrap();
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    let row = |project: &str| {
+        rows.iter()
+            .find(|r| r["project"] == project)
+            .unwrap_or_else(|| panic!("{project} in {rows:?}"))
+            .clone()
+    };
+    assert_eq!(row(&stack.project)["run"], "-");
+    assert!(
+        row(&going_project)["run"]
+            .as_str()
+            .unwrap()
+            .starts_with("run (pid ")
+    );
+    let left_behind: Vec<&serde_json::Value> = rows
+        .iter()
+        .filter(|r| r["run"].as_str().unwrap().starts_with("left behind"))
+        .collect();
+    assert_eq!(left_behind.len(), 1, "{rows:?}");
+    let killed_project = left_behind[0]["project"].as_str().unwrap().to_string();
+    assert_eq!(left_behind[0]["state"], "running");
+
+    let dry = stack.run(&["gc", "--dry-run"]);
+    assert_eq!(dry.stdout.trim(), killed_project, "{}", dry.stderr);
+    let gc = stack.run(&["gc"]);
+    assert_eq!(gc.code, 0, "{}", gc.stderr);
+    assert!(
+        gc.stdout.contains(&format!(
+            "removed run `{killed_project}`: the embedded engine"
+        )),
+        "{}",
+        gc.stdout
+    );
+    let rows: Vec<serde_json::Value> =
+        serde_json::from_str(&stack.run(&["ls", "--json"]).stdout).unwrap();
+    let projects: Vec<&str> = rows.iter().filter_map(|r| r["project"].as_str()).collect();
+    assert!(
+        projects.contains(&stack.project.as_str()),
+        "the plain project stays"
+    );
+    assert!(
+        projects.contains(&going_project.as_str()),
+        "the live run stays"
+    );
+    assert!(!projects.contains(&killed_project.as_str()), "{rows:?}");
+    let again = stack.run(&["gc"]);
+    assert!(
+        again.stderr.contains("nothing to collect"),
+        "{}",
+        again.stderr
+    );
+
+    std::fs::write(dir.join("stop"), "").unwrap();
+    assert_eq!(finish(going).code, 0);
+    assert!(!process_alive(victim));
+}
+
+#[test]
+fn run_keep_leaves_the_stack_up_until_down() {
+    let stack = Stack::new("run-keep", "embedded", ORDERS);
+    let out = stack.run(&["run", "--keep", "--", "true"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let project = run_project(&stack);
+    assert!(
+        out.stderr
+            .contains(&format!("`devstack --project {project} down` removes it")),
+        "{}",
+        out.stderr
+    );
+    let env = stack.run(&["--project", &project, "env", "--format", "json"]);
+    assert_eq!(env.code, 0, "{}", env.stderr);
+    let vars: serde_json::Value = serde_json::from_str(&env.stdout).unwrap();
+    let names = block_on(async {
+        let env: std::collections::BTreeMap<String, String> = serde_json::from_value(vars).unwrap();
+        let client = client_from_env(&env).await;
+        client
+            .list_tables()
+            .send()
+            .await
+            .unwrap()
+            .table_names()
+            .to_vec()
+    });
+    assert_eq!(names, ["orders"]);
+    let gc = stack.run(&["gc"]);
+    assert!(
+        gc.stderr.contains("nothing to collect"),
+        "a kept run stays: {}",
+        gc.stderr
+    );
+    let down = stack.run(&["--project", &project, "down"]);
+    assert_eq!(down.code, 0, "{}", down.stderr);
+    assert!(
+        down.stderr.contains("stopped the embedded engine"),
+        "{}",
+        down.stderr
+    );
+    assert!(
+        run_leftovers(&stack)
+            .iter()
+            .all(|l| !l.starts_with("process"))
+    );
+}
+
+#[test]
+fn env_placeholders_follow_the_stack_into_run() {
+    let stack = Stack::new(
+        "run-env",
+        "embedded",
+        "\n[env]\nDYNAMODB_ENDPOINT_URL = \"${endpoint}\"\nDYNAMODB_LOCAL_PORT = \"${port}\"\n\
+         DATABASE_NAME = \"${table:orders}\"\nLITERAL = \"costs $$5\"\n\
+         [[table]]\nname = \"orders\"\npartition_key = \"pk:S\"\n",
+    );
+    let manifest = std::fs::read_to_string(stack.manifest()).unwrap();
+    std::fs::write(
+        stack.manifest(),
+        manifest.replace("[project]\n", "[project]\ntable_prefix = \"App_\"\n"),
+    )
+    .unwrap();
+    let script = "printf '%s\\n' \"$AWS_ENDPOINT_URL\" \"$DYNAMODB_ENDPOINT_URL\" \
+                  \"$DYNAMODB_LOCAL_PORT\" \"$DATABASE_NAME\" \"$LITERAL\" > vars.txt";
+    let out = stack.run(&["run", "--", "sh", "-c", script]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let vars = std::fs::read_to_string(stack.dir.path().join("vars.txt")).unwrap();
+    let vars: Vec<&str> = vars.lines().collect();
+    assert_eq!(vars[1], vars[0], "${{endpoint}} is the engine's URL");
+    assert_eq!(
+        vars[0].rsplit(':').next(),
+        Some(vars[2]),
+        "${{port}} is its port"
+    );
+    assert_eq!(vars[3], "App_orders");
+    assert_eq!(vars[4], "costs $5");
+}
+
+/// MiniStack's `run`, and `env` with placeholders on a running stack with
+/// `port = 0`, for the host and for the project network.
+#[test]
+#[ignore = "needs a Docker daemon"]
+fn ministack_run_and_placeholders_on_the_host_and_the_network() {
+    let _docker = docker();
+    let stack = Stack::new(
+        "run-ms",
+        "ministack",
+        "\n[env]\nDYNAMODB_ENDPOINT_URL = \"${endpoint}\"\nDYNAMODB_LOCAL_PORT = \"${port}\"\n\
+         DATABASE_NAME = \"${table:orders}\"\n\
+         [[table]]\nname = \"orders\"\npartition_key = \"pk:S\"\n",
+    );
+    let out = stack.run(&[
+        "run",
+        "--",
+        "sh",
+        "-c",
+        "echo \"$DYNAMODB_ENDPOINT_URL\" > url.txt; exit 3",
+    ]);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    let url = read(&stack.dir.path().join("url.txt"));
+    let port: u16 = url.rsplit(':').next().unwrap().parse().unwrap();
+    assert!(
+        std::net::TcpListener::bind(("127.0.0.1", port)).is_ok(),
+        "port free again"
+    );
+    let run_project = out
+        .stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("run: project `"))
+        .and_then(|l| l.split('`').next())
+        .unwrap()
+        .to_string();
+    assert_nothing_left(&run_project);
+
+    stack.up();
+    let host = stack.env();
+    let port = host["AWS_ENDPOINT_URL"]
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .to_string();
+    assert_eq!(host["DYNAMODB_ENDPOINT_URL"], host["AWS_ENDPOINT_URL"]);
+    assert_eq!(host["DYNAMODB_LOCAL_PORT"], port);
+    assert_ne!(port, "4566", "port = 0 picked another");
+    assert_eq!(host["DATABASE_NAME"], "orders");
+    let net = stack.run(&["env", "--network", "--format", "json"]);
+    let net: serde_json::Value = serde_json::from_str(&net.stdout).unwrap();
+    assert_eq!(net["DYNAMODB_ENDPOINT_URL"], "http://aws-local:4566");
+    assert_eq!(net["DYNAMODB_LOCAL_PORT"], "4566");
+}
