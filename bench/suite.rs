@@ -825,7 +825,26 @@ fn measure(rt: &tokio::runtime::Runtime, bench: &Bench, runs: usize) -> Vec<Row>
         target: Target::Seconds(1.0),
         note: String::new(),
     });
+    // `run -- true`: a whole throwaway stack, against `up` and `down` of
+    // the same stack.
     bench.down("codemetrics");
+    let (mut runs_took, mut up_down) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        runs_took.push(seconds(bench.run("codemetrics", &["run", "--", "true"]).0));
+        let started = Instant::now();
+        bench.run("codemetrics", &["up"]);
+        bench.run("codemetrics", &["down", "--volumes"]);
+        up_down.push(seconds(started.elapsed()));
+    }
+    rows.push(Row {
+        workload: "`run -- true` of CodeMetrics, against `up` then `down --volumes`".into(),
+        devstack: Stats::of(runs_took),
+        floor: Some(Stats::of(up_down)),
+        unit: "s",
+        target: Target::Ratio(1.1),
+        note: "the floor here is devstack's own `up` and `down`: the ratio is what `run` adds"
+            .into(),
+    });
 
     // Seeding and scanning 10,000 items.
     bench.run("items-10k", &["up"]);

@@ -310,7 +310,7 @@ fn quoted(names: &[&str]) -> String {
 }
 
 /// The closest known name, if it is close enough to be a typo.
-fn did_you_mean<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
+pub(super) fn did_you_mean<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
     let lower = name.to_ascii_lowercase();
     known
         .iter()

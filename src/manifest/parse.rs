@@ -17,7 +17,7 @@ use std::time::Duration;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use super::fields::{Context, Fields, one_of, unknown, wrong_type};
+use super::fields::{Context, Fields, did_you_mean, one_of, unknown, wrong_type};
 use super::table::Table;
 use super::template::{Placeholder, Template};
 use super::{Diagnostic, Project, PullPolicy, ServiceOverride, TableSpec};
@@ -376,12 +376,20 @@ impl Context<'_> {
                     Err(bad) => {
                         // Inside the quotes; exact for values without escapes.
                         let at = value.span().start + 1 + bad.offset;
-                        self.push(
-                            Diagnostic::new(at..at + 1, &path, bad.message).help(format!(
-                                "placeholders are {}; `$$` is a `$`",
-                                Placeholder::NAMES.map(|n| format!("`${{{n}}}`")).join(", ")
-                            )),
-                        );
+                        let all = Placeholder::NAMES
+                            .map(|n| format!("`${{{n}}}`"))
+                            .join(", ");
+                        let close = bad
+                            .name
+                            .as_deref()
+                            .and_then(|name| did_you_mean(name, &Placeholder::NAMES));
+                        let help = match close {
+                            Some(best) => {
+                                format!("did you mean `${{{best}}}`? placeholders are {all}")
+                            }
+                            None => format!("placeholders are {all}; `$$` is a `$`"),
+                        };
+                        self.push(Diagnostic::new(at..at + 1, &path, bad.message).help(help));
                     }
                 },
                 other => self.push(wrong_type(value.span(), &path, "a string", other)),

@@ -78,6 +78,8 @@ pub struct Template(pub Vec<Part>);
 pub struct BadPlaceholder {
     pub offset: usize,
     pub message: String,
+    /// The name written, when the placeholder was closed.
+    pub name: Option<String>,
 }
 
 impl Template {
@@ -103,6 +105,7 @@ impl Template {
                     return Err(BadPlaceholder {
                         offset: at + dollar,
                         message: "`${` without its closing `}`".to_string(),
+                        name: None,
                     });
                 };
                 let name = &inner[..end];
@@ -110,6 +113,7 @@ impl Template {
                     return Err(BadPlaceholder {
                         offset: at + dollar,
                         message: format!("unknown placeholder `${{{name}}}`"),
+                        name: Some(name.to_string()),
                     });
                 };
                 if !literal.is_empty() {
