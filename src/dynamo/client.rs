@@ -14,7 +14,9 @@ use crate::service::{ACCESS_KEY_ID, SECRET_ACCESS_KEY};
 /// use's needs, written once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Profile {
-    /// Commands that read or change tables: 30 s an attempt, 3 attempts.
+    /// Commands that read or change tables: 10 s an attempt, 3 attempts.
+    /// A local engine answers in milliseconds; one that does not answer
+    /// in 10 s (paused, or stuck on a volume it cannot write) will not.
     Command,
     /// `status`: a quick look, 5 s an attempt, 2 attempts.
     Status,
@@ -28,7 +30,7 @@ pub enum Profile {
 impl Profile {
     fn attempt_timeout(self) -> Duration {
         match self {
-            Profile::Command => Duration::from_secs(30),
+            Profile::Command => Duration::from_secs(10),
             Profile::Status => Duration::from_secs(5),
             Profile::Probe => Duration::from_secs(2),
             Profile::Loading => Duration::from_secs(10),

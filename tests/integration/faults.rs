@@ -214,3 +214,100 @@ fn dropped_connections_are_retried() {
         );
     });
 }
+
+/// `command` as another user: as root, through `setpriv` as `nobody`
+/// (65534) with no groups; otherwise as it is (the caller then takes the
+/// permissions away from its own files instead). Returns whether it wraps.
+fn as_nobody(command: std::process::Command) -> (std::process::Command, bool) {
+    let root = std::fs::metadata("/proc/self")
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+        .unwrap_or(false);
+    if !root {
+        return (command, false);
+    }
+    let mut wrapped = std::process::Command::new("setpriv");
+    wrapped
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(command.get_program())
+        .args(command.get_args());
+    if let Some(dir) = command.get_current_dir() {
+        wrapped.current_dir(dir);
+    }
+    for (key, value) in command.get_envs() {
+        match value {
+            Some(value) => wrapped.env(key, value),
+            None => wrapped.env_remove(key),
+        };
+    }
+    (wrapped, true)
+}
+
+/// Everything under `path` readable and writable by anyone: the other
+/// user's home and project folder.
+fn open_to_everyone(path: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o777));
+    for entry in std::fs::read_dir(path).into_iter().flatten().flatten() {
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            open_to_everyone(&entry.path());
+        } else {
+            let _ = std::fs::set_permissions(entry.path(), std::fs::Permissions::from_mode(0o666));
+        }
+    }
+}
+
+#[test]
+fn a_socket_and_a_seed_file_this_user_may_not_read_are_named_with_the_fix() {
+    use std::os::unix::fs::PermissionsExt;
+    let stack = crate::support::Stack::new(
+        "perm",
+        "ministack",
+        "\n[[table]]\nname = \"orders\"\npartition_key = \"pk:S\"\nseed = [\"orders.jsonl\"]\n",
+    );
+    std::fs::write(stack.dir.path().join("orders.jsonl"), "{\"pk\": \"a\"}\n").unwrap();
+    // A socket only its owner may use: a daemon this user is not let in to.
+    let socket = stack.dir.path().join("docker.sock");
+    let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    open_to_everyone(stack.dir.path());
+    open_to_everyone(stack.home.path());
+    let (mut up, wrapped) = as_nobody({
+        let mut command = stack.command(&["up"]);
+        command.env("DOCKER_HOST", format!("unix://{}", socket.display()));
+        command
+    });
+    let mode = if wrapped { 0o600 } else { 0o000 };
+    std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(mode)).unwrap();
+    let out = crate::support::run(&mut up);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&format!(
+            "permission denied on the Docker socket `{}`",
+            socket.display()
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("docker` group"), "{}", out.stderr);
+    assert!(
+        !out.stderr.contains("chmod"),
+        "never loosen the socket: {}",
+        out.stderr
+    );
+
+    // A seed file it may not read: exit 2, naming the file and the manifest line.
+    std::fs::set_permissions(
+        stack.dir.path().join("orders.jsonl"),
+        std::fs::Permissions::from_mode(0o000),
+    )
+    .unwrap();
+    let (mut validate, _) = as_nobody(stack.command(&["validate"]));
+    let out = crate::support::run(&mut validate);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("seed file `orders.jsonl` cannot be read"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("devstack.toml:"), "{}", out.stderr);
+}

@@ -5,7 +5,8 @@
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 
-use http_body_util::Full;
+use futures_util::StreamExt;
+use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
@@ -13,7 +14,8 @@ use hyper_util::rt::TokioIo;
 use crate::support::{Stack, block_on};
 
 /// Answers like a Docker engine that has no images and whose registry pulls
-/// fail with `pull_error`; records every request path.
+/// fail with `pull_error` (or, for [`HANG`], report some progress and then
+/// hang); records every request path.
 pub async fn fake_docker(
     socket: &std::path::Path,
     pull_error: &'static str,
@@ -35,6 +37,22 @@ pub async fn fake_docker(
                         .unwrap()
                         .push(format!("{} {path}", request.method()));
                     async move {
+                        if path.ends_with("/images/create") && pull_error == HANG {
+                            let first = Bytes::from_static(
+                                b"{\"status\":\"Downloading\",\"id\":\"layer\",\"progressDetail\":{\"current\":1,\"total\":100}}\n",
+                            );
+                            let chunks = futures_util::stream::once(async move {
+                                Ok::<_, Infallible>(hyper::body::Frame::data(first))
+                            })
+                            .chain(futures_util::stream::pending());
+                            return Ok::<_, Infallible>(
+                                Response::builder()
+                                    .status(200)
+                                    .header("content-type", "application/json")
+                                    .body(BodyExt::boxed(http_body_util::StreamBody::new(chunks)))
+                                    .unwrap(),
+                            );
+                        }
                         let (status, body) = if path.ends_with("/version") {
                             (200, r#"{"ApiVersion":"1.41","Version":"20.10.24","MinAPIVersion":"1.12"}"#.to_string())
                         } else if path.ends_with("/containers/json") {
@@ -55,7 +73,7 @@ pub async fn fake_docker(
                             Response::builder()
                                 .status(status)
                                 .header("content-type", "application/json")
-                                .body(Full::new(Bytes::from(body)))
+                                .body(BodyExt::boxed(Full::new(Bytes::from(body))))
                                 .unwrap(),
                         )
                     }
@@ -68,6 +86,9 @@ pub async fn fake_docker(
     });
     (seen, server)
 }
+
+/// A pull that reports progress, then no more.
+pub const HANG: &str = "hang";
 
 fn pull_fails(registry_says: &'static str, expect: &str) {
     let stack = Stack::new("pull", "ministack", "");
@@ -132,4 +153,62 @@ fn an_offline_pull_says_so_and_creates_nothing() {
         "Get https://registry-1.docker.io/v2/: dial tcp: lookup registry-1.docker.io: no such host",
         "the registry cannot be reached",
     );
+}
+
+#[test]
+fn a_pull_onto_a_full_disk_says_so_and_creates_nothing() {
+    pull_fails(
+        "write /var/lib/docker/tmp/GetImageBlob123: no space left on device",
+        "the disk is full",
+    );
+}
+
+#[test]
+fn ctrl_c_during_a_pull_exits_130_and_creates_nothing() {
+    use std::io::{BufRead, BufReader};
+    let stack = Stack::new("pull-int", "ministack", "");
+    let socket = stack.dir.path().join("docker.sock");
+    block_on(async {
+        let (seen, server) = fake_docker(&socket, HANG).await;
+        let code = tokio::task::spawn_blocking({
+            let mut command = stack.command(&["up"]);
+            command
+                .env("DOCKER_HOST", format!("unix://{}", socket.display()))
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped());
+            move || {
+                let mut child = command.spawn().unwrap();
+                let lines = BufReader::new(child.stderr.take().unwrap()).lines();
+                let mut said = String::new();
+                for line in lines {
+                    let line = line.unwrap();
+                    said.push_str(&line);
+                    said.push('\n');
+                    if line.contains("pulling ministackorg/ministack:1.5.33") {
+                        break;
+                    }
+                }
+                std::process::Command::new("kill")
+                    .args(["-INT", &child.id().to_string()])
+                    .status()
+                    .unwrap();
+                (child.wait().unwrap().code(), said)
+            }
+        })
+        .await
+        .unwrap();
+        server.abort();
+        assert_eq!(code.0, Some(130), "{}", code.1);
+        let seen = seen.lock().unwrap().clone();
+        assert!(
+            seen.iter().any(|r| r.contains("/images/create")),
+            "{seen:?}"
+        );
+        assert!(
+            !seen
+                .iter()
+                .any(|r| r.contains("/containers/create") || r.contains("/networks/create")),
+            "nothing is created: {seen:?}"
+        );
+    });
 }
