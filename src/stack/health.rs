@@ -155,6 +155,18 @@ pub enum NotReady {
         last: String,
         logs: String,
     },
+    #[error(
+        "`{service}`: its container `{container}` was removed while devstack waited for it\n  hint: run `devstack up` again"
+    )]
+    Gone { service: String, container: String },
+    #[error(
+        "`{service}`: the Docker daemon stopped answering while devstack waited for `{container}`: {why}\n  hint: check the daemon (`docker info`), then run `devstack up` again"
+    )]
+    Unwatched {
+        service: String,
+        container: String,
+        why: String,
+    },
     /// An endpoint devstack did not start never answered.
     #[error("{tried} did not succeed within {secs} s: {last}")]
     Unanswered {
@@ -231,17 +243,31 @@ pub async fn wait_ready(
             watched.is_none_or(|at| at.elapsed() >= WATCH_INTERVAL) || started.elapsed() >= timeout;
         if due && let Watch::Container { docker, name } = watch {
             watched = Some(Instant::now());
-            if let Some(state) = docker.inspect_container(name).await.ok().flatten() {
-                match state.status {
-                    ContainerStatus::Paused => {
-                        return Err(NotReady::Paused {
-                            service: service.to_string(),
-                            container: name.to_string(),
-                        });
-                    }
-                    ContainerStatus::Running | ContainerStatus::Created => {}
-                    _ => return Err(NotReady::exited(docker, service, name, &state).await),
+            let state = match docker.inspect_container(name).await {
+                Ok(Some(state)) => state,
+                Ok(None) => {
+                    return Err(NotReady::Gone {
+                        service: service.to_string(),
+                        container: name.to_string(),
+                    });
                 }
+                Err(err) => {
+                    return Err(NotReady::Unwatched {
+                        service: service.to_string(),
+                        container: name.to_string(),
+                        why: format!("{err:#}"),
+                    });
+                }
+            };
+            match state.status {
+                ContainerStatus::Paused => {
+                    return Err(NotReady::Paused {
+                        service: service.to_string(),
+                        container: name.to_string(),
+                    });
+                }
+                ContainerStatus::Running | ContainerStatus::Created => {}
+                _ => return Err(NotReady::exited(docker, service, name, &state).await),
             }
         }
         if started.elapsed() >= timeout {

@@ -142,7 +142,7 @@ fn seed_items(
 }
 
 /// Checks one table on the endpoint against its manifest declaration.
-async fn assert_matches_manifest(client: &Client, manifest: &Manifest, name: &str) {
+pub async fn assert_matches_manifest(client: &Client, manifest: &Manifest, name: &str) {
     let spec = manifest.table(name).unwrap();
     let state = devstack::dynamo::tables::describe(client, &spec.physical)
         .await

@@ -342,7 +342,7 @@ pub async fn converge(
                 "configuration changed; restarting the engine ({what}; a database file is kept)"
             ));
             stop(files).await?;
-            (start(files, &wanted, timeout).await?, true)
+            (start_or_join(files, &wanted, timeout).await?, true)
         }
         Found::Starting => anyhow::bail!(
             "the embedded engine of `{}` holds its lock but never said where it listens\n  hint: look at its log `{}`",
@@ -351,7 +351,7 @@ pub async fn converge(
         ),
         Found::Stopped => {
             say(&format!("starting the engine ({what})"));
-            (start(files, &wanted, timeout).await?, true)
+            (start_or_join(files, &wanted, timeout).await?, true)
         }
     };
     let url = record.url();
@@ -385,6 +385,23 @@ pub async fn converge(
             task.fail("not ready");
             Err(err.into())
         }
+    }
+}
+
+/// Starts the engine; if another one won the lock meanwhile (one that an
+/// `up` killed a moment after starting it was still coming up when this
+/// one looked), that one is used when it runs as wanted.
+async fn start_or_join(
+    files: &Files,
+    spec: &EngineSpec,
+    timeout: Duration,
+) -> anyhow::Result<Record> {
+    match start(files, spec, timeout).await {
+        Ok(record) => Ok(record),
+        Err(err) => match find(files)? {
+            Found::Running(record) if record.config == spec.config => Ok(record),
+            _ => Err(err),
+        },
     }
 }
 
