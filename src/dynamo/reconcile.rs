@@ -140,22 +140,26 @@ async fn reconcile_one(
     reseed: bool,
     task: &Task,
 ) -> anyhow::Result<Outcome> {
-    let observed = tables::describe(at.client, &table.physical).await?;
-    // The table's state after this run's changes, as the last call saw it.
-    let (state, mut changes) = match tables::plan(table, observed.as_ref()) {
-        TablePlan::Create => {
-            task.update("creating");
-            if tables::create(at.client, table).await?.is_some() {
-                let items = seed_table(at, table, expected, true, task).await?;
-                return Ok(Outcome::Created { items });
-            }
-            // Someone else created it meanwhile: compare what is there now.
-            let observed = tables::describe(at.client, &table.physical).await?;
-            if let TablePlan::Drift(lines) = tables::plan(table, observed.as_ref()) {
-                return Ok(Outcome::Drift(lines));
-            }
-            (observed, Vec::new())
+    let mut observed = tables::describe(at.client, &table.physical).await?;
+    let mut plan = tables::plan(table, observed.as_ref());
+    if let TablePlan::Create = plan {
+        task.update("creating");
+        if tables::create(at.client, table).await?.is_some() {
+            let items = seed_table(at, table, expected, true, task).await?;
+            return Ok(Outcome::Created { items });
         }
+        // Someone else created it meanwhile (another up, or the request of
+        // a run that was stopped after sending it): once it is ACTIVE,
+        // compare and change it like any table found at the start.
+        observed = Some(tables::wait_active(at.client, &table.physical).await?);
+        plan = tables::plan(table, observed.as_ref());
+    }
+    // The table's state after this run's changes, as the last call saw it.
+    let (state, mut changes) = match plan {
+        TablePlan::Create => anyhow::bail!(
+            "table `{}`: CreateTable said it exists, then DescribeTable found none",
+            table.physical
+        ),
         TablePlan::Drift(lines) => return Ok(Outcome::Drift(lines)),
         TablePlan::Unchanged => (observed, Vec::new()),
         TablePlan::Update(changes) => {

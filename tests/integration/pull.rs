@@ -170,6 +170,7 @@ fn ctrl_c_during_a_pull_exits_130_and_creates_nothing() {
     let socket = stack.dir.path().join("docker.sock");
     block_on(async {
         let (seen, server) = fake_docker(&socket, HANG).await;
+        let pulling = seen.clone();
         let code = tokio::task::spawn_blocking({
             let mut command = stack.command(&["up"]);
             command
@@ -187,6 +188,13 @@ fn ctrl_c_during_a_pull_exits_130_and_creates_nothing() {
                     if line.contains("pulling ministackorg/ministack:1.5.33") {
                         break;
                     }
+                }
+                // The line is printed as the request is sent: Ctrl-C once
+                // the daemon has it, so the pull is truly under way.
+                let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+                while !pulling.lock().unwrap().iter().any(|r| r.contains("/images/create")) {
+                    assert!(std::time::Instant::now() < deadline, "no pull request:\n{said}");
+                    std::thread::sleep(std::time::Duration::from_millis(5));
                 }
                 std::process::Command::new("kill")
                     .args(["-INT", &child.id().to_string()])
