@@ -596,7 +596,7 @@ impl FloorEngine {
         spec.aliases.clear();
         let id = rt.block_on(async {
             let docker = Docker::connect().await.unwrap();
-            docker.create_container(&spec).await.unwrap()
+            docker.create_container(&spec).await.unwrap().unwrap()
         });
         FloorPrepared {
             manifest,

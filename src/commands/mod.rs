@@ -73,9 +73,15 @@ pub async fn bring_up(
         project: &project.name,
         cache: &settings.folders.cache,
     };
-    let outcomes = reconcile::reconcile(at, manifest, seeds, reseed, printer).await;
+    let outcomes = tokio::select! {
+        outcomes = reconcile::reconcile(at, manifest, seeds, reseed, printer) => outcomes,
+        lost = stack::engine_lost(manifest) => Err(lost.into()),
+    };
     let finished = converged.finish().await;
-    let outcomes = outcomes?;
+    let outcomes = match outcomes {
+        Ok(outcomes) => outcomes,
+        Err(err) => return Err(stack::with_engine_cause(manifest, err).await),
+    };
     let stack = finished?;
     let changed = stack.changed()
         || outcomes

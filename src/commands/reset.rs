@@ -11,6 +11,7 @@ use crate::manifest::TableSpec;
 use crate::output::Printer;
 use crate::seed;
 use crate::settings::{ResetOptions, Settings};
+use crate::stack;
 
 pub async fn run(
     settings: &Settings,
@@ -70,7 +71,14 @@ pub async fn run(
         project: &manifest.project.name,
         cache: &settings.folders.cache,
     };
-    let done = reconcile::reset(at, &tables, seeds.as_ref(), printer).await?;
+    let reset = tokio::select! {
+        done = reconcile::reset(at, &tables, seeds.as_ref(), printer) => done,
+        lost = stack::engine_lost(&manifest) => Err(lost.into()),
+    };
+    let done = match reset {
+        Ok(done) => done,
+        Err(err) => return Err(stack::with_engine_cause(&manifest, err).await),
+    };
     let items: u64 = done.iter().map(|(_, n)| n).sum();
     printer.info(&format!(
         "reset {} table{} ({items} items) at {} in {:.1}s",

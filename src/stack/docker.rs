@@ -56,6 +56,17 @@ pub enum Unreachable {
     Other(String, String),
 }
 
+/// The daemon answered once, then broke off or fell silent mid-call.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the Docker daemon at `{host}` stopped answering ({what}: {why})\n  hint: check the daemon (`docker info`), then run `devstack up` again"
+)]
+pub struct DaemonLost {
+    pub host: String,
+    pub what: String,
+    pub why: String,
+}
+
 /// A container as devstack wants it; built by `engine`, pure data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContainerSpec {
@@ -217,7 +228,28 @@ impl Docker {
     ) -> anyhow::Result<T> {
         self.bounded(what, CALL_TIMEOUT, future)
             .await?
-            .with_context(|| format!("docker: {what}"))
+            .map_err(|err| self.failed(what, err))
+    }
+
+    /// A failed call as the user needs it: a connection that broke off is
+    /// the daemon's doing, not the request's, and says what to check.
+    fn failed(&self, what: &str, err: bollard::errors::Error) -> anyhow::Error {
+        use bollard::errors::Error as E;
+        match err {
+            E::HyperLegacyError { .. } | E::HyperResponseError { .. } | E::IOError { .. } => {
+                let why = anyhow::Error::new(err);
+                self.lost(what, format!("{:#}", why.root_cause()))
+            }
+            err => anyhow::Error::new(err).context(format!("docker: {what}")),
+        }
+    }
+
+    fn lost(&self, what: &str, why: String) -> anyhow::Error {
+        anyhow::Error::new(DaemonLost {
+            host: self.host.clone(),
+            what: what.to_string(),
+            why,
+        })
     }
 
     /// Like `call`, but hands back Docker's own error.
@@ -227,13 +259,9 @@ impl Docker {
         limit: Duration,
         future: impl Future<Output = Result<T, bollard::errors::Error>>,
     ) -> anyhow::Result<Result<T, bollard::errors::Error>> {
-        tokio::time::timeout(limit, future).await.map_err(|_| {
-            anyhow::anyhow!(
-                "docker: {what}: the daemon at `{}` did not answer within {} s",
-                self.host,
-                limit.as_secs()
-            )
-        })
+        tokio::time::timeout(limit, future)
+            .await
+            .map_err(|_| self.lost(what, format!("no answer within {} s", limit.as_secs())))
     }
 
     /// Like `call`, but an answer with one of the `fine` status codes (404
@@ -249,7 +277,7 @@ impl Docker {
         match self.bounded(what, limit, future).await? {
             Ok(value) => Ok(Some(value)),
             Err(err) if status_code(&err).is_some_and(|code| fine.contains(&code)) => Ok(None),
-            Err(err) => Err(err).with_context(|| format!("docker: {what}")),
+            Err(err) => Err(self.failed(what, err)),
         }
     }
 
@@ -388,49 +416,60 @@ impl Docker {
         .await
     }
 
-    /// Creates the project network unless a labelled one exists.
+    /// Creates the project network unless a labelled one exists. A network
+    /// that appears between the look and the creation (the late request of
+    /// an `up` that was killed) is looked at again, not failed on.
     pub async fn ensure_network(
         &self,
         name: &str,
         labels: &BTreeMap<String, String>,
     ) -> anyhow::Result<()> {
-        let existing = self
-            .call(
-                "list networks",
-                self.client.list_networks(Some(ListNetworksOptions {
-                    filters: Some(HashMap::from([(
-                        "name".to_string(),
-                        vec![name.to_string()],
-                    )])),
-                })),
-            )
-            .await?;
-        if let Some(network) = existing.iter().find(|n| n.name.as_deref() == Some(name)) {
-            let owned = network
-                .labels
-                .as_ref()
-                .is_some_and(|l| l.get(LABEL_PROJECT) == labels.get(LABEL_PROJECT));
-            anyhow::ensure!(
-                owned,
-                "a Docker network named `{name}` exists but was not created by devstack; remove or rename it"
-            );
-            return Ok(());
+        for _ in 0..2 {
+            let existing = self
+                .call(
+                    "list networks",
+                    self.client.list_networks(Some(ListNetworksOptions {
+                        filters: Some(HashMap::from([(
+                            "name".to_string(),
+                            vec![name.to_string()],
+                        )])),
+                    })),
+                )
+                .await?;
+            if let Some(network) = existing.iter().find(|n| n.name.as_deref() == Some(name)) {
+                let owned = network
+                    .labels
+                    .as_ref()
+                    .is_some_and(|l| l.get(LABEL_PROJECT) == labels.get(LABEL_PROJECT));
+                anyhow::ensure!(
+                    owned,
+                    "a Docker network named `{name}` exists but was not created by devstack; remove or rename it"
+                );
+                return Ok(());
+            }
+            let created = self
+                .call_or(
+                    &format!("create network `{name}`"),
+                    CALL_TIMEOUT,
+                    &[409],
+                    self.client.create_network(NetworkCreateRequest {
+                        name: name.to_string(),
+                        driver: Some("bridge".to_string()),
+                        labels: Some(labels.clone().into_iter().collect()),
+                        ..Default::default()
+                    }),
+                )
+                .await?;
+            if created.is_some() {
+                return Ok(());
+            }
         }
-        self.call(
-            &format!("create network `{name}`"),
-            self.client.create_network(NetworkCreateRequest {
-                name: name.to_string(),
-                driver: Some("bridge".to_string()),
-                labels: Some(labels.clone().into_iter().collect()),
-                ..Default::default()
-            }),
-        )
-        .await?;
-        Ok(())
+        anyhow::bail!("docker: create network `{name}`: the name is taken, yet no network has it")
     }
 
-    /// Creates (not starts) a container from its spec.
-    pub async fn create_container(&self, spec: &ContainerSpec) -> anyhow::Result<String> {
+    /// Creates (not starts) a container from its spec; `None` when a
+    /// container with its name exists already (409 Conflict).
+    pub async fn create_container(&self, spec: &ContainerSpec) -> anyhow::Result<Option<String>> {
         let port_key = format!("{}/tcp", spec.container_port);
         let binding = PortBinding {
             host_ip: Some(spec.host_ip.to_string()),
@@ -469,8 +508,10 @@ impl Docker {
             ..Default::default()
         };
         let created = self
-            .call(
+            .call_or(
                 &format!("create container `{}`", spec.name),
+                CALL_TIMEOUT,
+                &[409],
                 self.client.create_container(
                     Some(CreateContainerOptions {
                         name: Some(spec.name.clone()),
@@ -480,7 +521,7 @@ impl Docker {
                 ),
             )
             .await?;
-        Ok(created.id)
+        Ok(created.map(|created| created.id))
     }
 
     pub async fn start_container(&self, id: &str) -> anyhow::Result<()> {
@@ -728,6 +769,46 @@ impl Docker {
     }
 
     /// The last `lines` lines of a container's output, stdout and stderr merged.
+    /// Runs `cmd` inside a running container; its exit code and what it
+    /// printed (stdout and stderr together), or `None` when the image has
+    /// no such program or the daemon would not run it.
+    pub async fn exec(&self, container: &str, cmd: &[&str]) -> Option<(i64, String)> {
+        use bollard::exec::{CreateExecOptions, StartExecResults};
+        let run = async {
+            let created = self
+                .client
+                .create_exec(
+                    container,
+                    CreateExecOptions {
+                        cmd: Some(cmd.to_vec()),
+                        attach_stdout: Some(true),
+                        attach_stderr: Some(true),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .ok()?;
+            let StartExecResults::Attached { mut output, .. } =
+                self.client.start_exec(&created.id, None).await.ok()?
+            else {
+                return None;
+            };
+            let mut text = String::new();
+            while let Some(Ok(chunk)) = output.next().await {
+                text.push_str(&String::from_utf8_lossy(&chunk.into_bytes()));
+            }
+            let code = self
+                .client
+                .inspect_exec(&created.id)
+                .await
+                .ok()?
+                .exit_code?;
+            // 126 and 127: the shell could not find or run the program.
+            (code != 126 && code != 127).then_some((code, text))
+        };
+        tokio::time::timeout(CALL_TIMEOUT, run).await.ok().flatten()
+    }
+
     pub async fn tail_logs(&self, id: &str, lines: usize) -> String {
         let options = LogsOptions {
             stdout: true,

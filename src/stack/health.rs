@@ -10,7 +10,7 @@ use hyper::body::Bytes;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
-use super::docker::{ContainerState, ContainerStatus, Docker};
+use super::docker::{ContainerState, ContainerStatus, DaemonLost, Docker};
 
 /// How often readiness is checked: a probe of a service that is not up yet
 /// fails in well under a millisecond (the connection is refused), so often
@@ -131,14 +131,13 @@ impl serde::Serialize for Health {
 #[derive(Debug, thiserror::Error)]
 pub enum NotReady {
     #[error(
-        "`{service}` exited before it was ready (exit code {code}{oom})\n--- last log lines of `{container}` ---\n{logs}"
+        "`{service}` exited before it was ready ({exit})\n--- last log lines of `{container}` ---\n{logs}",
+        logs = .exit.logs
     )]
     Exited {
         service: String,
         container: String,
-        code: i64,
-        oom: &'static str,
-        logs: String,
+        exit: Exit,
     },
     #[error(
         "`{service}` is paused, so it cannot answer\n  hint: `docker unpause {container}`, or run `devstack up` again, which resumes it"
@@ -159,9 +158,7 @@ pub enum NotReady {
         "`{service}`: its container `{container}` was removed while devstack waited for it\n  hint: run `devstack up` again"
     )]
     Gone { service: String, container: String },
-    #[error(
-        "`{service}`: the Docker daemon stopped answering while devstack waited for `{container}`: {why}\n  hint: check the daemon (`docker info`), then run `devstack up` again"
-    )]
+    #[error("`{service}`: while devstack waited for `{container}`, {why}")]
     Unwatched {
         service: String,
         container: String,
@@ -188,12 +185,26 @@ impl NotReady {
         NotReady::Exited {
             service: service.to_string(),
             container: container.to_string(),
+            exit: Exit::read(docker, container, state).await,
+        }
+    }
+}
+
+/// How a container ended: its exit code, whether the kernel killed it for
+/// memory, and its last log lines. Shows as "exit code 137, killed: out of
+/// memory"; the logs are for the message to place.
+#[derive(Debug)]
+pub struct Exit {
+    pub code: i64,
+    pub oom_killed: bool,
+    pub logs: String,
+}
+
+impl Exit {
+    pub async fn read(docker: &Docker, container: &str, state: &ContainerState) -> Exit {
+        Exit {
             code: state.exit_code.unwrap_or(-1),
-            oom: if state.oom_killed {
-                ", killed: out of memory"
-            } else {
-                ""
-            },
+            oom_killed: state.oom_killed,
             logs: last_lines(docker, container).await,
         }
     }
@@ -205,6 +216,16 @@ async fn last_lines(docker: &Docker, container: &str) -> String {
         .await
         .trim_end()
         .to_string()
+}
+
+impl fmt::Display for Exit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "exit code {}", self.code)?;
+        if self.oom_killed {
+            f.write_str(", killed: out of memory")?;
+        }
+        Ok(())
+    }
 }
 
 /// What else to watch while waiting, so a service that cannot come up any
@@ -255,7 +276,12 @@ pub async fn wait_ready(
                     return Err(NotReady::Unwatched {
                         service: service.to_string(),
                         container: name.to_string(),
-                        why: format!("{err:#}"),
+                        why: match err.downcast_ref::<DaemonLost>() {
+                            Some(lost) => lost.to_string(),
+                            None => format!(
+                                "Docker failed: {err:#}\n  hint: check the daemon (`docker info`), then run `devstack up` again"
+                            ),
+                        },
                     });
                 }
             };

@@ -9,6 +9,7 @@ pub mod embedded;
 pub mod health;
 pub mod plan;
 pub mod spec;
+pub mod volume;
 
 use std::net::{IpAddr, TcpListener};
 use std::time::{Duration, Instant};
@@ -348,8 +349,7 @@ async fn apply(
         docker.stop_container(old, STOP_GRACE).await?;
         docker.remove_container(old).await?;
     }
-    let id = docker
-        .create_container(spec)
+    let id = create(docker, spec)
         .await
         .with_context(|| format!("cannot create the container for `{}`", spec.service))?;
     docker
@@ -357,6 +357,28 @@ async fn apply(
         .await
         .with_context(|| format!("cannot start the container for `{}`", spec.service))?;
     Ok(id)
+}
+
+/// Creates the container. Its name may be taken although the plan saw no
+/// container: an `up` killed just after it asked for the container, whose
+/// request the daemon carried out after this `up` looked. A container of
+/// this project's is then replaced; anyone else's is refused.
+async fn create(docker: &Docker, spec: &ContainerSpec) -> anyhow::Result<String> {
+    if let Some(id) = docker.create_container(spec).await? {
+        return Ok(id);
+    }
+    if let Some(found) = docker.inspect_container(&spec.name).await? {
+        if !plan::is_ours(spec, &found) {
+            return Err(plan::Foreign::of(spec).into());
+        }
+        docker.remove_container(&found.id).await?;
+    }
+    docker.create_container(spec).await?.ok_or_else(|| {
+        anyhow::anyhow!(
+            "docker: create container `{}`: the name is still taken after its container was removed",
+            spec.name
+        )
+    })
 }
 
 /// Waits until one service is usable; `changed` when `up` just made,
@@ -404,7 +426,23 @@ async fn wait_one(
         docker,
         name: &spec.name,
     };
-    match health::wait_ready(service, &probes, timeout, watch).await {
+    // Runs beside the wait, so only a volume with a problem costs time.
+    let checked = async {
+        let (took, ()) = tokio::try_join!(
+            async {
+                health::wait_ready(service, &probes, timeout, watch)
+                    .await
+                    .map_err(anyhow::Error::from)
+            },
+            async {
+                volume::check(docker, spec)
+                    .await
+                    .map_err(anyhow::Error::from)
+            },
+        )?;
+        anyhow::Ok(took)
+    };
+    match checked.await {
         Ok(took) => {
             let what = if changed {
                 format!("ready in {:.1}s", took.as_secs_f64())
@@ -420,7 +458,7 @@ async fn wait_one(
         }
         Err(err) => {
             task.fail("not ready");
-            Err(err.into())
+            Err(err)
         }
     }
 }
@@ -488,5 +526,102 @@ pub async fn engine_url(manifest: &Manifest, folders: &Folders) -> anyhow::Resul
         (None, None) => anyhow::bail!(
             "`{engine}` of project `{project}` is not running\n  hint: start it with `devstack up`"
         ),
+    }
+}
+
+/// Why table work failed, when the engine's container is the cause: it
+/// stopped, was paused or removed, or its data volume is full or not
+/// writable (DynamoDB Local answers a full disk by leaving every item
+/// unprocessed, which by itself says nothing). `err` comes back under the
+/// cause, or alone when there is none to tell.
+pub async fn with_engine_cause(manifest: &Manifest, err: anyhow::Error) -> anyhow::Error {
+    let Some((docker, spec)) = engine_container(manifest).await else {
+        return err;
+    };
+    if let Some(lost) = lost_now(&docker, &spec).await {
+        return err.context(lost);
+    }
+    if !manifest.project.persist {
+        return err;
+    }
+    match volume::check(&docker, &spec).await {
+        Ok(()) => err,
+        Err(problem) => err.context(problem),
+    }
+}
+
+/// The engine stopped being usable while devstack worked on its tables.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineLost {
+    #[error(
+        "`{service}` stopped while devstack worked on the tables (its container `{container}` ended: {exit})\n  hint: run `devstack up` again: it starts the container and finishes the tables\n--- last log lines of `{container}` ---\n{logs}",
+        logs = .exit.logs
+    )]
+    Exited {
+        service: String,
+        container: String,
+        exit: health::Exit,
+    },
+    #[error(
+        "`{service}` was paused while devstack worked on the tables, so it cannot answer\n  hint: run `devstack up` again: it resumes the container and finishes the tables (or `docker unpause {container}`)"
+    )]
+    Paused { service: String, container: String },
+    #[error(
+        "`{service}`: its container `{container}` was removed while devstack worked on the tables\n  hint: run `devstack up` again"
+    )]
+    Gone { service: String, container: String },
+}
+
+/// How often the engine's container is looked at while tables are made.
+const ENGINE_WATCH: Duration = Duration::from_millis(500);
+
+/// Resolves once the engine's container stops, is paused or is removed,
+/// so that table work is cut short with the reason rather than waiting
+/// out its requests' deadlines. Never resolves for the embedded engine, an
+/// engine devstack did not start, or while the daemon does not answer
+/// (the tables need only the engine).
+pub async fn engine_lost(manifest: &Manifest) -> EngineLost {
+    let Some((docker, spec)) = engine_container(manifest).await else {
+        return std::future::pending().await;
+    };
+    loop {
+        tokio::time::sleep(ENGINE_WATCH).await;
+        if let Some(lost) = lost_now(&docker, &spec).await {
+            return lost;
+        }
+    }
+}
+
+/// The engine's container, when devstack runs the engine in one and the
+/// daemon answers.
+async fn engine_container(manifest: &Manifest) -> Option<(Docker, ContainerSpec)> {
+    let engine = manifest.project.engine;
+    if engine == Engine::Embedded {
+        return None;
+    }
+    let spec = spec::container_spec(manifest, engine.service())?;
+    let docker = Docker::connect_if_there().await?;
+    let found = docker.inspect_container(&spec.name).await.ok()??;
+    plan::is_ours(&spec, &found).then_some((docker, spec))
+}
+
+/// Whether the engine's container is unusable now; `None` also when the
+/// daemon does not answer.
+async fn lost_now(docker: &Docker, spec: &ContainerSpec) -> Option<EngineLost> {
+    let service = spec.service.name().to_string();
+    let container = spec.name.clone();
+    let state = match docker.inspect_container(&container).await {
+        Ok(Some(state)) => state,
+        Ok(None) => return Some(EngineLost::Gone { service, container }),
+        Err(_) => return None,
+    };
+    match state.status {
+        ContainerStatus::Running | ContainerStatus::Created => None,
+        ContainerStatus::Paused => Some(EngineLost::Paused { service, container }),
+        _ => Some(EngineLost::Exited {
+            service,
+            exit: health::Exit::read(docker, &container, &state).await,
+            container,
+        }),
     }
 }

@@ -61,6 +61,16 @@ pub struct Foreign {
     pub project: String,
 }
 
+impl Foreign {
+    /// The container `spec` names, found without this project's label.
+    pub fn of(spec: &ContainerSpec) -> Foreign {
+        Foreign {
+            name: spec.name.clone(),
+            project: spec.labels.get(LABEL_PROJECT).cloned().unwrap_or_default(),
+        }
+    }
+}
+
 /// Whether an existing container is one of this project's, by its label.
 pub fn is_ours(spec: &ContainerSpec, observed: &ContainerState) -> bool {
     let project = spec.labels.get(LABEL_PROJECT);
@@ -78,10 +88,7 @@ pub fn decide(
         return Ok(Action::Create);
     };
     if !is_ours(spec, observed) {
-        return Err(Foreign {
-            name: spec.name.clone(),
-            project: spec.labels.get(LABEL_PROJECT).cloned().unwrap_or_default(),
-        });
+        return Err(Foreign::of(spec));
     }
     let id = observed.id.clone();
     if observed.labels.get(LABEL_CONFIG_HASH) != spec.labels.get(LABEL_CONFIG_HASH) {

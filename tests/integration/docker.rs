@@ -46,7 +46,8 @@ async fn start(docker: &Docker, manifest: &Manifest, service: ServiceKind) -> St
     let id = docker
         .create_container(&spec)
         .await
-        .unwrap_or_else(|e| panic!("{e:#}"));
+        .unwrap_or_else(|e| panic!("{e:#}"))
+        .unwrap_or_else(|| panic!("container `{}` exists already", spec.name));
     docker
         .start_container(&id)
         .await

@@ -43,7 +43,7 @@ fn kill_at(stack: &Stack, args: &[&str], marker: &str) -> String {
 }
 
 /// `up` converges: every table exactly as the manifest and its seeds say.
-fn assert_converges(stack: &Stack, after: &str) {
+pub fn assert_converges(stack: &Stack, after: &str) {
     let out = stack.run(&["up"]);
     assert_eq!(out.code, 0, "up after kill -9 {after}:\n{}", out.stderr);
     let manifest = Manifest::load(&stack.manifest(), None).unwrap();
@@ -63,7 +63,7 @@ fn assert_converges(stack: &Stack, after: &str) {
 }
 
 /// `down --volumes` leaves nothing: no Docker object, no engine, no file.
-fn assert_down_leaves_nothing(stack: &Stack) {
+pub fn assert_down_leaves_nothing(stack: &Stack) {
     let out = stack.run(&["down", "--volumes"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     if stack.engine != "embedded" {

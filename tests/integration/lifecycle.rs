@@ -254,7 +254,7 @@ fn a_container_of_another_owner_with_our_name_is_refused() {
     spec.labels = devstack::stack::spec::labels(&other.project, None);
     spec.network = "bridge".to_string();
     spec.aliases.clear();
-    block_on(docker.create_container(&spec)).unwrap();
+    block_on(docker.create_container(&spec)).unwrap().unwrap();
 
     let out = stack.run(&["up"]);
     assert_eq!(out.code, 1, "{}", out.stderr);

@@ -13,6 +13,7 @@ mod faults;
 mod kill;
 mod lifecycle;
 mod manifest;
+mod outage;
 mod pull;
 mod read;
 mod run;

@@ -192,8 +192,16 @@ fn ctrl_c_during_a_pull_exits_130_and_creates_nothing() {
                 // The line is printed as the request is sent: Ctrl-C once
                 // the daemon has it, so the pull is truly under way.
                 let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-                while !pulling.lock().unwrap().iter().any(|r| r.contains("/images/create")) {
-                    assert!(std::time::Instant::now() < deadline, "no pull request:\n{said}");
+                while !pulling
+                    .lock()
+                    .unwrap()
+                    .iter()
+                    .any(|r| r.contains("/images/create"))
+                {
+                    assert!(
+                        std::time::Instant::now() < deadline,
+                        "no pull request:\n{said}"
+                    );
                     std::thread::sleep(std::time::Duration::from_millis(5));
                 }
                 std::process::Command::new("kill")

@@ -1,0 +1,413 @@
+//! Outages while `up` works, each with a bounded time to a clear error
+//! and an `up` afterwards that converges: the engine's container killed or
+//! paused while the tables are made and seeded, the Docker daemon going
+//! away or falling silent in the middle of `up`, and a data volume that is
+//! read-only or fills up.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::kill::{assert_converges, assert_down_leaves_nothing};
+use crate::support::{Stack, docker, run};
+use crate::tables::codemetrics_with;
+
+/// The most any outage may take to be reported.
+const DEADLINE: Duration = Duration::from_secs(60);
+
+/// Runs devstack; at the first progress line containing `marker` calls
+/// `act`, then waits (at most [`DEADLINE`]) for devstack to end. Returns
+/// its exit code and everything it said.
+fn act_at(mut command: Command, marker: &str, act: impl FnOnce()) -> (i32, String) {
+    let mut child = command
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let said = Arc::new(Mutex::new(String::new()));
+    let (seen, marked) = std::sync::mpsc::channel();
+    let reader = {
+        let said = said.clone();
+        let stderr = child.stderr.take().unwrap();
+        let marker = marker.to_string();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let line = line.unwrap();
+                let hit = line.contains(&marker);
+                let mut said = said.lock().unwrap();
+                said.push_str(&line);
+                said.push('\n');
+                if hit {
+                    let _ = seen.send(());
+                }
+            }
+        })
+    };
+    if marked.recv_timeout(DEADLINE).is_err() {
+        let _ = child.kill();
+        panic!("devstack never said `{marker}`:\n{}", said.lock().unwrap());
+    }
+    act();
+    let code = wait_within(&mut child, DEADLINE, &said);
+    reader.join().unwrap();
+    let said = said.lock().unwrap().clone();
+    (code, said)
+}
+
+fn wait_within(child: &mut Child, deadline: Duration, said: &Mutex<String>) -> i32 {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status.code().unwrap_or(-1);
+        }
+        if started.elapsed() > deadline {
+            let _ = child.kill();
+            panic!(
+                "devstack still ran {} s after the outage:\n{}",
+                deadline.as_secs(),
+                said.lock().unwrap()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn docker_cli(args: &[&str]) {
+    let out = run(Command::new("docker").args(args));
+    assert_eq!(out.code, 0, "docker {args:?}: {}", out.stderr);
+}
+
+/// The CodeMetrics tables plus one with 20,000 items, so seeding takes
+/// long enough to be cut into.
+fn with_bulk_table(test: &str, engine: &str) -> Stack {
+    let stack = codemetrics_with(test, engine, false);
+    let mut items = String::new();
+    for i in 0..20_000 {
+        items.push_str(&format!(
+            "{{\"pk\": \"item-{i:05}\", \"body\": \"{}\"}}\n",
+            "x".repeat(200)
+        ));
+    }
+    std::fs::write(stack.dir.path().join("seed/bulk.jsonl"), items).unwrap();
+    let manifest = std::fs::read_to_string(stack.manifest()).unwrap();
+    let bulk =
+        "\n[[table]]\nname = \"bulk\"\npartition_key = \"pk:S\"\nseed = [\"seed/bulk.jsonl\"]\n";
+    // Tables go before the `[services.*]` tables `codemetrics_with` appended.
+    let (head, services) = manifest.split_at(manifest.find("\n[services.").unwrap());
+    std::fs::write(stack.manifest(), format!("{head}{bulk}{services}")).unwrap();
+    stack
+}
+
+fn engine_container(stack: &Stack, engine: &str) -> String {
+    format!("devstack-{}-{engine}", stack.project)
+}
+
+fn killed_or_paused_while_tables_are_made(engine: &str, test: &str) {
+    let _docker = docker();
+    let stack = with_bulk_table(test, engine);
+    let container = engine_container(&stack, engine);
+    // `ready in`: the engine answers and the tables are being made;
+    // `bulk: loading seed data`: 20,000 items are being written.
+    for (marker, action, says) in [
+        (
+            format!("{engine}: ready in"),
+            "kill",
+            "stopped while devstack worked on the tables",
+        ),
+        (
+            "bulk: loading seed data".to_string(),
+            "kill",
+            "stopped while devstack worked on the tables",
+        ),
+        (
+            format!("{engine}: ready in"),
+            "pause",
+            "was paused while devstack worked on the tables",
+        ),
+        (
+            "bulk: loading seed data".to_string(),
+            "pause",
+            "was paused while devstack worked on the tables",
+        ),
+    ] {
+        let (code, said) = act_at(stack.command(&["up"]), &marker, || {
+            docker_cli(&[action, &container]);
+        });
+        assert_eq!(code, 1, "{action} at `{marker}`:\n{said}");
+        assert!(said.contains(says), "{action} at `{marker}`:\n{said}");
+        assert!(said.contains("run `devstack up` again"), "{said}");
+        assert_converges(&stack, &format!("{action} at `{marker}`"));
+        // Start the next round from nothing, so the engine is started anew.
+        assert_down_leaves_nothing(&stack);
+    }
+}
+
+#[test]
+#[ignore = "needs a Docker daemon"]
+fn dynamodb_local_killed_or_paused_while_tables_are_made_then_up_converges() {
+    killed_or_paused_while_tables_are_made("dynamodb-local", "outage-ddb");
+}
+
+#[test]
+#[ignore = "needs a Docker daemon"]
+fn ministack_killed_or_paused_while_tables_are_made_then_up_converges() {
+    killed_or_paused_while_tables_are_made("ministack", "outage-ms");
+}
+
+/// What the daemon does once the proxy in front of it is cut.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Cut {
+    /// Answers as usual.
+    No,
+    /// Gone: every connection closed, the socket removed.
+    Gone,
+    /// Silent: connections stay open, nothing is answered.
+    Silent,
+}
+
+/// A byte-for-byte proxy on a Unix socket in front of the real daemon, cut
+/// on demand.
+struct DockerProxy {
+    socket: PathBuf,
+    cut: tokio::sync::watch::Sender<Cut>,
+    runtime: tokio::runtime::Runtime,
+}
+
+/// Waits until the proxy is cut as `wanted` says (or the sender is gone).
+async fn until(cuts: &mut tokio::sync::watch::Receiver<Cut>, wanted: fn(Cut) -> bool) {
+    let _ = cuts.wait_for(|c| wanted(*c)).await.map(|_| ());
+}
+
+fn daemon_socket() -> PathBuf {
+    let host = std::env::var("DOCKER_HOST").unwrap_or_default();
+    PathBuf::from(
+        host.strip_prefix("unix://")
+            .unwrap_or("/var/run/docker.sock"),
+    )
+}
+
+impl DockerProxy {
+    fn start(dir: &Path) -> DockerProxy {
+        let socket = dir.join("docker-proxy.sock");
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let (cut, cuts) = tokio::sync::watch::channel(Cut::No);
+        let listener = {
+            let _entered = runtime.enter();
+            tokio::net::UnixListener::bind(&socket).unwrap()
+        };
+        let upstream = daemon_socket();
+        let path = socket.clone();
+        runtime.spawn(async move {
+            let mut cuts_here = cuts.clone();
+            loop {
+                let accepted = tokio::select! {
+                    accepted = listener.accept() => accepted,
+                    _ = until(&mut cuts_here, |c| c == Cut::Gone) => break,
+                };
+                let Ok((mut client, _)) = accepted else { break };
+                let upstream = upstream.clone();
+                let mut cuts = cuts.clone();
+                tokio::spawn(async move {
+                    let now = *cuts.borrow();
+                    if now != Cut::No {
+                        // Silent: hold the connection, answer nothing.
+                        until(&mut cuts, |c| c == Cut::Gone).await;
+                        return;
+                    }
+                    let Ok(mut daemon) = tokio::net::UnixStream::connect(&upstream).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut client, &mut daemon) => {}
+                        _ = until(&mut cuts, |c| c != Cut::No) => {
+                            // Silent holds both ends until the proxy goes.
+                            until(&mut cuts, |c| c == Cut::Gone).await;
+                        }
+                    }
+                });
+            }
+            drop(listener);
+            let _ = std::fs::remove_file(&path);
+        });
+        DockerProxy {
+            socket,
+            cut,
+            runtime,
+        }
+    }
+
+    fn host(&self) -> String {
+        format!("unix://{}", self.socket.display())
+    }
+
+    fn cut(&self, how: Cut) {
+        let _ = self.cut.send(how);
+    }
+}
+
+impl Drop for DockerProxy {
+    fn drop(&mut self) {
+        self.cut(Cut::Gone);
+        // Let the proxy's tasks see it before the runtime goes.
+        self.runtime
+            .block_on(async { tokio::time::sleep(Duration::from_millis(50)).await });
+    }
+}
+
+#[test]
+#[ignore = "needs a Docker daemon"]
+fn the_daemon_going_away_or_falling_silent_mid_up_is_reported_then_up_converges() {
+    let _docker = docker();
+    let stack = codemetrics_with("outage-daemon", "dynamodb-local", false);
+    for (marker, how, says) in [
+        (
+            "creating the container",
+            Cut::Gone,
+            "docker-proxy.sock` stopped answering",
+        ),
+        (
+            "waiting until usable",
+            Cut::Gone,
+            "docker-proxy.sock` stopped answering",
+        ),
+        (
+            "waiting until usable",
+            Cut::Silent,
+            "docker-proxy.sock` stopped answering",
+        ),
+    ] {
+        let proxy = DockerProxy::start(stack.dir.path());
+        let mut command = stack.command(&["up"]);
+        command.env("DOCKER_HOST", proxy.host());
+        let started = Instant::now();
+        let (code, said) = act_at(command, marker, || proxy.cut(how));
+        assert_eq!(code, 1, "{how:?} at `{marker}`:\n{said}");
+        assert!(
+            said.contains(says),
+            "{how:?} at `{marker}`: `{says}` in\n{said}"
+        );
+        eprintln!(
+            "{how:?} at `{marker}`: reported after {:?}:\n{said}",
+            started.elapsed()
+        );
+        drop(proxy);
+        assert_converges(&stack, &format!("the daemon {how:?} at `{marker}`"));
+        assert_down_leaves_nothing(&stack);
+    }
+}
+
+/// A data volume with devstack's labels, so devstack takes it for the one
+/// it would make, on a tmpfs mounted with `options`.
+fn tmpfs_volume(stack: &Stack, service: &str, options: &str) {
+    let labels = [
+        format!("dev.devstack.project={}", stack.project),
+        format!("dev.devstack.service={service}"),
+    ];
+    docker_cli(&[
+        "volume",
+        "create",
+        "--label",
+        &labels[0],
+        "--label",
+        &labels[1],
+        "--driver",
+        "local",
+        "--opt",
+        "type=tmpfs",
+        "--opt",
+        "device=tmpfs",
+        "--opt",
+        &format!("o={options}"),
+        &format!("devstack-{}-{service}-data", stack.project),
+    ]);
+}
+
+fn a_read_only_data_volume_is_reported_at_once(engine: &str, test: &str) {
+    let _docker = docker();
+    let stack = Stack::new(
+        test,
+        engine,
+        "persist = true\n\n[[table]]\nname = \"orders\"\npartition_key = \"pk:S\"\n",
+    );
+    tmpfs_volume(&stack, engine, "ro");
+    let out = stack.run(&["up"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&format!(
+            "`{engine}`: its data volume `devstack-{}-{engine}-data`",
+            stack.project
+        )) && out.stderr.contains("is not writable: ")
+            && out.stderr.contains("Read-only file system"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("devstack down --volumes"),
+        "{}",
+        out.stderr
+    );
+    // The hint works: a fresh volume, and `up` converges.
+    let down = stack.run(&["down", "--volumes"]);
+    assert_eq!(down.code, 0, "{}", down.stderr);
+    let up = stack.up();
+    assert!(up.stderr.contains("orders: created"), "{}", up.stderr);
+    assert_down_leaves_nothing(&stack);
+}
+
+#[test]
+#[ignore = "needs a Docker daemon"]
+fn dynamodb_local_on_a_read_only_data_volume_says_so_at_once() {
+    a_read_only_data_volume_is_reported_at_once("dynamodb-local", "volume-ro-ddb");
+}
+
+#[test]
+#[ignore = "needs a Docker daemon"]
+fn ministack_on_a_read_only_data_volume_says_so_at_once() {
+    a_read_only_data_volume_is_reported_at_once("ministack", "volume-ro-ms");
+}
+
+#[test]
+#[ignore = "needs a Docker daemon"]
+fn a_data_volume_that_fills_up_while_seeding_is_named_as_the_cause() {
+    let _docker = docker();
+    let stack = with_bulk_table("volume-full", "dynamodb-local");
+    let manifest = std::fs::read_to_string(stack.manifest()).unwrap();
+    std::fs::write(
+        stack.manifest(),
+        manifest.replace("persist = false", "persist = true"),
+    )
+    .unwrap();
+    // 2 MiB: the CodeMetrics tables fit, the 20,000 bulk items do not.
+    tmpfs_volume(&stack, "dynamodb-local", "size=2m");
+    let out = stack.run(&["up"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let volume = format!("devstack-{}-dynamodb-local-data", stack.project);
+    assert!(
+        out.stderr.contains(&format!(
+            "error: `dynamodb-local`: its data volume `{volume}` (at /home/dynamodblocal/data) is full: "
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains(
+            "caused by: BatchWriteItem to `CodeMetrics_bulk` (batch from seed/bulk.jsonl:"
+        ),
+        "{}",
+        out.stderr
+    );
+    // The next `up` says so before it writes anything.
+    let again = stack.run(&["up"]);
+    assert_eq!(again.code, 1, "{}", again.stderr);
+    assert!(again.stderr.contains("is full: "), "{}", again.stderr);
+    let down = stack.run(&["down", "--volumes"]);
+    assert_eq!(down.code, 0, "{}", down.stderr);
+    assert_converges(&stack, "a full volume was replaced");
+    assert_down_leaves_nothing(&stack);
+}
