@@ -9,6 +9,7 @@ mod compose;
 mod docker;
 mod embedded;
 mod fake;
+mod guard;
 mod lifecycle;
 mod manifest;
 mod pull;
