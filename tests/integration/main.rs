@@ -10,6 +10,7 @@ mod docker;
 mod embedded;
 mod fake;
 mod faults;
+mod guard;
 mod kill;
 mod lifecycle;
 mod manifest;
