@@ -106,6 +106,8 @@ pub enum Command {
     Ls(LsArgs),
     /// Remove what runs that no longer exist left behind
     Gc(GcArgs),
+    /// Check what `up` needs on this machine, and say how to fix what is missing
+    Doctor(DoctorArgs),
     /// Host the embedded engine (started by `up`, not by hand)
     #[command(name = "serve-engine", hide = true)]
     ServeEngine(ServeEngineArgs),
@@ -139,6 +141,13 @@ pub struct GcArgs {
     /// Only list the runs that would be removed
     #[arg(long)]
     pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Print the checks as JSON on stdout
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -65,6 +65,9 @@ pub enum Job {
     Gc {
         dry_run: bool,
     },
+    Doctor {
+        json: bool,
+    },
     /// The embedded engine's own process.
     ServeEngine(HostOptions),
 }
@@ -215,6 +218,7 @@ impl Settings {
             Command::Gc(args) => Job::Gc {
                 dry_run: args.dry_run,
             },
+            Command::Doctor(args) => Job::Doctor { json: args.json },
             Command::ServeEngine(args) => Job::ServeEngine(HostOptions {
                 dir: args.dir,
                 bind: args.bind,

@@ -7,6 +7,7 @@
 mod browser;
 mod compose;
 mod docker;
+mod doctor;
 mod embedded;
 mod fake;
 mod lifecycle;

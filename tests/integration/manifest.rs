@@ -178,6 +178,7 @@ fn help_lists_every_command() {
 fn every_subcommand_has_its_help_pinned() {
     let commands = [
         "up", "down", "reset", "status", "logs", "env", "scan", "query", "tables", "validate",
+        "doctor",
     ];
     let listed = devstack(&root(), &["--help"]).stdout;
     for command in commands {
