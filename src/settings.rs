@@ -68,8 +68,19 @@ pub enum Job {
     Doctor {
         json: bool,
     },
+    Completions {
+        shell: Shell,
+    },
     /// The embedded engine's own process.
     ServeEngine(HostOptions),
+}
+
+/// A shell devstack prints completions for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -219,6 +230,13 @@ impl Settings {
                 dry_run: args.dry_run,
             },
             Command::Doctor(args) => Job::Doctor { json: args.json },
+            Command::Completions(args) => Job::Completions {
+                shell: match args.shell {
+                    cli::ShellArg::Bash => Shell::Bash,
+                    cli::ShellArg::Zsh => Shell::Zsh,
+                    cli::ShellArg::Fish => Shell::Fish,
+                },
+            },
             Command::ServeEngine(args) => Job::ServeEngine(HostOptions {
                 dir: args.dir,
                 bind: args.bind,

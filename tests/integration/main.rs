@@ -5,6 +5,7 @@
 #![allow(clippy::print_stderr, clippy::unwrap_used, clippy::expect_used)]
 
 mod browser;
+mod completions;
 mod compose;
 mod docker;
 mod doctor;
