@@ -106,6 +106,10 @@ pub enum Command {
     Ls(LsArgs),
     /// Remove what runs that no longer exist left behind
     Gc(GcArgs),
+    /// Check what `up` needs on this machine, and say how to fix what is missing
+    Doctor(DoctorArgs),
+    /// Print the shell completion script for bash, zsh or fish
+    Completions(CompletionsArgs),
     /// Host the embedded engine (started by `up`, not by hand)
     #[command(name = "serve-engine", hide = true)]
     ServeEngine(ServeEngineArgs),
@@ -139,6 +143,34 @@ pub struct GcArgs {
     /// Only list the runs that would be removed
     #[arg(long)]
     pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Print the checks as JSON on stdout
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = concat!(
+    "Install them, e.g.:\n",
+    "  bash: devstack completions bash > ~/.local/share/bash-completion/completions/devstack\n",
+    "  zsh:  devstack completions zsh > ~/.zfunc/_devstack, with `fpath+=~/.zfunc` before\n",
+    "        `compinit` in ~/.zshrc\n",
+    "  fish: devstack completions fish > ~/.config/fish/completions/devstack.fish",
+))]
+pub struct CompletionsArgs {
+    /// The shell to complete in
+    #[arg(value_enum)]
+    pub shell: ShellArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShellArg {
+    Bash,
+    Zsh,
+    Fish,
 }
 
 #[derive(Debug, Args)]

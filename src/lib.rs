@@ -80,6 +80,8 @@ fn dispatch(job: Job, settings: &Settings, printer: &Printer) -> anyhow::Result<
             Job::Validate { json } => commands::validate::run(settings, *json, printer),
             Job::Gc { dry_run } => commands::gc::run(settings, *dry_run, printer).await,
             Job::Ls { json } => commands::ls::run(settings, *json, printer).await,
+            Job::Doctor { json } => commands::doctor::run(settings, *json, printer).await,
+            Job::Completions { shell } => commands::completions::run(*shell, printer),
             // Handled below: they deal with their signals themselves.
             Job::ServeEngine(_) | Job::Run(_) => Ok(()),
         }

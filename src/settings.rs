@@ -65,8 +65,22 @@ pub enum Job {
     Gc {
         dry_run: bool,
     },
+    Doctor {
+        json: bool,
+    },
+    Completions {
+        shell: Shell,
+    },
     /// The embedded engine's own process.
     ServeEngine(HostOptions),
+}
+
+/// A shell devstack prints completions for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -214,6 +228,14 @@ impl Settings {
             Command::Ls(args) => Job::Ls { json: args.json },
             Command::Gc(args) => Job::Gc {
                 dry_run: args.dry_run,
+            },
+            Command::Doctor(args) => Job::Doctor { json: args.json },
+            Command::Completions(args) => Job::Completions {
+                shell: match args.shell {
+                    cli::ShellArg::Bash => Shell::Bash,
+                    cli::ShellArg::Zsh => Shell::Zsh,
+                    cli::ShellArg::Fish => Shell::Fish,
+                },
             },
             Command::ServeEngine(args) => Job::ServeEngine(HostOptions {
                 dir: args.dir,

@@ -37,6 +37,11 @@ impl Cache {
         Cache { dir: None }
     }
 
+    /// The folder, if there is one.
+    pub fn dir(&self) -> Option<&Path> {
+        self.dir.as_deref()
+    }
+
     fn validated_path(&self, key: &str) -> Option<PathBuf> {
         Some(self.dir.as_ref()?.join("validated-seeds").join(key))
     }

@@ -2,6 +2,8 @@
 //! What several of them do (bring a stack up, take it down) lives here, so
 //! that no command imports another.
 
+pub mod completions;
+pub mod doctor;
 pub mod down;
 pub mod env;
 pub mod gc;

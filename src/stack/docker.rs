@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use anyhow::Context;
 use bollard::models::{
@@ -182,6 +182,20 @@ impl ContainerState {
     }
 }
 
+/// What the daemon says about itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DaemonInfo {
+    /// The daemon's version, e.g. `20.10.24`.
+    pub version: String,
+    /// The API version devstack and the daemon agreed on, e.g. `1.41`.
+    pub api_version: String,
+    /// Where the daemon keeps images, containers and volumes, as a path on
+    /// the daemon's own machine (a VM's with Docker Desktop).
+    pub root_dir: Option<PathBuf>,
+    /// The daemon's clock when it answered.
+    pub clock: Option<SystemTime>,
+}
+
 /// A connected Docker client.
 #[derive(Clone)]
 pub struct Docker {
@@ -279,6 +293,29 @@ impl Docker {
             Err(err) if status_code(&err).is_some_and(|code| fine.contains(&code)) => Ok(None),
             Err(err) => Err(self.failed(what, err)),
         }
+    }
+
+    /// The daemon's version, data root and clock.
+    pub async fn info(&self) -> anyhow::Result<DaemonInfo> {
+        let info = self.call("info", self.client.info()).await?;
+        Ok(DaemonInfo {
+            version: info
+                .server_version
+                .filter(|v| !v.is_empty())
+                .unwrap_or_else(|| "unknown".to_string()),
+            api_version: self.client.client_version().to_string(),
+            root_dir: info
+                .docker_root_dir
+                .filter(|d| !d.is_empty())
+                .map(PathBuf::from),
+            clock: info.system_time.as_deref().and_then(parse_rfc3339),
+        })
+    }
+
+    /// Whether the daemon runs on this machine (a Unix socket), so that
+    /// the paths and ports it names are this machine's.
+    pub fn is_local(&self) -> bool {
+        self.host.starts_with("unix://")
     }
 
     pub async fn image_exists(&self, image: &str) -> anyhow::Result<bool> {
@@ -917,6 +954,67 @@ pub fn split_tag(image: &str) -> (&str, &str) {
     }
 }
 
+/// An RFC 3339 time as Docker writes it (`2024-05-01T12:00:00.123456789Z`,
+/// or with an offset such as `+02:00`).
+fn parse_rfc3339(text: &str) -> Option<SystemTime> {
+    let text = text.trim();
+    let (date, time) = text.split_at_checked(10)?;
+    let time = time.strip_prefix(['T', 't', ' '])?;
+    let mut fields = date.split('-');
+    let (year, month, day) = (fields.next()?, fields.next()?, fields.next()?);
+    let year: i64 = year.parse().ok()?;
+    let month: i64 = month.parse().ok()?;
+    let day: i64 = day.parse().ok()?;
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    let (clock, offset) = match time.strip_suffix(['Z', 'z']) {
+        Some(clock) => (clock, 0),
+        None => {
+            let at = time.rfind(['+', '-'])?;
+            let (clock, offset) = time.split_at(at);
+            let sign = if offset.starts_with('-') { -1 } else { 1 };
+            let (hours, minutes) = offset[1..].split_once(':')?;
+            let hours: i64 = hours.parse().ok()?;
+            let minutes: i64 = minutes.parse().ok()?;
+            (clock, sign * (hours * 3600 + minutes * 60))
+        }
+    };
+    let (whole, fraction) = clock.split_once('.').unwrap_or((clock, ""));
+    let mut parts = whole.split(':');
+    let (hour, minute, second) = (parts.next()?, parts.next()?, parts.next()?);
+    let hour: i64 = hour.parse().ok()?;
+    let minute: i64 = minute.parse().ok()?;
+    let second: i64 = second.parse().ok()?;
+    if parts.next().is_some() || hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    if !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let digits: String = fraction
+        .chars()
+        .chain("000000000".chars())
+        .take(9)
+        .collect();
+    let nanos: u32 = digits.parse().ok()?;
+    // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    let days = era * 146_097 + day_of_era - 719_468;
+    let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset;
+    let since_epoch = Duration::new(seconds.unsigned_abs(), 0);
+    let whole = if seconds >= 0 {
+        SystemTime::UNIX_EPOCH.checked_add(since_epoch)?
+    } else {
+        SystemTime::UNIX_EPOCH.checked_sub(since_epoch)?
+    };
+    whole.checked_add(Duration::from_nanos(u64::from(nanos)))
+}
+
 fn label_filter(project: &str) -> HashMap<String, Vec<String>> {
     HashMap::from([(
         "label".to_string(),
@@ -1023,6 +1121,39 @@ mod tests {
             ("localhost:5000/ministack", "1.5")
         );
         assert_eq!(split_tag("ministack"), ("ministack", "latest"));
+    }
+
+    #[test]
+    fn the_daemon_clock_is_read_with_its_fraction_and_offset() {
+        let at = |secs: u64, nanos: u32| Some(SystemTime::UNIX_EPOCH + Duration::new(secs, nanos));
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), at(0, 0));
+        assert_eq!(
+            parse_rfc3339("2026-12-02T01:00:30.225181781Z"),
+            at(1_796_173_230, 225_181_781)
+        );
+        assert_eq!(
+            parse_rfc3339("1985-04-12T23:20:50.52Z"),
+            at(482_196_050, 520_000_000)
+        );
+        assert_eq!(
+            parse_rfc3339("1985-04-12T21:20:51-02:00"),
+            at(482_196_051, 0)
+        );
+        assert_eq!(
+            parse_rfc3339("1985-04-13T01:20:51+02:00"),
+            at(482_196_051, 0)
+        );
+        assert_eq!(parse_rfc3339("2000-02-29T00:00:00Z"), at(951_782_400, 0));
+        for bad in [
+            "",
+            "yesterday",
+            "2024-13-01T00:00:00Z",
+            "2024-01-01T00:00:00",
+            "2024-01-01T25:00:00Z",
+            "2024-01-01T00:00:00.x1Z",
+        ] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -5,8 +5,10 @@
 #![allow(clippy::print_stderr, clippy::unwrap_used, clippy::expect_used)]
 
 mod browser;
+mod completions;
 mod compose;
 mod docker;
+mod doctor;
 mod embedded;
 mod fake;
 mod faults;

@@ -177,7 +177,18 @@ fn help_lists_every_command() {
 #[test]
 fn every_subcommand_has_its_help_pinned() {
     let commands = [
-        "up", "down", "reset", "status", "logs", "env", "scan", "query", "tables", "validate",
+        "up",
+        "down",
+        "reset",
+        "status",
+        "logs",
+        "env",
+        "scan",
+        "query",
+        "tables",
+        "validate",
+        "doctor",
+        "completions",
     ];
     let listed = devstack(&root(), &["--help"]).stdout;
     for command in commands {

@@ -445,6 +445,19 @@ pub async fn stop(files: &Files) -> anyhow::Result<Option<Record>> {
     Ok(Some(record))
 }
 
+/// Asks the engine to stop (SIGTERM) and does not wait: for a command cut
+/// short that must not leave behind an engine it started.
+pub fn signal_stop(files: &Files) {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+
+    if let Ok(Found::Running(record)) = find(files)
+        && let Ok(pid) = i32::try_from(record.pid)
+    {
+        let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
+    }
+}
+
 /// Deletes the database file (and SQLite's companions); returns the path
 /// when there was one.
 pub fn remove_database(files: &Files) -> anyhow::Result<Option<PathBuf>> {

@@ -1,0 +1,302 @@
+//! `devstack doctor`: each check on a machine set up to fail it (no Docker
+//! daemon, a port someone else holds, a state folder that is a file), and
+//! a healthy machine, in text and as `--json`.
+
+use std::net::TcpListener;
+
+use crate::support::{Home, Run, Stack, run};
+
+/// A socket that does not exist: no Docker daemon.
+const NO_DOCKER: &str = "unix:///nonexistent.sock";
+
+fn report(out: &Run) -> serde_json::Value {
+    serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("doctor --json: {e}\n{}\n{}", out.stdout, out.stderr))
+}
+
+/// The check of this name in a `--json` report.
+fn check<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    report["checks"]
+        .as_array()
+        .and_then(|checks| checks.iter().find(|c| c["check"] == name))
+        .unwrap_or_else(|| panic!("no `{name}` check in {report:#}"))
+}
+
+/// The line of the check of this name in the text report, and the line after it.
+fn line<'a>(out: &'a Run, name: &str) -> (&'a str, &'a str) {
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| {
+            l.split_once(' ')
+                .is_some_and(|(_, rest)| rest.starts_with(name))
+        })
+        .unwrap_or_else(|| panic!("no `{name}` line in\n{}", out.stdout));
+    (lines[at], lines.get(at + 1).copied().unwrap_or_default())
+}
+
+/// A port that was free a moment ago.
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn without_docker_a_container_engine_fails_the_docker_check_naming_the_socket_and_the_fix() {
+    let stack = Stack::new("doctor-no-docker", "dynamodb-local", "");
+    let out = run(stack.command(&["doctor"]).env("DOCKER_HOST", NO_DOCKER));
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    let (docker, fix) = line(&out, "docker socket");
+    assert!(docker.starts_with("✗ docker socket"), "{docker}");
+    assert!(docker.contains("`/nonexistent.sock`"), "{docker}");
+    assert!(fix.starts_with("  fix: start Docker"), "{fix}");
+    assert!(fix.contains("`DOCKER_HOST`"), "{fix}");
+    assert!(
+        out.stderr.contains("check failed: `docker socket`"),
+        "{}",
+        out.stderr
+    );
+
+    let out = run(stack
+        .command(&["doctor", "--json"])
+        .env("DOCKER_HOST", NO_DOCKER));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.is_empty(),
+        "the report says it all: {}",
+        out.stderr
+    );
+    let report = report(&out);
+    assert_eq!(report["ok"], false);
+    let docker = check(&report, "docker socket");
+    assert_eq!(docker["status"], "failed");
+    assert!(
+        docker["detail"]
+            .as_str()
+            .unwrap()
+            .contains("`/nonexistent.sock`"),
+        "{docker}"
+    );
+    assert!(
+        docker["fix"].as_str().unwrap().starts_with("start Docker"),
+        "{docker}"
+    );
+    // Nothing else is broken on this machine: only Docker fails.
+    let failed: Vec<&serde_json::Value> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "failed")
+        .collect();
+    assert_eq!(failed.len(), 1, "{report:#}");
+}
+
+#[test]
+fn the_embedded_engine_passes_without_docker_which_is_only_a_note() {
+    let stack = Stack::new("doctor-embedded", "embedded", "");
+    let out = stack.run(&["doctor"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let (docker, next) = line(&out, "docker socket");
+    assert!(docker.starts_with("· docker socket"), "{docker}");
+    assert!(docker.contains("not needed"), "{docker}");
+    assert!(!next.contains("fix:"), "a note needs no fix: {next}");
+    let (embedded, _) = line(&out, "embedded engine");
+    assert!(embedded.starts_with("✓ embedded engine"), "{embedded}");
+
+    let out = stack.run(&["doctor", "--json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let report = report(&out);
+    assert_eq!(report["ok"], true);
+    assert_eq!(check(&report, "docker socket")["status"], "note");
+    assert_eq!(check(&report, "embedded engine")["status"], "ok");
+    assert_eq!(check(&report, "manifest")["status"], "ok");
+    assert_eq!(check(&report, "state folders")["status"], "ok");
+    assert!(
+        check(&report, "embedded engine")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("ListTables"),
+        "{report:#}"
+    );
+}
+
+#[test]
+fn a_port_held_by_another_program_fails_the_ports_check_naming_the_port() {
+    let holder = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = holder.local_addr().unwrap().port();
+    let stack = Stack::new("doctor-port", "embedded", "");
+    stack.write_manifest(&format!(
+        "engine = \"embedded\"\n\n[services.embedded]\nport = {port}\n"
+    ));
+    let out = stack.run(&["doctor"]);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    let (ports, fix) = line(&out, "ports");
+    assert!(ports.starts_with("✗ ports"), "{ports}");
+    assert!(
+        ports.contains(&format!("port {port} on 127.0.0.1")),
+        "{ports}"
+    );
+    assert!(ports.contains("another program"), "{ports}");
+    assert!(fix.contains("`[services.embedded]`"), "{fix}");
+
+    let report = report(&stack.run(&["doctor", "--json"]));
+    let ports = check(&report, "ports");
+    assert_eq!(ports["status"], "failed");
+    assert!(
+        ports["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&port.to_string()),
+        "{ports}"
+    );
+    drop(holder);
+}
+
+#[test]
+fn a_port_held_by_the_projects_own_engine_is_fine() {
+    let port = free_port();
+    let stack = Stack::new("doctor-own-port", "embedded", "");
+    stack.write_manifest(&format!(
+        "engine = \"embedded\"\n\n[services.embedded]\nport = {port}\n"
+    ));
+    stack.up();
+    let out = stack.run(&["doctor", "--json"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let report = report(&out);
+    let ports = check(&report, "ports");
+    assert_eq!(ports["status"], "ok");
+    assert!(
+        ports["detail"]
+            .as_str()
+            .unwrap()
+            .contains("in use by the project's own embedded engine"),
+        "{ports}"
+    );
+    assert_eq!(stack.run(&["down"]).code, 0);
+}
+
+#[test]
+fn a_state_folder_that_cannot_be_made_fails_the_state_folders_check() {
+    let stack = Stack::new("doctor-state", "embedded", "");
+    let file = stack.home.path().join("not-a-folder");
+    std::fs::write(&file, "").unwrap();
+    let out = run(stack.command(&["doctor"]).env("XDG_STATE_HOME", &file));
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    let (folders, fix) = line(&out, "state folders");
+    assert!(folders.starts_with("✗ state folders"), "{folders}");
+    assert!(
+        folders.contains(&format!("`{}` is a file, not a folder", file.display())),
+        "{folders}"
+    );
+    assert!(fix.contains("`XDG_STATE_HOME`"), "{fix}");
+
+    let out = run(stack
+        .command(&["doctor", "--json"])
+        .env("XDG_STATE_HOME", &file));
+    assert_eq!(out.code, 1);
+    let report = report(&out);
+    assert_eq!(report["ok"], false);
+    assert_eq!(check(&report, "state folders")["status"], "failed");
+}
+
+#[test]
+fn without_a_manifest_it_warns_and_checks_the_rest_with_the_defaults() {
+    let home = Home::new();
+    let empty = tempfile::tempdir().unwrap();
+    let out = run(home
+        .devstack(empty.path())
+        .env("DOCKER_HOST", NO_DOCKER)
+        .args(["doctor", "--json"]));
+    // Without a manifest nothing says Docker is needed: warnings only.
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let report = report(&out);
+    let manifest = check(&report, "manifest");
+    assert_eq!(manifest["status"], "warning");
+    assert!(
+        manifest["detail"]
+            .as_str()
+            .unwrap()
+            .contains("no `devstack.toml`"),
+        "{manifest}"
+    );
+    assert_eq!(check(&report, "docker socket")["status"], "warning");
+    assert_eq!(check(&report, "embedded engine")["status"], "ok");
+    assert_eq!(check(&report, "ports")["status"], "ok");
+}
+
+#[test]
+fn an_invalid_manifest_fails_and_points_at_validate() {
+    let stack = Stack::new("doctor-invalid", "embedded", "");
+    stack.write_manifest("engine = \"embedded\"\nreigon = \"us-east-1\"\n");
+    let report = report(&stack.run(&["doctor", "--json"]));
+    let manifest = check(&report, "manifest");
+    assert_eq!(manifest["status"], "failed", "{manifest}");
+    assert!(
+        manifest["fix"]
+            .as_str()
+            .unwrap()
+            .contains("`devstack validate`"),
+        "{manifest}"
+    );
+    // The other checks still ran.
+    assert_eq!(report["checks"].as_array().map(Vec::len), Some(8));
+}
+
+#[test]
+#[ignore = "needs a Docker daemon"]
+fn on_a_healthy_machine_every_check_passes() {
+    let stack = Stack::new("doctor-healthy", "dynamodb-local", "");
+    let out = stack.run(&["doctor"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    for name in [
+        "manifest",
+        "docker socket",
+        "images",
+        "clock",
+        "embedded engine",
+    ] {
+        let (line, _) = line(&out, name);
+        assert!(line.starts_with('✓'), "{line}");
+    }
+    let report = report(&stack.run(&["doctor", "--json"]));
+    assert_eq!(report["ok"], true, "{report:#}");
+    let docker = check(&report, "docker socket");
+    assert!(
+        docker["detail"]
+            .as_str()
+            .unwrap()
+            .contains("answers (Docker "),
+        "{docker}"
+    );
+    let images = check(&report, "images")["detail"].as_str().unwrap();
+    assert!(
+        images.contains("`amazon/dynamodb-local:3.3.0` present")
+            && images.contains("`aaronshaf/dynamodb-admin:5.3.3` present"),
+        "{images}"
+    );
+}
+
+#[test]
+#[ignore = "needs a Docker daemon"]
+fn a_port_held_by_the_projects_own_container_is_fine() {
+    let port = free_port();
+    let stack = Stack::new("doctor-own-container", "dynamodb-local", "");
+    stack.write_manifest(&format!(
+        "engine = \"dynamodb-local\"\n\n[services.dynamodb-local]\nport = {port}\n"
+    ));
+    stack.up();
+    let out = stack.run(&["doctor", "--json"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let ports = check(&report(&out), "ports").clone();
+    assert!(
+        ports["detail"]
+            .as_str()
+            .unwrap()
+            .contains("in use by the project's own container `devstack-"),
+        "{ports}"
+    );
+    assert_eq!(stack.run(&["down"]).code, 0);
+}
