@@ -187,6 +187,9 @@ fn every_subcommand_has_its_help_pinned() {
         "query",
         "tables",
         "validate",
+        "run",
+        "ls",
+        "gc",
         "doctor",
         "completions",
     ];
