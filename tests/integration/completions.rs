@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use crate::support::{Home, root, run};
+use crate::support::{COMMANDS, Home, root, run};
 
 #[test]
 fn completion_scripts_name_the_subcommands_and_parse_in_their_shell() {
@@ -13,23 +13,7 @@ fn completion_scripts_name_the_subcommands_and_parse_in_their_shell() {
         let out = run(home.devstack(&root()).args(["completions", shell]));
         assert_eq!(out.code, 0, "{shell}: {}", out.stderr);
         assert!(!out.stdout.trim().is_empty(), "{shell}: empty script");
-        for command in [
-            "up",
-            "down",
-            "reset",
-            "status",
-            "logs",
-            "env",
-            "scan",
-            "query",
-            "tables",
-            "validate",
-            "run",
-            "ls",
-            "gc",
-            "doctor",
-            "completions",
-        ] {
+        for command in COMMANDS {
             assert!(out.stdout.contains(command), "{shell}: no `{command}`");
         }
         assert!(

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use crate::support::{Home, Run, root, run};
+use crate::support::{COMMANDS, Home, Run, root, run};
 
 fn fixtures() -> std::path::PathBuf {
     root().join("tests/fixtures/manifests")
@@ -176,25 +176,8 @@ fn help_lists_every_command() {
 /// Every subcommand's help, pinned.
 #[test]
 fn every_subcommand_has_its_help_pinned() {
-    let commands = [
-        "up",
-        "down",
-        "reset",
-        "status",
-        "logs",
-        "env",
-        "scan",
-        "query",
-        "tables",
-        "validate",
-        "run",
-        "ls",
-        "gc",
-        "doctor",
-        "completions",
-    ];
     let listed = devstack(&root(), &["--help"]).stdout;
-    for command in commands {
+    for &command in COMMANDS {
         assert!(
             listed.contains(&format!("  {command} ")),
             "`{command}` is not in the help"

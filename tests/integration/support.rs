@@ -408,3 +408,22 @@ pub async fn client_from_env(env: &BTreeMap<String, String>) -> aws_sdk_dynamodb
         .build();
     aws_sdk_dynamodb::Client::from_conf(config)
 }
+
+/// Every subcommand a user may type (not the hidden `serve-engine`).
+pub const COMMANDS: &[&str] = &[
+    "up",
+    "down",
+    "reset",
+    "status",
+    "logs",
+    "env",
+    "scan",
+    "query",
+    "tables",
+    "validate",
+    "run",
+    "ls",
+    "gc",
+    "doctor",
+    "completions",
+];
