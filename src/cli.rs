@@ -188,6 +188,10 @@ pub struct ServeEngineArgs {
     /// The configuration digest, recorded for the next `up` to compare
     #[arg(long)]
     pub config: String,
+    /// What the starter wrote to the engine folder's ticket: serve only
+    /// while it still says this
+    #[arg(long)]
+    pub ticket: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -243,6 +243,7 @@ impl Settings {
                 port: args.port,
                 database: args.database,
                 config: args.config,
+                ticket: args.ticket,
             }),
         };
         Ok((settings, job))

@@ -160,6 +160,57 @@ fn a_stale_record_is_detected_and_never_acted_on() {
     let _ = bystander.wait();
 }
 
+/// What a `kill -9` of `up` right after it started the engine can leave: a
+/// second engine process, still waiting for the lock while the next `up`'s
+/// engine serves. When `down` stops that one, the waiting one gets the
+/// lock, and must give up rather than serve on as a leftover.
+#[test]
+fn an_engine_left_waiting_for_the_lock_never_takes_over() {
+    let stack = Stack::new("emb-waiting", "embedded", "");
+    stack.up();
+    let dir = stack.engine_dir();
+    let mut late = stack
+        .command(&[
+            "serve-engine",
+            "--dir",
+            &dir.to_string_lossy(),
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--config",
+            "late",
+            "--ticket",
+            "late",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while engines(&stack).len() < 2 {
+        assert!(Instant::now() < deadline, "the late engine never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let down = stack.run(&["down"]);
+    assert_eq!(down.code, 0, "{}", down.stderr);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = late.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() >= deadline {
+            let _ = late.kill();
+            let _ = late.wait();
+            panic!("the late engine took the lock over and serves");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status}");
+    assert!(engines(&stack).is_empty(), "{:?}", engines(&stack));
+    assert!(!dir.join("engine.json").exists(), "no engine record");
+}
+
 #[test]
 fn a_killed_engine_is_found_stopped_and_the_next_up_starts_it_again() {
     let stack = Stack::new(

@@ -29,9 +29,23 @@ fn wait_for(path: &Path) {
     }
 }
 
+/// The line a command wrote: the shell makes the file before `echo` has
+/// written to it, so wait for the whole line.
 fn read(path: &Path) -> String {
-    wait_for(path);
-    std::fs::read_to_string(path).unwrap().trim().to_string()
+    let started = Instant::now();
+    loop {
+        wait_for(path);
+        let text = std::fs::read_to_string(path).unwrap();
+        if text.ends_with('\n') {
+            return text.trim().to_string();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "{} never got its line: {text:?}",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// Engine processes and files of every run in the stack's home.

@@ -84,6 +84,14 @@ impl Files {
         self.dir.join("engine.log")
     }
 
+    /// Names the one engine process the last start wanted. An engine that
+    /// got the lock only after waiting for it serves only if it is still
+    /// the one named here: one a killed `up` left waiting while the next
+    /// `up` started another, or one a `down` cancelled, gives up.
+    pub fn ticket(&self) -> PathBuf {
+        self.dir.join("engine.ticket")
+    }
+
     /// The database file with `persist = true`.
     pub fn database(&self) -> PathBuf {
         self.data_dir.join("embedded.sqlite")
@@ -137,6 +145,8 @@ pub struct HostOptions {
     pub port: u16,
     pub database: Option<PathBuf>,
     pub config: String,
+    /// What the starter wrote to `Files::ticket`.
+    pub ticket: String,
 }
 
 /// What the engine process writes once it listens.
@@ -267,6 +277,15 @@ pub async fn start(files: &Files, spec: &EngineSpec, timeout: Duration) -> anyho
         .open(files.log())
         .with_context(|| format!("cannot open the engine log `{}`", files.log().display()))?;
     let from = log.metadata().map_or(0, |m| m.len());
+    let ticket = format!(
+        "{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    );
+    std::fs::write(files.ticket(), &ticket)
+        .with_context(|| format!("cannot write `{}`", files.ticket().display()))?;
     let program = std::env::current_exe().context("cannot find devstack's own executable")?;
     let mut command = std::process::Command::new(program);
     command
@@ -279,6 +298,8 @@ pub async fn start(files: &Files, spec: &EngineSpec, timeout: Duration) -> anyho
         .arg(spec.port.to_string())
         .arg("--config")
         .arg(&spec.config)
+        .arg("--ticket")
+        .arg(&ticket)
         .stdin(std::process::Stdio::null())
         .stdout(log.try_clone()?)
         .stderr(log);
@@ -412,6 +433,8 @@ pub async fn stop(files: &Files) -> anyhow::Result<Option<Record>> {
     use nix::sys::signal::{Signal, kill};
     use nix::unistd::Pid;
 
+    // An engine still waiting for the lock must not take over from this one.
+    let _ = std::fs::remove_file(files.ticket());
     let started = Instant::now();
     let record = loop {
         match find(files)? {
@@ -451,6 +474,7 @@ pub fn signal_stop(files: &Files) {
     use nix::sys::signal::{Signal, kill};
     use nix::unistd::Pid;
 
+    let _ = std::fs::remove_file(files.ticket());
     if let Ok(Found::Running(record)) = find(files)
         && let Ok(pid) = i32::try_from(record.pid)
     {
