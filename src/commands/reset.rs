@@ -71,13 +71,24 @@ pub async fn run(
         project: &manifest.project.name,
         cache: &settings.folders.cache,
     };
+    // The project's engine is watched only when it is the endpoint: an
+    // `--endpoint` elsewhere does not care how that container is doing.
+    let own_engine = settings.endpoint.is_none();
+    let watch = async {
+        if own_engine {
+            stack::engine_lost(&manifest).await
+        } else {
+            std::future::pending().await
+        }
+    };
     let reset = tokio::select! {
         done = reconcile::reset(at, &tables, seeds.as_ref(), printer) => done,
-        lost = stack::engine_lost(&manifest) => Err(lost.into()),
+        lost = watch => Err(lost.into()),
     };
     let done = match reset {
         Ok(done) => done,
-        Err(err) => return Err(stack::with_engine_cause(&manifest, err).await),
+        Err(err) if own_engine => return Err(stack::with_engine_cause(&manifest, err).await),
+        Err(err) => return Err(err),
     };
     let items: u64 = done.iter().map(|(_, n)| n).sum();
     printer.info(&format!(
