@@ -189,9 +189,9 @@ pub struct ServeEngineArgs {
     #[arg(long)]
     pub config: String,
     /// What the starter wrote to the engine folder's ticket: serve only
-    /// while it still says this
+    /// while it still says this (without one, serve once the lock is had)
     #[arg(long)]
-    pub ticket: String,
+    pub ticket: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -131,8 +131,19 @@ fn run_passes_the_stacks_variables_and_the_exit_code_and_leaves_nothing() {
 
 #[test]
 fn four_runs_at_once_each_see_only_their_own_data() {
+    /// Lets the four commands end, also when an assertion fails first, so
+    /// their runs remove their stacks.
+    struct Release<'a>(&'a Path);
+    impl Drop for Release<'_> {
+        fn drop(&mut self) {
+            for n in 0..4 {
+                let _ = std::fs::write(self.0.join(format!("go-{n}")), "");
+            }
+        }
+    }
     let stack = Stack::new("run-four", "embedded", ORDERS);
     let dir = stack.dir.path();
+    let _release = Release(dir);
     let script = |n: usize| {
         format!(
             "echo \"$AWS_ENDPOINT_URL\" > endpoint-{n}.txt; while [ ! -e go-{n} ]; do sleep 0.05; done"

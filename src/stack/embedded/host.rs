@@ -61,7 +61,9 @@ pub async fn serve(options: &HostOptions, printer: &Printer) -> anyhow::Result<(
     // Whatever record is there belongs to an engine that is gone.
     let _ = std::fs::remove_file(files.record());
     let wanted = std::fs::read_to_string(files.ticket()).unwrap_or_default();
-    if wanted.trim() != options.ticket {
+    if let Some(ticket) = &options.ticket
+        && wanted.trim() != ticket
+    {
         printer.info(
             "not started: another engine was started, or the engine stopped, while this one waited for the lock",
         );

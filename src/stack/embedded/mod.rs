@@ -145,8 +145,9 @@ pub struct HostOptions {
     pub port: u16,
     pub database: Option<PathBuf>,
     pub config: String,
-    /// What the starter wrote to `Files::ticket`.
-    pub ticket: String,
+    /// What the starter wrote to `Files::ticket`; `None` for an engine
+    /// started by hand, which serves once it has the lock.
+    pub ticket: Option<String>,
 }
 
 /// What the engine process writes once it listens.
