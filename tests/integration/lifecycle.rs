@@ -9,7 +9,7 @@ use devstack::service::ServiceKind;
 
 use crate::fake::FakeServer;
 use crate::support::{
-    Run, Stack, assert_nothing_left, block_on, client_from_env, docker, run, run_within,
+    Run, Stack, assert_nothing_left, block_on, client_from_env, docker, pause, run, run_within,
 };
 
 fn service_url(status: &serde_json::Value, service: ServiceKind) -> String {
@@ -809,8 +809,7 @@ fn a_paused_engine_is_reported_and_the_next_up_resumes_it() {
     let stack = Stack::new("paused", "ministack", "");
     stack.up();
     let engine = format!("devstack-{}-ministack", stack.project);
-    let paused = run(std::process::Command::new("docker").args(["pause", &engine]));
-    assert_eq!(paused.code, 0, "{}", paused.stderr);
+    pause(&engine, Duration::from_secs(30)).unwrap();
 
     let (code, status) = stack.status();
     assert_eq!(code, 1, "{status}");

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::kill::{assert_converges, assert_down_leaves_nothing};
-use crate::support::{Stack, docker, run};
+use crate::support::{Stack, docker, pause, run};
 use crate::tables::codemetrics_with;
 
 /// The most any outage may take to be reported.
@@ -132,9 +132,26 @@ fn killed_or_paused_while_tables_are_made(engine: &str, test: &str) {
             "was paused while devstack worked on the tables",
         ),
     ] {
-        let (code, said) = act_at(stack.command(&["up"]), &marker, || {
-            docker_cli(&[action, &container]);
-        });
+        // A pause the kernel took only after some tries may come after
+        // `up` has finished: that round proved nothing, so it runs again.
+        let mut rounds = 0;
+        let (code, said) = loop {
+            rounds += 1;
+            let mut tries = 1;
+            let (code, said) = act_at(stack.command(&["up"]), &marker, || {
+                if action == "pause" {
+                    tries = pause(&container, DEADLINE).unwrap();
+                } else {
+                    docker_cli(&[action, &container]);
+                }
+            });
+            if code == 0 && tries > 1 && rounds < 3 {
+                eprintln!("{engine}: the pause took {tries} tries, after `up` ended; again");
+                assert_down_leaves_nothing(&stack);
+                continue;
+            }
+            break (code, said);
+        };
         assert_eq!(code, 1, "{action} at `{marker}`:\n{said}");
         assert!(said.contains(says), "{action} at `{marker}`:\n{said}");
         assert!(said.contains("run `devstack up` again"), "{said}");

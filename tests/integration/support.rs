@@ -124,6 +124,30 @@ pub fn run_within(command: &mut Command, deadline: Duration) -> Run {
     child.wait_with_output().unwrap().into()
 }
 
+/// `docker pause container`, tried again while the kernel cannot freeze it
+/// yet. Under cgroup v1 a container whose processes keep starting threads
+/// (any engine under load) can stay in FREEZING; runc then thaws it and
+/// gives up with "unable to freeze", and a later try usually takes.
+/// Returns how many tries it took, or the last error after `deadline`.
+pub fn pause(container: &str, deadline: Duration) -> Result<u32, String> {
+    let started = std::time::Instant::now();
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let out = run(Command::new("docker").args(["pause", container]));
+        if out.code == 0 {
+            return Ok(tries);
+        }
+        if !out.stderr.contains("unable to freeze") || started.elapsed() > deadline {
+            return Err(format!(
+                "docker pause {container} (try {tries}): {}",
+                out.stderr
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// A unique project name for one test.
 pub fn project_name(test: &str) -> String {
     let nanos = std::time::SystemTime::now()
