@@ -5,42 +5,30 @@
 //! run (every table as declared, every seed item, nothing more), and
 //! `down --volumes` leaves nothing (by label, and by process and files).
 
-use std::io::{BufRead, BufReader};
-use std::process::Stdio;
+use std::os::unix::process::ExitStatusExt;
+use std::time::Duration;
 
 use devstack::manifest::Manifest;
 
 use crate::support::{
-    Stack, assert_nothing_left, block_on, client_from_env, docker, processes_naming, run,
+    Stack, Watched, assert_nothing_left, block_on, client_from_env, docker, processes_naming,
 };
 use crate::tables::{assert_matches_manifest, codemetrics_with};
 
 /// Runs devstack and kills it with SIGKILL at the first progress line that
 /// contains `marker`; returns what it said. Panics if it ends before.
 fn kill_at(stack: &Stack, args: &[&str], marker: &str) -> String {
-    let mut child = stack
-        .command(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut said = String::new();
-    for line in BufReader::new(child.stderr.take().unwrap()).lines() {
-        let line = line.unwrap();
-        said.push_str(&line);
-        said.push('\n');
-        if line.contains(marker) {
-            let out = run(std::process::Command::new("kill").args(["-9", &child.id().to_string()]));
-            assert_eq!(out.code, 0);
-            let status = child.wait().unwrap();
-            use std::os::unix::process::ExitStatusExt;
-            assert_eq!(status.signal(), Some(9), "killed at `{marker}`:\n{said}");
-            return said;
-        }
-    }
-    let status = child.wait().unwrap();
-    panic!("devstack {args:?} ended ({status}) before `{marker}`:\n{said}");
+    let mut watched = Watched::spawn(stack.command(args));
+    watched.until(marker, MARKER_WITHIN);
+    watched.signal("-9");
+    let (status, said) = watched.wait(Duration::from_secs(10));
+    assert_eq!(status.signal(), Some(9), "killed at `{marker}`:\n{said}");
+    said
 }
+
+/// The most any phase may take to begin: a cold DynamoDB Local on a busy
+/// machine takes seconds, not minutes.
+const MARKER_WITHIN: Duration = Duration::from_secs(120);
 
 /// `up` converges: every table exactly as the manifest and its seeds say.
 pub fn assert_converges(stack: &Stack, after: &str) {
@@ -165,26 +153,10 @@ fn while_pulling(engine: &str, test: &str) {
             let mut command = stack.command(&["up"]);
             command.env("DOCKER_HOST", format!("unix://{}", socket.display()));
             move || {
-                let mut child = command
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::piped())
-                    .spawn()
-                    .unwrap();
-                let mut said = String::new();
-                for line in BufReader::new(child.stderr.take().unwrap()).lines() {
-                    let line = line.unwrap();
-                    said.push_str(&line);
-                    said.push('\n');
-                    if line.contains(": pulling ") {
-                        break;
-                    }
-                }
-                std::process::Command::new("kill")
-                    .args(["-9", &child.id().to_string()])
-                    .status()
-                    .unwrap();
-                child.wait().unwrap();
-                said
+                let mut watched = Watched::spawn(command);
+                watched.until(": pulling ", MARKER_WITHIN);
+                watched.signal("-9");
+                watched.wait(Duration::from_secs(10)).1
             }
         })
         .await

@@ -9,7 +9,8 @@ use devstack::service::ServiceKind;
 
 use crate::fake::FakeServer;
 use crate::support::{
-    Run, Stack, assert_nothing_left, block_on, client_from_env, docker, pause, run, run_within,
+    Run, Stack, Watched, assert_nothing_left, block_on, client_from_env, docker, pause, run,
+    run_within,
 };
 
 fn service_url(status: &serde_json::Value, service: ServiceKind) -> String {
@@ -366,38 +367,18 @@ fn ministack_data_persists_across_down_and_up() {
 #[test]
 #[ignore = "needs a Docker daemon"]
 fn ctrl_c_during_up_exits_130_and_the_next_up_converges() {
-    use std::io::{BufRead, BufReader};
     let docker = docker();
     let stack = Stack::new("ctrl-c", "dynamodb-local", "");
-    let mut child = stack
-        .command(&["up"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let mut said = String::new();
-    let mut lines = BufReader::new(stderr).lines();
+    let mut watched = Watched::spawn(stack.command(&["up"]));
     // Interrupt while DynamoDB Local is starting: its container exists,
     // readiness is not reached yet.
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        said.push_str(&line);
-        said.push('\n');
-        if line.contains("dynamodb-local: waiting until usable") {
-            break;
-        }
-    }
-    let killed = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    for line in lines {
-        said.push_str(&line.unwrap());
-        said.push('\n');
-    }
-    let code = child.wait().unwrap().code();
+    watched.until(
+        "dynamodb-local: waiting until usable",
+        Duration::from_secs(120),
+    );
+    watched.signal("-INT");
+    let (status, said) = watched.wait(Duration::from_secs(30));
+    let code = status.code();
     assert_eq!(code, Some(130), "{said}");
     assert!(said.contains("error: interrupted"), "{said}");
 

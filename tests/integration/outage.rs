@@ -4,14 +4,12 @@
 //! away or falling silent in the middle of `up`, and a data volume that is
 //! read-only or fills up.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::kill::{assert_converges, assert_down_leaves_nothing};
-use crate::support::{Stack, docker, pause, run};
+use crate::support::{Stack, Watched, docker, pause, run};
 use crate::tables::codemetrics_with;
 
 /// The most any outage may take to be reported.
@@ -20,58 +18,12 @@ const DEADLINE: Duration = Duration::from_secs(60);
 /// Runs devstack; at the first progress line containing `marker` calls
 /// `act`, then waits (at most [`DEADLINE`]) for devstack to end. Returns
 /// its exit code and everything it said.
-fn act_at(mut command: Command, marker: &str, act: impl FnOnce()) -> (i32, String) {
-    let mut child = command
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let said = Arc::new(Mutex::new(String::new()));
-    let (seen, marked) = std::sync::mpsc::channel();
-    let reader = {
-        let said = said.clone();
-        let stderr = child.stderr.take().unwrap();
-        let marker = marker.to_string();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let line = line.unwrap();
-                let hit = line.contains(&marker);
-                let mut said = said.lock().unwrap();
-                said.push_str(&line);
-                said.push('\n');
-                if hit {
-                    let _ = seen.send(());
-                }
-            }
-        })
-    };
-    if marked.recv_timeout(DEADLINE).is_err() {
-        let _ = child.kill();
-        panic!("devstack never said `{marker}`:\n{}", said.lock().unwrap());
-    }
+fn act_at(command: Command, marker: &str, act: impl FnOnce()) -> (i32, String) {
+    let mut watched = Watched::spawn(command);
+    watched.until(marker, DEADLINE);
     act();
-    let code = wait_within(&mut child, DEADLINE, &said);
-    reader.join().unwrap();
-    let said = said.lock().unwrap().clone();
-    (code, said)
-}
-
-fn wait_within(child: &mut Child, deadline: Duration, said: &Mutex<String>) -> i32 {
-    let started = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status.code().unwrap_or(-1);
-        }
-        if started.elapsed() > deadline {
-            let _ = child.kill();
-            panic!(
-                "devstack still ran {} s after the outage:\n{}",
-                deadline.as_secs(),
-                said.lock().unwrap()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let (status, said) = watched.wait(DEADLINE);
+    (status.code().unwrap_or(-1), said)
 }
 
 fn docker_cli(args: &[&str]) {

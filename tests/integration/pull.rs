@@ -4,6 +4,7 @@
 
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use http_body_util::{BodyExt, Full};
@@ -11,7 +12,7 @@ use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 
-use crate::support::{Stack, block_on};
+use crate::support::{Stack, Watched, block_on};
 
 /// Answers like a Docker engine that has no images and whose registry pulls
 /// fail with `pull_error` (or, for [`HANG`], report some progress and then
@@ -165,7 +166,6 @@ fn a_pull_onto_a_full_disk_says_so_and_creates_nothing() {
 
 #[test]
 fn ctrl_c_during_a_pull_exits_130_and_creates_nothing() {
-    use std::io::{BufRead, BufReader};
     let stack = Stack::new("pull-int", "ministack", "");
     let socket = stack.dir.path().join("docker.sock");
     block_on(async {
@@ -173,25 +173,16 @@ fn ctrl_c_during_a_pull_exits_130_and_creates_nothing() {
         let pulling = seen.clone();
         let code = tokio::task::spawn_blocking({
             let mut command = stack.command(&["up"]);
-            command
-                .env("DOCKER_HOST", format!("unix://{}", socket.display()))
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::piped());
+            command.env("DOCKER_HOST", format!("unix://{}", socket.display()));
             move || {
-                let mut child = command.spawn().unwrap();
-                let lines = BufReader::new(child.stderr.take().unwrap()).lines();
-                let mut said = String::new();
-                for line in lines {
-                    let line = line.unwrap();
-                    said.push_str(&line);
-                    said.push('\n');
-                    if line.contains("pulling ministackorg/ministack:1.5.33") {
-                        break;
-                    }
-                }
+                let mut watched = Watched::spawn(command);
+                watched.until(
+                    "pulling ministackorg/ministack:1.5.33",
+                    Duration::from_secs(60),
+                );
                 // The line is printed as the request is sent: Ctrl-C once
                 // the daemon has it, so the pull is truly under way.
-                let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+                let deadline = Instant::now() + Duration::from_secs(10);
                 while !pulling
                     .lock()
                     .unwrap()
@@ -199,16 +190,15 @@ fn ctrl_c_during_a_pull_exits_130_and_creates_nothing() {
                     .any(|r| r.contains("/images/create"))
                 {
                     assert!(
-                        std::time::Instant::now() < deadline,
-                        "no pull request:\n{said}"
+                        Instant::now() < deadline,
+                        "no pull request:\n{}",
+                        watched.said()
                     );
-                    std::thread::sleep(std::time::Duration::from_millis(5));
+                    std::thread::sleep(Duration::from_millis(5));
                 }
-                std::process::Command::new("kill")
-                    .args(["-INT", &child.id().to_string()])
-                    .status()
-                    .unwrap();
-                (child.wait().unwrap().code(), said)
+                watched.signal("-INT");
+                let (status, said) = watched.wait(Duration::from_secs(30));
+                (status.code(), said)
             }
         })
         .await
