@@ -454,7 +454,9 @@ pub async fn stop(files: &Files) -> anyhow::Result<Option<Record>> {
     let _ = kill(pid, Signal::SIGTERM);
     let signalled = Instant::now();
     let mut killed = false;
-    while !matches!(find(files)?, Found::Stopped) {
+    // The engine lets go of its lock just before its process ends: stopped
+    // means both, so its port, files and pid are free once this returns.
+    while !matches!(find(files)?, Found::Stopped) || is_engine_process(record.pid, &files.dir) {
         if !killed && signalled.elapsed() >= STOP_GRACE {
             let _ = kill(pid, Signal::SIGKILL);
             killed = true;
