@@ -177,25 +177,34 @@ pub async fn converge(
         }
     }
 
-    let mut started = Vec::new();
-    for (spec, _, action) in &steps {
-        let id = apply(docker, spec, action, printer).await?;
-        started.push((*spec, id, action.is_keep()));
-    }
-
-    // Every service waits at once, under the same deadline. The engine's
-    // wait is awaited here; the others (the admin UI) go on beside the
-    // tables, which need only the engine.
+    // The engine starts first, alone. The other services (the admin UI)
+    // need only its answers: created and started beside it, they would take
+    // CPU from its start on a small machine and so delay the tables. They
+    // start once it answers and go on beside the tables.
     let region = manifest.project.region.clone();
     let engine = manifest.project.engine.service();
-    let (engine_step, others): (Vec<_>, Vec<_>) = started
+    let (engine_step, others): (Vec<_>, Vec<_>) = steps
         .into_iter()
-        .map(|(spec, id, kept)| (spec.clone(), id, !kept))
-        .partition(|(spec, _, _)| spec.service == engine);
+        .map(|(spec, _, action)| (spec.clone(), action))
+        .partition(|(spec, _)| spec.service == engine);
+    let Some((spec, action)) = engine_step.into_iter().next() else {
+        anyhow::bail!("the manifest's engine `{engine}` has no container");
+    };
+    let id = apply(docker, &spec, &action, printer).await?;
+    let (answers, answered) = tokio::sync::oneshot::channel::<()>();
     let companions = tokio::spawn({
         let (docker, region, printer) = (docker.clone(), region.clone(), printer.clone());
         async move {
-            let waits = others.iter().map(|(spec, id, changed)| {
+            if answered.await.is_err() {
+                // The engine never answered; `up` reports that.
+                return Ok(Vec::new());
+            }
+            let mut started = Vec::new();
+            for (spec, action) in &others {
+                let id = apply(&docker, spec, action, &printer).await?;
+                started.push((spec, id, !action.is_keep()));
+            }
+            let waits = started.iter().map(|(spec, id, changed)| {
                 wait_one(
                     &docker,
                     spec,
@@ -209,10 +218,9 @@ pub async fn converge(
             futures_util::future::try_join_all(waits).await
         }
     });
-    let Some((spec, id, changed)) = engine_step.into_iter().next() else {
-        anyhow::bail!("the manifest's engine `{engine}` has no container");
-    };
+    let changed = !action.is_keep();
     let engine = wait_one(docker, &spec, &id, changed, &region, ready_timeout, printer).await?;
+    let _ = answers.send(());
     Ok(Converged {
         engine,
         companions: Some(companions),
