@@ -469,7 +469,7 @@ fn a_service_dropped_from_the_manifest_is_removed_by_the_next_up() {
 #[ignore = "needs a Docker daemon"]
 fn ctrl_c_while_seeding_and_the_next_up_finishes_the_table() {
     use std::sync::Arc;
-    use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     let _docker = docker();
     let items = 30_000;
@@ -478,8 +478,9 @@ fn ctrl_c_while_seeding_and_the_next_up_finishes_the_table() {
     let engine = stack.env()["AWS_ENDPOINT_URL"].clone();
 
     // The table appears in the manifest; its seed data goes through a proxy
-    // that lets 20 batches (500 items) through, then interrupts devstack and
-    // holds every later request: seeding is cut off half-way, every time.
+    // that lets 20 batches (500 items) through and holds every later
+    // request. Once those 500 items are in the table, devstack is
+    // interrupted: seeding is cut off half-way, every time.
     let lines: String = (0..items)
         .map(|i| format!("{{\"pk\": \"ORDER#{i:06}\", \"total\": {i}}}\n"))
         .collect();
@@ -489,42 +490,45 @@ fn ctrl_c_while_seeding_and_the_next_up_finishes_the_table() {
         "\n[[table]]\nname = \"orders\"\npartition_key = \"pk:S\"\nseed = [\"orders.jsonl\"]\n",
     );
     std::fs::write(stack.manifest(), manifest).unwrap();
-    let pid = Arc::new(AtomicU32::new(0));
+    let env = stack.env();
     let batches = Arc::new(AtomicUsize::new(0));
     let code = block_on(async {
         let proxy = FakeServer::gated_proxy(&engine, {
-            let (pid, batches) = (pid.clone(), batches.clone());
+            let batches = batches.clone();
             move |seen| {
-                if seen.operation != "BatchWriteItem" {
-                    return true;
-                }
-                let n = batches.fetch_add(1, Ordering::SeqCst) + 1;
-                if n == 21 {
-                    let pid = pid.load(Ordering::SeqCst).to_string();
-                    let _ = std::process::Command::new("kill")
-                        .args(["-INT", &pid])
-                        .status();
-                }
-                n <= 20
+                seen.operation != "BatchWriteItem" || batches.fetch_add(1, Ordering::SeqCst) < 20
             }
         })
         .await;
-        let mut child = stack
-            .command(&["--endpoint", &proxy.url, "up"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        pid.store(child.id(), Ordering::SeqCst);
-        tokio::task::spawn_blocking(move || child.wait().unwrap().code())
+        // Waited for here, not in a blocking call: this runtime serves the
+        // proxy.
+        let watched = Watched::spawn(stack.command(&["--endpoint", &proxy.url, "up"]));
+        let client = client_from_env(&env).await;
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            // No table yet counts as none.
+            let count = devstack::dynamo::load::count_items(&client, "orders")
+                .await
+                .unwrap_or(0);
+            if count >= 500 {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{count} of the first 500 items arrived:\n{}",
+                watched.said()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        watched.signal("-INT");
+        tokio::task::spawn_blocking(move || watched.wait(Duration::from_secs(30)).0.code())
             .await
             .unwrap()
     });
     assert_eq!(code, Some(130), "interrupted while seeding");
 
-    // The table exists, half full: some of the 20 batches that went through
-    // (one cut off on its way may be missing), far from all.
-    let env = stack.env();
+    // The table exists, half full: the 20 batches that went through, far
+    // from all.
     let count = block_on(async {
         let client = client_from_env(&env).await;
         devstack::dynamo::load::count_items(&client, "orders")
