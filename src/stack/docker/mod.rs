@@ -1,0 +1,504 @@
+//! The only module that speaks to Docker. Everything it creates carries
+//! devstack's labels, and it only ever finds objects again by those labels.
+//! Here: the connection, every call's deadline and error, the states read
+//! back. Beside it: `containers`, `images` (pulls), and `project` (its
+//! network and volumes, every project found by its labels).
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+use crate::service::ServiceKind;
+
+mod containers;
+mod images;
+mod project;
+
+pub use images::{PullError, split_tag};
+pub use project::ProjectObjects;
+
+/// Label keys on every object devstack creates.
+pub const LABEL_PROJECT: &str = "dev.devstack.project";
+pub const LABEL_SERVICE: &str = "dev.devstack.service";
+pub const LABEL_CONFIG_HASH: &str = "dev.devstack.config-hash";
+/// On the objects of a `run`'s stack: the `run` process, `pid:start`.
+pub const LABEL_OWNER: &str = "dev.devstack.owner";
+
+/// How long one Docker API call may take before devstack gives up on it.
+const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long the first contact with the daemon may take.
+const PING_TIMEOUT: Duration = Duration::from_secs(5);
+const DEFAULT_SOCKET: &str = "/var/run/docker.sock";
+
+/// Why devstack could not talk to Docker. Each gets its own advice.
+#[derive(Debug, thiserror::Error)]
+pub enum Unreachable {
+    #[error(
+        "no Docker daemon: the socket `{0}` does not exist\n  hint: start Docker (Docker Desktop, or `sudo systemctl start docker`), or point `DOCKER_HOST` at your daemon"
+    )]
+    SocketMissing(PathBuf),
+    #[error(
+        "permission denied on the Docker socket `{0}`\n  hint: add your user to the `docker` group (`sudo usermod -aG docker $USER`, then log in again), or use rootless Docker; do not loosen the socket's permissions"
+    )]
+    PermissionDenied(PathBuf),
+    #[error(
+        "no Docker daemon answers at `{0}` (connection refused)\n  hint: the daemon is not running; start it, or check `DOCKER_HOST`"
+    )]
+    Refused(String),
+    #[error(
+        "the Docker daemon at `{0}` did not answer within {secs} s\n  hint: it may be starting, overloaded or hung; check it with `docker info`",
+        secs = PING_TIMEOUT.as_secs()
+    )]
+    NotAnswering(String),
+    #[error("cannot reach the Docker daemon at `{0}`: {1}")]
+    Other(String, String),
+}
+
+/// The daemon answered once, then broke off or fell silent mid-call.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the Docker daemon at `{host}` stopped answering ({what}: {why})\n  hint: check the daemon (`docker info`), then run `devstack up` again"
+)]
+pub struct DaemonLost {
+    pub host: String,
+    pub what: String,
+    pub why: String,
+}
+
+/// A container as devstack wants it; built by `engine`, pure data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerSpec {
+    pub service: ServiceKind,
+    pub name: String,
+    pub image: String,
+    /// Replaces the image's command; empty keeps the image's own.
+    pub cmd: Vec<String>,
+    pub env: Vec<(String, String)>,
+    /// Run as this user instead of the image's.
+    pub user: Option<String>,
+    pub container_port: u16,
+    pub host_ip: IpAddr,
+    /// 0 lets Docker pick a free port.
+    pub host_port: u16,
+    pub network: String,
+    pub aliases: Vec<String>,
+    pub volume: Option<VolumeMount>,
+    pub labels: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VolumeMount {
+    pub name: String,
+    pub target: String,
+}
+
+/// Names of the objects `remove_project` removed.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Removed {
+    pub containers: Vec<String>,
+    pub networks: Vec<String>,
+    pub volumes: Vec<String>,
+}
+
+/// Where a container is in its life, as Docker names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContainerStatus {
+    Created,
+    Running,
+    Paused,
+    Restarting,
+    Removing,
+    Exited,
+    Dead,
+    /// Docker reported no state, or one this version does not know.
+    Unknown,
+}
+
+impl ContainerStatus {
+    /// Docker's own word for it, as `docker ps` shows it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContainerStatus::Created => "created",
+            ContainerStatus::Running => "running",
+            ContainerStatus::Paused => "paused",
+            ContainerStatus::Restarting => "restarting",
+            ContainerStatus::Removing => "removing",
+            ContainerStatus::Exited => "exited",
+            ContainerStatus::Dead => "dead",
+            ContainerStatus::Unknown => "unknown",
+        }
+    }
+
+    fn of(status: Option<bollard::models::ContainerStateStatusEnum>) -> ContainerStatus {
+        use bollard::models::ContainerStateStatusEnum as S;
+        match status {
+            Some(S::CREATED) => ContainerStatus::Created,
+            Some(S::RUNNING) => ContainerStatus::Running,
+            Some(S::PAUSED) => ContainerStatus::Paused,
+            Some(S::RESTARTING) => ContainerStatus::Restarting,
+            Some(S::REMOVING) => ContainerStatus::Removing,
+            Some(S::EXITED) => ContainerStatus::Exited,
+            Some(S::DEAD) => ContainerStatus::Dead,
+            _ => ContainerStatus::Unknown,
+        }
+    }
+}
+
+impl std::fmt::Display for ContainerStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A container as Docker reports it.
+#[derive(Debug, Clone)]
+pub struct ContainerState {
+    pub id: String,
+    pub name: String,
+    pub image: String,
+    /// The id of the image the container was made from.
+    pub image_id: String,
+    pub labels: HashMap<String, String>,
+    pub status: ContainerStatus,
+    pub exit_code: Option<i64>,
+    pub oom_killed: bool,
+    /// Published host ports: (container port, host ip, host port).
+    pub ports: Vec<(u16, String, u16)>,
+}
+
+impl ContainerState {
+    pub fn is_running(&self) -> bool {
+        self.status == ContainerStatus::Running
+    }
+
+    /// The host port published for `container_port`, if any.
+    pub fn host_port(&self, container_port: u16) -> Option<u16> {
+        self.ports
+            .iter()
+            .find(|(port, _, _)| *port == container_port)
+            .map(|(_, _, host)| *host)
+    }
+}
+
+/// What the daemon says about itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DaemonInfo {
+    /// The daemon's version, e.g. `20.10.24`.
+    pub version: String,
+    /// The API version devstack and the daemon agreed on, e.g. `1.41`.
+    pub api_version: String,
+    /// Where the daemon keeps images, containers and volumes, as a path on
+    /// the daemon's own machine (a VM's with Docker Desktop).
+    pub root_dir: Option<PathBuf>,
+    /// The daemon's clock when it answered.
+    pub clock: Option<SystemTime>,
+}
+
+/// A connected Docker client.
+#[derive(Clone)]
+pub struct Docker {
+    client: bollard::Docker,
+    /// Where the daemon is, for messages.
+    pub host: String,
+}
+impl Docker {
+    /// Connects as the docker CLI would (`DOCKER_HOST`, else the default
+    /// socket) and checks the daemon answers, telling apart the ways it may not.
+    pub async fn connect() -> Result<Docker, Unreachable> {
+        Docker::connect_within(PING_TIMEOUT).await
+    }
+
+    /// Like `connect`, for a command that can do without Docker: it gives up
+    /// on a silent daemon sooner.
+    pub async fn connect_if_there() -> Option<Docker> {
+        Docker::connect_within(Duration::from_secs(1)).await.ok()
+    }
+
+    async fn connect_within(limit: Duration) -> Result<Docker, Unreachable> {
+        let host = std::env::var("DOCKER_HOST")
+            .ok()
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| format!("unix://{DEFAULT_SOCKET}"));
+        if let Some(path) = host.strip_prefix("unix://") {
+            probe_socket(path, limit).await?;
+        }
+        let client = bollard::Docker::connect_with_host(&host)
+            .map_err(|err| Unreachable::Other(host.clone(), err.to_string()))?;
+        let client = match tokio::time::timeout(limit, client.negotiate_version()).await {
+            Ok(Ok(client)) => client,
+            Ok(Err(err)) => return Err(classify(&host, err)),
+            Err(_) => return Err(Unreachable::NotAnswering(host)),
+        };
+        Ok(Docker { client, host })
+    }
+
+    async fn call<T>(
+        &self,
+        what: &str,
+        future: impl Future<Output = Result<T, bollard::errors::Error>>,
+    ) -> anyhow::Result<T> {
+        self.bounded(what, CALL_TIMEOUT, future)
+            .await?
+            .map_err(|err| self.failed(what, err))
+    }
+
+    /// A failed call as the user needs it: a connection that broke off is
+    /// the daemon's doing, not the request's, and says what to check.
+    fn failed(&self, what: &str, err: bollard::errors::Error) -> anyhow::Error {
+        use bollard::errors::Error as E;
+        match err {
+            E::HyperLegacyError { .. } | E::HyperResponseError { .. } | E::IOError { .. } => {
+                let why = anyhow::Error::new(err);
+                self.lost(what, format!("{:#}", why.root_cause()))
+            }
+            err => anyhow::Error::new(err).context(format!("docker: {what}")),
+        }
+    }
+
+    fn lost(&self, what: &str, why: String) -> anyhow::Error {
+        anyhow::Error::new(DaemonLost {
+            host: self.host.clone(),
+            what: what.to_string(),
+            why,
+        })
+    }
+
+    /// Like `call`, but hands back Docker's own error.
+    async fn bounded<T>(
+        &self,
+        what: &str,
+        limit: Duration,
+        future: impl Future<Output = Result<T, bollard::errors::Error>>,
+    ) -> anyhow::Result<Result<T, bollard::errors::Error>> {
+        tokio::time::timeout(limit, future)
+            .await
+            .map_err(|_| self.lost(what, format!("no answer within {} s", limit.as_secs())))
+    }
+
+    /// Like `call`, but an answer with one of the `fine` status codes (404
+    /// "no such object" on an inspection or removal, 304 "already stopped")
+    /// is `None` rather than an error.
+    async fn call_or<T>(
+        &self,
+        what: &str,
+        limit: Duration,
+        fine: &[u16],
+        future: impl Future<Output = Result<T, bollard::errors::Error>>,
+    ) -> anyhow::Result<Option<T>> {
+        match self.bounded(what, limit, future).await? {
+            Ok(value) => Ok(Some(value)),
+            Err(err) if status_code(&err).is_some_and(|code| fine.contains(&code)) => Ok(None),
+            Err(err) => Err(self.failed(what, err)),
+        }
+    }
+
+    /// The daemon's version, data root and clock.
+    pub async fn info(&self) -> anyhow::Result<DaemonInfo> {
+        let info = self.call("info", self.client.info()).await?;
+        Ok(DaemonInfo {
+            version: info
+                .server_version
+                .filter(|v| !v.is_empty())
+                .unwrap_or_else(|| "unknown".to_string()),
+            api_version: self.client.client_version().to_string(),
+            root_dir: info
+                .docker_root_dir
+                .filter(|d| !d.is_empty())
+                .map(PathBuf::from),
+            clock: info.system_time.as_deref().and_then(parse_rfc3339),
+        })
+    }
+
+    /// Whether the daemon runs on this machine (a Unix socket), so that
+    /// the paths and ports it names are this machine's.
+    pub fn is_local(&self) -> bool {
+        self.host.starts_with("unix://")
+    }
+}
+
+/// An RFC 3339 time as Docker writes it (`2024-05-01T12:00:00.123456789Z`,
+/// or with an offset such as `+02:00`).
+fn parse_rfc3339(text: &str) -> Option<SystemTime> {
+    let text = text.trim();
+    let (date, time) = text.split_at_checked(10)?;
+    let time = time.strip_prefix(['T', 't', ' '])?;
+    let mut fields = date.split('-');
+    let (year, month, day) = (fields.next()?, fields.next()?, fields.next()?);
+    let year: i64 = year.parse().ok()?;
+    let month: i64 = month.parse().ok()?;
+    let day: i64 = day.parse().ok()?;
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    let (clock, offset) = match time.strip_suffix(['Z', 'z']) {
+        Some(clock) => (clock, 0),
+        None => {
+            let at = time.rfind(['+', '-'])?;
+            let (clock, offset) = time.split_at(at);
+            let sign = if offset.starts_with('-') { -1 } else { 1 };
+            let (hours, minutes) = offset[1..].split_once(':')?;
+            let hours: i64 = hours.parse().ok()?;
+            let minutes: i64 = minutes.parse().ok()?;
+            (clock, sign * (hours * 3600 + minutes * 60))
+        }
+    };
+    let (whole, fraction) = clock.split_once('.').unwrap_or((clock, ""));
+    let mut parts = whole.split(':');
+    let (hour, minute, second) = (parts.next()?, parts.next()?, parts.next()?);
+    let hour: i64 = hour.parse().ok()?;
+    let minute: i64 = minute.parse().ok()?;
+    let second: i64 = second.parse().ok()?;
+    if parts.next().is_some() || hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    if !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let digits: String = fraction
+        .chars()
+        .chain("000000000".chars())
+        .take(9)
+        .collect();
+    let nanos: u32 = digits.parse().ok()?;
+    // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    let days = era * 146_097 + day_of_era - 719_468;
+    let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset;
+    let since_epoch = Duration::new(seconds.unsigned_abs(), 0);
+    let whole = if seconds >= 0 {
+        SystemTime::UNIX_EPOCH.checked_add(since_epoch)?
+    } else {
+        SystemTime::UNIX_EPOCH.checked_sub(since_epoch)?
+    };
+    whole.checked_add(Duration::from_nanos(u64::from(nanos)))
+}
+
+fn label_filter(project: &str) -> HashMap<String, Vec<String>> {
+    HashMap::from([(
+        "label".to_string(),
+        vec![format!("{LABEL_PROJECT}={project}")],
+    )])
+}
+
+fn status_code(err: &bollard::errors::Error) -> Option<u16> {
+    match err {
+        bollard::errors::Error::DockerResponseServerError { status_code, .. } => Some(*status_code),
+        _ => None,
+    }
+}
+
+fn state_of(info: bollard::models::ContainerInspectResponse) -> ContainerState {
+    let state = info.state.unwrap_or_default();
+    let config = info.config.unwrap_or_default();
+    let mut ports = Vec::new();
+    for (key, bindings) in info
+        .network_settings
+        .and_then(|n| n.ports)
+        .unwrap_or_default()
+    {
+        let Some(container_port) = key.split('/').next().and_then(|p| p.parse().ok()) else {
+            continue;
+        };
+        for binding in bindings.unwrap_or_default() {
+            if let Some(host_port) = binding.host_port.and_then(|p| p.parse().ok()) {
+                ports.push((
+                    container_port,
+                    binding.host_ip.unwrap_or_default(),
+                    host_port,
+                ));
+            }
+        }
+    }
+    ports.sort();
+    ContainerState {
+        id: info.id.unwrap_or_default(),
+        name: info
+            .name
+            .unwrap_or_default()
+            .trim_start_matches('/')
+            .to_string(),
+        image: config.image.unwrap_or_default(),
+        image_id: info.image.unwrap_or_default(),
+        labels: config.labels.unwrap_or_default(),
+        status: ContainerStatus::of(state.status),
+        exit_code: state.exit_code,
+        oom_killed: state.oom_killed.unwrap_or(false),
+        ports,
+    }
+}
+
+/// Connects to the Unix socket once to tell "missing", "forbidden" and
+/// "refused" apart before bollard hides the difference.
+async fn probe_socket(path: &str, limit: Duration) -> Result<(), Unreachable> {
+    use std::io::ErrorKind;
+    let connect = tokio::net::UnixStream::connect(path);
+    match tokio::time::timeout(limit, connect).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(err)) => Err(match err.kind() {
+            ErrorKind::NotFound => Unreachable::SocketMissing(path.into()),
+            ErrorKind::PermissionDenied => Unreachable::PermissionDenied(path.into()),
+            ErrorKind::ConnectionRefused => Unreachable::Refused(format!("unix://{path}")),
+            _ => Unreachable::Other(format!("unix://{path}"), err.to_string()),
+        }),
+        Err(_) => Err(Unreachable::NotAnswering(format!("unix://{path}"))),
+    }
+}
+
+fn classify(host: &str, err: bollard::errors::Error) -> Unreachable {
+    use bollard::errors::Error as E;
+    match err {
+        E::RequestTimeoutError => Unreachable::NotAnswering(host.to_string()),
+        E::SocketNotFoundError(path) => Unreachable::SocketMissing(path.into()),
+        other => {
+            let text = other.to_string();
+            if text.to_ascii_lowercase().contains("connection refused") {
+                Unreachable::Refused(host.to_string())
+            } else {
+                Unreachable::Other(host.to_string(), text)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_daemon_clock_is_read_with_its_fraction_and_offset() {
+        let at = |secs: u64, nanos: u32| Some(SystemTime::UNIX_EPOCH + Duration::new(secs, nanos));
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), at(0, 0));
+        assert_eq!(
+            parse_rfc3339("2026-12-02T01:00:30.225181781Z"),
+            at(1_796_173_230, 225_181_781)
+        );
+        assert_eq!(
+            parse_rfc3339("1985-04-12T23:20:50.52Z"),
+            at(482_196_050, 520_000_000)
+        );
+        assert_eq!(
+            parse_rfc3339("1985-04-12T21:20:51-02:00"),
+            at(482_196_051, 0)
+        );
+        assert_eq!(
+            parse_rfc3339("1985-04-13T01:20:51+02:00"),
+            at(482_196_051, 0)
+        );
+        assert_eq!(parse_rfc3339("2000-02-29T00:00:00Z"), at(951_782_400, 0));
+        for bad in [
+            "",
+            "yesterday",
+            "2024-13-01T00:00:00Z",
+            "2024-01-01T00:00:00",
+            "2024-01-01T25:00:00Z",
+            "2024-01-01T00:00:00.x1Z",
+        ] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad}");
+        }
+    }
+}
