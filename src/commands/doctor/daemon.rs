@@ -1,0 +1,213 @@
+//! The Docker daemon, the images and the host ports.
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr, TcpListener};
+use std::path::PathBuf;
+
+use crate::manifest::PullPolicy;
+use crate::service::ServiceKind;
+use crate::settings::Settings;
+use crate::stack::docker::Docker;
+use crate::stack::{embedded, spec};
+
+use super::{Asked, Check, Need, Part, Status, Subject, asked};
+
+/// The daemon: reachable, allowed, answering, and its version.
+pub(super) async fn docker_check(
+    subject: &Subject,
+    docker: &Result<Docker, crate::stack::docker::Unreachable>,
+) -> (Check, Option<Asked>) {
+    const NAME: &str = "docker socket";
+    let need = subject.docker();
+    match docker {
+        Ok(docker) => match asked(docker).await {
+            Ok(info) => {
+                let detail = format!(
+                    "{} answers (Docker {}, API {})",
+                    docker.host, info.daemon.version, info.daemon.api_version
+                );
+                (Check::new(NAME, Status::Ok, detail), Some(info))
+            }
+            Err(err) => (
+                Check::new(
+                    NAME,
+                    need.problem(),
+                    format!("{} answers, but not to `info`: {err:#}", docker.host),
+                )
+                .fix("check the daemon with `docker info`"),
+                None,
+            ),
+        },
+        Err(err) => {
+            let text = err.to_string();
+            let (what, hint) = match text.split_once("\n  hint: ") {
+                Some((what, hint)) => (what.to_string(), hint.to_string()),
+                None => (
+                    text.clone(),
+                    "check that the daemon runs (`docker info`) and that `DOCKER_HOST` points at it"
+                        .to_string(),
+                ),
+            };
+            let check = match need {
+                Need::NotNeeded => Check::new(
+                    NAME,
+                    Status::Note,
+                    format!("not needed by the `embedded` engine; {what}"),
+                ),
+                Need::Unknown => Check::new(
+                    NAME,
+                    Status::Warning,
+                    format!(
+                        "{what}; `dynamodb-local` and `ministack` need it, `embedded` does not"
+                    ),
+                )
+                .fix(hint),
+                Need::Needed => Check::new(NAME, Status::Failed, what).fix(hint),
+            };
+            (check, None)
+        }
+    }
+}
+
+/// Each container's image: present, or pullable under the pull policy.
+/// Nothing is pulled.
+pub(super) async fn images_check(subject: &Subject, docker: Option<&Docker>) -> Check {
+    const NAME: &str = "images";
+    let manifest = &subject.manifest;
+    let specs: Vec<_> = manifest
+        .containers()
+        .into_iter()
+        .filter_map(|service| spec::container_spec(manifest, service))
+        .collect();
+    if specs.is_empty() {
+        return Check::new(
+            NAME,
+            Status::Note,
+            "none needed: the `embedded` engine is part of devstack",
+        );
+    }
+    let Some(docker) = docker else {
+        return Check::new(NAME, Status::Note, "not checked: Docker cannot be reached");
+    };
+    let pull = manifest.project.pull;
+    let mut parts = Vec::new();
+    for spec in &specs {
+        let image = &spec.image;
+        parts.push(match docker.image_exists(image).await {
+            Err(err) => Part::new(
+                Status::Warning,
+                format!("`{image}`: cannot tell whether it is present: {err:#}"),
+            )
+            .fix("check the daemon with `docker info`"),
+            Ok(true) if pull == PullPolicy::Always => Part::new(
+                Status::Ok,
+                format!("`{image}` present (`up` pulls it again: `pull = \"always\"`)"),
+            ),
+            Ok(true) => Part::new(Status::Ok, format!("`{image}` present")),
+            Ok(false) if pull == PullPolicy::Never => Part::new(
+                Status::Failed,
+                format!("`{image}` is not present and the pull policy is `never`"),
+            )
+            .fix(format!(
+                "pull it (`docker pull {image}`), or set `pull = \"missing\"` under `[project]`"
+            )),
+            Ok(false) => Part::new(
+                Status::Warning,
+                format!("`{image}` is not present; `up` will pull it"),
+            )
+            .fix(format!("pull it ahead with `docker pull {image}`")),
+        });
+    }
+    Check::of_parts(NAME, parts)
+}
+
+/// Each service's host port can be bound, unless the project's own
+/// container or engine holds it.
+pub(super) async fn ports_check(
+    settings: &Settings,
+    subject: &Subject,
+    docker: Option<&Docker>,
+) -> Check {
+    let manifest = &subject.manifest;
+    let project = &manifest.project.name;
+    let files = embedded::Files::of(&settings.folders, project).ok();
+    // Who of the project holds which host port now.
+    let mut own: BTreeMap<u16, String> = BTreeMap::new();
+    if let Some(docker) = docker
+        && let Ok(containers) = docker.project_containers(project).await
+    {
+        for container in containers.iter().filter(|c| c.is_running()) {
+            for (_, _, host) in &container.ports {
+                own.insert(
+                    *host,
+                    format!("the project's own container `{}`", container.name),
+                );
+            }
+        }
+    }
+    if let Some(files) = &files
+        && let Ok(embedded::Found::Running(record)) = embedded::find(files)
+    {
+        own.insert(
+            record.port,
+            format!("the project's own embedded engine (pid {})", record.pid),
+        );
+    }
+    let mut wanted: Vec<(ServiceKind, IpAddr, u16)> = Vec::new();
+    for service in manifest.services() {
+        if let Some(spec) = spec::container_spec(manifest, service) {
+            wanted.push((service, spec.host_ip, spec.host_port));
+        } else {
+            // Only the bind address and port are read; the folders need not exist.
+            let files = files.clone().unwrap_or_else(|| embedded::Files {
+                dir: PathBuf::new(),
+                data_dir: PathBuf::new(),
+            });
+            let engine = embedded::EngineSpec::of(manifest, &files);
+            wanted.push((service, engine.bind, engine.port));
+        }
+    }
+    let mut parts = Vec::new();
+    for (service, ip, port) in wanted {
+        let at = SocketAddr::new(ip, port);
+        let change = format!(
+            "stop what holds it, or set another `port` under `[services.{service}]` (0 picks a free one)"
+        );
+        parts.push(if port == 0 {
+            Part::new(Status::Ok, format!("any free port on {ip} for `{service}`"))
+        } else if let Some(holder) = own.get(&port) {
+            Part::new(
+                Status::Ok,
+                format!("{at} for `{service}` is in use by {holder}"),
+            )
+        } else {
+            match TcpListener::bind(at) {
+                Ok(_) => Part::new(Status::Ok, format!("{at} is free for `{service}`")),
+                Err(err) if err.kind() == std::io::ErrorKind::AddrInUse => {
+                    let holder = match docker {
+                        Some(docker) => match docker.container_publishing(port).await {
+                            Ok(Some(name)) => format!("container `{name}`"),
+                            _ => "another program".to_string(),
+                        },
+                        None => "another program".to_string(),
+                    };
+                    Part::new(
+                        Status::Failed,
+                        format!(
+                            "port {port} on {ip}, which `{service}` needs, is in use by {holder}"
+                        ),
+                    )
+                    .fix(change)
+                }
+                Err(err) => Part::new(
+                    Status::Failed,
+                    format!("cannot listen on port {port} on {ip} for `{service}`: {err}"),
+                )
+                .fix(format!(
+                    "set another `port` or `bind` under `[services.{service}]`"
+                )),
+            }
+        });
+    }
+    Check::of_parts("ports", parts)
+}
