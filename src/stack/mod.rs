@@ -615,6 +615,10 @@ async fn engine_container(manifest: &Manifest) -> Option<(Docker, ContainerSpec)
 
 /// Whether the engine's container is unusable now; `None` also when the
 /// daemon does not answer.
+/// How long after a container is seen stopped it is looked at again, to
+/// tell `docker rm --force` (stop, then remove) from a stop.
+const REMOVAL_GRACE: Duration = Duration::from_millis(200);
+
 async fn lost_now(docker: &Docker, spec: &ContainerSpec) -> Option<EngineLost> {
     let service = spec.service.name().to_string();
     let container = spec.name.clone();
@@ -626,10 +630,23 @@ async fn lost_now(docker: &Docker, spec: &ContainerSpec) -> Option<EngineLost> {
     match state.status {
         ContainerStatus::Running | ContainerStatus::Created => None,
         ContainerStatus::Paused => Some(EngineLost::Paused { service, container }),
-        _ => Some(EngineLost::Exited {
-            service,
-            exit: health::Exit::read(docker, &container, &state).await,
-            container,
-        }),
+        ContainerStatus::Removing => Some(EngineLost::Gone { service, container }),
+        _ => {
+            let exit = health::Exit::read(docker, &container, &state).await;
+            // `docker rm --force` stops the container first: one that is
+            // gone a moment later was removed, not stopped.
+            tokio::time::sleep(REMOVAL_GRACE).await;
+            match docker.inspect_container(&container).await {
+                Ok(None) => Some(EngineLost::Gone { service, container }),
+                Ok(Some(now)) if now.status == ContainerStatus::Removing => {
+                    Some(EngineLost::Gone { service, container })
+                }
+                _ => Some(EngineLost::Exited {
+                    service,
+                    exit,
+                    container,
+                }),
+            }
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! Outages while `up` works, each with a bounded time to a clear error
-//! and an `up` afterwards that converges: the engine's container killed or
-//! paused while the tables are made and seeded, the Docker daemon going
+//! and an `up` afterwards that converges: the engine's container killed,
+//! paused or removed while the tables are made and seeded, the Docker daemon going
 //! away or falling silent in the middle of `up`, and a data volume that is
 //! read-only or fills up.
 
@@ -56,7 +56,7 @@ fn engine_container(stack: &Stack, engine: &str) -> String {
     format!("devstack-{}-{engine}", stack.project)
 }
 
-fn killed_or_paused_while_tables_are_made(engine: &str, test: &str) {
+fn killed_paused_or_removed_while_tables_are_made(engine: &str, test: &str) {
     let _docker = docker();
     let stack = with_bulk_table(test, engine);
     let container = engine_container(&stack, engine);
@@ -83,6 +83,11 @@ fn killed_or_paused_while_tables_are_made(engine: &str, test: &str) {
             "pause",
             "was paused while devstack worked on the tables",
         ),
+        (
+            "bulk: loading seed data".to_string(),
+            "rm",
+            "was removed while devstack worked on the tables",
+        ),
     ] {
         // A pause the kernel took only after some tries may come after
         // `up` has finished: that round proved nothing, so it runs again.
@@ -90,12 +95,10 @@ fn killed_or_paused_while_tables_are_made(engine: &str, test: &str) {
         let (code, said) = loop {
             rounds += 1;
             let mut tries = 1;
-            let (code, said) = act_at(stack.command(&["up"]), &marker, || {
-                if action == "pause" {
-                    tries = pause(&container, DEADLINE).unwrap();
-                } else {
-                    docker_cli(&[action, &container]);
-                }
+            let (code, said) = act_at(stack.command(&["up"]), &marker, || match action {
+                "pause" => tries = pause(&container, DEADLINE).unwrap(),
+                "rm" => docker_cli(&["rm", "--force", &container]),
+                _ => docker_cli(&[action, &container]),
             });
             if code == 0 && tries > 1 && rounds < 3 {
                 eprintln!("{engine}: the pause took {tries} tries, after `up` ended; again");
@@ -115,14 +118,14 @@ fn killed_or_paused_while_tables_are_made(engine: &str, test: &str) {
 
 #[test]
 #[ignore = "needs a Docker daemon"]
-fn dynamodb_local_killed_or_paused_while_tables_are_made_then_up_converges() {
-    killed_or_paused_while_tables_are_made("dynamodb-local", "outage-ddb");
+fn dynamodb_local_killed_paused_or_removed_while_tables_are_made_then_up_converges() {
+    killed_paused_or_removed_while_tables_are_made("dynamodb-local", "outage-ddb");
 }
 
 #[test]
 #[ignore = "needs a Docker daemon"]
-fn ministack_killed_or_paused_while_tables_are_made_then_up_converges() {
-    killed_or_paused_while_tables_are_made("ministack", "outage-ms");
+fn ministack_killed_paused_or_removed_while_tables_are_made_then_up_converges() {
+    killed_paused_or_removed_while_tables_are_made("ministack", "outage-ms");
 }
 
 /// What the daemon does once the proxy in front of it is cut.
