@@ -12,6 +12,7 @@ use crate::support::{
     Run, Stack, assert_nothing_left, block_on, client_from_env, docker, process_alive,
     processes_naming, run,
 };
+use crate::tables::codemetrics_with;
 
 const ORDERS: &str = "\n[[table]]\nname = \"orders\"\npartition_key = \"pk:S\"\n";
 
@@ -130,7 +131,27 @@ fn run_passes_the_stacks_variables_and_the_exit_code_and_leaves_nothing() {
 }
 
 #[test]
-fn four_runs_at_once_each_see_only_their_own_data() {
+fn embedded_four_runs_of_the_bundled_manifest_at_once_each_see_only_their_own_data() {
+    let stack = codemetrics_with("run-four-emb", "embedded", false);
+    four_runs_at_once_each_see_only_their_own_data(&stack);
+}
+
+#[test]
+#[ignore = "needs a Docker daemon"]
+fn ministack_four_runs_of_the_bundled_manifest_at_once_each_see_only_their_own_data() {
+    // The bundled manifest as it is: MiniStack and the admin UI.
+    let _docker = docker();
+    let stack = codemetrics_with("run-four-ms", "ministack", true);
+    four_runs_at_once_each_see_only_their_own_data(&stack);
+    assert_nothing_left(&stack.project);
+}
+
+/// Four `run`s of one manifest at once: four stacks, four endpoints, and
+/// an item each writes to a table the seeds leave empty is seen by that
+/// run alone.
+fn four_runs_at_once_each_see_only_their_own_data(stack: &Stack) {
+    /// CodeMetrics' table that no seed file fills.
+    const TABLE: &str = "CodeMetrics_pipeline-cache";
     /// Lets the four commands end, also when an assertion fails first, so
     /// their runs remove their stacks.
     struct Release<'a>(&'a Path);
@@ -141,7 +162,6 @@ fn four_runs_at_once_each_see_only_their_own_data() {
             }
         }
     }
-    let stack = Stack::new("run-four", "embedded", ORDERS);
     let dir = stack.dir.path();
     let _release = Release(dir);
     let script = |n: usize| {
@@ -150,7 +170,7 @@ fn four_runs_at_once_each_see_only_their_own_data() {
         )
     };
     let children: Vec<Child> = (0..4)
-        .map(|n| spawn(&stack, &["run", "--", "sh", "-c", &script(n)]))
+        .map(|n| spawn(stack, &["run", "--", "sh", "-c", &script(n)]))
         .collect();
     let endpoints: Vec<String> = (0..4)
         .map(|n| read(&dir.join(format!("endpoint-{n}.txt"))))
@@ -181,15 +201,16 @@ fn four_runs_at_once_each_see_only_their_own_data() {
             let client = client_from_env(&env(url)).await;
             client
                 .put_item()
-                .table_name("orders")
+                .table_name(TABLE)
                 .item("pk", AttributeValue::S(format!("written by run {n}")))
+                .item("sk", AttributeValue::S("x".to_string()))
                 .send()
                 .await
                 .unwrap();
         }
         for (n, url) in endpoints.iter().enumerate() {
             let client = client_from_env(&env(url)).await;
-            let items = client.scan().table_name("orders").send().await.unwrap();
+            let items = client.scan().table_name(TABLE).send().await.unwrap();
             let keys: Vec<String> = items
                 .items()
                 .iter()
@@ -210,9 +231,9 @@ fn four_runs_at_once_each_see_only_their_own_data() {
         assert_eq!(out.code, 0, "{}", out.stderr);
     }
     assert!(
-        run_leftovers(&stack).is_empty(),
+        run_leftovers(stack).is_empty(),
         "{:?}",
-        run_leftovers(&stack)
+        run_leftovers(stack)
     );
 }
 
@@ -234,6 +255,51 @@ fn sigterm_to_devstack_reaches_cmd_and_the_stack_is_removed() {
         "{:?}",
         run_leftovers(&stack)
     );
+}
+
+#[test]
+fn ctrl_c_to_devstack_reaches_cmd_and_the_stack_is_removed() {
+    // Without a terminal, SIGINT to devstack is passed on to CMD, which
+    // decides how it ends; the stack goes either way.
+    let stack = Stack::new("run-int", "embedded", ORDERS);
+    let dir = stack.dir.path();
+    let script = "trap 'echo got it > int.txt; exit 130' INT; echo ready > ready.txt; \
+                  while :; do sleep 0.05; done";
+    let child = spawn(&stack, &["run", "--", "sh", "-c", script]);
+    wait_for(&dir.join("ready.txt"));
+    let out = run(std::process::Command::new("kill").args(["-INT", &child.id().to_string()]));
+    assert_eq!(out.code, 0);
+    let done = finish(child);
+    assert_eq!(done.code, 130, "CMD's own exit code: {}", done.stderr);
+    assert_eq!(read(&dir.join("int.txt")), "got it");
+    assert!(
+        run_leftovers(&stack).is_empty(),
+        "{:?}",
+        run_leftovers(&stack)
+    );
+}
+
+#[test]
+fn cmd_reads_what_is_written_to_devstacks_stdin() {
+    use std::io::Write;
+    let stack = Stack::new("run-stdin", "embedded", ORDERS);
+    let mut child = stack
+        .command(&["run", "--", "sh", "-c", "cat > got.txt"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"line one\nline two\n").unwrap();
+    drop(stdin);
+    let done = finish(child);
+    assert_eq!(done.code, 0, "{}", done.stderr);
+    assert_eq!(
+        std::fs::read_to_string(stack.dir.path().join("got.txt")).unwrap(),
+        "line one\nline two\n"
+    );
+    assert!(run_leftovers(&stack).is_empty());
 }
 
 /// The stack of a run, found from its CMD's endpoint.
