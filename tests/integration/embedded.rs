@@ -9,7 +9,8 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use crate::support::{
-    Run, Stack, block_on, client_from_env, engine_pid, process_alive, processes_naming, run,
+    Run, Stack, Watched, block_on, client_from_env, engine_pid, process_alive, processes_naming,
+    run,
 };
 
 /// The project's engine processes: found by their state folder.
@@ -573,6 +574,38 @@ fn up_killed_while_seeding_is_finished_by_the_next_up() {
         "{}",
         out.stderr
     );
+}
+
+#[test]
+fn ctrl_c_while_seeding_exits_130_and_the_next_up_finishes_the_table() {
+    let items = 50_000;
+    let stack = Stack::new("emb-int-seed", "embedded", "");
+    let lines: String = (0..items)
+        .map(|i| format!("{{\"pk\": \"ORDER#{i:06}\", \"total\": {i}}}\n"))
+        .collect();
+    std::fs::write(stack.dir.path().join("orders.jsonl"), lines).unwrap();
+    let mut manifest = std::fs::read_to_string(stack.manifest()).unwrap();
+    manifest.push_str(
+        "\n[[table]]\nname = \"orders\"\npartition_key = \"pk:S\"\nseed = [\"orders.jsonl\"]\n",
+    );
+    std::fs::write(stack.manifest(), manifest).unwrap();
+
+    let mut watched = Watched::spawn(stack.command(&["up"]));
+    watched.until("orders: loading seed data", Duration::from_secs(60));
+    watched.signal("-INT");
+    let (status, said) = watched.wait(Duration::from_secs(30));
+    assert_eq!(status.code(), Some(130), "{said}");
+    assert!(said.contains("error: interrupted"), "{said}");
+
+    let out = stack.up();
+    assert!(
+        out.stderr.contains(&format!(
+            "orders: updated (seed data loaded: no earlier run finished loading it), {items} items"
+        )),
+        "{}",
+        out.stderr
+    );
+    crate::kill::assert_down_leaves_nothing(&stack);
 }
 
 /// The AWS CLI and boto3, from `scripts/ensure-aws-clients.sh` (which
