@@ -507,15 +507,7 @@ fn up_killed_while_seeding_is_finished_by_the_next_up() {
     let stack = Stack::new("emb-kill-seed", "embedded", "");
     stack.up();
     let engine = stack.env()["AWS_ENDPOINT_URL"].clone();
-    let lines: String = (0..items)
-        .map(|i| format!("{{\"pk\": \"ORDER#{i:06}\", \"total\": {i}}}\n"))
-        .collect();
-    std::fs::write(stack.dir.path().join("orders.jsonl"), lines).unwrap();
-    let mut manifest = std::fs::read_to_string(stack.manifest()).unwrap();
-    manifest.push_str(
-        "\n[[table]]\nname = \"orders\"\npartition_key = \"pk:S\"\nseed = [\"orders.jsonl\"]\n",
-    );
-    std::fs::write(stack.manifest(), manifest).unwrap();
+    stack.add_seeded_orders(items);
 
     // Seeding goes through a proxy that kills `up` with SIGKILL after 20
     // batches and holds every later request.
@@ -580,15 +572,7 @@ fn up_killed_while_seeding_is_finished_by_the_next_up() {
 fn ctrl_c_while_seeding_exits_130_and_the_next_up_finishes_the_table() {
     let items = 50_000;
     let stack = Stack::new("emb-int-seed", "embedded", "");
-    let lines: String = (0..items)
-        .map(|i| format!("{{\"pk\": \"ORDER#{i:06}\", \"total\": {i}}}\n"))
-        .collect();
-    std::fs::write(stack.dir.path().join("orders.jsonl"), lines).unwrap();
-    let mut manifest = std::fs::read_to_string(stack.manifest()).unwrap();
-    manifest.push_str(
-        "\n[[table]]\nname = \"orders\"\npartition_key = \"pk:S\"\nseed = [\"orders.jsonl\"]\n",
-    );
-    std::fs::write(stack.manifest(), manifest).unwrap();
+    stack.add_seeded_orders(items);
 
     let mut watched = Watched::spawn(stack.command(&["up"]));
     watched.until("orders: loading seed data", Duration::from_secs(60));

@@ -481,15 +481,7 @@ fn ctrl_c_while_seeding_and_the_next_up_finishes_the_table() {
     // that lets 20 batches (500 items) through and holds every later
     // request. Once those 500 items are in the table, devstack is
     // interrupted: seeding is cut off half-way, every time.
-    let lines: String = (0..items)
-        .map(|i| format!("{{\"pk\": \"ORDER#{i:06}\", \"total\": {i}}}\n"))
-        .collect();
-    std::fs::write(stack.dir.path().join("orders.jsonl"), lines).unwrap();
-    let mut manifest = std::fs::read_to_string(stack.manifest()).unwrap();
-    manifest.push_str(
-        "\n[[table]]\nname = \"orders\"\npartition_key = \"pk:S\"\nseed = [\"orders.jsonl\"]\n",
-    );
-    std::fs::write(stack.manifest(), manifest).unwrap();
+    stack.add_seeded_orders(items);
     let env = stack.env();
     let batches = Arc::new(AtomicUsize::new(0));
     let code = block_on(async {

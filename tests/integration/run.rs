@@ -237,19 +237,24 @@ fn four_runs_at_once_each_see_only_their_own_data(stack: &Stack) {
     );
 }
 
-#[test]
-fn sigterm_to_devstack_reaches_cmd_and_the_stack_is_removed() {
-    let stack = Stack::new("run-term", "embedded", ORDERS);
+/// `signal` (`TERM`, `INT`) sent to devstack while CMD runs reaches CMD,
+/// which decides how it ends (here with `code`); the stack goes either way.
+fn signal_reaches_cmd_and_the_stack_is_removed(test: &str, signal: &str, code: i32) {
+    let stack = Stack::new(test, "embedded", ORDERS);
     let dir = stack.dir.path();
-    let script = "trap 'echo got it > term.txt; exit 7' TERM; echo ready > ready.txt; \
-                  while :; do sleep 0.05; done";
-    let child = spawn(&stack, &["run", "--", "sh", "-c", script]);
+    let script = format!(
+        "trap 'echo got it > got.txt; exit {code}' {signal}; echo ready > ready.txt; \
+         while :; do sleep 0.05; done"
+    );
+    let child = spawn(&stack, &["run", "--", "sh", "-c", &script]);
     wait_for(&dir.join("ready.txt"));
-    let out = run(std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]));
+    let out = run(
+        std::process::Command::new("kill").args([format!("-{signal}"), child.id().to_string()])
+    );
     assert_eq!(out.code, 0);
     let done = finish(child);
-    assert_eq!(done.code, 7, "CMD decided how it ends: {}", done.stderr);
-    assert_eq!(read(&dir.join("term.txt")), "got it");
+    assert_eq!(done.code, code, "CMD decided how it ends: {}", done.stderr);
+    assert_eq!(read(&dir.join("got.txt")), "got it");
     assert!(
         run_leftovers(&stack).is_empty(),
         "{:?}",
@@ -258,25 +263,14 @@ fn sigterm_to_devstack_reaches_cmd_and_the_stack_is_removed() {
 }
 
 #[test]
+fn sigterm_to_devstack_reaches_cmd_and_the_stack_is_removed() {
+    signal_reaches_cmd_and_the_stack_is_removed("run-term", "TERM", 7);
+}
+
+#[test]
 fn ctrl_c_to_devstack_reaches_cmd_and_the_stack_is_removed() {
-    // Without a terminal, SIGINT to devstack is passed on to CMD, which
-    // decides how it ends; the stack goes either way.
-    let stack = Stack::new("run-int", "embedded", ORDERS);
-    let dir = stack.dir.path();
-    let script = "trap 'echo got it > int.txt; exit 130' INT; echo ready > ready.txt; \
-                  while :; do sleep 0.05; done";
-    let child = spawn(&stack, &["run", "--", "sh", "-c", script]);
-    wait_for(&dir.join("ready.txt"));
-    let out = run(std::process::Command::new("kill").args(["-INT", &child.id().to_string()]));
-    assert_eq!(out.code, 0);
-    let done = finish(child);
-    assert_eq!(done.code, 130, "CMD's own exit code: {}", done.stderr);
-    assert_eq!(read(&dir.join("int.txt")), "got it");
-    assert!(
-        run_leftovers(&stack).is_empty(),
-        "{:?}",
-        run_leftovers(&stack)
-    );
+    // Without a terminal, SIGINT is passed on to CMD like SIGTERM.
+    signal_reaches_cmd_and_the_stack_is_removed("run-int", "INT", 130);
 }
 
 #[test]

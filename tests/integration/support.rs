@@ -487,6 +487,21 @@ impl Stack {
         self.dir.path().join("devstack.toml")
     }
 
+    /// Adds the table `orders` to the manifest, seeded with `items` small
+    /// items from `orders.jsonl`: enough of them and seeding takes long
+    /// enough to be cut into.
+    pub fn add_seeded_orders(&self, items: usize) {
+        let lines: String = (0..items)
+            .map(|i| format!("{{\"pk\": \"ORDER#{i:06}\", \"total\": {i}}}\n"))
+            .collect();
+        std::fs::write(self.dir.path().join("orders.jsonl"), lines).unwrap();
+        let mut manifest = std::fs::read_to_string(self.manifest()).unwrap();
+        manifest.push_str(
+            "\n[[table]]\nname = \"orders\"\npartition_key = \"pk:S\"\nseed = [\"orders.jsonl\"]\n",
+        );
+        std::fs::write(self.manifest(), manifest).unwrap();
+    }
+
     pub fn command(&self, args: &[&str]) -> std::process::Command {
         let mut command = self.home.devstack(self.dir.path());
         if self.engine == "embedded" {
