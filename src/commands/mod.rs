@@ -79,12 +79,12 @@ pub async fn bring_up(
         outcomes = reconcile::reconcile(at, manifest, seeds, reseed, printer) => outcomes,
         lost = stack::engine_lost(manifest) => Err(lost.into()),
     };
-    let finished = converged.finish().await;
     let outcomes = match outcomes {
         Ok(outcomes) => outcomes,
+        // The other services are not started: dropped, they never start.
         Err(err) => return Err(stack::with_engine_cause(manifest, err).await),
     };
-    let stack = finished?;
+    let stack = converged.finish().await?;
     let changed = stack.changed()
         || outcomes
             .iter()

@@ -53,19 +53,27 @@ impl RunningStack {
 }
 
 /// The stack once its engine answers: the tables can be made. The other
-/// services (the admin UI) may still be coming up; they never hold up the
-/// tables.
+/// services (the admin UI) start only when [`Converged::finish`] is
+/// called, once the tables are made: they never hold up the tables.
+/// Dropped without `finish` (the tables failed), it starts none of them.
 pub struct Converged {
     pub engine: Running,
-    companions: Option<tokio::task::JoinHandle<anyhow::Result<Vec<Running>>>>,
+    companions: Option<Companions>,
+}
+
+/// The other services' start, waiting for its signal.
+struct Companions {
+    go: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<anyhow::Result<Vec<Running>>>,
 }
 
 impl Converged {
-    /// Waits until the other services are usable too.
+    /// Starts the other services and waits until they are usable too.
     pub async fn finish(self) -> anyhow::Result<RunningStack> {
         let mut services = vec![self.engine];
         if let Some(companions) = self.companions {
-            services.extend(companions.await??);
+            let _ = companions.go.send(());
+            services.extend(companions.task.await??);
         }
         Ok(RunningStack { services })
     }
@@ -178,9 +186,9 @@ pub async fn converge(
     }
 
     // The engine starts first, alone. The other services (the admin UI)
-    // need only its answers: created and started beside it, they would take
-    // CPU from its start on a small machine and so delay the tables. They
-    // start once it answers and go on beside the tables.
+    // are not needed for the tables: started beside them, they would take
+    // CPU from the engine's start and from the tables on a small machine.
+    // They start once the tables are made (`Converged::finish`).
     let region = manifest.project.region.clone();
     let engine = manifest.project.engine.service();
     let (engine_step, others): (Vec<_>, Vec<_>) = steps
@@ -191,12 +199,12 @@ pub async fn converge(
         anyhow::bail!("the manifest's engine `{engine}` has no container");
     };
     let id = apply(docker, &spec, &action, printer).await?;
-    let (answers, answered) = tokio::sync::oneshot::channel::<()>();
-    let companions = tokio::spawn({
+    let (go, going) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn({
         let (docker, region, printer) = (docker.clone(), region.clone(), printer.clone());
         async move {
-            if answered.await.is_err() {
-                // The engine never answered; `up` reports that.
+            if going.await.is_err() {
+                // The engine or the tables failed; `up` reports that.
                 return Ok(Vec::new());
             }
             let mut started = Vec::new();
@@ -220,10 +228,9 @@ pub async fn converge(
     });
     let changed = !action.is_keep();
     let engine = wait_one(docker, &spec, &id, changed, &region, ready_timeout, printer).await?;
-    let _ = answers.send(());
     Ok(Converged {
         engine,
-        companions: Some(companions),
+        companions: Some(Companions { go, task }),
     })
 }
 
@@ -613,12 +620,12 @@ async fn engine_container(manifest: &Manifest) -> Option<(Docker, ContainerSpec)
     plan::is_ours(&spec, &found).then_some((docker, spec))
 }
 
-/// Whether the engine's container is unusable now; `None` also when the
-/// daemon does not answer.
 /// How long after a container is seen stopped it is looked at again, to
 /// tell `docker rm --force` (stop, then remove) from a stop.
 const REMOVAL_GRACE: Duration = Duration::from_millis(200);
 
+/// Whether the engine's container is unusable now; `None` also when the
+/// daemon does not answer.
 async fn lost_now(docker: &Docker, spec: &ContainerSpec) -> Option<EngineLost> {
     let service = spec.service.name().to_string();
     let container = spec.name.clone();
