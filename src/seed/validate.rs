@@ -79,12 +79,22 @@ pub fn validate_tables<'a>(
 /// table's definition, and each seed file by path, size and modification
 /// time. Any change makes a new key; `None` when a file cannot be looked at.
 fn validation_key(table: &TableSpec) -> Option<String> {
-    let mut hasher = Sha256::new();
-    hasher.update(format!(
+    key_for(&rules_identity(), table)
+}
+
+/// The rules a result is reached under: their version, the package version
+/// and this executable.
+fn rules_identity() -> String {
+    format!(
         "rules {RULES_VERSION}\0{}\0{}",
         env!("CARGO_PKG_VERSION"),
         executable_identity().unwrap_or_default()
-    ));
+    )
+}
+
+fn key_for(rules: &str, table: &TableSpec) -> Option<String> {
+    let mut hasher = Sha256::new();
+    hasher.update(rules);
     hasher.update(format!("{table:?}"));
     for spec in &table.seeds {
         let meta = std::fs::metadata(&spec.path).ok()?;
@@ -157,10 +167,25 @@ mod tests {
     fn the_key_names_the_rules_and_this_executable() {
         let dir = tempfile::tempdir().unwrap();
         let m = manifest(dir.path(), "{\"pk\": \"a\"}\n");
-        assert!(executable_identity().is_some());
+        let table = &m.tables[0];
+        let exe = executable_identity().unwrap();
+        let rules = rules_identity();
+        assert!(
+            rules.starts_with(&format!("rules {RULES_VERSION}\0")),
+            "{rules:?}"
+        );
+        assert!(rules.ends_with(&format!("\0{exe}")), "{rules:?}");
         // The same inputs give the same key; the key is a SHA-256 in hex.
-        let key = validation_key(&m.tables[0]).unwrap();
-        assert_eq!(validation_key(&m.tables[0]).unwrap(), key);
+        let key = validation_key(table).unwrap();
+        assert_eq!(validation_key(table).unwrap(), key);
+        assert_eq!(key_for(&rules, table).unwrap(), key);
         assert_eq!(key.len(), 64);
+        // Another build of devstack, or other rules: another key.
+        assert_ne!(
+            key_for(&rules.replace(&exe, "1\u{0}1"), table).unwrap(),
+            key
+        );
+        let other_rules = rules.replacen(&RULES_VERSION.to_string(), "0", 1);
+        assert_ne!(key_for(&other_rules, table).unwrap(), key);
     }
 }
