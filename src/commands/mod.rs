@@ -54,8 +54,8 @@ pub struct Brought {
     pub changed: bool,
 }
 
-/// The services, then the tables: they need only the engine, so they are
-/// made while the admin UI still comes up.
+/// The engine, then the tables (they need only the engine), then the
+/// other services (the admin UI).
 pub async fn bring_up(
     settings: &Settings,
     manifest: &Manifest,

@@ -55,25 +55,52 @@ impl RunningStack {
 /// The stack once its engine answers: the tables can be made. The other
 /// services (the admin UI) start only when [`Converged::finish`] is
 /// called, once the tables are made: they never hold up the tables.
-/// Dropped without `finish` (the tables failed), it starts none of them.
+/// Dropped without `finish` (the tables failed), it starts none of them;
+/// `finish` cut short (Ctrl-C) stops where it is.
 pub struct Converged {
     pub engine: Running,
     companions: Option<Companions>,
 }
 
-/// The other services' start, waiting for its signal.
+/// What the other services' start needs.
 struct Companions {
-    go: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<anyhow::Result<Vec<Running>>>,
+    docker: Docker,
+    /// Each with the container found when `up` began, and what to do.
+    steps: Vec<(ContainerSpec, Option<ContainerState>, Action)>,
+    region: String,
+    ready_timeout: Duration,
+    printer: Printer,
 }
 
 impl Converged {
     /// Starts the other services and waits until they are usable too.
     pub async fn finish(self) -> anyhow::Result<RunningStack> {
         let mut services = vec![self.engine];
-        if let Some(companions) = self.companions {
-            let _ = companions.go.send(());
-            services.extend(companions.task.await??);
+        if let Some(c) = self.companions {
+            // Their ports were free when `up` began; the tables took a
+            // while since.
+            for (spec, observed, action) in &c.steps {
+                if action.binds_port() {
+                    check_port(&c.docker, spec, observed.as_ref()).await?;
+                }
+            }
+            let mut started = Vec::new();
+            for (spec, _, action) in &c.steps {
+                let id = apply(&c.docker, spec, action, &c.printer).await?;
+                started.push((spec, id, !action.is_keep()));
+            }
+            let waits = started.iter().map(|(spec, id, changed)| {
+                wait_one(
+                    &c.docker,
+                    spec,
+                    id,
+                    *changed,
+                    &c.region,
+                    c.ready_timeout,
+                    &c.printer,
+                )
+            });
+            services.extend(futures_util::future::try_join_all(waits).await?);
         }
         Ok(RunningStack { services })
     }
@@ -93,8 +120,9 @@ pub struct PortBusy {
 }
 
 /// Brings the project's services to the manifest: the embedded engine, or
-/// the containers (decide, check, act, then wait until every service is
-/// usable; nothing is created before every check has passed). An engine of
+/// the containers (decide, check, act; nothing is created before every
+/// check has passed), and waits until the engine is usable; the other
+/// services start in [`Converged::finish`]. An engine of
 /// the project that the manifest no longer names is stopped first: it would
 /// hold its port unseen.
 pub async fn converge(
@@ -193,44 +221,23 @@ pub async fn converge(
     let engine = manifest.project.engine.service();
     let (engine_step, others): (Vec<_>, Vec<_>) = steps
         .into_iter()
-        .map(|(spec, _, action)| (spec.clone(), action))
-        .partition(|(spec, _)| spec.service == engine);
-    let Some((spec, action)) = engine_step.into_iter().next() else {
+        .map(|(spec, observed, action)| (spec.clone(), observed, action))
+        .partition(|(spec, _, _)| spec.service == engine);
+    let Some((spec, _, action)) = engine_step.into_iter().next() else {
         anyhow::bail!("the manifest's engine `{engine}` has no container");
     };
     let id = apply(docker, &spec, &action, printer).await?;
-    let (go, going) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn({
-        let (docker, region, printer) = (docker.clone(), region.clone(), printer.clone());
-        async move {
-            if going.await.is_err() {
-                // The engine or the tables failed; `up` reports that.
-                return Ok(Vec::new());
-            }
-            let mut started = Vec::new();
-            for (spec, action) in &others {
-                let id = apply(&docker, spec, action, &printer).await?;
-                started.push((spec, id, !action.is_keep()));
-            }
-            let waits = started.iter().map(|(spec, id, changed)| {
-                wait_one(
-                    &docker,
-                    spec,
-                    id,
-                    *changed,
-                    &region,
-                    ready_timeout,
-                    &printer,
-                )
-            });
-            futures_util::future::try_join_all(waits).await
-        }
-    });
     let changed = !action.is_keep();
     let engine = wait_one(docker, &spec, &id, changed, &region, ready_timeout, printer).await?;
     Ok(Converged {
         engine,
-        companions: Some(Companions { go, task }),
+        companions: Some(Companions {
+            docker: docker.clone(),
+            steps: others,
+            region,
+            ready_timeout,
+            printer: printer.clone(),
+        }),
     })
 }
 
@@ -551,7 +558,10 @@ pub async fn engine_url(manifest: &Manifest, folders: &Folders) -> anyhow::Resul
 /// cause, or alone when there is none to tell.
 pub async fn with_engine_cause(manifest: &Manifest, err: anyhow::Error) -> anyhow::Error {
     let Some((docker, spec)) = engine_container(manifest).await else {
-        return err;
+        return match engine_gone(manifest).await {
+            Some(gone) => err.context(gone),
+            None => err,
+        };
     };
     if let Some(lost) = lost_now(&docker, &spec).await {
         return err.context(lost);
@@ -609,6 +619,24 @@ pub async fn engine_lost(manifest: &Manifest) -> EngineLost {
 
 /// The engine's container, when devstack runs the engine in one and the
 /// daemon answers.
+/// The engine's container, when the daemon answers that there is none:
+/// it was removed while the tables were made.
+async fn engine_gone(manifest: &Manifest) -> Option<EngineLost> {
+    let engine = manifest.project.engine;
+    if engine == Engine::Embedded {
+        return None;
+    }
+    let spec = spec::container_spec(manifest, engine.service())?;
+    let docker = Docker::connect_if_there().await?;
+    match docker.inspect_container(&spec.name).await {
+        Ok(None) => Some(EngineLost::Gone {
+            service: spec.service.name().to_string(),
+            container: spec.name,
+        }),
+        _ => None,
+    }
+}
+
 async fn engine_container(manifest: &Manifest) -> Option<(Docker, ContainerSpec)> {
     let engine = manifest.project.engine;
     if engine == Engine::Embedded {
