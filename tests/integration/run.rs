@@ -69,8 +69,11 @@ fn run_leftovers(stack: &Stack) -> Vec<String> {
 }
 
 fn spawn(stack: &Stack, args: &[&str]) -> Child {
+    // Not the test's own stdin: a terminal there would keep signals from
+    // being passed on to CMD.
     stack
         .command(args)
+        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

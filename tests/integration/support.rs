@@ -173,8 +173,13 @@ impl Watched {
         std::thread::spawn({
             let said = said.clone();
             move || {
-                for line in BufReader::new(stderr).lines() {
-                    let Ok(line) = line else { break };
+                let mut stderr = BufReader::new(stderr);
+                let mut bytes = Vec::new();
+                while stderr.read_until(b'\n', &mut bytes).is_ok_and(|n| n > 0) {
+                    let line = String::from_utf8_lossy(&bytes)
+                        .trim_end_matches(['\r', '\n'])
+                        .to_string();
+                    bytes.clear();
                     {
                         let mut said = said.lock().unwrap();
                         said.push_str(&line);
