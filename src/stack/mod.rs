@@ -558,10 +558,7 @@ pub async fn engine_url(manifest: &Manifest, folders: &Folders) -> anyhow::Resul
 /// cause, or alone when there is none to tell.
 pub async fn with_engine_cause(manifest: &Manifest, err: anyhow::Error) -> anyhow::Error {
     let Some((docker, spec)) = engine_container(manifest).await else {
-        return match engine_gone(manifest).await {
-            Some(gone) => err.context(gone),
-            None => err,
-        };
+        return err;
     };
     if let Some(lost) = lost_now(&docker, &spec).await {
         return err.context(lost);
@@ -617,26 +614,9 @@ pub async fn engine_lost(manifest: &Manifest) -> EngineLost {
     }
 }
 
-/// The engine's container, when devstack runs the engine in one and the
-/// daemon answers.
-/// The engine's container, when the daemon answers that there is none:
-/// it was removed while the tables were made.
-async fn engine_gone(manifest: &Manifest) -> Option<EngineLost> {
-    let engine = manifest.project.engine;
-    if engine == Engine::Embedded {
-        return None;
-    }
-    let spec = spec::container_spec(manifest, engine.service())?;
-    let docker = Docker::connect_if_there().await?;
-    match docker.inspect_container(&spec.name).await {
-        Ok(None) => Some(EngineLost::Gone {
-            service: spec.service.name().to_string(),
-            container: spec.name,
-        }),
-        _ => None,
-    }
-}
-
+/// The engine's container, when devstack runs the engine in one, the
+/// daemon answers, and the name is not someone else's container. One that
+/// is gone counts: [`lost_now`] reports it as removed.
 async fn engine_container(manifest: &Manifest) -> Option<(Docker, ContainerSpec)> {
     let engine = manifest.project.engine;
     if engine == Engine::Embedded {
@@ -644,8 +624,10 @@ async fn engine_container(manifest: &Manifest) -> Option<(Docker, ContainerSpec)
     }
     let spec = spec::container_spec(manifest, engine.service())?;
     let docker = Docker::connect_if_there().await?;
-    let found = docker.inspect_container(&spec.name).await.ok()??;
-    plan::is_ours(&spec, &found).then_some((docker, spec))
+    match docker.inspect_container(&spec.name).await.ok()? {
+        Some(found) if !plan::is_ours(&spec, &found) => None,
+        _ => Some((docker, spec)),
+    }
 }
 
 /// How long after a container is seen stopped it is looked at again, to
@@ -667,9 +649,8 @@ async fn lost_now(docker: &Docker, spec: &ContainerSpec) -> Option<EngineLost> {
         ContainerStatus::Paused => Some(EngineLost::Paused { service, container }),
         ContainerStatus::Removing => Some(EngineLost::Gone { service, container }),
         _ => {
-            let exit = health::Exit::read(docker, &container, &state).await;
             // `docker rm --force` stops the container first: one that is
-            // gone a moment later was removed, not stopped.
+            // gone, or going, a moment later was removed, not stopped.
             tokio::time::sleep(REMOVAL_GRACE).await;
             match docker.inspect_container(&container).await {
                 Ok(None) => Some(EngineLost::Gone { service, container }),
@@ -678,7 +659,7 @@ async fn lost_now(docker: &Docker, spec: &ContainerSpec) -> Option<EngineLost> {
                 }
                 _ => Some(EngineLost::Exited {
                     service,
-                    exit,
+                    exit: health::Exit::read(docker, &container, &state).await,
                     container,
                 }),
             }
