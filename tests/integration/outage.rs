@@ -1,8 +1,8 @@
 //! Outages while `up` works, each with a bounded time to a clear error
 //! and an `up` afterwards that converges: the engine's container killed,
-//! paused or removed while the tables are made and seeded, the Docker daemon going
-//! away or falling silent in the middle of `up`, and a data volume that is
-//! read-only or fills up.
+//! paused or removed while the tables are made and seeded, the Docker
+//! daemon going away or falling silent in the middle of `up`, and a data
+//! volume that is read-only or fills up.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
