@@ -28,9 +28,9 @@ use devstack::dynamo::client::{self, Profile};
 use devstack::manifest::{Manifest, TableSpec};
 use devstack::seed::Item;
 use devstack::service::Engine;
+use devstack::stack::containers::spec;
+use devstack::stack::containers::spec::QUICK_START_JAVA_OPTIONS;
 use devstack::stack::docker::Docker;
-use devstack::stack::spec;
-use devstack::stack::spec::QUICK_START_JAVA_OPTIONS;
 
 /// Readiness and ACTIVE polls of the floor.
 const FLOOR_POLL: Duration = Duration::from_millis(10);

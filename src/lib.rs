@@ -3,19 +3,24 @@
 //! `run` is the whole program behind a thin `main`: parse, resolve settings,
 //! dispatch, and render an error once.
 
+pub mod cache;
 pub mod cli;
 pub mod commands;
+pub mod dirs;
 pub mod dynamo;
 pub mod endpoint;
 pub mod error;
 pub mod lock;
 pub mod manifest;
 pub mod output;
+pub mod process;
+pub mod runs;
 pub mod seed;
 pub mod service;
 pub mod settings;
 pub mod stack;
-pub mod state;
+pub mod variables;
+pub mod wait;
 
 use std::ffi::OsString;
 
@@ -90,7 +95,9 @@ fn dispatch(job: Job, settings: &Settings, printer: &Printer) -> anyhow::Result<
         .enable_all()
         .build()?;
     match &job {
-        Job::ServeEngine(options) => return runtime.block_on(serve_engine(options, printer)),
+        Job::ServeEngine(options) => {
+            return runtime.block_on(stack::serve_engine(options, printer));
+        }
         Job::Run(options) => {
             return runtime.block_on(commands::run::run(settings, options, printer));
         }
@@ -105,22 +112,6 @@ fn dispatch(job: Job, settings: &Settings, printer: &Printer) -> anyhow::Result<
             _ = tokio::signal::ctrl_c() => Err(error::Interrupted.into()),
         }
     })
-}
-
-#[cfg(feature = "embedded")]
-async fn serve_engine(
-    options: &stack::embedded::HostOptions,
-    printer: &Printer,
-) -> anyhow::Result<()> {
-    stack::embedded::host::serve(options, printer).await
-}
-
-#[cfg(not(feature = "embedded"))]
-async fn serve_engine(
-    _options: &stack::embedded::HostOptions,
-    _printer: &Printer,
-) -> anyhow::Result<()> {
-    Err(stack::embedded::NotBuiltIn.into())
 }
 
 /// The exit code an error stands for: the first classified error in its chain decides.

@@ -223,3 +223,21 @@ impl Drop for Task {
         }
     }
 }
+
+/// `n` and the word, plural unless `n` is 1: `1 table`, `3 tables`.
+pub fn plural(n: impl TryInto<u64>, word: &str) -> String {
+    let n = n.try_into().unwrap_or(u64::MAX);
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_is_singular_and_every_other_count_plural() {
+        assert_eq!(plural(1usize, "table"), "1 table");
+        assert_eq!(plural(0u64, "item"), "0 items");
+        assert_eq!(plural(3u64, "object"), "3 objects");
+    }
+}

@@ -8,15 +8,16 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::cli::{self, Cli, Command};
+use crate::dirs::BaseDirs;
 use crate::dynamo::items::ItemFormat;
 use crate::dynamo::read::{Comparison, Expressions, SortCondition};
-use crate::endpoint::EnvFormat;
+use crate::endpoint::{self, Endpoint};
 use crate::error::UsageError;
 use crate::manifest::{self, Manifest, Project, PullPolicy};
 use crate::output::Style;
 use crate::service::Engine;
-use crate::stack::embedded::HostOptions;
-use crate::state::Folders;
+use crate::stack::HostOptions;
+use crate::variables::EnvFormat;
 
 /// What every command shares.
 #[derive(Debug, Clone)]
@@ -34,7 +35,7 @@ pub struct Settings {
     /// `--project` or `DEVSTACK_PROJECT`: the project instead of the manifest's.
     pub project: Option<String>,
     /// Where devstack keeps and remembers things.
-    pub folders: Folders,
+    pub dirs: BaseDirs,
 }
 
 /// The command to run, with its options.
@@ -174,7 +175,7 @@ impl Settings {
                 cli::EngineArg::Embedded => Engine::Embedded,
             }),
             project: global.project,
-            folders: Folders::from_env(),
+            dirs: BaseDirs::from_env(),
         };
         let job = match cli.command {
             Command::Up(args) => Job::Up(UpOptions {
@@ -275,6 +276,13 @@ impl Settings {
             manifest.project.name = name.clone();
         }
         Ok(manifest)
+    }
+
+    /// The endpoint this command talks to: `--endpoint`, else the
+    /// project's running engine.
+    pub async fn endpoint(&self, manifest: &Manifest) -> anyhow::Result<Endpoint> {
+        let project = self.dirs.project(&manifest.project.name);
+        endpoint::resolve(self.endpoint.as_deref(), manifest, &project).await
     }
 
     /// The manifest this command works on.

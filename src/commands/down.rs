@@ -4,26 +4,26 @@
 //! Only ever touches objects with the project's label.
 
 use crate::output::Printer;
-use crate::service::Engine;
 use crate::settings::Settings;
+use crate::stack;
 
 pub async fn run(settings: &Settings, volumes: bool, printer: &Printer) -> anyhow::Result<()> {
     let manifest = settings.manifest_without_seed_files()?;
-    let project = &manifest.project.name;
-    let done = super::take_down(settings, &manifest, volumes, printer).await?;
-    settings.folders.forget_kept(project);
+    let project = settings.dirs.project(&manifest.project.name);
+    let engine = manifest.project.engine;
+    let done = stack::down(&project, Some(engine), volumes, printer)
+        .await?
+        .lines();
+    project.forget_run();
     if done.is_empty() {
-        printer.info(&format!("project `{project}`: nothing to remove"));
+        printer.info(&format!("project `{}`: nothing to remove", project.name));
         return Ok(());
     }
     for line in &done {
         printer.info(line);
     }
     if !volumes && manifest.project.persist {
-        printer.info(match manifest.project.engine {
-            Engine::Embedded => "kept the database file; `devstack down --volumes` deletes it",
-            _ => "kept the data volumes; `devstack down --volumes` deletes them",
-        });
+        printer.info(stack::kept_data(engine));
     }
     Ok(())
 }

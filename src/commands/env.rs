@@ -1,8 +1,8 @@
 //! `devstack env`: the variables an app needs to talk to the stack.
 
-use crate::endpoint;
 use crate::output::Printer;
 use crate::settings::{EnvOptions, Settings};
+use crate::variables;
 
 pub async fn run(
     settings: &Settings,
@@ -11,14 +11,12 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let manifest = settings.manifest_without_seed_files()?;
     let url = if options.network {
-        endpoint::network_url(&manifest)?
+        variables::network_url(&manifest)?
     } else {
-        endpoint::endpoint(settings.endpoint.as_deref(), &manifest, &settings.folders)
-            .await?
-            .url
+        settings.endpoint(&manifest).await?.url().to_string()
     };
-    printer.data(&endpoint::render(
-        &endpoint::variables(&manifest, &url)?,
+    printer.data(&variables::render(
+        &variables::of(&manifest, &url)?,
         options.format,
     ))?;
     Ok(())

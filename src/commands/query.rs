@@ -4,7 +4,6 @@
 use crate::dynamo::client::{self, Profile};
 use crate::dynamo::items::ItemWriter;
 use crate::dynamo::read;
-use crate::endpoint;
 use crate::output::Printer;
 use crate::settings::{QueryOptions, Settings};
 
@@ -14,14 +13,13 @@ pub async fn run(
     printer: &Printer,
 ) -> anyhow::Result<()> {
     let manifest = settings.manifest()?;
-    let endpoint =
-        endpoint::endpoint(settings.endpoint.as_deref(), &manifest, &settings.folders).await?;
-    let client = client::client(&endpoint.url, &manifest.project.region, Profile::Command);
+    let endpoint = settings.endpoint(&manifest).await?;
+    let client = client::client(endpoint.url(), &manifest.project.region, Profile::Command);
     let read = &options.read;
     let source = read::source(
         client,
         &manifest,
-        &endpoint.url,
+        endpoint.url(),
         &options.table,
         read.index.as_deref(),
     )

@@ -11,7 +11,6 @@ use crate::manifest::TableSpec;
 use crate::output::Printer;
 use crate::seed;
 use crate::settings::{ResetOptions, Settings};
-use crate::stack;
 
 pub async fn run(
     settings: &Settings,
@@ -56,46 +55,44 @@ pub async fn run(
     let seeds = if options.seed {
         Some(seed::validate_tables(
             tables.iter().copied(),
-            &settings.folders.cache,
+            &settings.dirs.cache,
         )?)
     } else {
         None
     };
-    let endpoint =
-        endpoint::endpoint(settings.endpoint.as_deref(), &manifest, &settings.folders).await?;
+    let endpoint = settings.endpoint(&manifest).await?;
     endpoint::check_destructive(&endpoint, &manifest, settings.allow_remote, "reset tables")
         .await?;
-    let client = client::client(&endpoint.url, &manifest.project.region, Profile::Command);
+    let client = client::client(endpoint.url(), &manifest.project.region, Profile::Command);
     let at = Tables {
         client: &client,
         project: &manifest.project.name,
-        cache: &settings.folders.cache,
+        cache: &settings.dirs.cache,
     };
     // The project's engine is watched only when it is the endpoint: an
     // `--endpoint` elsewhere does not care how that container is doing.
-    let own_engine = settings.endpoint.is_none();
+    let engine = endpoint.engine();
     let watch = async {
-        if own_engine {
-            stack::engine_lost(&manifest).await
-        } else {
-            std::future::pending().await
+        match engine {
+            Some(engine) => engine.lost().await,
+            None => std::future::pending().await,
         }
     };
     let reset = tokio::select! {
         done = reconcile::reset(at, &tables, seeds.as_ref(), printer) => done,
         lost = watch => Err(lost.into()),
     };
-    let done = match reset {
-        Ok(done) => done,
-        Err(err) if own_engine => return Err(stack::with_engine_cause(&manifest, err).await),
-        Err(err) => return Err(err),
+    let done = match (reset, engine) {
+        (Ok(done), _) => done,
+        (Err(err), Some(engine)) => return Err(engine.with_cause(err).await),
+        (Err(err), None) => return Err(err),
     };
     let items: u64 = done.iter().map(|(_, n)| n).sum();
     printer.info(&format!(
         "reset {} table{} ({items} items) at {} in {:.1}s",
         done.len(),
         if done.len() == 1 { "" } else { "s" },
-        endpoint.url,
+        endpoint.url(),
         started.elapsed().as_secs_f64()
     ));
     Ok(())

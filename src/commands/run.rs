@@ -13,14 +13,15 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use tokio::signal::unix::{SignalKind, signal};
 
-use crate::endpoint;
 use crate::error::{ExitWith, UsageError};
 use crate::manifest::Manifest;
-use crate::output::Printer;
+use crate::output::{Printer, plural};
+use crate::process;
+use crate::runs::RunRecord;
 use crate::seed;
 use crate::settings::{RunOptions, Settings};
-use crate::stack::embedded;
-use crate::state::{self, RunRecord};
+use crate::stack;
+use crate::variables;
 
 pub async fn run(
     settings: &Settings,
@@ -29,11 +30,11 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let started = Instant::now();
     let mut manifest = settings.manifest()?;
-    let seeds = seed::validate_tables(&manifest.tables, &settings.folders.cache)?;
-    let owner = state::process_identity(std::process::id())
-        .context("cannot tell this process's start time")?;
+    let seeds = seed::validate_tables(&manifest.tables, &settings.dirs.cache)?;
+    let owner = process::own_identity().context("cannot tell this process's start time")?;
     make_throwaway(&mut manifest, &owner);
     let project = manifest.project.name.clone();
+    let dirs = settings.dirs.project(&project);
     // Noted before anything is made: a run killed at any point can be
     // collected by `devstack gc`.
     let mut record = RunRecord {
@@ -42,10 +43,7 @@ pub async fn run(
         owner,
         kept: false,
     };
-    settings
-        .folders
-        .record_run(&record)
-        .context("cannot note the run")?;
+    dirs.note_run(&record).context("cannot note the run")?;
     for note in &manifest.notes {
         printer.info(note);
     }
@@ -58,8 +56,8 @@ pub async fn run(
     // removed; while CMD runs they are passed on to CMD first.
     let mut terminate = signal(SignalKind::terminate())?;
     let mut interrupt = signal(SignalKind::interrupt())?;
-    let brought = tokio::select! {
-        brought = super::bring_up(
+    let stack = tokio::select! {
+        stack = super::bring_up(
             settings,
             &manifest,
             &seeds,
@@ -67,12 +65,12 @@ pub async fn run(
             manifest.project.ready_timeout,
             false,
             printer,
-        ) => brought,
+        ) => stack,
         _ = terminate.recv() => Err(ExitWith(128 + Signal::SIGTERM as u8).into()),
         _ = interrupt.recv() => Err(crate::error::Interrupted.into()),
     };
-    let brought = match brought {
-        Ok(brought) => brought,
+    let stack = match stack {
+        Ok(stack) => stack,
         Err(err) => {
             clean_up(settings, &manifest, printer).await;
             return Err(err);
@@ -80,20 +78,20 @@ pub async fn run(
     };
     printer.info(&format!(
         "run: stack ready at {} in {:.1}s",
-        brought.engine_url,
+        stack.engine.url(),
         started.elapsed().as_secs_f64()
     ));
 
-    let status = match endpoint::variables(&manifest, &brought.engine_url) {
+    let status = match variables::of(&manifest, stack.engine.url()) {
         Ok(vars) => run_command(&options.command, &vars, &mut terminate, &mut interrupt).await,
         Err(err) => Err(err.into()),
     };
     if options.keep {
         record.kept = true;
-        settings.folders.record_run(&record)?;
+        dirs.note_run(&record)?;
         printer.info(&format!(
             "run: kept project `{project}` at {}\n  `eval \"$(devstack --project {project} env)\"` reaches it; `devstack --project {project} down` removes it",
-            brought.engine_url
+            stack.engine.url()
         ));
     } else {
         clean_up(settings, &manifest, printer).await;
@@ -175,23 +173,20 @@ async fn run_command(
 /// notes, its lock, its record. Problems are said, not raised: the exit
 /// code is CMD's.
 async fn clean_up(settings: &Settings, manifest: &Manifest, printer: &Printer) {
-    let project = &manifest.project.name;
-    match super::take_down(settings, manifest, true, printer).await {
+    let project = settings.dirs.project(&manifest.project.name);
+    let engine = Some(manifest.project.engine);
+    match stack::down(&project, engine, true, printer).await {
         Ok(done) => printer.info(&format!(
-            "run: removed project `{project}` ({} object{})",
-            done.len(),
-            if done.len() == 1 { "" } else { "s" }
+            "run: removed project `{}` ({})",
+            project.name,
+            plural(done.lines().len(), "object")
         )),
         Err(err) => printer.info(&format!(
-            "run: could not remove everything of `{project}`: {err:#}\n  hint: `devstack gc` removes what is left"
+            "run: could not remove everything of `{}`: {err:#}\n  hint: `devstack gc` removes what is left",
+            project.name
         )),
     }
-    settings.folders.cache.forget_project(project);
-    if let Ok(files) = embedded::Files::of(&settings.folders, project) {
-        embedded::forget(&files);
-    }
-    let _ = std::fs::remove_file(crate::lock::lock_path(project));
-    settings.folders.forget_run(project);
+    project.forget();
 }
 
 #[cfg(test)]

@@ -9,26 +9,21 @@ use crate::dynamo::client::{self, Profile};
 use crate::dynamo::tables::{self, Condition, Status, TablePlan};
 use crate::manifest::Manifest;
 use crate::output::Printer;
-use crate::service::{Engine, ServiceKind};
 use crate::settings::Settings;
-use crate::stack;
-use crate::stack::docker::{ContainerStatus, Docker};
-use crate::stack::embedded;
-use crate::stack::health::{Health, Probe};
-use crate::stack::spec;
-use crate::state::Folders;
+use crate::stack::health::Probe;
+use crate::stack::{self, ServiceState};
 
 #[derive(Debug, Serialize)]
 struct Report {
     project: String,
     /// The DynamoDB endpoint the tables were read from, if one answered.
     endpoint: Option<String>,
-    services: Vec<ServiceStatus>,
-    tables: Vec<TableStatus>,
+    services: Vec<ServiceState>,
+    tables: Vec<TableRow>,
 }
 
 #[derive(Debug, Serialize)]
-struct TableStatus {
+struct TableRow {
     table: String,
     /// `ACTIVE`, `CREATING`, …, `missing`, `drift`, or `unknown` when the
     /// endpoint cannot be asked.
@@ -36,19 +31,6 @@ struct TableStatus {
     items: Option<i64>,
     global_indexes: usize,
     local_indexes: usize,
-}
-
-#[derive(Debug, Serialize)]
-struct ServiceStatus {
-    service: String,
-    container: String,
-    /// `running`, `exited`, `paused`, … or `missing`.
-    state: String,
-    /// `ready`, `not ready: …`, or `-` when not running.
-    health: Health,
-    image: String,
-    ports: Vec<String>,
-    url: Option<String>,
 }
 
 /// The stack is not (fully) usable.
@@ -69,14 +51,17 @@ pub async fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::
                 Err(err) => anyhow::bail!("{}: {err}", probe.describe()),
             }
         }
-        None => services(&manifest, &settings.folders).await?,
+        None => {
+            let project = settings.dirs.project(&manifest.project.name);
+            stack::services(&manifest, &project).await?
+        }
     };
     let tables = match &endpoint {
         Some(url) => tables_at(&manifest, url).await,
         None => manifest
             .tables
             .iter()
-            .map(|t| TableStatus {
+            .map(|t| TableRow {
                 table: t.physical.clone(),
                 status: Condition::Unknown,
                 items: None,
@@ -141,7 +126,7 @@ pub async fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::
 }
 
 /// Each manifest table at the endpoint.
-async fn tables_at(manifest: &Manifest, url: &str) -> Vec<TableStatus> {
+async fn tables_at(manifest: &Manifest, url: &str) -> Vec<TableRow> {
     let client = client::client(url, &manifest.project.region, Profile::Status);
     let mut rows = Vec::new();
     for spec in &manifest.tables {
@@ -156,7 +141,7 @@ async fn tables_at(manifest: &Manifest, url: &str) -> Vec<TableStatus> {
             }
             Err(_) => (Condition::Unknown, None),
         };
-        rows.push(TableStatus {
+        rows.push(TableRow {
             table: spec.physical.clone(),
             status,
             items,
@@ -165,165 +150,6 @@ async fn tables_at(manifest: &Manifest, url: &str) -> Vec<TableStatus> {
         });
     }
     rows
-}
-
-/// The services' rows, and the engine's URL when it answers.
-async fn services(
-    manifest: &Manifest,
-    folders: &Folders,
-) -> anyhow::Result<(Vec<ServiceStatus>, Option<String>)> {
-    let mut rows = Vec::new();
-    let mut endpoint = None;
-    let engine = manifest.project.engine;
-    let files = embedded::Files::of(folders, &manifest.project.name);
-    // The embedded engine runs whatever the manifest says now, if `up` was
-    // run with `--engine embedded`: it is shown either way.
-    let embedded_runs = match &files {
-        Ok(files) => embedded::find(files)?,
-        Err(_) => embedded::Found::Stopped,
-    };
-    if engine == Engine::Embedded || embedded_runs != embedded::Found::Stopped {
-        let row = embedded_row(manifest, engine, &embedded_runs).await;
-        if engine == Engine::Embedded && row.health.is_ready() {
-            endpoint = row.url.clone();
-        }
-        rows.push(row);
-    }
-    if engine == Engine::Embedded {
-        return Ok((rows, endpoint));
-    }
-    let docker = match Docker::connect().await {
-        Ok(docker) => docker,
-        // The embedded engine was shown; the containers cannot be looked at.
-        Err(err) if !rows.is_empty() => {
-            let why = err.to_string();
-            let why = why.lines().next().unwrap_or_default();
-            for spec in manifest
-                .containers()
-                .into_iter()
-                .filter_map(|service| spec::container_spec(manifest, service))
-            {
-                rows.push(ServiceStatus {
-                    service: spec.service.name().to_string(),
-                    container: spec.name.clone(),
-                    state: format!("unknown: {why}"),
-                    health: Health::NotRunning,
-                    image: spec.image.clone(),
-                    ports: Vec::new(),
-                    url: None,
-                });
-            }
-            let ready = rows.iter().find(|r| r.health.is_ready());
-            let endpoint = ready.and_then(|r| r.url.clone());
-            return Ok((rows, endpoint));
-        }
-        Err(err) => return Err(err.into()),
-    };
-    for (spec, state) in stack::discover(&docker, manifest).await? {
-        let Some(state) = state else {
-            rows.push(ServiceStatus {
-                service: spec.service.name().to_string(),
-                container: spec.name.clone(),
-                state: "missing".to_string(),
-                health: Health::NotRunning,
-                image: spec.image.clone(),
-                ports: Vec::new(),
-                url: None,
-            });
-            continue;
-        };
-        let url = stack::url_of(&spec, &state);
-        let health = match &url {
-            None => Health::NotRunning,
-            Some(url) => {
-                Health::check(&spec::readiness(
-                    spec.service,
-                    url,
-                    &manifest.project.region,
-                ))
-                .await
-            }
-        };
-        if spec.service == manifest.project.engine.service() && health.is_ready() {
-            endpoint = url.clone();
-        }
-        let mut shown_state = state.status.to_string();
-        if let Some(code) = state
-            .exit_code
-            .filter(|_| state.status == ContainerStatus::Exited)
-        {
-            shown_state.push_str(&format!(
-                " ({code}{})",
-                if state.oom_killed { ", OOM" } else { "" }
-            ));
-        }
-        rows.push(ServiceStatus {
-            service: spec.service.name().to_string(),
-            container: state.name.clone(),
-            state: shown_state,
-            health,
-            image: state.image.clone(),
-            ports: state
-                .ports
-                .iter()
-                .map(|(container, ip, host)| format!("{ip}:{host}->{container}"))
-                .collect(),
-            url,
-        });
-    }
-
-    // Started with `--engine embedded` and still running: its tables.
-    if endpoint.is_none()
-        && let Some(row) = rows
-            .iter()
-            .find(|r| r.service == ServiceKind::Embedded.name())
-        && row.health.is_ready()
-    {
-        endpoint = row.url.clone();
-    }
-    Ok((rows, endpoint))
-}
-
-/// The embedded engine's row: its process, health and port.
-async fn embedded_row(
-    manifest: &Manifest,
-    engine: Engine,
-    found: &embedded::Found,
-) -> ServiceStatus {
-    let service = ServiceKind::Embedded.name().to_string();
-    let image = format!("devstack {} (dynoxide)", env!("CARGO_PKG_VERSION"));
-    let mut row = ServiceStatus {
-        service,
-        container: "-".to_string(),
-        state: "missing".to_string(),
-        health: Health::NotRunning,
-        image,
-        ports: Vec::new(),
-        url: None,
-    };
-    match found {
-        embedded::Found::Stopped => {}
-        embedded::Found::Starting => row.state = "starting".to_string(),
-        embedded::Found::Running(record) => {
-            let url = record.url();
-            row.container = format!("pid {}", record.pid);
-            row.state = "running".to_string();
-            row.health = Health::check(&spec::readiness(
-                ServiceKind::Embedded,
-                &url,
-                &manifest.project.region,
-            ))
-            .await;
-            row.ports = vec![format!("{}:{}", record.bind, record.port)];
-            row.url = Some(url);
-        }
-    }
-    if engine != Engine::Embedded {
-        // Started with `--engine embedded`; not the manifest's engine.
-        row.state
-            .push_str(" (not the manifest's engine; see `--engine`)");
-    }
-    row
 }
 
 fn render(report: &Report) -> String {

@@ -6,7 +6,6 @@ use serde::Serialize;
 
 use crate::dynamo::client::{self, Profile, describe_error};
 use crate::dynamo::tables::{self, Condition, TableState};
-use crate::endpoint;
 use crate::output::Printer;
 use crate::settings::Settings;
 
@@ -25,9 +24,8 @@ struct Row {
 
 pub async fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::Result<()> {
     let manifest = settings.manifest()?;
-    let endpoint =
-        endpoint::endpoint(settings.endpoint.as_deref(), &manifest, &settings.folders).await?;
-    let client = client::client(&endpoint.url, &manifest.project.region, Profile::Command);
+    let endpoint = settings.endpoint(&manifest).await?;
+    let client = client::client(endpoint.url(), &manifest.project.region, Profile::Command);
     let mut names = Vec::new();
     let mut pages = client.list_tables().into_paginator().items().send();
     while let Some(name) = pages.next().await {
@@ -113,7 +111,7 @@ pub async fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::
         "{} table{} at {}",
         names.len(),
         if names.len() == 1 { "" } else { "s" },
-        endpoint.url
+        endpoint.url()
     ));
     Ok(())
 }

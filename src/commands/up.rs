@@ -4,11 +4,11 @@ use std::time::Instant;
 
 use crate::dynamo::client::{self, Profile};
 use crate::dynamo::reconcile::{self, Tables};
-use crate::endpoint::{self, EnvFormat};
 use crate::output::Printer;
 use crate::seed;
 use crate::settings::{Settings, UpOptions};
 use crate::stack::health::{self, Probe, Watch};
+use crate::variables::{self, EnvFormat};
 
 pub async fn run(
     settings: &Settings,
@@ -19,7 +19,7 @@ pub async fn run(
     let manifest = settings.manifest()?;
     let project = &manifest.project;
     // Every manifest and seed problem is found before Docker is asked anything.
-    let seeds = seed::validate_tables(&manifest.tables, &settings.folders.cache)?;
+    let seeds = seed::validate_tables(&manifest.tables, &settings.dirs.cache)?;
     let timeout = options.timeout(project);
 
     if let Some(url) = &settings.endpoint {
@@ -33,7 +33,7 @@ pub async fn run(
         let at = Tables {
             client: &client,
             project: &project.name,
-            cache: &settings.folders.cache,
+            cache: &settings.dirs.cache,
         };
         reconcile::reconcile(at, &manifest, &seeds, options.reseed, printer).await?;
         printer.info(&format!(
@@ -41,8 +41,8 @@ pub async fn run(
             project.name,
             started.elapsed().as_secs_f64()
         ));
-        printer.data(&endpoint::render(
-            &endpoint::variables(&manifest, url)?,
+        printer.data(&variables::render(
+            &variables::of(&manifest, url)?,
             EnvFormat::Shell,
         ))?;
         return Ok(());
@@ -51,7 +51,7 @@ pub async fn run(
     for note in &manifest.notes {
         printer.info(note);
     }
-    let up = super::bring_up(
+    let stack = super::bring_up(
         settings,
         &manifest,
         &seeds,
@@ -61,11 +61,10 @@ pub async fn run(
         printer,
     )
     .await?;
-    let (changed, stack, engine_url) = (up.changed, up.stack, up.engine_url);
     printer.info(&format!(
         "project `{}` is {} ({}, region {}) in {:.1}s",
         project.name,
-        if changed { "up" } else { "already up" },
+        if stack.changed { "up" } else { "already up" },
         project.engine,
         project.region,
         started.elapsed().as_secs_f64()
@@ -73,8 +72,8 @@ pub async fn run(
     for service in &stack.services {
         printer.info(&format!("  {:<16} {}", service.service.name(), service.url));
     }
-    printer.data(&endpoint::render(
-        &endpoint::variables(&manifest, &engine_url)?,
+    printer.data(&variables::render(
+        &variables::of(&manifest, stack.engine.url())?,
         EnvFormat::Shell,
     ))?;
     Ok(())

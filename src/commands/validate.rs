@@ -34,7 +34,7 @@ pub fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::Result
     let path = settings.manifest_path()?;
     // The manifest first, then every item of every seed file.
     let loaded = Manifest::load(&path, settings.engine).and_then(|manifest| {
-        let counts = seed::validate_tables(&manifest.tables, &settings.folders.cache)?;
+        let counts = seed::validate_tables(&manifest.tables, &settings.dirs.cache)?;
         Ok((manifest, counts))
     });
     if !json {

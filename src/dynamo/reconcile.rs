@@ -9,10 +9,10 @@ use aws_sdk_dynamodb::Client;
 use super::client::{Profile, with_profile};
 use super::load::{self, RetryPolicy};
 use super::tables::{self, TablePlan, TableState};
+use crate::cache::Cache;
 use crate::manifest::{Manifest, TableSpec};
 use crate::output::{Printer, Task};
 use crate::seed::SeedCounts;
-use crate::state::Cache;
 
 /// What happened to one table.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,8 +8,8 @@ use std::fmt;
 use sha2::{Digest, Sha256};
 
 use super::{InvalidSeeds, validate_table};
+use crate::cache::{self, Cache};
 use crate::manifest::TableSpec;
-use crate::state::{self, Cache};
 
 /// Bumped whenever a rule of `validate_table` changes, so that files that
 /// passed under the old rules are read again.
@@ -106,7 +106,7 @@ fn key_for(rules: &str, table: &TableSpec) -> Option<String> {
             modified_nanos(&meta)?
         ));
     }
-    Some(state::hex(&hasher.finalize()))
+    Some(cache::hex(&hasher.finalize()))
 }
 
 /// This executable's size and modification time: cheap, and different for

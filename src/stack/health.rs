@@ -11,6 +11,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
 use super::docker::{ContainerState, ContainerStatus, DaemonLost, Docker};
+use crate::service::ServiceKind;
 
 /// How often readiness is checked: a probe of a service that is not up yet
 /// fails in well under a millisecond (the connection is refused), so often
@@ -315,6 +316,26 @@ pub async fn wait_ready(
             });
         }
         tokio::time::sleep(POLL_INTERVAL).await;
+    }
+}
+
+/// The checks that say `service` at `url` is usable.
+pub fn readiness(service: ServiceKind, url: &str, region: &str) -> Vec<Probe> {
+    let list_tables = Probe::ListTables {
+        endpoint: url.to_string(),
+        region: region.to_string(),
+    };
+    match service {
+        ServiceKind::DynamodbLocal | ServiceKind::Embedded => vec![list_tables],
+        ServiceKind::Ministack => vec![
+            Probe::Http {
+                url: format!("{url}/_ministack/health"),
+            },
+            list_tables,
+        ],
+        ServiceKind::DynamodbAdmin => vec![Probe::Http {
+            url: format!("{url}/"),
+        }],
     }
 }
 

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use devstack::manifest::Manifest;
 use devstack::service::ServiceKind;
-use devstack::stack::spec;
+use devstack::stack::containers::spec;
 use yaml_rust2::{Yaml, YamlLoader};
 
 use crate::support::root;

@@ -8,8 +8,8 @@
 use std::path::Path;
 use std::time::Duration;
 
+use devstack::stack::containers::spec;
 use devstack::stack::docker::Docker;
-use devstack::stack::spec;
 
 use crate::support::{Cleanup, assert_nothing_left, connect_docker, project_name};
 use devstack::manifest::Manifest;
@@ -63,8 +63,8 @@ async fn start(docker: &Docker, manifest: &Manifest, service: ServiceKind) -> St
     let port = state
         .host_port(service.port())
         .unwrap_or_else(|| panic!("no host port for {service}"));
-    let url = spec::host_url(spec.host_ip, port);
-    let probes = spec::readiness(service, &url, &manifest.project.region);
+    let url = devstack::stack::host_url(spec.host_ip, port);
+    let probes = health::readiness(service, &url, &manifest.project.region);
     let watch = health::Watch::Container { docker, name: &id };
     let took = health::wait_ready(service.name(), &probes, Duration::from_secs(60), watch)
         .await

@@ -251,8 +251,9 @@ fn a_container_of_another_owner_with_our_name_is_refused() {
     // A container with this project's name, labelled for another project.
     let manifest = devstack::manifest::Manifest::load(&stack.manifest(), None).unwrap();
     let mut spec =
-        devstack::stack::spec::container_spec(&manifest, ServiceKind::DynamodbLocal).unwrap();
-    spec.labels = devstack::stack::spec::labels(&other.project, None);
+        devstack::stack::containers::spec::container_spec(&manifest, ServiceKind::DynamodbLocal)
+            .unwrap();
+    spec.labels = devstack::stack::containers::spec::labels(&other.project, None);
     spec.network = "bridge".to_string();
     spec.aliases.clear();
     block_on(docker.create_container(&spec)).unwrap().unwrap();

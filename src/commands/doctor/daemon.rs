@@ -7,8 +7,9 @@ use std::path::PathBuf;
 use crate::manifest::PullPolicy;
 use crate::service::ServiceKind;
 use crate::settings::Settings;
+use crate::stack::containers::spec;
 use crate::stack::docker::Docker;
-use crate::stack::{embedded, spec};
+use crate::stack::embedded;
 
 use super::{Asked, Check, Need, Part, Status, Subject, asked};
 
@@ -130,7 +131,7 @@ pub(super) async fn ports_check(
 ) -> Check {
     let manifest = &subject.manifest;
     let project = &manifest.project.name;
-    let files = embedded::Files::of(&settings.folders, project).ok();
+    let files = embedded::EngineFiles::of(&settings.dirs.project(project)).ok();
     // Who of the project holds which host port now.
     let mut own: BTreeMap<u16, String> = BTreeMap::new();
     if let Some(docker) = docker
@@ -159,7 +160,7 @@ pub(super) async fn ports_check(
             wanted.push((service, spec.host_ip, spec.host_port));
         } else {
             // Only the bind address and port are read; the folders need not exist.
-            let files = files.clone().unwrap_or_else(|| embedded::Files {
+            let files = files.clone().unwrap_or_else(|| embedded::EngineFiles {
                 dir: PathBuf::new(),
                 data_dir: PathBuf::new(),
             });

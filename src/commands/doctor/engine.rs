@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::service::ServiceKind;
+use crate::stack::embedded;
 use crate::stack::health::{self, Watch};
-use crate::stack::{embedded, spec};
 
 use super::machine::span;
 use super::{Check, Need, Status, Subject};
@@ -18,7 +18,7 @@ const ENGINE_TIMEOUT: Duration = Duration::from_secs(15);
 /// is cut short (Ctrl-C).
 struct Throwaway {
     root: PathBuf,
-    files: embedded::Files,
+    files: embedded::EngineFiles,
 }
 
 impl Drop for Throwaway {
@@ -53,7 +53,7 @@ pub(super) async fn embedded_check(subject: &Subject) -> Check {
     let root =
         std::env::temp_dir().join(format!("devstack-doctor-{}-{nanos:x}", std::process::id()));
     let throwaway = Throwaway {
-        files: embedded::Files {
+        files: embedded::EngineFiles {
             dir: root.join("state"),
             data_dir: root.join("data"),
         },
@@ -68,8 +68,8 @@ pub(super) async fn embedded_check(subject: &Subject) -> Check {
     };
     let started = Instant::now();
     let answered = async {
-        let record = embedded::start(files, &engine, ENGINE_TIMEOUT).await?;
-        let probes = spec::readiness(
+        let record = embedded::spawn(files, &engine, ENGINE_TIMEOUT).await?;
+        let probes = health::readiness(
             ServiceKind::Embedded,
             &record.url(),
             &subject.manifest.project.region,

@@ -47,7 +47,7 @@ pub(super) fn disk_check(
             ));
         }
     }
-    for dir in [&settings.folders.state, &settings.folders.data]
+    for dir in [&settings.dirs.state, &settings.dirs.data]
         .into_iter()
         .flatten()
     {
@@ -140,15 +140,15 @@ fn bytes(n: u64) -> String {
 /// and cleaned up again.
 pub(super) fn folders_check(settings: &Settings) -> Check {
     const NAME: &str = "state folders";
-    let folders = &settings.folders;
+    let dirs = &settings.dirs;
     let list = [
         (
             "cache",
             "XDG_CACHE_HOME",
-            folders.cache.dir().map(Path::to_path_buf),
+            dirs.cache.dir().map(Path::to_path_buf),
         ),
-        ("state", "XDG_STATE_HOME", folders.state.clone()),
-        ("data", "XDG_DATA_HOME", folders.data.clone()),
+        ("state", "XDG_STATE_HOME", dirs.state.clone()),
+        ("data", "XDG_DATA_HOME", dirs.data.clone()),
     ];
     let mut fine = Vec::new();
     let mut parts = Vec::new();

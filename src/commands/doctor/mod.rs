@@ -285,7 +285,7 @@ fn manifest_check(settings: &Settings) -> anyhow::Result<(Check, Subject)> {
             .fix("pass an existing manifest with `-f FILE`, or unset `DEVSTACK_FILE`")),
         Ok(path) => match settings.manifest() {
             Err(err) => Err(invalid(&err, &path)),
-            Ok(manifest) => match seed::validate_tables(&manifest.tables, &settings.folders.cache)
+            Ok(manifest) => match seed::validate_tables(&manifest.tables, &settings.dirs.cache)
             {
                 Err(err) => Err(invalid(&anyhow::Error::new(err), &path)),
                 Ok(counts) => {

@@ -172,14 +172,15 @@ impl Docker {
         Ok(states)
     }
 
-    /// A container's output as it comes, stdout and stderr merged; with
-    /// `follow`, until the container stops.
-    pub fn log_stream(
+    /// A container's output line by line as it comes, stdout and stderr
+    /// merged; with `follow`, until the container stops.
+    pub fn log_lines(
         &self,
         id: &str,
         follow: bool,
         tail: Option<usize>,
     ) -> impl futures_util::Stream<Item = anyhow::Result<String>> + use<> {
+        use tokio::io::AsyncBufReadExt;
         let options = LogsOptions {
             stdout: true,
             stderr: true,
@@ -187,11 +188,26 @@ impl Docker {
             tail: tail.map_or_else(|| "all".to_string(), |n| n.to_string()),
             ..Default::default()
         };
+        let chunks = self
+            .client
+            .logs(id, Some(options))
+            .map(|chunk| chunk.map(|c| c.into_bytes()).map_err(std::io::Error::other));
+        let reader = tokio_util::io::StreamReader::new(chunks);
         let id = id.to_string();
-        self.client.logs(&id, Some(options)).map(move |chunk| {
-            chunk
-                .map(|c| String::from_utf8_lossy(&c.into_bytes()).into_owned())
-                .with_context(|| format!("docker: logs of `{id}`"))
+        futures_util::stream::try_unfold(reader, move |mut reader| {
+            let id = id.clone();
+            async move {
+                let mut line = Vec::new();
+                let read = reader
+                    .read_until(b'\n', &mut line)
+                    .await
+                    .with_context(|| format!("docker: logs of `{id}`"))?;
+                if read == 0 {
+                    return Ok(None);
+                }
+                let text = line.strip_suffix(b"\n").unwrap_or(&line);
+                Ok(Some((String::from_utf8_lossy(text).into_owned(), reader)))
+            }
         })
     }
 

@@ -6,12 +6,14 @@
 
 use std::fs::File;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Context;
 
-use super::{Files, HostOptions, Record};
+use super::{EngineFiles, HostOptions, Record};
 use crate::output::Printer;
+use crate::process;
+use crate::wait::poll_until;
 
 /// How often items whose TTL has passed are deleted.
 pub const TTL_SWEEP: Duration = Duration::from_secs(2);
@@ -27,7 +29,7 @@ pub async fn serve(options: &HostOptions, printer: &Printer) -> anyhow::Result<(
     // terminal closing, does not reach it. (Fails only for a session leader,
     // which is then detached already.)
     let _ = nix::unistd::setsid();
-    let files = Files {
+    let files = EngineFiles {
         dir: options.dir.clone(),
         data_dir: options
             .database
@@ -41,23 +43,22 @@ pub async fn serve(options: &HostOptions, printer: &Printer) -> anyhow::Result<(
         .write(true)
         .open(files.lock())
         .with_context(|| format!("cannot open `{}`", files.lock().display()))?;
-    let waited = Instant::now();
-    loop {
-        match lock.try_lock() {
-            Ok(()) => break,
-            Err(std::fs::TryLockError::WouldBlock) if waited.elapsed() < LOCK_WAIT => {
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-            Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
-                "another embedded engine of this project is running (it holds `{}`)",
-                files.lock().display()
-            ),
+    let locked = poll_until(LOCK_WAIT, Duration::from_millis(20), || {
+        let tried = match lock.try_lock() {
+            Ok(()) => Ok(Some(())),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
             Err(std::fs::TryLockError::Error(err)) => {
-                return Err(err)
-                    .with_context(|| format!("cannot lock `{}`", files.lock().display()));
+                Err(err).with_context(|| format!("cannot lock `{}`", files.lock().display()))
             }
-        }
-    }
+        };
+        async move { tried }
+    })
+    .await?;
+    anyhow::ensure!(
+        locked.is_some(),
+        "another embedded engine of this project is running (it holds `{}`)",
+        files.lock().display()
+    );
     // Whatever record is there belongs to an engine that is gone.
     let _ = std::fs::remove_file(files.record());
     let wanted = std::fs::read_to_string(files.ticket()).unwrap_or_default();
@@ -89,6 +90,7 @@ pub async fn serve(options: &HostOptions, printer: &Printer) -> anyhow::Result<(
     let port = listener.local_addr()?.port();
     let record = Record {
         pid: std::process::id(),
+        process: process::own_identity().unwrap_or_default(),
         bind: options.bind,
         port,
         config: options.config.clone(),

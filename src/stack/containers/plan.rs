@@ -2,7 +2,7 @@
 //! Docker reports of the container, and which image the spec's image name
 //! points at now. Pure: the tests need no daemon.
 
-use super::docker::{
+use crate::stack::docker::{
     ContainerSpec, ContainerState, ContainerStatus, LABEL_CONFIG_HASH, LABEL_PROJECT,
 };
 
@@ -122,7 +122,7 @@ mod tests {
     use super::*;
     use crate::manifest::Manifest;
     use crate::service::ServiceKind;
-    use crate::stack::spec::container_spec;
+    use crate::stack::containers::spec::container_spec;
     use std::collections::HashMap;
 
     fn spec(port: u16) -> ContainerSpec {

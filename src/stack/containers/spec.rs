@@ -1,6 +1,6 @@
 //! What each service's container looks like for a given manifest: image,
 //! command, environment, port, volume, labels. Pure data, decided here and
-//! acted on by `docker`.
+//! acted on by `docker`. For containers only: the embedded engine is none.
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
@@ -12,7 +12,6 @@ use crate::service::{ACCESS_KEY_ID, SECRET_ACCESS_KEY, ServiceKind};
 use crate::stack::docker::{
     ContainerSpec, LABEL_CONFIG_HASH, LABEL_OWNER, LABEL_PROJECT, LABEL_SERVICE, VolumeMount,
 };
-use crate::stack::health::Probe;
 
 /// JVM options that start DynamoDB Local sooner, for `java_options` under
 /// `[services.dynamodb-local]`: the client compiler only and the serial
@@ -146,37 +145,6 @@ pub fn container_spec(manifest: &Manifest, service: ServiceKind) -> Option<Conta
     let hash = config_hash(&spec);
     spec.labels.insert(LABEL_CONFIG_HASH.to_string(), hash);
     Some(spec)
-}
-
-/// The URL a service answers on from this machine.
-pub fn host_url(host_ip: IpAddr, host_port: u16) -> String {
-    let host = match host_ip {
-        // Published on every interface: loopback reaches it too.
-        ip if ip.is_unspecified() => "127.0.0.1".to_string(),
-        IpAddr::V6(ip) => format!("[{ip}]"),
-        IpAddr::V4(ip) => ip.to_string(),
-    };
-    format!("http://{host}:{host_port}")
-}
-
-/// The checks that say `service` at `url` is usable.
-pub fn readiness(service: ServiceKind, url: &str, region: &str) -> Vec<Probe> {
-    let list_tables = Probe::ListTables {
-        endpoint: url.to_string(),
-        region: region.to_string(),
-    };
-    match service {
-        ServiceKind::DynamodbLocal | ServiceKind::Embedded => vec![list_tables],
-        ServiceKind::Ministack => vec![
-            Probe::Http {
-                url: format!("{url}/_ministack/health"),
-            },
-            list_tables,
-        ],
-        ServiceKind::DynamodbAdmin => vec![Probe::Http {
-            url: format!("{url}/"),
-        }],
-    }
 }
 
 /// A digest of everything that, when changed, needs a new container.

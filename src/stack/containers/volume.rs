@@ -3,7 +3,7 @@
 //! engine cannot write makes DynamoDB Local hang and MiniStack lose its
 //! state at `down`; a full one makes writes fail without saying why.
 
-use super::docker::{ContainerSpec, Docker};
+use crate::stack::docker::{ContainerSpec, Docker};
 
 /// Below this much free space a data volume counts as full.
 const FULL_BELOW_KIB: u64 = 1024;

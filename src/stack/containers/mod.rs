@@ -1,0 +1,527 @@
+//! The project's services as Docker containers: what each should look like
+//! (`spec`, pure), what to do about the one that exists (`plan`, pure), the
+//! check of a persistent data volume (`volume`), and here the orchestration:
+//! bring the containers to the manifest for `up` (decide, check, act;
+//! nothing is created before every check has passed), find the engine's
+//! container again, and read the services' logs.
+
+pub mod plan;
+pub mod spec;
+pub mod volume;
+
+use std::net::{IpAddr, TcpListener};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use futures_util::StreamExt;
+
+use super::docker::{ContainerSpec, ContainerState, ContainerStatus, Docker, LABEL_SERVICE};
+use super::handle::{EngineHandle, container_url};
+use super::health::{self, Watch};
+use super::{LogLine, ServiceUp};
+use crate::manifest::{Manifest, PullPolicy};
+use crate::output::Printer;
+use crate::service::ServiceKind;
+use plan::{Action, Why};
+
+/// How long `down` lets a service shut down before it is killed. MiniStack
+/// writes its persistent state only on a graceful stop.
+pub const STOP_GRACE: Duration = Duration::from_secs(10);
+
+/// A host port that is already taken.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "port {port} on {ip} is already in use{holder}; `{service}` needs it\n  hint: stop what holds it, or set another `port` under `[services.{service}]` (0 picks a free one)"
+)]
+pub struct PortBusy {
+    pub service: ServiceKind,
+    pub ip: IpAddr,
+    pub port: u16,
+    /// ` by container `name`` or ` by another program`.
+    pub holder: String,
+}
+
+/// What the other services' start needs, once the tables are made.
+pub(super) struct Companions {
+    docker: Docker,
+    /// Each with the container found when `up` began, and what to do.
+    steps: Vec<(ContainerSpec, Option<ContainerState>, Action)>,
+    region: String,
+    ready_timeout: Duration,
+    printer: Printer,
+}
+
+impl Companions {
+    /// Starts the other services and waits until they are usable too.
+    pub(super) async fn start(self) -> anyhow::Result<Vec<ServiceUp>> {
+        // Their ports were free when `up` began; the tables took a while since.
+        for (spec, observed, action) in &self.steps {
+            if action.binds_port() {
+                check_port(&self.docker, spec, observed.as_ref()).await?;
+            }
+        }
+        let mut started = Vec::new();
+        for (spec, _, action) in &self.steps {
+            let id = apply(&self.docker, spec, action, &self.printer).await?;
+            started.push((spec, id, !action.is_keep()));
+        }
+        let this = &self;
+        let waits = started.iter().map(|(spec, id, changed)| async move {
+            let (up, _) = wait_one(
+                &this.docker,
+                spec,
+                id,
+                *changed,
+                &this.region,
+                this.ready_timeout,
+                &this.printer,
+            )
+            .await?;
+            anyhow::Ok(up)
+        });
+        futures_util::future::try_join_all(waits).await
+    }
+}
+
+/// Brings the project's containers to the manifest and waits until the
+/// engine is usable; the other services (the admin UI) are left to
+/// [`Companions::start`]. Returns the engine, as a handle and as a service.
+pub(super) async fn up(
+    manifest: &Manifest,
+    pull: PullPolicy,
+    ready_timeout: Duration,
+    printer: &Printer,
+) -> anyhow::Result<(EngineHandle, ServiceUp, Companions)> {
+    let project = &manifest.project.name;
+    let docker = &Docker::connect().await?;
+    let specs: Vec<ContainerSpec> = manifest
+        .containers()
+        .into_iter()
+        .filter_map(|service| spec::container_spec(manifest, service))
+        .collect();
+    remove_dropped(docker, project, &specs, printer).await?;
+
+    // A container with our name but not our label stops everything, before
+    // anything is pulled or made.
+    let mut observed = Vec::new();
+    for spec in &specs {
+        let found = docker.inspect_container(&spec.name).await?;
+        plan::decide(spec, found.as_ref(), None)?;
+        observed.push(found);
+    }
+
+    let mut steps = Vec::new();
+    for (spec, observed) in specs.iter().zip(observed) {
+        if pull == PullPolicy::Always {
+            pull_image(docker, spec, printer).await?;
+        }
+        let image = docker.image_id(&spec.image).await?;
+        let action = plan::decide(spec, observed.as_ref(), image.as_deref())?;
+        if action.needs_image() && image.is_none() {
+            anyhow::ensure!(
+                pull != PullPolicy::Never,
+                "image `{}` for `{}` is not present and the pull policy is `never`\n  hint: pull it (`docker pull {}`) or set `pull = \"missing\"`",
+                spec.image,
+                spec.service,
+                spec.image
+            );
+            pull_image(docker, spec, printer).await?;
+        }
+        steps.push((spec, observed, action));
+    }
+    for (spec, observed, action) in &steps {
+        if action.binds_port() {
+            check_port(docker, spec, observed.as_ref()).await?;
+        }
+    }
+
+    docker
+        .ensure_network(
+            &spec::network_name(project),
+            &spec::project_labels(&manifest.project, None),
+        )
+        .await?;
+    for (spec, _, _) in &steps {
+        if let Some(volume) = &spec.volume {
+            docker
+                .ensure_volume(
+                    &volume.name,
+                    &spec::project_labels(&manifest.project, Some(spec.service)),
+                )
+                .await?;
+        }
+    }
+
+    // The engine starts first, alone. The other services (the admin UI)
+    // are not needed for the tables: started beside them, they would take
+    // CPU from the engine's start and from the tables on a small machine.
+    // They start once the tables are made (`Converged::finish`).
+    let region = manifest.project.region.clone();
+    let engine = manifest.project.engine.service();
+    let (engine_step, others): (Vec<_>, Vec<_>) = steps
+        .into_iter()
+        .map(|(spec, observed, action)| (spec.clone(), observed, action))
+        .partition(|(spec, _, _)| spec.service == engine);
+    let Some((spec, _, action)) = engine_step.into_iter().next() else {
+        anyhow::bail!("the manifest's engine `{engine}` has no container");
+    };
+    let id = apply(docker, &spec, &action, printer).await?;
+    let changed = !action.is_keep();
+    let (up, state) =
+        wait_one(docker, &spec, &id, changed, &region, ready_timeout, printer).await?;
+    let handle = EngineHandle::container(docker, &spec, &state).with_context(|| {
+        format!(
+            "the container `{}` stopped as soon as it was ready",
+            spec.name
+        )
+    })?;
+    let companions = Companions {
+        docker: docker.clone(),
+        steps: others,
+        region,
+        ready_timeout,
+        printer: printer.clone(),
+    };
+    Ok((handle, up, companions))
+}
+
+/// Containers of services the manifest no longer has (the engine was
+/// switched, the admin UI turned off) would hold their ports unseen.
+async fn remove_dropped(
+    docker: &Docker,
+    project: &str,
+    wanted: &[ContainerSpec],
+    printer: &Printer,
+) -> anyhow::Result<()> {
+    for container in docker.project_containers(project).await? {
+        let service = container.labels.get(LABEL_SERVICE);
+        if !wanted
+            .iter()
+            .any(|spec| Some(&spec.service.name().to_string()) == service)
+        {
+            printer.info(&format!(
+                "removing the container `{}`: its service is no longer in the manifest",
+                container.name
+            ));
+            if container.is_running() {
+                docker.stop_container(&container.id, STOP_GRACE).await?;
+            }
+            docker.remove_container(&container.id).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn pull_image(
+    docker: &Docker,
+    spec: &ContainerSpec,
+    printer: &Printer,
+) -> anyhow::Result<()> {
+    let task = printer.task(spec.service.name(), &format!("pulling {}", spec.image));
+    let started = Instant::now();
+    match docker
+        .pull_image(&spec.image, |done, total| task.bytes(done, total))
+        .await
+    {
+        Ok(()) => {
+            task.finish(&format!(
+                "pulled {} in {:.1}s",
+                spec.image,
+                started.elapsed().as_secs_f64()
+            ));
+            Ok(())
+        }
+        Err(err) => {
+            task.fail(&format!("could not pull {}", spec.image));
+            Err(err.into())
+        }
+    }
+}
+
+/// Fails when the host port a service wants is taken by anything but the
+/// service's own current container.
+async fn check_port(
+    docker: &Docker,
+    spec: &ContainerSpec,
+    observed: Option<&ContainerState>,
+) -> anyhow::Result<()> {
+    if spec.host_port == 0 {
+        return Ok(());
+    }
+    let held_by_itself = observed.is_some_and(|c| {
+        c.is_running() || c.status == ContainerStatus::Paused
+    } && c.ports.iter().any(|(_, _, host)| *host == spec.host_port));
+    if held_by_itself {
+        return Ok(());
+    }
+    if TcpListener::bind((spec.host_ip, spec.host_port)).is_ok() {
+        return Ok(());
+    }
+    let holder = match docker.container_publishing(spec.host_port).await? {
+        Some(name) => format!(" by container `{name}`"),
+        None => " by another program".to_string(),
+    };
+    Err(PortBusy {
+        service: spec.service,
+        ip: spec.host_ip,
+        port: spec.host_port,
+        holder,
+    }
+    .into())
+}
+
+/// Carries out one step; returns the container id.
+async fn apply(
+    docker: &Docker,
+    spec: &ContainerSpec,
+    action: &Action,
+    printer: &Printer,
+) -> anyhow::Result<String> {
+    let say = |message: &str| printer.info(&format!("{}: {message}", spec.service));
+    let old = match action {
+        Action::Keep { id } => return Ok(id.clone()),
+        Action::Unpause { id } => {
+            say("resuming the paused container");
+            docker.unpause_container(id).await?;
+            return Ok(id.clone());
+        }
+        Action::Start { id } => {
+            say(&format!("starting the existing container `{}`", spec.name));
+            docker.start_container(id).await?;
+            return Ok(id.clone());
+        }
+        Action::Create => {
+            say(&format!(
+                "creating the container `{}` from {}",
+                spec.name, spec.image
+            ));
+            None
+        }
+        Action::Recreate { id, why } => {
+            say(&match why {
+                Why::NewerImage => format!(
+                    "`{}` is a newer image than the container's; replacing the container `{}` (volumes are kept)",
+                    spec.image, spec.name
+                ),
+                Why::Configuration | Why::Broken => format!(
+                    "configuration changed; replacing the container `{}` (volumes are kept)",
+                    spec.name
+                ),
+            });
+            Some(id)
+        }
+    };
+    if let Some(old) = old {
+        docker.stop_container(old, STOP_GRACE).await?;
+        docker.remove_container(old).await?;
+    }
+    let id = create(docker, spec)
+        .await
+        .with_context(|| format!("cannot create the container for `{}`", spec.service))?;
+    docker
+        .start_container(&id)
+        .await
+        .with_context(|| format!("cannot start the container for `{}`", spec.service))?;
+    Ok(id)
+}
+
+/// Creates the container. Its name may be taken although the plan saw no
+/// container: an `up` killed just after it asked for the container, whose
+/// request the daemon carried out after this `up` looked. A container of
+/// this project's is then replaced; anyone else's is refused.
+async fn create(docker: &Docker, spec: &ContainerSpec) -> anyhow::Result<String> {
+    if let Some(id) = docker.create_container(spec).await? {
+        return Ok(id);
+    }
+    if let Some(found) = docker.inspect_container(&spec.name).await? {
+        if !plan::is_ours(spec, &found) {
+            return Err(plan::Foreign::of(spec).into());
+        }
+        docker.remove_container(&found.id).await?;
+    }
+    docker.create_container(spec).await?.ok_or_else(|| {
+        anyhow::anyhow!(
+            "docker: create container `{}`: the name is still taken after its container was removed",
+            spec.name
+        )
+    })
+}
+
+/// Waits until one service is usable; `changed` when `up` just made,
+/// started or replaced its container.
+async fn wait_one(
+    docker: &Docker,
+    spec: &ContainerSpec,
+    id: &str,
+    changed: bool,
+    region: &str,
+    timeout: Duration,
+    printer: &Printer,
+) -> anyhow::Result<(ServiceUp, ContainerState)> {
+    let service = spec.service.name();
+    let task = printer.task(
+        service,
+        if changed {
+            "waiting until usable"
+        } else {
+            "checking"
+        },
+    );
+    let container = docker
+        .inspect_container(id)
+        .await?
+        .with_context(|| format!("the container of `{}` disappeared", spec.service))?;
+    let Some(url) = container_url(&container, spec.service) else {
+        task.fail("not ready");
+        // A container that already stopped has no published port.
+        if !container.is_running() {
+            return Err(
+                health::NotReady::exited(docker, service, &spec.name, &container)
+                    .await
+                    .into(),
+            );
+        }
+        anyhow::bail!(
+            "the container `{}` publishes no port for {}",
+            spec.name,
+            spec.container_port
+        );
+    };
+    let probes = health::readiness(spec.service, &url, region);
+    let watch = Watch::Container {
+        docker,
+        name: &spec.name,
+    };
+    // Runs beside the wait, so only a volume with a problem costs time.
+    let checked = async {
+        let (took, ()) = tokio::try_join!(
+            async {
+                health::wait_ready(service, &probes, timeout, watch)
+                    .await
+                    .map_err(anyhow::Error::from)
+            },
+            async {
+                volume::check(docker, spec)
+                    .await
+                    .map_err(anyhow::Error::from)
+            },
+        )?;
+        anyhow::Ok(took)
+    };
+    match checked.await {
+        Ok(took) => {
+            let what = if changed {
+                format!("ready in {:.1}s", took.as_secs_f64())
+            } else {
+                "running".to_string()
+            };
+            task.finish(&format!("{what} at {url}"));
+            let up = ServiceUp {
+                service: spec.service,
+                url,
+                changed,
+            };
+            Ok((up, container))
+        }
+        Err(err) => {
+            task.fail("not ready");
+            Err(err)
+        }
+    }
+}
+
+/// Each of the manifest's container services with its container, if there
+/// is one of this project.
+pub(super) async fn discover(
+    docker: &Docker,
+    manifest: &Manifest,
+) -> anyhow::Result<Vec<(ContainerSpec, Option<ContainerState>)>> {
+    let mut found = Vec::new();
+    for service in manifest.containers() {
+        let Some(spec) = spec::container_spec(manifest, service) else {
+            continue;
+        };
+        let state = docker
+            .inspect_container(&spec.name)
+            .await?
+            .filter(|c| plan::is_ours(&spec, c));
+        found.push((spec, state));
+    }
+    Ok(found)
+}
+
+/// Removes the project's containers, if Docker answers: for a stack whose
+/// engine is not a container (any left would hold their ports unseen).
+pub(super) async fn remove_all(project: &str, printer: &Printer) -> anyhow::Result<()> {
+    // Without Docker there can be no containers of this project to clear.
+    match Docker::connect_if_there().await {
+        Some(docker) => remove_dropped(&docker, project, &[], printer).await,
+        None => Ok(()),
+    }
+}
+
+/// The engine's container, when it is the project's and runs.
+pub(super) async fn find_engine(manifest: &Manifest) -> anyhow::Result<Option<EngineHandle>> {
+    let engine = manifest.project.engine;
+    let docker = Docker::connect().await?;
+    let spec = spec::container_spec(manifest, engine.service())
+        .ok_or_else(|| anyhow::anyhow!("`{engine}` is not a container"))?;
+    let state = docker.inspect_container(&spec.name).await?;
+    Ok(state
+        .filter(|c| plan::is_ours(&spec, c))
+        .and_then(|c| EngineHandle::container(&docker, &spec, &c)))
+}
+
+/// Whether one of `named` exists as a container of its project.
+pub(super) async fn any_exists(named: &[ContainerSpec]) -> bool {
+    let Ok(docker) = Docker::connect().await else {
+        return false;
+    };
+    for spec in named {
+        if let Ok(Some(found)) = docker.inspect_container(&spec.name).await
+            && plan::is_ours(spec, &found)
+        {
+            return true;
+        }
+    }
+    false
+}
+
+/// The output of the project's containers (`service`'s, or every one's),
+/// line by line as it comes: the last `tail` lines of each, and with
+/// `follow` what they print next, until they stop.
+pub(super) async fn logs(
+    manifest: &Manifest,
+    service: Option<ServiceKind>,
+    tail: Option<usize>,
+    follow: bool,
+    printer: &Printer,
+) -> anyhow::Result<impl futures_util::Stream<Item = anyhow::Result<LogLine>> + use<>> {
+    let docker = Docker::connect().await?;
+    let mut streams = Vec::new();
+    for (spec, state) in discover(&docker, manifest).await? {
+        if service.is_some_and(|s| s != spec.service) {
+            continue;
+        }
+        let Some(state) = state else {
+            printer.info(&format!(
+                "{}: no container (run `devstack up`)",
+                spec.service
+            ));
+            continue;
+        };
+        let from = spec.service;
+        streams.push(
+            docker
+                .log_lines(&state.id, follow, tail)
+                .map(move |line| {
+                    line.map(|text| LogLine {
+                        service: from,
+                        text,
+                    })
+                })
+                .boxed(),
+        );
+    }
+    Ok(futures_util::stream::select_all(streams))
+}

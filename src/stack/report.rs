@@ -1,0 +1,246 @@
+//! What runs, as `status` and `ls` show it: each service of a project with
+//! its state, health, image, ports and URL; and every devstack project on
+//! this machine, found by Docker's labels and the embedded engines' folders.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::containers::{discover, spec};
+use super::docker::{ContainerStatus, Docker, LABEL_SERVICE};
+use super::embedded::{self, EngineFiles, Found};
+use super::handle::{EngineHandle, container_url};
+use super::health::{Health, readiness};
+use crate::dirs::{BaseDirs, ProjectDirs};
+use crate::manifest::Manifest;
+use crate::service::{Engine, ServiceKind};
+
+/// One service of a project, as found.
+#[derive(Debug, Serialize)]
+pub struct ServiceState {
+    pub service: String,
+    /// The container's name, `pid N` for the embedded engine, or `-`.
+    pub container: String,
+    /// `running`, `exited`, `paused`, … or `missing`.
+    pub state: String,
+    /// `ready`, `not ready: …`, or `-` when not running.
+    pub health: Health,
+    pub image: String,
+    pub ports: Vec<String>,
+    pub url: Option<String>,
+}
+
+/// Each service of the project, and the URL of its engine when it answers.
+/// The embedded engine is shown whenever it runs: `up --engine embedded`
+/// starts it whatever the manifest says.
+pub async fn services(
+    manifest: &Manifest,
+    project: &ProjectDirs,
+) -> anyhow::Result<(Vec<ServiceState>, Option<String>)> {
+    let mut rows = Vec::new();
+    let mut endpoint = None;
+    let engine = manifest.project.engine;
+    let embedded_runs = match EngineFiles::of(project) {
+        Ok(files) => embedded::find(&files)?,
+        Err(_) => Found::Stopped,
+    };
+    if engine == Engine::Embedded || embedded_runs != Found::Stopped {
+        let row = embedded_row(manifest, &embedded_runs).await;
+        if engine == Engine::Embedded && row.health.is_ready() {
+            endpoint = row.url.clone();
+        }
+        rows.push(row);
+    }
+    if engine == Engine::Embedded {
+        return Ok((rows, endpoint));
+    }
+    let docker = match Docker::connect().await {
+        Ok(docker) => docker,
+        // The embedded engine was shown; the containers cannot be looked at.
+        Err(err) if !rows.is_empty() => {
+            let why = err.to_string();
+            let why = why.lines().next().unwrap_or_default();
+            for spec in manifest
+                .containers()
+                .into_iter()
+                .filter_map(|service| spec::container_spec(manifest, service))
+            {
+                rows.push(ServiceState {
+                    service: spec.service.name().to_string(),
+                    container: spec.name.clone(),
+                    state: format!("unknown: {why}"),
+                    health: Health::NotRunning,
+                    image: spec.image.clone(),
+                    ports: Vec::new(),
+                    url: None,
+                });
+            }
+            let ready = rows.iter().find(|r| r.health.is_ready());
+            let endpoint = ready.and_then(|r| r.url.clone());
+            return Ok((rows, endpoint));
+        }
+        Err(err) => return Err(err.into()),
+    };
+    for (spec, state) in discover(&docker, manifest).await? {
+        let Some(state) = state else {
+            rows.push(ServiceState {
+                service: spec.service.name().to_string(),
+                container: spec.name.clone(),
+                state: "missing".to_string(),
+                health: Health::NotRunning,
+                image: spec.image.clone(),
+                ports: Vec::new(),
+                url: None,
+            });
+            continue;
+        };
+        let url = container_url(&state, spec.service);
+        let health = match &url {
+            None => Health::NotRunning,
+            Some(url) => {
+                Health::check(&readiness(spec.service, url, &manifest.project.region)).await
+            }
+        };
+        if spec.service == engine.service() && health.is_ready() {
+            endpoint = url.clone();
+        }
+        let mut shown_state = state.status.to_string();
+        if let Some(code) = state
+            .exit_code
+            .filter(|_| state.status == ContainerStatus::Exited)
+        {
+            shown_state.push_str(&format!(
+                " ({code}{})",
+                if state.oom_killed { ", OOM" } else { "" }
+            ));
+        }
+        rows.push(ServiceState {
+            service: spec.service.name().to_string(),
+            container: state.name.clone(),
+            state: shown_state,
+            health,
+            image: state.image.clone(),
+            ports: state
+                .ports
+                .iter()
+                .map(|(container, ip, host)| format!("{ip}:{host}->{container}"))
+                .collect(),
+            url,
+        });
+    }
+    // Started with `--engine embedded` and still running: its tables.
+    if endpoint.is_none()
+        && let Some(row) = rows
+            .iter()
+            .find(|r| r.service == ServiceKind::Embedded.name())
+        && row.health.is_ready()
+    {
+        endpoint = row.url.clone();
+    }
+    Ok((rows, endpoint))
+}
+
+/// The embedded engine's row: its process, health and port.
+async fn embedded_row(manifest: &Manifest, found: &Found) -> ServiceState {
+    let mut row = ServiceState {
+        service: ServiceKind::Embedded.name().to_string(),
+        container: "-".to_string(),
+        state: "missing".to_string(),
+        health: Health::NotRunning,
+        image: format!("devstack {} (dynoxide)", env!("CARGO_PKG_VERSION")),
+        ports: Vec::new(),
+        url: None,
+    };
+    match found {
+        Found::Stopped => {}
+        Found::Starting => row.state = "starting".to_string(),
+        Found::Running(record) => {
+            let handle = EngineHandle::embedded(record.clone());
+            let url = handle.url().to_string();
+            row.container = handle.instance();
+            row.state = "running".to_string();
+            row.health = Health::check(&readiness(
+                ServiceKind::Embedded,
+                &url,
+                &manifest.project.region,
+            ))
+            .await;
+            row.ports = vec![format!("{}:{}", record.bind, record.port)];
+            row.url = Some(url);
+        }
+    }
+    if manifest.project.engine != Engine::Embedded {
+        // Started with `--engine embedded`; not the manifest's engine.
+        row.state
+            .push_str(" (not the manifest's engine; see `--engine`)");
+    }
+    row
+}
+
+/// A devstack project found on this machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectState {
+    pub project: String,
+    /// The engine's service name, or `-` when no engine container is left.
+    pub engine: String,
+    pub state: String,
+    pub endpoint: Option<String>,
+    /// The `run` that made it, as its Docker objects' owner label says.
+    pub owner: Option<String>,
+}
+
+/// Every devstack project on this machine: Docker's (when the daemon
+/// answers), then the embedded engines that run or kept a database.
+pub async fn projects(base: &BaseDirs) -> anyhow::Result<Vec<ProjectState>> {
+    let mut found: BTreeMap<String, ProjectState> = BTreeMap::new();
+    if let Some(docker) = Docker::connect_if_there().await {
+        for objects in docker.all_projects().await? {
+            let engine = objects.containers.iter().find_map(|c| {
+                let kind = ServiceKind::from_name(c.labels.get(LABEL_SERVICE)?)?;
+                (kind != ServiceKind::DynamodbAdmin).then_some((c, kind))
+            });
+            let (engine, state, endpoint) = match engine {
+                Some((c, kind)) => (
+                    kind.name().to_string(),
+                    c.status.to_string(),
+                    container_url(c, kind),
+                ),
+                None => ("-".to_string(), "no engine container".to_string(), None),
+            };
+            found.insert(
+                objects.project.clone(),
+                ProjectState {
+                    project: objects.project,
+                    engine,
+                    state,
+                    endpoint,
+                    owner: objects.owner,
+                },
+            );
+        }
+    }
+    for project in base.projects_with_state() {
+        let Ok(files) = EngineFiles::of(&project) else {
+            continue;
+        };
+        let (state, endpoint) = match embedded::find(&files)? {
+            Found::Running(record) => ("running".to_string(), Some(record.url())),
+            Found::Starting => ("starting".to_string(), None),
+            Found::Stopped if files.database().exists() => {
+                ("stopped (database kept)".to_string(), None)
+            }
+            Found::Stopped => continue,
+        };
+        found.insert(
+            project.name.clone(),
+            ProjectState {
+                project: project.name,
+                engine: Engine::Embedded.to_string(),
+                state,
+                endpoint,
+                owner: None,
+            },
+        );
+    }
+    Ok(found.into_values().collect())
+}
