@@ -75,7 +75,7 @@ fn options() -> Options {
         }
     }
     if options.engines.is_empty() {
-        options.engines = Engine::ALL.to_vec();
+        options.engines = <Engine as strum::IntoEnumIterator>::iter().collect();
     }
     options.bin = std::fs::canonicalize(&options.bin)
         .unwrap_or_else(|_| panic!("no devstack binary at {}", options.bin.display()));

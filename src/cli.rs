@@ -1,9 +1,15 @@
 //! Command-line syntax: clap derive types and nothing else. The rest of the
-//! program sees `Settings` and plain values, never these.
+//! program sees `Settings` and plain values, never these. The values an
+//! option takes are the domain's own enums (`Engine`, `PullPolicy`,
+//! `EnvFormat`), which derive their names for clap themselves.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::manifest::PullPolicy;
+use crate::service::Engine;
+use crate::variables::EnvFormat;
 
 /// A working local DynamoDB in one command.
 ///
@@ -65,17 +71,7 @@ pub struct GlobalArgs {
         value_enum,
         value_name = "ENGINE"
     )]
-    pub engine: Option<EngineArg>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum EngineArg {
-    /// Amazon's DynamoDB Local, in Docker
-    DynamodbLocal,
-    /// MiniStack, in Docker
-    Ministack,
-    /// dynoxide, run by devstack itself: no Docker needed
-    Embedded,
+    pub engine: Option<Engine>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -163,11 +159,12 @@ pub struct DoctorArgs {
 pub struct CompletionsArgs {
     /// The shell to complete in
     #[arg(value_enum)]
-    pub shell: ShellArg,
+    pub shell: Shell,
 }
 
+/// A shell devstack prints completions for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ShellArg {
+pub enum Shell {
     Bash,
     Zsh,
     Fish,
@@ -310,7 +307,7 @@ pub struct UpArgs {
 
     /// When to pull images [default: the manifest's `pull`, else `missing`]
     #[arg(long, value_enum)]
-    pub pull: Option<PullArg>,
+    pub pull: Option<PullPolicy>,
 
     /// Load the seed data into every table again, not only into tables this run creates
     #[arg(long)]
@@ -326,16 +323,6 @@ pub struct ResetArgs {
     /// Recreate the tables empty
     #[arg(long)]
     pub no_seed: bool,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum PullArg {
-    /// Only when no local image has the name
-    Missing,
-    /// Every time
-    Always,
-    /// Never; fail when an image is missing
-    Never,
 }
 
 #[derive(Debug, Args)]
@@ -375,16 +362,6 @@ pub struct EnvArgs {
     /// The endpoint as seen from a container on the project's network (`http://aws-local:4566`)
     #[arg(long)]
     pub network: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum EnvFormat {
-    /// `export NAME='value'` lines, for `eval "$(devstack env)"`
-    Shell,
-    /// `NAME=value` lines, for `.env` files and `docker run --env-file`
-    Dotenv,
-    /// One JSON object
-    Json,
 }
 
 #[derive(Debug, Args)]

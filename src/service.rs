@@ -1,12 +1,29 @@
 //! The services devstack knows, with the defaults every other module shares:
-//! image, port, network alias. Pure data, no I/O.
+//! image, port, network alias. Pure data, no I/O. Each service and engine
+//! is named once, by its variant: the names in the manifest, in labels, on
+//! the command line and in every listing are derived from it.
 
-use std::fmt;
+use strum::{Display, EnumIter, EnumString, IntoStaticStr, VariantNames};
 
 /// A service devstack can run. A stack has one engine and optionally the
 /// admin UI. All but the embedded engine run as Docker containers; that one
 /// runs as a background process of devstack itself.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Display,
+    EnumString,
+    EnumIter,
+    IntoStaticStr,
+    VariantNames,
+)]
+#[strum(serialize_all = "kebab-case")]
 pub enum ServiceKind {
     DynamodbLocal,
     Ministack,
@@ -15,27 +32,13 @@ pub enum ServiceKind {
 }
 
 impl ServiceKind {
-    pub const ALL: [ServiceKind; 4] = [
-        ServiceKind::DynamodbLocal,
-        ServiceKind::Ministack,
-        ServiceKind::Embedded,
-        ServiceKind::DynamodbAdmin,
-    ];
-
     /// The name used in the manifest, in labels and in container names.
     pub fn name(self) -> &'static str {
-        match self {
-            ServiceKind::DynamodbLocal => "dynamodb-local",
-            ServiceKind::Ministack => "ministack",
-            ServiceKind::Embedded => "embedded",
-            ServiceKind::DynamodbAdmin => "dynamodb-admin",
-        }
+        self.into()
     }
 
     pub fn from_name(name: &str) -> Option<ServiceKind> {
-        ServiceKind::ALL
-            .into_iter()
-            .find(|kind| kind.name() == name)
+        name.parse().ok()
     }
 
     /// Whether it runs as a Docker container.
@@ -86,25 +89,32 @@ impl ServiceKind {
     }
 }
 
-impl fmt::Display for ServiceKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// The DynamoDB engine of a stack.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The DynamoDB engine of a stack. Its variants' documentation is the
+/// help `--engine` shows.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Display,
+    EnumString,
+    EnumIter,
+    IntoStaticStr,
+    VariantNames,
+    clap::ValueEnum,
+)]
+#[strum(serialize_all = "kebab-case")]
 pub enum Engine {
+    /// Amazon's DynamoDB Local, in Docker
     DynamodbLocal,
+    /// MiniStack, in Docker
     Ministack,
-    /// dynoxide, hosted by devstack itself: no Docker needed.
+    /// dynoxide, run by devstack itself: no Docker needed
     Embedded,
 }
 
 impl Engine {
-    pub const ALL: [Engine; 3] = [Engine::DynamodbLocal, Engine::Ministack, Engine::Embedded];
-    pub const NAMES: [&'static str; 3] = ["dynamodb-local", "ministack", "embedded"];
-
     pub fn service(self) -> ServiceKind {
         match self {
             Engine::DynamodbLocal => ServiceKind::DynamodbLocal,
@@ -114,13 +124,12 @@ impl Engine {
     }
 
     pub fn from_name(name: &str) -> Option<Engine> {
-        Engine::ALL.into_iter().find(|e| e.service().name() == name)
+        name.parse().ok()
     }
-}
 
-impl fmt::Display for Engine {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.service().name())
+    /// Whether it runs in Docker (else devstack hosts it).
+    pub fn needs_docker(self) -> bool {
+        self.service().is_container()
     }
 }
 
@@ -134,16 +143,24 @@ pub const SECRET_ACCESS_KEY: &str = "test";
 mod tests {
     use super::*;
 
+    use strum::IntoEnumIterator;
+
     #[test]
     fn names_round_trip() {
-        for kind in ServiceKind::ALL {
+        for kind in ServiceKind::iter() {
             assert_eq!(ServiceKind::from_name(kind.name()), Some(kind));
+            assert_eq!(kind.to_string(), kind.name());
         }
-        for name in Engine::NAMES {
+        for name in Engine::VARIANTS {
             assert_eq!(
                 Engine::from_name(name).map(|e| e.to_string()),
                 Some(name.to_string())
             );
+        }
+        for engine in Engine::iter() {
+            assert_eq!(engine.to_string(), engine.service().name());
+            let named = <Engine as clap::ValueEnum>::from_str(&engine.to_string(), false);
+            assert_eq!(named, Ok(engine), "the command line uses the same name");
         }
     }
 }

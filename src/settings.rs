@@ -7,7 +7,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::cli::{self, Cli, Command};
+use crate::cli::{self, Cli, Command, Shell};
 use crate::dirs::BaseDirs;
 use crate::dynamo::items::ItemFormat;
 use crate::dynamo::read::{Comparison, Expressions, SortCondition};
@@ -74,14 +74,6 @@ pub enum Job {
     },
     /// The embedded engine's own process.
     ServeEngine(HostOptions),
-}
-
-/// A shell devstack prints completions for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Shell {
-    Bash,
-    Zsh,
-    Fish,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -169,22 +161,14 @@ impl Settings {
             style: Style::detect(global.quiet),
             endpoint: global.endpoint,
             allow_remote: global.allow_remote,
-            engine: global.engine.map(|engine| match engine {
-                cli::EngineArg::DynamodbLocal => Engine::DynamodbLocal,
-                cli::EngineArg::Ministack => Engine::Ministack,
-                cli::EngineArg::Embedded => Engine::Embedded,
-            }),
+            engine: global.engine,
             project: global.project,
             dirs: BaseDirs::from_env(),
         };
         let job = match cli.command {
             Command::Up(args) => Job::Up(UpOptions {
                 timeout: args.timeout.map(Duration::from_secs),
-                pull: args.pull.map(|pull| match pull {
-                    cli::PullArg::Missing => PullPolicy::Missing,
-                    cli::PullArg::Always => PullPolicy::Always,
-                    cli::PullArg::Never => PullPolicy::Never,
-                }),
+                pull: args.pull,
                 reseed: args.reseed,
             }),
             Command::Down(args) => Job::Down {
@@ -201,11 +185,7 @@ impl Settings {
                 tail: args.tail,
             }),
             Command::Env(args) => Job::Env(EnvOptions {
-                format: match args.format {
-                    cli::EnvFormat::Shell => EnvFormat::Shell,
-                    cli::EnvFormat::Dotenv => EnvFormat::Dotenv,
-                    cli::EnvFormat::Json => EnvFormat::Json,
-                },
+                format: args.format,
                 network: args.network,
             }),
             Command::Scan(args) => Job::Scan(ScanOptions {
@@ -231,13 +211,7 @@ impl Settings {
                 dry_run: args.dry_run,
             },
             Command::Doctor(args) => Job::Doctor { json: args.json },
-            Command::Completions(args) => Job::Completions {
-                shell: match args.shell {
-                    cli::ShellArg::Bash => Shell::Bash,
-                    cli::ShellArg::Zsh => Shell::Zsh,
-                    cli::ShellArg::Fish => Shell::Fish,
-                },
-            },
+            Command::Completions(args) => Job::Completions { shell: args.shell },
             Command::ServeEngine(args) => Job::ServeEngine(HostOptions {
                 dir: args.dir,
                 bind: args.bind,

@@ -17,14 +17,15 @@ pub fn network_url(manifest: &Manifest) -> Result<String, UsageError> {
     })
 }
 
-/// How `env` (and `up`) write the variables.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How `env` (and `up`) write the variables; its variants' documentation
+/// is the help of `env --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum EnvFormat {
-    /// `export NAME=value` lines for `eval`.
+    /// `export NAME='value'` lines, for `eval "$(devstack env)"`
     Shell,
-    /// `NAME=value` lines.
+    /// `NAME=value` lines, for `.env` files and `docker run --env-file`
     Dotenv,
-    /// One JSON object.
+    /// One JSON object
     Json,
 }
 

@@ -5,8 +5,8 @@
 use clap::CommandFactory;
 
 use crate::cli::Cli;
+use crate::cli::Shell;
 use crate::output::Printer;
-use crate::settings::Shell;
 
 pub fn run(shell: Shell, printer: &Printer) -> anyhow::Result<()> {
     printer.data(&script(shell))?;

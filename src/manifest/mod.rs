@@ -59,26 +59,33 @@ pub struct Project {
     pub owner: Option<String>,
 }
 
-/// When to pull an image from its registry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// When to pull an image from its registry: the manifest's `pull` and
+/// `up --pull`, one name each (its variants' documentation is the help).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    strum::EnumString,
+    strum::VariantNames,
+    clap::ValueEnum,
+)]
+#[strum(serialize_all = "lowercase")]
 pub enum PullPolicy {
-    /// Only when no local image has that name.
+    /// Only when no local image has the name
     #[default]
     Missing,
+    /// Every time
     Always,
+    /// Never; fail when an image is missing
     Never,
 }
 
 impl PullPolicy {
-    pub const NAMES: [&'static str; 3] = ["missing", "always", "never"];
-
     pub fn from_name(name: &str) -> Option<PullPolicy> {
-        match name {
-            "missing" => Some(PullPolicy::Missing),
-            "always" => Some(PullPolicy::Always),
-            "never" => Some(PullPolicy::Never),
-            _ => None,
-        }
+        name.parse().ok()
     }
 }
 

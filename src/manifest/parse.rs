@@ -22,6 +22,7 @@ use super::table::Table;
 use super::template::{Placeholder, Template};
 use super::{Diagnostic, Project, PullPolicy, ServiceOverride, TableSpec};
 use crate::service::{Engine, ServiceKind};
+use strum::VariantNames;
 
 const PROJECT_FIELDS: &[&str] = &[
     "name",
@@ -158,7 +159,12 @@ impl Context<'_> {
             Some(engine) => match Engine::from_name(engine.get_ref()) {
                 Some(kind) => Some(kind),
                 None => {
-                    self.push(one_of(&engine, "project.engine", "engine", &Engine::NAMES));
+                    self.push(one_of(
+                        &engine,
+                        "project.engine",
+                        "engine",
+                        Engine::VARIANTS,
+                    ));
                     None
                 }
             },
@@ -212,7 +218,7 @@ impl Context<'_> {
                     &pull,
                     "project.pull",
                     "pull policy",
-                    &PullPolicy::NAMES,
+                    PullPolicy::VARIANTS,
                 ));
                 PullPolicy::Missing
             }),
@@ -263,8 +269,8 @@ impl Context<'_> {
             let name = key.get_ref().as_ref();
             let path = format!("services.{name}");
             let Some(kind) = ServiceKind::from_name(name) else {
-                let names = ServiceKind::ALL.map(ServiceKind::name);
-                self.push(unknown(key.span(), &path, "service", name, &names));
+                let names = ServiceKind::VARIANTS;
+                self.push(unknown(key.span(), &path, "service", name, names));
                 continue;
             };
             let Some(mut s) = Fields::of(value, &path, self) else {

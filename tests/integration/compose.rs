@@ -124,9 +124,8 @@ fn ministack_compose_file_runs_what_devstack_runs_as_aws_local() {
 #[test]
 fn image_scripts_use_devstacks_default_tags() {
     let build = std::fs::read_to_string(root().join("scripts/build-images.sh")).unwrap();
-    for image in ServiceKind::ALL
-        .iter()
-        .filter_map(|kind| kind.default_image())
+    for image in
+        <ServiceKind as strum::IntoEnumIterator>::iter().filter_map(|kind| kind.default_image())
     {
         assert!(build.contains(image), "build-images.sh: {image}");
     }

@@ -157,16 +157,16 @@ struct Subject {
 impl Subject {
     fn docker(&self) -> Need {
         match self.engine {
-            Some(Engine::Embedded) => Need::NotNeeded,
-            Some(_) => Need::Needed,
+            Some(engine) if engine.needs_docker() => Need::Needed,
+            Some(_) => Need::NotNeeded,
             None => Need::Unknown,
         }
     }
 
     fn embedded(&self) -> Need {
         match self.engine {
-            Some(Engine::Embedded) => Need::Needed,
-            Some(_) => Need::NotNeeded,
+            Some(engine) if engine.needs_docker() => Need::NotNeeded,
+            Some(_) => Need::Needed,
             None => Need::Unknown,
         }
     }
