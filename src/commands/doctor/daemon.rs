@@ -11,7 +11,7 @@ use crate::stack::containers::spec;
 use crate::stack::docker::Docker;
 use crate::stack::embedded;
 
-use super::{Asked, Check, Need, Part, Status, Subject, asked};
+use super::{Asked, Check, Need, Part, Subject, Verdict, asked};
 
 /// The daemon: reachable, allowed, answering, and its version.
 pub(super) async fn docker_check(
@@ -27,7 +27,7 @@ pub(super) async fn docker_check(
                     "{} answers (Docker {}, API {})",
                     docker.host, info.daemon.version, info.daemon.api_version
                 );
-                (Check::new(NAME, Status::Ok, detail), Some(info))
+                (Check::new(NAME, Verdict::Ok, detail), Some(info))
             }
             Err(err) => (
                 Check::new(
@@ -52,18 +52,18 @@ pub(super) async fn docker_check(
             let check = match need {
                 Need::NotNeeded => Check::new(
                     NAME,
-                    Status::Note,
+                    Verdict::Note,
                     format!("not needed by the `embedded` engine; {what}"),
                 ),
                 Need::Unknown => Check::new(
                     NAME,
-                    Status::Warning,
+                    Verdict::Warning,
                     format!(
                         "{what}; `dynamodb-local` and `ministack` need it, `embedded` does not"
                     ),
                 )
                 .fix(hint),
-                Need::Needed => Check::new(NAME, Status::Failed, what).fix(hint),
+                Need::Needed => Check::new(NAME, Verdict::Failed, what).fix(hint),
             };
             (check, None)
         }
@@ -83,12 +83,12 @@ pub(super) async fn images_check(subject: &Subject, docker: Option<&Docker>) -> 
     if specs.is_empty() {
         return Check::new(
             NAME,
-            Status::Note,
+            Verdict::Note,
             "none needed: the `embedded` engine is part of devstack",
         );
     }
     let Some(docker) = docker else {
-        return Check::new(NAME, Status::Note, "not checked: Docker cannot be reached");
+        return Check::new(NAME, Verdict::Note, "not checked: Docker cannot be reached");
     };
     let pull = manifest.project.pull;
     let mut parts = Vec::new();
@@ -96,24 +96,24 @@ pub(super) async fn images_check(subject: &Subject, docker: Option<&Docker>) -> 
         let image = &spec.image;
         parts.push(match docker.image_exists(image).await {
             Err(err) => Part::new(
-                Status::Warning,
+                Verdict::Warning,
                 format!("`{image}`: cannot tell whether it is present: {err:#}"),
             )
             .fix("check the daemon with `docker info`"),
             Ok(true) if pull == PullPolicy::Always => Part::new(
-                Status::Ok,
+                Verdict::Ok,
                 format!("`{image}` present (`up` pulls it again: `pull = \"always\"`)"),
             ),
-            Ok(true) => Part::new(Status::Ok, format!("`{image}` present")),
+            Ok(true) => Part::new(Verdict::Ok, format!("`{image}` present")),
             Ok(false) if pull == PullPolicy::Never => Part::new(
-                Status::Failed,
+                Verdict::Failed,
                 format!("`{image}` is not present and the pull policy is `never`"),
             )
             .fix(format!(
                 "pull it (`docker pull {image}`), or set `pull = \"missing\"` under `[project]`"
             )),
             Ok(false) => Part::new(
-                Status::Warning,
+                Verdict::Warning,
                 format!("`{image}` is not present; `up` will pull it"),
             )
             .fix(format!("pull it ahead with `docker pull {image}`")),
@@ -175,15 +175,18 @@ pub(super) async fn ports_check(
             "stop what holds it, or set another `port` under `[services.{service}]` (0 picks a free one)"
         );
         parts.push(if port == 0 {
-            Part::new(Status::Ok, format!("any free port on {ip} for `{service}`"))
+            Part::new(
+                Verdict::Ok,
+                format!("any free port on {ip} for `{service}`"),
+            )
         } else if let Some(holder) = own.get(&port) {
             Part::new(
-                Status::Ok,
+                Verdict::Ok,
                 format!("{at} for `{service}` is in use by {holder}"),
             )
         } else {
             match TcpListener::bind(at) {
-                Ok(_) => Part::new(Status::Ok, format!("{at} is free for `{service}`")),
+                Ok(_) => Part::new(Verdict::Ok, format!("{at} is free for `{service}`")),
                 Err(err) if err.kind() == std::io::ErrorKind::AddrInUse => {
                     let holder = match docker {
                         Some(docker) => match docker.container_publishing(port).await {
@@ -193,7 +196,7 @@ pub(super) async fn ports_check(
                         None => "another program".to_string(),
                     };
                     Part::new(
-                        Status::Failed,
+                        Verdict::Failed,
                         format!(
                             "port {port} on {ip}, which `{service}` needs, is in use by {holder}"
                         ),
@@ -201,7 +204,7 @@ pub(super) async fn ports_check(
                     .fix(change)
                 }
                 Err(err) => Part::new(
-                    Status::Failed,
+                    Verdict::Failed,
                     format!("cannot listen on port {port} on {ip} for `{service}`: {err}"),
                 )
                 .fix(format!(

@@ -9,7 +9,7 @@ use crate::stack::embedded;
 use crate::stack::health::{self, Watch};
 
 use super::machine::span;
-use super::{Check, Need, Status, Subject};
+use super::{Check, Need, Subject, Verdict};
 
 /// How long the throwaway embedded engine may take to answer.
 const ENGINE_TIMEOUT: Duration = Duration::from_secs(15);
@@ -83,13 +83,13 @@ pub(super) async fn embedded_check(subject: &Subject) -> Check {
     drop(throwaway);
     // Not the manifest's engine: a problem with it does not stop `up`.
     let bad = match need {
-        Need::Needed => Status::Failed,
-        Need::NotNeeded | Need::Unknown => Status::Warning,
+        Need::Needed => Verdict::Failed,
+        Need::NotNeeded | Need::Unknown => Verdict::Warning,
     };
     match (answered, stopped) {
         (Ok(took), Ok(_)) => Check::new(
             NAME,
-            Status::Ok,
+            Verdict::Ok,
             format!(
                 "a throwaway engine answered ListTables {} after its start; stopped and removed",
                 span(took)

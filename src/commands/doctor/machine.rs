@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use crate::settings::Settings;
 use crate::stack::docker::{DaemonInfo, Docker};
 
-use super::{Asked, Check, Need, Part, Status, Subject};
+use super::{Asked, Check, Need, Part, Subject, Verdict};
 
 /// Below this much free space a disk check fails.
 const DISK_FAIL_BELOW: u64 = 1_000_000_000;
@@ -39,7 +39,7 @@ pub(super) fn disk_check(
             ));
         } else {
             parts.push(Part::new(
-                Status::Note,
+                Verdict::Note,
                 format!(
                     "Docker's data root `{}` is not on this machine, not measured",
                     root.display()
@@ -72,13 +72,13 @@ pub(super) fn disk_check(
             }
             Some(Err(err)) => parts.push(
                 Part::new(
-                    Status::Warning,
+                    Verdict::Warning,
                     format!("cannot tell the free space of {name}: {err}"),
                 )
                 .fix(format!("check it with `df -h {}`", path.display())),
             ),
             None => parts.push(Part::new(
-                Status::Warning,
+                Verdict::Warning,
                 format!("cannot tell the free space of {name}: no part of its path exists"),
             )),
         }
@@ -89,7 +89,7 @@ pub(super) fn disk_check(
             status,
             format!("{} free for {}", bytes(free), names.join(", ")),
         );
-        parts.push(if status >= Status::Warning {
+        parts.push(if status >= Verdict::Warning {
             part.fix(if docker_root {
                 "free space, e.g. with `docker system prune` (stopped containers, unused networks and dangling images)".to_string()
             } else {
@@ -100,7 +100,7 @@ pub(super) fn disk_check(
         });
     }
     if parts.is_empty() {
-        return Check::new(NAME, Status::Note, "nothing to measure");
+        return Check::new(NAME, Verdict::Note, "nothing to measure");
     }
     Check::of_parts(NAME, parts)
 }
@@ -110,13 +110,13 @@ fn wide<T: Into<u64>>(n: T) -> u64 {
     n.into()
 }
 
-fn disk_status(free: u64) -> Status {
+fn disk_status(free: u64) -> Verdict {
     if free < DISK_FAIL_BELOW {
-        Status::Failed
+        Verdict::Failed
     } else if free < DISK_WARN_BELOW {
-        Status::Warning
+        Verdict::Warning
     } else {
-        Status::Ok
+        Verdict::Ok
     }
 }
 
@@ -155,9 +155,9 @@ pub(super) fn folders_check(settings: &Settings) -> Check {
     for (what, variable, dir) in list {
         // The cache only saves time; the others hold the embedded engine.
         let bad = if what == "cache" {
-            Status::Warning
+            Verdict::Warning
         } else {
-            Status::Failed
+            Verdict::Failed
         };
         let Some(dir) = dir else {
             parts.push(
@@ -185,7 +185,7 @@ pub(super) fn folders_check(settings: &Settings) -> Check {
         let verb = if fine.len() == 1 { "is" } else { "are" };
         parts.insert(
             0,
-            Part::new(Status::Ok, format!("{} {verb} writable", fine.join(", "))),
+            Part::new(Verdict::Ok, format!("{} {verb} writable", fine.join(", "))),
         );
     }
     Check::of_parts(NAME, parts)
@@ -218,17 +218,21 @@ pub(super) fn clock_check(subject: &Subject, info: Option<&Asked>) -> Check {
     if subject.docker() == Need::NotNeeded {
         return Check::new(
             NAME,
-            Status::Note,
+            Verdict::Note,
             "not compared: the `embedded` engine runs on this machine's own clock",
         );
     }
     let Some(info) = info else {
-        return Check::new(NAME, Status::Note, "not compared: Docker cannot be reached");
+        return Check::new(
+            NAME,
+            Verdict::Note,
+            "not compared: Docker cannot be reached",
+        );
     };
     let Some(daemon) = info.daemon.clock else {
         return Check::new(
             NAME,
-            Status::Note,
+            Verdict::Note,
             "not compared: the Docker daemon did not say its time",
         );
     };
@@ -245,7 +249,7 @@ fn clock_status(local: SystemTime, daemon: SystemTime) -> Check {
     if apart > CLOCK_FAIL_BEYOND {
         Check::new(
             NAME,
-            Status::Failed,
+            Verdict::Failed,
             format!(
                 "this machine's clock is {} {way} the Docker daemon's; signed requests are refused past 15 min",
                 span(apart)
@@ -255,7 +259,7 @@ fn clock_status(local: SystemTime, daemon: SystemTime) -> Check {
     } else {
         Check::new(
             NAME,
-            Status::Ok,
+            Verdict::Ok,
             format!("in step with the Docker daemon's ({} apart)", span(apart)),
         )
     }
@@ -279,11 +283,11 @@ mod tests {
 
     #[test]
     fn free_space_fails_below_1_gb_and_warns_below_5() {
-        assert_eq!(disk_status(0), Status::Failed);
-        assert_eq!(disk_status(999_999_999), Status::Failed);
-        assert_eq!(disk_status(1_000_000_000), Status::Warning);
-        assert_eq!(disk_status(4_999_999_999), Status::Warning);
-        assert_eq!(disk_status(5_000_000_000), Status::Ok);
+        assert_eq!(disk_status(0), Verdict::Failed);
+        assert_eq!(disk_status(999_999_999), Verdict::Failed);
+        assert_eq!(disk_status(1_000_000_000), Verdict::Warning);
+        assert_eq!(disk_status(4_999_999_999), Verdict::Warning);
+        assert_eq!(disk_status(5_000_000_000), Verdict::Ok);
     }
 
     #[test]
@@ -300,15 +304,15 @@ mod tests {
     fn clocks_more_than_5_minutes_apart_fail_with_the_fix() {
         let daemon = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
         let close = clock_status(daemon + Duration::from_millis(300), daemon);
-        assert_eq!(close.status, Status::Ok);
+        assert_eq!(close.status, Verdict::Ok);
         assert_eq!(
             close.detail,
             "in step with the Docker daemon's (0.3 s apart)"
         );
         let edge = clock_status(daemon - Duration::from_secs(300), daemon);
-        assert_eq!(edge.status, Status::Ok, "{}", edge.detail);
+        assert_eq!(edge.status, Verdict::Ok, "{}", edge.detail);
         let behind = clock_status(daemon - Duration::from_secs(7 * 60 + 12), daemon);
-        assert_eq!(behind.status, Status::Failed);
+        assert_eq!(behind.status, Verdict::Failed);
         assert!(
             behind.detail.contains("7 min 12 s behind"),
             "{}",

@@ -28,7 +28,7 @@ use machine::{clock_check, disk_check, folders_check};
 /// How a check came out, from best to worst.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Status {
+pub enum Verdict {
     Ok,
     /// Worth knowing, nothing to do: e.g. Docker, when the engine needs none.
     Note,
@@ -38,13 +38,13 @@ pub enum Status {
     Failed,
 }
 
-impl Status {
+impl Verdict {
     fn mark(self) -> char {
         match self {
-            Status::Ok => '✓',
-            Status::Note => '·',
-            Status::Warning => '!',
-            Status::Failed => '✗',
+            Verdict::Ok => '✓',
+            Verdict::Note => '·',
+            Verdict::Warning => '!',
+            Verdict::Failed => '✗',
         }
     }
 }
@@ -52,14 +52,14 @@ impl Status {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Check {
     check: &'static str,
-    status: Status,
+    status: Verdict,
     detail: String,
     /// What to do about it; for a warning or a failure.
     fix: Option<String>,
 }
 
 impl Check {
-    fn new(check: &'static str, status: Status, detail: impl Into<String>) -> Check {
+    fn new(check: &'static str, status: Verdict, detail: impl Into<String>) -> Check {
         Check {
             check,
             status,
@@ -76,7 +76,7 @@ impl Check {
     /// The parts of one check (one per image, port, folder…) as one line:
     /// the worst status, every detail, the fixes of what is not fine.
     fn of_parts(check: &'static str, parts: Vec<Part>) -> Check {
-        let status = parts.iter().map(|p| p.status).max().unwrap_or(Status::Ok);
+        let status = parts.iter().map(|p| p.status).max().unwrap_or(Verdict::Ok);
         let detail = parts
             .iter()
             .map(|p| p.detail.as_str())
@@ -94,13 +94,13 @@ impl Check {
 
 /// One item of a check.
 struct Part {
-    status: Status,
+    status: Verdict,
     detail: String,
     fix: Option<String>,
 }
 
 impl Part {
-    fn new(status: Status, detail: impl Into<String>) -> Part {
+    fn new(status: Verdict, detail: impl Into<String>) -> Part {
         Part {
             status,
             detail: detail.into(),
@@ -138,11 +138,11 @@ enum Need {
 
 impl Need {
     /// The status of a problem with something this much needed.
-    fn problem(self) -> Status {
+    fn problem(self) -> Verdict {
         match self {
-            Need::Needed => Status::Failed,
-            Need::Unknown => Status::Warning,
-            Need::NotNeeded => Status::Note,
+            Need::Needed => Verdict::Failed,
+            Need::Unknown => Verdict::Warning,
+            Need::NotNeeded => Verdict::Note,
         }
     }
 }
@@ -202,7 +202,7 @@ pub async fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::
 
     let failed: Vec<String> = checks
         .iter()
-        .filter(|c| c.status == Status::Failed)
+        .filter(|c| c.status == Verdict::Failed)
         .map(|c| format!("`{}`", c.check))
         .collect();
     let report = Report {
@@ -216,7 +216,7 @@ pub async fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::
         let warnings = report
             .checks
             .iter()
-            .filter(|c| c.status == Status::Warning)
+            .filter(|c| c.status == Verdict::Warning)
             .count();
         printer.info(&match warnings {
             0 => "everything `up` needs is in place".to_string(),
@@ -254,7 +254,7 @@ pub fn render(check: &Check) -> String {
         out.push_str(&format!("\n{:18}{line}", ""));
     }
     if let Some(fix) = &check.fix
-        && check.status >= Status::Warning
+        && check.status >= Verdict::Warning
     {
         out.push_str(&format!("\n  fix: {fix}"));
     }
@@ -268,7 +268,7 @@ fn manifest_check(settings: &Settings) -> anyhow::Result<(Check, Subject)> {
     let loaded = match settings.manifest_path() {
         Err(manifest::NotFound::Searched(dir)) => Err(Check::new(
             NAME,
-            Status::Warning,
+            Verdict::Warning,
             format!(
                 "no `{}` in `{}` or any parent folder; checking with the defaults (`{}` on port {})",
                 manifest::FILE_NAME,
@@ -281,7 +281,7 @@ fn manifest_check(settings: &Settings) -> anyhow::Result<(Check, Subject)> {
             "write a `{}` (`devstack validate` checks it), or pass one with `-f FILE`",
             manifest::FILE_NAME
         ))),
-        Err(err) => Err(Check::new(NAME, Status::Failed, err.to_string())
+        Err(err) => Err(Check::new(NAME, Verdict::Failed, err.to_string())
             .fix("pass an existing manifest with `-f FILE`, or unset `DEVSTACK_FILE`")),
         Ok(path) => match settings.manifest() {
             Err(err) => Err(invalid(&err, &path)),
@@ -303,7 +303,7 @@ fn manifest_check(settings: &Settings) -> anyhow::Result<(Check, Subject)> {
                             format!(", {items} seed item{}", if items == 1 { "" } else { "s" })
                         },
                     );
-                    Ok((Check::new(NAME, Status::Ok, detail), manifest))
+                    Ok((Check::new(NAME, Verdict::Ok, detail), manifest))
                 }
             },
         },
@@ -328,7 +328,7 @@ fn invalid(err: &anyhow::Error, path: &Path) -> Check {
     } else {
         format!("`{}`: {}", path.display(), first_line(&format!("{err:#}")))
     };
-    Check::new("manifest", Status::Failed, detail)
+    Check::new("manifest", Verdict::Failed, detail)
         .fix("`devstack validate` shows every problem with its position")
 }
 
@@ -379,39 +379,39 @@ mod tests {
         let check = Check::of_parts(
             "ports",
             vec![
-                Part::new(Status::Ok, "a free"),
-                Part::new(Status::Failed, "b taken").fix("free b"),
-                Part::new(Status::Warning, "c odd").fix("look at c"),
+                Part::new(Verdict::Ok, "a free"),
+                Part::new(Verdict::Failed, "b taken").fix("free b"),
+                Part::new(Verdict::Warning, "c odd").fix("look at c"),
             ],
         );
-        assert_eq!(check.status, Status::Failed);
+        assert_eq!(check.status, Verdict::Failed);
         assert_eq!(check.detail, "a free; b taken; c odd");
         assert_eq!(check.fix.as_deref(), Some("free b; look at c"));
-        let fine = Check::of_parts("ports", vec![Part::new(Status::Ok, "a free")]);
-        assert_eq!((fine.status, fine.fix), (Status::Ok, None));
+        let fine = Check::of_parts("ports", vec![Part::new(Verdict::Ok, "a free")]);
+        assert_eq!((fine.status, fine.fix), (Verdict::Ok, None));
     }
 
     #[test]
     fn a_line_shows_mark_name_and_detail_and_the_fix_below_a_problem() {
         let ok = Check::new(
             "docker socket",
-            Status::Ok,
+            Verdict::Ok,
             "unix:///var/run/docker.sock answers",
         );
         assert_eq!(
             render(&ok),
             "✓ docker socket   unix:///var/run/docker.sock answers"
         );
-        let failed = Check::new("ports", Status::Failed, "port 8000 is taken").fix("free it");
+        let failed = Check::new("ports", Verdict::Failed, "port 8000 is taken").fix("free it");
         assert_eq!(
             render(&failed),
             "✗ ports           port 8000 is taken\n  fix: free it"
         );
-        let note = Check::new("clock", Status::Note, "not compared").fix("unused");
+        let note = Check::new("clock", Verdict::Note, "not compared").fix("unused");
         assert_eq!(render(&note), "· clock           not compared");
         let long = Check::new(
             "embedded engine",
-            Status::Warning,
+            Verdict::Warning,
             "did not start\nlog line",
         );
         assert_eq!(
@@ -422,12 +422,12 @@ mod tests {
 
     #[test]
     fn statuses_read_as_lowercase_words_in_json() {
-        let check = Check::new("clock", Status::Note, "x");
+        let check = Check::new("clock", Verdict::Note, "x");
         let json = serde_json::to_value(&check).unwrap();
         assert_eq!(json["status"], "note");
         assert_eq!(json["fix"], serde_json::Value::Null);
         assert_eq!(
-            serde_json::to_value(Status::Failed).unwrap(),
+            serde_json::to_value(Verdict::Failed).unwrap(),
             serde_json::json!("failed")
         );
     }
