@@ -90,8 +90,12 @@ impl Record {
         host_url(self.bind, self.port)
     }
 
-    /// Whether its process still runs.
+    /// Whether its process still runs. A record of a devstack that did
+    /// not note its process is judged by its pid alone.
     pub fn is_alive(&self) -> bool {
+        if self.process.is_empty() {
+            return process::identity(self.pid).is_some();
+        }
         process::is_alive(&self.process)
     }
 }
@@ -112,28 +116,35 @@ pub enum Found {
 /// a record without one (the process died, its pid may belong to something
 /// else by now) is removed, never acted on.
 pub fn find(files: &EngineFiles) -> anyhow::Result<Found> {
+    if !is_locked(files)? {
+        remove(&files.record());
+        return Ok(Found::Stopped);
+    }
+    Ok(match read_record(files) {
+        Some(record) if record.is_alive() => Found::Running(record),
+        // Its process has ended (`kill -9`): the lock goes with the last of
+        // its threads a moment later. Nothing serves.
+        Some(_) => Found::Stopped,
+        None => Found::Starting,
+    })
+}
+
+/// Whether a process holds the engine lock.
+pub(super) fn is_locked(files: &EngineFiles) -> anyhow::Result<bool> {
     let lock = match File::open(files.lock()) {
         Ok(lock) => lock,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-            remove(&files.record());
-            return Ok(Found::Stopped);
-        }
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(false),
         Err(err) => {
             return Err(err).with_context(|| format!("cannot open `{}`", files.lock().display()));
         }
     };
     match lock.try_lock() {
         Ok(()) => {
-            // Nobody holds it: no engine runs. Let go at once, so an engine
-            // starting now is not kept waiting.
+            // Let go at once, so an engine starting now is not kept waiting.
             let _ = lock.unlock();
-            remove(&files.record());
-            Ok(Found::Stopped)
+            Ok(false)
         }
-        Err(std::fs::TryLockError::WouldBlock) => match read_record(files) {
-            Some(record) if record.is_alive() => Ok(Found::Running(record)),
-            _ => Ok(Found::Starting),
-        },
+        Err(std::fs::TryLockError::WouldBlock) => Ok(true),
         Err(std::fs::TryLockError::Error(err)) => {
             Err(err).with_context(|| format!("cannot lock `{}`", files.lock().display()))
         }
@@ -214,11 +225,12 @@ pub(super) mod tests {
         let (_dir, files) = files();
         let held = File::create(files.lock()).unwrap();
         held.lock().unwrap();
+        assert_eq!(find(&files).unwrap(), Found::Starting, "no record yet");
         // The pid is alive (this test), but it started at another time: a
         // pid reused since the record was written.
         let reused = record(format!("{}:0", std::process::id()));
         std::fs::write(files.record(), serde_json::to_string(&reused).unwrap()).unwrap();
-        assert_eq!(find(&files).unwrap(), Found::Starting);
+        assert_eq!(find(&files).unwrap(), Found::Stopped);
         let live = record(process::own_identity().unwrap());
         std::fs::write(files.record(), serde_json::to_string(&live).unwrap()).unwrap();
         assert_eq!(find(&files).unwrap(), Found::Running(live));

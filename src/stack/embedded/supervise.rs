@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use sha2::{Digest, Sha256};
 
-use super::files::{EngineFiles, Found, Record, find, read_record};
+use super::files::{EngineFiles, Found, Record, find, is_locked, read_record};
 use super::log::{LOG_TAIL, tail};
 use crate::manifest::Manifest;
 use crate::service::ServiceKind;
@@ -243,8 +243,7 @@ pub async fn stop(files: &EngineFiles) -> anyhow::Result<Option<Record>> {
             let _ = kill(pid, Signal::SIGKILL);
             killed = true;
         }
-        let gone =
-            find(files).map(|found| (found == Found::Stopped && !record.is_alive()).then_some(()));
+        let gone = is_locked(files).map(|locked| (!locked && !record.is_alive()).then_some(()));
         async move { gone }
     })
     .await?;
