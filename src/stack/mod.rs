@@ -319,3 +319,49 @@ pub fn containers_named(manifest: &Manifest, host: &str) -> Vec<ContainerSpec> {
 pub async fn any_container_exists(named: &[ContainerSpec]) -> bool {
     containers::any_exists(named).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_down_did_reads_a_line_each_engine_first() {
+        let done = TakenDown {
+            engine: Some((42, "http://127.0.0.1:8000".into())),
+            database: Some(PathBuf::from("/data/embedded.sqlite")),
+            containers: vec!["devstack-demo-ministack".into()],
+            networks: vec!["devstack-demo".into()],
+            volumes: vec!["devstack-demo-ministack-data".into()],
+        };
+        assert_eq!(
+            done.lines(),
+            [
+                "stopped the embedded engine (pid 42, http://127.0.0.1:8000)",
+                "removed the database `/data/embedded.sqlite`",
+                "removed container `devstack-demo-ministack`",
+                "removed network `devstack-demo`",
+                "removed volume `devstack-demo-ministack-data`",
+            ]
+        );
+        assert_eq!(done.docker_objects(), 3);
+        assert!(TakenDown::default().lines().is_empty());
+    }
+
+    #[test]
+    fn containers_are_named_by_their_name_or_alias_and_nothing_else() {
+        let m = Manifest::for_test(
+            "[project]\nname = \"demo\"\nengine = \"ministack\"\nadmin = true\n",
+        );
+        let named = |host: &str| -> Vec<String> {
+            containers_named(&m, host)
+                .into_iter()
+                .map(|spec| spec.name)
+                .collect()
+        };
+        assert_eq!(named("aws-local"), ["devstack-demo-ministack"]);
+        assert_eq!(named("dynamodb-admin"), ["devstack-demo-dynamodb-admin"]);
+        assert!(named("dynamodb-local").is_empty());
+        let embedded = Manifest::for_test("[project]\nname = \"demo\"\nengine = \"embedded\"\n");
+        assert!(containers_named(&embedded, "devstack-demo-embedded").is_empty());
+    }
+}
