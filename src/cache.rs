@@ -16,14 +16,6 @@ pub struct Cache {
 }
 
 impl Cache {
-    /// `$XDG_CACHE_HOME/devstack` when that is an absolute path, else
-    /// `$HOME/.cache/devstack`.
-    pub fn from_env() -> Cache {
-        Cache {
-            dir: crate::dirs::xdg("XDG_CACHE_HOME", ".cache"),
-        }
-    }
-
     /// A cache in `dir`.
     pub fn at(dir: impl Into<PathBuf>) -> Cache {
         Cache {

@@ -14,6 +14,7 @@ use crate::runs::RunRecord;
 /// `persist = true`) and the runtime folder (the projects' locks).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BaseDirs {
+    /// `$XDG_CACHE_HOME/devstack`, else `~/.cache/devstack`.
     pub cache: Cache,
     /// `$XDG_STATE_HOME/devstack`, else `~/.local/state/devstack`.
     pub state: Option<PathBuf>,
@@ -26,7 +27,7 @@ pub struct BaseDirs {
 impl BaseDirs {
     pub fn from_env() -> BaseDirs {
         BaseDirs {
-            cache: Cache::from_env(),
+            cache: xdg("XDG_CACHE_HOME", ".cache").map_or_else(Cache::none, Cache::at),
             state: xdg("XDG_STATE_HOME", ".local/state"),
             data: xdg("XDG_DATA_HOME", ".local/share"),
             runtime: std::env::var_os("XDG_RUNTIME_DIR")

@@ -19,11 +19,13 @@ pub mod docker;
 pub mod embedded;
 mod handle;
 pub mod health;
+mod net;
 mod report;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
+use anyhow::Context;
 use futures_util::StreamExt;
 
 use crate::dirs::ProjectDirs;
@@ -35,10 +37,11 @@ use containers::Companions;
 use docker::Docker;
 use embedded::{EngineFiles, Found};
 
-pub use containers::PortBusy;
+pub use containers::EngineLost;
 pub use docker::ContainerSpec;
 pub use embedded::HostOptions;
-pub use handle::{EngineHandle, EngineLost, host_url};
+pub use handle::EngineHandle;
+pub use net::{PortBusy, host_url};
 pub use report::{ProjectState, ServiceState, projects, services};
 
 /// A service `up` brought to the manifest.
@@ -110,8 +113,11 @@ pub async fn up(
             ));
             embedded::stop(&files).await?;
         }
-        let (handle, service, companions) =
+        let (container, service, companions) =
             containers::up(manifest, pull, ready_timeout, printer).await?;
+        let name = container.spec.name.clone();
+        let handle = EngineHandle::container(container)
+            .with_context(|| format!("the container `{name}` stopped as soon as it was ready"))?;
         (handle, service, Some(companions))
     };
     Ok(RunningStack {
@@ -141,7 +147,8 @@ pub async fn engine(manifest: &Manifest, project: &ProjectDirs) -> anyhow::Resul
             )
         });
     }
-    match (containers::find_engine(manifest).await?, embedded) {
+    let container = containers::find_engine(manifest).await?;
+    match (container.and_then(EngineHandle::container), embedded) {
         (Some(handle), _) => Ok(handle),
         (None, Some(_)) => anyhow::bail!(
             "`{engine}` of project `{name}` is not running, but its embedded engine is\n  hint: pass `--engine embedded` (or set `DEVSTACK_ENGINE=embedded`) to use it"

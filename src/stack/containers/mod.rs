@@ -8,38 +8,27 @@
 pub mod plan;
 pub mod spec;
 pub mod volume;
+mod watch;
 
-use std::net::{IpAddr, TcpListener};
+use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use futures_util::StreamExt;
 
 use super::docker::{ContainerSpec, ContainerState, ContainerStatus, Docker, LABEL_SERVICE};
-use super::handle::{EngineHandle, container_url};
 use super::health::{self, Watch};
+use super::net::{PortBusy, container_url};
 use super::{LogLine, ServiceUp};
 use crate::manifest::{Manifest, PullPolicy};
 use crate::output::Printer;
 use crate::service::ServiceKind;
 use plan::{Action, Why};
+pub use watch::{EngineContainer, EngineLost};
 
 /// How long `down` lets a service shut down before it is killed. MiniStack
 /// writes its persistent state only on a graceful stop.
 pub const STOP_GRACE: Duration = Duration::from_secs(10);
-
-/// A host port that is already taken.
-#[derive(Debug, thiserror::Error)]
-#[error(
-    "port {port} on {ip} is already in use{holder}; `{service}` needs it\n  hint: stop what holds it, or set another `port` under `[services.{service}]` (0 picks a free one)"
-)]
-pub struct PortBusy {
-    pub service: ServiceKind,
-    pub ip: IpAddr,
-    pub port: u16,
-    /// ` by container `name`` or ` by another program`.
-    pub holder: String,
-}
 
 /// What the other services' start needs, once the tables are made.
 pub(super) struct Companions {
@@ -85,13 +74,14 @@ impl Companions {
 
 /// Brings the project's containers to the manifest and waits until the
 /// engine is usable; the other services (the admin UI) are left to
-/// [`Companions::start`]. Returns the engine, as a handle and as a service.
+/// [`Companions::start`]. Returns the engine's container, and the engine
+/// as a service.
 pub(super) async fn up(
     manifest: &Manifest,
     pull: PullPolicy,
     ready_timeout: Duration,
     printer: &Printer,
-) -> anyhow::Result<(EngineHandle, ServiceUp, Companions)> {
+) -> anyhow::Result<(EngineContainer, ServiceUp, Companions)> {
     let project = &manifest.project.name;
     let docker = &Docker::connect().await?;
     let specs: Vec<ContainerSpec> = manifest
@@ -169,12 +159,11 @@ pub(super) async fn up(
     let changed = !action.is_keep();
     let (up, state) =
         wait_one(docker, &spec, &id, changed, &region, ready_timeout, printer).await?;
-    let handle = EngineHandle::container(docker, &spec, &state).with_context(|| {
-        format!(
-            "the container `{}` stopped as soon as it was ready",
-            spec.name
-        )
-    })?;
+    let engine = EngineContainer {
+        docker: docker.clone(),
+        spec,
+        state,
+    };
     let companions = Companions {
         docker: docker.clone(),
         steps: others,
@@ -182,7 +171,7 @@ pub(super) async fn up(
         ready_timeout,
         printer: printer.clone(),
     };
-    Ok((handle, up, companions))
+    Ok((engine, up, companions))
 }
 
 /// Containers of services the manifest no longer has (the engine was
@@ -460,8 +449,8 @@ pub(super) async fn remove_all(project: &str, printer: &Printer) -> anyhow::Resu
     }
 }
 
-/// The engine's container, when it is the project's and runs.
-pub(super) async fn find_engine(manifest: &Manifest) -> anyhow::Result<Option<EngineHandle>> {
+/// The engine's container, when it is the project's.
+pub(super) async fn find_engine(manifest: &Manifest) -> anyhow::Result<Option<EngineContainer>> {
     let engine = manifest.project.engine;
     let docker = Docker::connect().await?;
     let spec = spec::container_spec(manifest, engine.service())
@@ -469,7 +458,11 @@ pub(super) async fn find_engine(manifest: &Manifest) -> anyhow::Result<Option<En
     let state = docker.inspect_container(&spec.name).await?;
     Ok(state
         .filter(|c| plan::is_ours(&spec, c))
-        .and_then(|c| EngineHandle::container(&docker, &spec, &c)))
+        .map(|state| EngineContainer {
+            docker,
+            spec,
+            state,
+        }))
 }
 
 /// Whether one of `named` exists as a container of its project.

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::dirs::ProjectDirs;
 use crate::process;
-use crate::stack::handle::host_url;
+use crate::stack::net::host_url;
 
 /// The engine's files for one project.
 #[derive(Debug, Clone, PartialEq, Eq)]

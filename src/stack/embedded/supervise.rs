@@ -14,7 +14,7 @@ use super::files::{EngineFiles, Found, Record, find, is_locked, read_record};
 use super::log::{LOG_TAIL, tail};
 use crate::manifest::Manifest;
 use crate::service::ServiceKind;
-use crate::stack::containers::PortBusy;
+use crate::stack::net::PortBusy;
 use crate::wait::poll_until;
 
 /// The hidden subcommand that hosts the engine.
