@@ -8,6 +8,7 @@ pub mod commands;
 pub mod dynamo;
 pub mod endpoint;
 pub mod error;
+pub mod item;
 pub mod lock;
 pub mod manifest;
 pub mod output;

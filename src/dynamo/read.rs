@@ -364,7 +364,7 @@ async fn query_pages(
 pub fn typed(key: &KeyAttribute, text: &str) -> Result<AttributeValue, UsageError> {
     match key.ty {
         KeyType::S => Ok(AttributeValue::S(text.to_string())),
-        KeyType::N => match crate::seed::number::check(text) {
+        KeyType::N => match crate::item::number::check(text) {
             Ok(()) => Ok(AttributeValue::N(text.to_string())),
             Err(problem) => Err(UsageError(format!(
                 "`{}` is a number key, and `{text}` {}",

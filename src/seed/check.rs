@@ -11,13 +11,13 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::Value;
 
 use super::convert::convert_object;
-use super::number::Number;
 use super::read::read_values;
 use super::{
-    Item, MAX_ITEM_SIZE, MAX_KEPT_PROBLEMS, MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES,
-    SeedProblem, SeedSummary, TYPE_NAMES, clip, item_size, key_type_name, not_an_object, thousands,
-    type_name,
+    MAX_KEPT_PROBLEMS, MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES, SeedProblem, SeedSummary,
+    TYPE_NAMES, key_type_name, not_an_object, thousands, type_name,
 };
+use crate::item::number::Number;
+use crate::item::{Item, MAX_ITEM_SIZE, clip, item_size};
 use crate::manifest::{KeyAttribute, KeyType, SeedSpec, TableSpec};
 
 /// A key attribute of the table or of one of its indexes.

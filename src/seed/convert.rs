@@ -9,8 +9,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Map, Value};
 
-use super::number::{Number, checked_number, number_message};
-use super::{Item, MAX_NESTING, TYPE_LIST, TYPE_NAMES, clip, kind};
+use super::{TYPE_LIST, TYPE_NAMES, kind};
+use crate::item::number::{Number, checked_number, number_message};
+use crate::item::{Item, MAX_NESTING, clip};
 use crate::manifest::{SeedFormat, SeedSpec};
 
 /// An item converted as far as it could be.

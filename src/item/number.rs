@@ -6,7 +6,7 @@ use super::{MAX_NUMBER_DIGITS, clip};
 /// A decimal number reduced to its sign, significant digits and exponent:
 /// `digits[0].digits[1..] × 10^exponent`. Zero has no digits.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Number {
+pub struct Number {
     negative: bool,
     digits: String,
     exponent: i64,
@@ -23,7 +23,7 @@ pub enum NumberProblem {
 impl Number {
     /// Reads `[+-]digits[.digits][(e|E)[+-]digits]` (digits on at least one
     /// side of the point); `None` for anything else.
-    pub(super) fn scan(text: &str) -> Option<Number> {
+    pub fn scan(text: &str) -> Option<Number> {
         let bytes = text.as_bytes();
         let mut at = 0;
         let negative = match bytes.first() {
@@ -107,7 +107,7 @@ impl Number {
     }
 
     /// Reads a number and checks it against DynamoDB's precision and range.
-    pub(super) fn parse(text: &str) -> Result<Number, NumberProblem> {
+    pub(crate) fn parse(text: &str) -> Result<Number, NumberProblem> {
         let number = Number::scan(text).ok_or(NumberProblem::Syntax)?;
         if number.digits.len() > MAX_NUMBER_DIGITS {
             return Err(NumberProblem::Digits(number.digits.len()));
@@ -124,7 +124,7 @@ impl Number {
     }
 
     /// One spelling per value, so `1`, `1.0` and `10e-1` compare equal.
-    pub(super) fn canonical(&self) -> String {
+    pub fn canonical(&self) -> String {
         if self.digits.is_empty() {
             return "0".to_string();
         }
@@ -155,7 +155,7 @@ pub fn check(text: &str) -> Result<(), NumberProblem> {
     Number::parse(text).map(|_| ())
 }
 
-pub(super) fn number_message(path: &str, text: &str, problem: NumberProblem) -> String {
+pub(crate) fn number_message(path: &str, text: &str, problem: NumberProblem) -> String {
     let shown = clip(text);
     match problem {
         NumberProblem::Syntax => format!("attribute `{path}`: `{shown}` {}", problem.describe()),
@@ -167,7 +167,7 @@ pub(super) fn number_message(path: &str, text: &str, problem: NumberProblem) -> 
 }
 
 /// Checks a number's text, keeping it as written when valid.
-pub(super) fn checked_number(
+pub(crate) fn checked_number(
     path: &str,
     text: String,
     problems: &mut Vec<String>,
