@@ -3,17 +3,24 @@
 //! and nothing here knows where an item comes from or goes to.
 //!
 //! The parts: `number` (DynamoDB's numbers: precision, range and one
-//! spelling per value) and `size` (what an item weighs against the 400 KB
-//! limit).
+//! spelling per value), `size` (what an item weighs against the 400 KB
+//! limit), and the JSON forms of an item: `plain` and `dynamodb_json`, which
+//! build values by the rules in `values`, and `export`, the line an export
+//! to S3 wraps each item in.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use serde_json::Value;
 
+pub mod dynamodb_json;
+pub mod export;
 pub mod number;
+pub mod plain;
 mod size;
 #[cfg(test)]
 pub(crate) mod testing;
+mod values;
 
 pub use size::item_size;
 
@@ -28,6 +35,26 @@ pub const MAX_NESTING: usize = 32;
 
 /// The most significant digits a DynamoDB number keeps.
 pub const MAX_NUMBER_DIGITS: usize = 38;
+
+/// An item read from JSON as far as it could be.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decoded {
+    pub item: Item,
+    /// Top-level attributes left out of `item` because of a problem.
+    pub broken: HashSet<String>,
+}
+
+/// A JSON value's kind, with its article, for messages.
+pub fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
 
 /// Long values cut to 60 characters for messages.
 pub fn clip(text: &str) -> String {

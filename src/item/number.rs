@@ -107,7 +107,7 @@ impl Number {
     }
 
     /// Reads a number and checks it against DynamoDB's precision and range.
-    pub(crate) fn parse(text: &str) -> Result<Number, NumberProblem> {
+    pub(super) fn parse(text: &str) -> Result<Number, NumberProblem> {
         let number = Number::scan(text).ok_or(NumberProblem::Syntax)?;
         if number.digits.len() > MAX_NUMBER_DIGITS {
             return Err(NumberProblem::Digits(number.digits.len()));
@@ -155,7 +155,7 @@ pub fn check(text: &str) -> Result<(), NumberProblem> {
     Number::parse(text).map(|_| ())
 }
 
-pub(crate) fn number_message(path: &str, text: &str, problem: NumberProblem) -> String {
+pub(super) fn number_message(path: &str, text: &str, problem: NumberProblem) -> String {
     let shown = clip(text);
     match problem {
         NumberProblem::Syntax => format!("attribute `{path}`: `{shown}` {}", problem.describe()),
@@ -167,7 +167,7 @@ pub(crate) fn number_message(path: &str, text: &str, problem: NumberProblem) -> 
 }
 
 /// Checks a number's text, keeping it as written when valid.
-pub(crate) fn checked_number(
+pub(super) fn checked_number(
     path: &str,
     text: String,
     problems: &mut Vec<String>,

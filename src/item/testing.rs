@@ -18,3 +18,11 @@ pub(crate) fn item(attributes: &[(&str, AttributeValue)]) -> Item {
         .map(|(name, value)| (name.to_string(), value.clone()))
         .collect()
 }
+
+/// Parses one JSON object, as a line of a file holds it.
+pub(crate) fn object(text: &str) -> serde_json::Map<String, serde_json::Value> {
+    match serde_json::from_str(text) {
+        Ok(serde_json::Value::Object(object)) => object,
+        other => panic!("not a JSON object: {text} ({other:?})"),
+    }
+}

@@ -14,8 +14,9 @@ use super::convert::convert_object;
 use super::read::read_values;
 use super::{
     MAX_KEPT_PROBLEMS, MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES, SeedProblem, SeedSummary,
-    TYPE_NAMES, key_type_name, not_an_object, thousands, type_name,
+    key_type_name, not_an_object, thousands, type_name,
 };
+use crate::item::dynamodb_json::is_type_name;
 use crate::item::number::Number;
 use crate::item::{Item, MAX_ITEM_SIZE, clip, item_size};
 use crate::manifest::{KeyAttribute, KeyType, SeedSpec, TableSpec};
@@ -134,9 +135,7 @@ impl KeyRule {
 /// A map converted from plain JSON that holds a DynamoDB JSON value.
 fn looks_typed(value: &AttributeValue) -> bool {
     match value {
-        AttributeValue::M(map) => {
-            map.len() == 1 && map.keys().all(|k| TYPE_NAMES.contains(&k.as_str()))
-        }
+        AttributeValue::M(map) => map.len() == 1 && map.keys().all(|k| is_type_name(k)),
         _ => false,
     }
 }

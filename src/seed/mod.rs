@@ -28,6 +28,8 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::Value;
 
 pub use crate::item::Item;
+use crate::item::json_kind;
+pub use crate::item::plain::decode as from_plain_json;
 use crate::manifest::{KeyType, SeedSpec, TableSpec};
 
 mod check;
@@ -37,7 +39,6 @@ mod read;
 mod testing;
 mod validate;
 
-pub use convert::from_plain_json;
 pub use validate::{InvalidSeedFiles, SeedCounts, validate_tables};
 
 use check::Checker;
@@ -56,10 +57,6 @@ const MAX_KEPT_PROBLEMS: usize = 1000;
 
 /// Problems listed by [`InvalidSeeds`]'s `Display`.
 const SHOWN_PROBLEMS: usize = 50;
-
-/// The type keys of DynamoDB JSON.
-const TYPE_NAMES: [&str; 10] = ["S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS"];
-const TYPE_LIST: &str = "`S`, `N`, `B`, `BOOL`, `NULL`, `M`, `L`, `SS`, `NS` or `BS`";
 
 /// One item read from a seed file, with the 1-based line where it starts.
 #[derive(Debug, Clone, PartialEq)]
@@ -250,19 +247,7 @@ pub fn for_each_item(
 // Wording
 
 fn not_an_object(value: &Value) -> String {
-    format!("item is {}, not a JSON object", kind(value))
-}
-
-/// A JSON value's kind, with its article.
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
+    format!("item is {}, not a JSON object", json_kind(value))
 }
 
 fn key_type_name(ty: KeyType) -> &'static str {
