@@ -13,8 +13,8 @@ use tokio::sync::mpsc;
 use super::client::describe_error;
 use super::tables::{self, TableState};
 use crate::error::UsageError;
+use crate::item::Item;
 use crate::manifest::{KeyAttribute, KeyType, Manifest};
-use crate::seed::Item;
 use crate::service::{ACCESS_KEY_ID, Engine};
 
 /// Pages buffered between the readers and the writer. A page is at most

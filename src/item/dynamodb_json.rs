@@ -8,10 +8,10 @@ use serde_json::{Map, Value};
 
 use super::number::checked_number;
 use super::values::{
-    attributes, binary_set, decode_base64, element_strings, list, map, number_set, string_set,
-    too_deep,
+    attributes, binary_set, decode_base64, element_strings, encode_base64, list, map, number_set,
+    string_set, too_deep,
 };
-use super::{Decoded, clip, json_kind};
+use super::{Decoded, clip, json_kind, object};
 
 /// The type keys of DynamoDB JSON.
 const TYPE_NAMES: [&str; 10] = ["S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS"];
@@ -133,6 +133,34 @@ fn typed_value(
     }
 }
 
+/// A value as DynamoDB JSON: tagged with its type, `{"N": "1"}`, map
+/// entries in alphabetical order.
+pub fn encode(value: &AttributeValue) -> Value {
+    let tagged = |tag: &str, inner: Value| {
+        let mut map = Map::new();
+        map.insert(tag.to_string(), inner);
+        Value::Object(map)
+    };
+    match value {
+        AttributeValue::S(s) => tagged("S", Value::String(s.clone())),
+        AttributeValue::N(n) => tagged("N", Value::String(n.clone())),
+        AttributeValue::B(b) => tagged("B", Value::String(encode_base64(b.as_ref()))),
+        AttributeValue::Bool(b) => tagged("BOOL", Value::Bool(*b)),
+        AttributeValue::Null(_) => tagged("NULL", Value::Bool(true)),
+        AttributeValue::L(list) => tagged("L", Value::Array(list.iter().map(encode).collect())),
+        AttributeValue::M(map) => tagged("M", Value::Object(object(map, &[], encode))),
+        AttributeValue::Ss(ss) => tagged("SS", ss.iter().cloned().map(Value::String).collect()),
+        AttributeValue::Ns(ns) => tagged("NS", ns.iter().cloned().map(Value::String).collect()),
+        AttributeValue::Bs(bs) => tagged(
+            "BS",
+            bs.iter()
+                .map(|b| Value::String(encode_base64(b.as_ref())))
+                .collect(),
+        ),
+        _ => Value::Null,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -222,5 +250,18 @@ mod tests {
         assert!(!is_typed(&object(r#"{"S": "a", "N": "1"}"#)));
         assert!(!is_typed(&object(r#"{"s": "a"}"#)));
         assert!(!is_typed(&object("{}")));
+    }
+
+    #[test]
+    fn dynamodb_json_tags_every_value() {
+        let value = AttributeValue::L(vec![
+            AttributeValue::N("1".into()),
+            AttributeValue::Ss(vec!["a".into()]),
+            AttributeValue::Bool(true),
+        ]);
+        assert_eq!(
+            encode(&value).to_string(),
+            r#"{"L":[{"N":"1"},{"SS":["a"]},{"BOOL":true}]}"#
+        );
     }
 }

@@ -11,7 +11,7 @@
 use std::collections::{HashMap, HashSet};
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 pub mod dynamodb_json;
 pub mod export;
@@ -44,6 +44,39 @@ pub struct Decoded {
     pub broken: HashSet<String>,
 }
 
+/// The attribute names of `item` in display order: the given key
+/// attributes first, then the rest alphabetically.
+fn ordered_names<'a>(item: &'a Item, keys: &'a [String]) -> Vec<&'a String> {
+    let mut names: Vec<&String> = keys.iter().filter(|k| item.contains_key(*k)).collect();
+    let mut rest: Vec<&String> = item.keys().filter(|k| !keys.contains(k)).collect();
+    rest.sort();
+    names.extend(rest);
+    names
+}
+
+/// Attributes as a JSON object in display order, each value written by `encode`.
+fn object(
+    item: &Item,
+    keys: &[String],
+    encode: fn(&AttributeValue) -> Value,
+) -> Map<String, Value> {
+    ordered_names(item, keys)
+        .into_iter()
+        .map(|name| (name.clone(), encode(&item[name])))
+        .collect()
+}
+
+/// An item as one JSON object, the attributes named in `keys` first, then
+/// the rest alphabetically: DynamoDB JSON when `dynamodb_json`, else plain JSON.
+pub fn to_json(item: &Item, keys: &[String], dynamodb_json: bool) -> Value {
+    let encode = if dynamodb_json {
+        dynamodb_json::encode
+    } else {
+        plain::encode
+    };
+    Value::Object(object(item, keys, encode))
+}
+
 /// A JSON value's kind, with its article, for messages.
 pub fn json_kind(value: &Value) -> &'static str {
     match value {
@@ -62,5 +95,26 @@ pub fn clip(text: &str) -> String {
     match text.char_indices().nth(MAX) {
         Some((at, _)) => format!("{}…", text.get(..at).unwrap_or(text)),
         None => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::item::testing::item;
+
+    #[test]
+    fn key_attributes_come_first_then_the_rest_alphabetically() {
+        let i = item(&[
+            ("zeta", AttributeValue::S("z".into())),
+            ("sk", AttributeValue::S("s".into())),
+            ("alpha", AttributeValue::S("a".into())),
+            ("pk", AttributeValue::S("p".into())),
+        ]);
+        let keys = ["pk".to_string(), "sk".to_string()];
+        assert_eq!(
+            to_json(&i, &keys, false).to_string(),
+            r#"{"pk":"p","sk":"s","alpha":"a","zeta":"z"}"#
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! Plain JSON, the form people write and read: strings, numbers (their
 //! text as written), booleans, null, arrays and objects. Sets and binary
-//! have no JSON type of their own, so a seed names the attributes that hold
-//! them.
+//! have no JSON type of their own: written, they are arrays and base64
+//! strings; read, a seed names the attributes that hold them.
 
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -9,10 +9,10 @@ use serde_json::{Map, Value};
 
 use super::number::checked_number;
 use super::values::{
-    attributes, binary_set, decode_base64, element_strings, empty_set, list, map, number_set,
-    string_set, too_deep,
+    attributes, binary_set, decode_base64, element_strings, empty_set, encode_base64, list, map,
+    number_set, string_set, too_deep,
 };
-use super::{Decoded, json_kind};
+use super::{Decoded, json_kind, object};
 
 /// Which top-level attributes of plain JSON are sets or binary.
 #[derive(Debug, Clone, Copy, Default)]
@@ -146,8 +146,38 @@ fn plain_set(
     None
 }
 
+/// A number as JSON, keeping every digit DynamoDB stored (up to 38).
+fn number(text: &str) -> Value {
+    text.parse::<serde_json::Number>()
+        .map_or_else(|_| Value::String(text.to_string()), Value::Number)
+}
+
+/// A value as plain JSON: numbers exact, sets as arrays, binary as base64,
+/// map entries in alphabetical order.
+pub fn encode(value: &AttributeValue) -> Value {
+    match value {
+        AttributeValue::S(s) => Value::String(s.clone()),
+        AttributeValue::N(n) => number(n),
+        AttributeValue::B(b) => Value::String(encode_base64(b.as_ref())),
+        AttributeValue::Bool(b) => Value::Bool(*b),
+        AttributeValue::Null(_) => Value::Null,
+        AttributeValue::L(list) => Value::Array(list.iter().map(encode).collect()),
+        AttributeValue::M(map) => Value::Object(object(map, &[], encode)),
+        AttributeValue::Ss(ss) => Value::Array(ss.iter().cloned().map(Value::String).collect()),
+        AttributeValue::Ns(ns) => Value::Array(ns.iter().map(|n| number(n)).collect()),
+        AttributeValue::Bs(bs) => Value::Array(
+            bs.iter()
+                .map(|b| Value::String(encode_base64(b.as_ref())))
+                .collect(),
+        ),
+        _ => Value::Null,
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
     use aws_sdk_dynamodb::primitives::Blob;
 
     use super::*;
@@ -293,5 +323,26 @@ mod tests {
             Err("attribute `:n`: number `1e+200` is out of range; DynamoDB numbers other than 0 have a magnitude from 1e-130 to below 1e126".to_string())
         );
         Ok(())
+    }
+
+    #[test]
+    fn plain_json_keeps_38_digit_numbers_sets_and_binary() {
+        let big = "12345678901234567890123456789012345678";
+        let value = AttributeValue::M(HashMap::from([
+            ("n".to_string(), AttributeValue::N(big.to_string())),
+            (
+                "ns".to_string(),
+                AttributeValue::Ns(vec!["1".into(), "2.5".into()]),
+            ),
+            (
+                "b".to_string(),
+                AttributeValue::B(Blob::new(b"hi".to_vec())),
+            ),
+            ("none".to_string(), AttributeValue::Null(true)),
+        ]));
+        assert_eq!(
+            encode(&value).to_string(),
+            format!(r#"{{"b":"aGk=","n":{big},"none":null,"ns":[1,2.5]}}"#)
+        );
     }
 }

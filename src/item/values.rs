@@ -235,3 +235,8 @@ pub(super) fn decode_base64(path: &str, text: &str, problems: &mut Vec<String>) 
         }
     }
 }
+
+/// Binary as text: standard base64, as DynamoDB JSON writes it.
+pub(super) fn encode_base64(bytes: &[u8]) -> String {
+    BASE64.encode(bytes)
+}
