@@ -10,6 +10,7 @@ pub mod dirs;
 pub mod dynamo;
 pub mod endpoint;
 pub mod error;
+pub mod item;
 pub mod lock;
 pub mod manifest;
 pub mod output;

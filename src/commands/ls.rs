@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::output::Printer;
+use crate::output::{Column, Printer, columns};
 use crate::process;
 use crate::runs::RunRecord;
 use crate::settings::Settings;
@@ -60,40 +60,23 @@ pub async fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::
         printer.info("no devstack project on this machine");
         return Ok(());
     }
-    let width = |f: &dyn Fn(&Row) -> usize, header: &str| {
-        rows.iter().map(f).max().unwrap_or(0).max(header.len())
-    };
-    let w = [
-        width(&|r| r.project.len(), "PROJECT"),
-        width(&|r| r.engine.len(), "ENGINE"),
-        width(&|r| r.state.len(), "STATE"),
-        width(&|r| r.endpoint.as_deref().map_or(1, str::len), "ENDPOINT"),
-    ];
-    let mut out = format!(
-        "{:w0$}  {:w1$}  {:w2$}  {:w3$}  RUN\n",
-        "PROJECT",
-        "ENGINE",
-        "STATE",
-        "ENDPOINT",
-        w0 = w[0],
-        w1 = w[1],
-        w2 = w[2],
-        w3 = w[3]
-    );
-    for r in &rows {
-        out.push_str(&format!(
-            "{:w0$}  {:w1$}  {:w2$}  {:w3$}  {}\n",
-            r.project,
-            r.engine,
-            r.state,
-            r.endpoint.as_deref().unwrap_or("-"),
-            r.run,
-            w0 = w[0],
-            w1 = w[1],
-            w2 = w[2],
-            w3 = w[3]
-        ));
-    }
-    printer.data(&out)?;
+    printer.data(&render(&rows))?;
     Ok(())
+}
+
+fn render(rows: &[Row]) -> String {
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.project.clone(),
+                r.engine.clone(),
+                r.state.clone(),
+                r.endpoint.clone().unwrap_or_else(|| "-".to_string()),
+                r.run.clone(),
+            ]
+        })
+        .collect();
+    let headers = ["PROJECT", "ENGINE", "STATE", "ENDPOINT", "RUN"];
+    columns(&headers.map(Column::left), &cells)
 }

@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::dynamo::client::{self, Profile};
 use crate::dynamo::tables::{self, Condition, Status, TablePlan};
 use crate::manifest::Manifest;
-use crate::output::Printer;
+use crate::output::{Column, Printer, columns};
 use crate::settings::Settings;
 use crate::stack::health::Probe;
 use crate::stack::{self, ServiceState};
@@ -172,10 +172,8 @@ fn render(report: &Report) -> String {
                 ]
             })
             .collect();
-        out.push_str(&columns(
-            &["SERVICE", "STATE", "HEALTH", "IMAGE", "PORTS"],
-            &rows,
-        ));
+        let headers = ["SERVICE", "STATE", "HEALTH", "IMAGE", "PORTS"];
+        out.push_str(&columns(&headers.map(Column::left), &rows));
     }
     if let Some(endpoint) = &report.endpoint
         && report.services.is_empty()
@@ -198,35 +196,8 @@ fn render(report: &Report) -> String {
                 ]
             })
             .collect();
-        out.push_str(&columns(&["TABLE", "STATUS", "ITEMS", "INDEXES"], &rows));
-    }
-    out
-}
-
-/// Left-aligned columns, two spaces apart, the last one unpadded.
-fn columns(headers: &[&str], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.len()).collect();
-    for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let line = |cells: Vec<&str>| -> String {
-        let last = cells.len() - 1;
-        let mut out = String::new();
-        for (i, cell) in cells.iter().enumerate() {
-            if i == last {
-                out.push_str(cell);
-            } else {
-                out.push_str(&format!("{cell:<width$}  ", width = widths[i]));
-            }
-        }
-        out.push('\n');
-        out
-    };
-    let mut out = line(headers.to_vec());
-    for row in rows {
-        out.push_str(&line(row.iter().map(String::as_str).collect()));
+        let headers = ["TABLE", "STATUS", "ITEMS", "INDEXES"];
+        out.push_str(&columns(&headers.map(Column::left), &rows));
     }
     out
 }

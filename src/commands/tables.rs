@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::dynamo::client::{self, Profile, describe_error};
 use crate::dynamo::tables::{self, Condition, TableState};
-use crate::output::Printer;
+use crate::output::{Column, Printer, columns};
 use crate::settings::Settings;
 
 #[derive(Debug, Serialize)]
@@ -60,53 +60,7 @@ pub async fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::
         printer.data(&serde_json::to_string_pretty(&rows)?)?;
         return Ok(());
     }
-    let widths = [
-        rows.iter().map(|r| r.table.len()).max().unwrap_or(0).max(5),
-        rows.iter()
-            .map(|r| r.status.to_string().len())
-            .max()
-            .unwrap_or(0)
-            .max(6),
-        rows.iter().map(|r| r.keys.len()).max().unwrap_or(0).max(4),
-        rows.iter()
-            .map(|r| r.items.map_or(1, |n| n.to_string().len()))
-            .max()
-            .unwrap_or(0)
-            .max(5),
-    ];
-    let mut out = format!(
-        "{:w0$}  {:w1$}  {:w2$}  {:>w3$}  {:>9}  INDEXES  OWNER\n",
-        "TABLE",
-        "STATUS",
-        "KEYS",
-        "ITEMS",
-        "SIZE",
-        w0 = widths[0],
-        w1 = widths[1],
-        w2 = widths[2],
-        w3 = widths[3]
-    );
-    for r in &rows {
-        let indexes = format!(
-            "{} global, {} local",
-            r.global_indexes.len(),
-            r.local_indexes.len()
-        );
-        out.push_str(&format!(
-            "{:w0$}  {:w1$}  {:w2$}  {:>w3$}  {:>9}  {indexes}  {}\n",
-            r.table,
-            r.status.to_string(),
-            r.keys,
-            r.items.map_or("-".to_string(), |n| n.to_string()),
-            r.size_bytes.map_or("-".to_string(), size),
-            r.owner,
-            w0 = widths[0],
-            w1 = widths[1],
-            w2 = widths[2],
-            w3 = widths[3]
-        ));
-    }
-    printer.data(&out)?;
+    printer.data(&render(&rows))?;
     printer.info(&format!(
         "{} table{} at {}",
         names.len(),
@@ -114,6 +68,38 @@ pub async fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::
         endpoint.url()
     ));
     Ok(())
+}
+
+fn render(rows: &[Row]) -> String {
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.table.clone(),
+                r.status.to_string(),
+                r.keys.clone(),
+                r.items.map_or("-".to_string(), |n| n.to_string()),
+                r.size_bytes.map_or("-".to_string(), size),
+                format!(
+                    "{} global, {} local  {}",
+                    r.global_indexes.len(),
+                    r.local_indexes.len(),
+                    r.owner
+                ),
+            ]
+        })
+        .collect();
+    // The index counts have always been printed unpadded, so INDEXES and
+    // OWNER share the last column.
+    let headers = [
+        Column::left("TABLE"),
+        Column::left("STATUS"),
+        Column::left("KEYS"),
+        Column::right("ITEMS"),
+        Column::right("SIZE").at_least(9),
+        Column::left("INDEXES  OWNER"),
+    ];
+    columns(&headers, &cells)
 }
 
 fn row(state: &TableState, owner: String) -> Row {

@@ -1,17 +1,17 @@
-//! Items as people and programs read them: plain JSON (numbers exact, sets
-//! as arrays, binary as base64), DynamoDB JSON, or a table that fits the
-//! terminal; and the writer that streams them out in one of those forms,
-//! into the data sink the printer hands it.
+//! Items as people and programs read them: plain JSON or DynamoDB JSON (as
+//! the item module writes them), or a table that fits the terminal; and the
+//! writer that streams them out in one of those forms, into the data sink
+//! the printer hands it.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::io::Write;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use base64::Engine as _;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
+pub use crate::item::to_json;
+use crate::item::{Item, plain};
 use crate::output::Printer;
-use crate::seed::Item;
 
 /// How `scan` and `query` print items.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,97 +122,9 @@ impl ItemWriter {
     }
 }
 
-fn base64(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(bytes)
-}
-
-/// A number as JSON, keeping every digit DynamoDB stored (up to 38).
-fn number(text: &str) -> Value {
-    text.parse::<serde_json::Number>()
-        .map_or_else(|_| Value::String(text.to_string()), Value::Number)
-}
-
-/// Plain JSON: numbers exact, sets as arrays, binary as base64.
-pub fn plain(value: &AttributeValue) -> Value {
-    match value {
-        AttributeValue::S(s) => Value::String(s.clone()),
-        AttributeValue::N(n) => number(n),
-        AttributeValue::B(b) => Value::String(base64(b.as_ref())),
-        AttributeValue::Bool(b) => Value::Bool(*b),
-        AttributeValue::Null(_) => Value::Null,
-        AttributeValue::L(list) => Value::Array(list.iter().map(plain).collect()),
-        AttributeValue::M(map) => Value::Object(sorted(map, &[], plain)),
-        AttributeValue::Ss(ss) => Value::Array(ss.iter().cloned().map(Value::String).collect()),
-        AttributeValue::Ns(ns) => Value::Array(ns.iter().map(|n| number(n)).collect()),
-        AttributeValue::Bs(bs) => Value::Array(
-            bs.iter()
-                .map(|b| Value::String(base64(b.as_ref())))
-                .collect(),
-        ),
-        _ => Value::Null,
-    }
-}
-
-/// DynamoDB JSON: every value tagged with its type, `{"N": "1"}`.
-pub fn typed(value: &AttributeValue) -> Value {
-    let tagged = |tag: &str, inner: Value| {
-        let mut map = Map::new();
-        map.insert(tag.to_string(), inner);
-        Value::Object(map)
-    };
-    match value {
-        AttributeValue::S(s) => tagged("S", Value::String(s.clone())),
-        AttributeValue::N(n) => tagged("N", Value::String(n.clone())),
-        AttributeValue::B(b) => tagged("B", Value::String(base64(b.as_ref()))),
-        AttributeValue::Bool(b) => tagged("BOOL", Value::Bool(*b)),
-        AttributeValue::Null(_) => tagged("NULL", Value::Bool(true)),
-        AttributeValue::L(list) => tagged("L", Value::Array(list.iter().map(typed).collect())),
-        AttributeValue::M(map) => tagged("M", Value::Object(sorted(map, &[], typed))),
-        AttributeValue::Ss(ss) => tagged("SS", ss.iter().cloned().map(Value::String).collect()),
-        AttributeValue::Ns(ns) => tagged("NS", ns.iter().cloned().map(Value::String).collect()),
-        AttributeValue::Bs(bs) => tagged(
-            "BS",
-            bs.iter()
-                .map(|b| Value::String(base64(b.as_ref())))
-                .collect(),
-        ),
-        _ => Value::Null,
-    }
-}
-
-/// The attribute names of `item` in display order: the given key
-/// attributes first, then the rest alphabetically.
-pub fn ordered_names<'a>(item: &'a Item, keys: &'a [String]) -> Vec<&'a String> {
-    let mut names: Vec<&String> = keys.iter().filter(|k| item.contains_key(*k)).collect();
-    let mut rest: Vec<&String> = item.keys().filter(|k| !keys.contains(k)).collect();
-    rest.sort();
-    names.extend(rest);
-    names
-}
-
-fn sorted(
-    item: &HashMap<String, AttributeValue>,
-    keys: &[String],
-    convert: fn(&AttributeValue) -> Value,
-) -> Map<String, Value> {
-    ordered_names(item, keys)
-        .into_iter()
-        .map(|name| (name.clone(), convert(&item[name])))
-        .collect()
-}
-
-/// An item as one JSON object, key attributes first.
-pub fn to_json(item: &Item, keys: &[String], dynamodb_json: bool) -> Value {
-    Value::Object(sorted(
-        item,
-        keys,
-        if dynamodb_json { typed } else { plain },
-    ))
-}
-
 /// A value as a table cell: strings bare, everything else as compact JSON.
 pub fn cell(value: &AttributeValue) -> String {
-    match plain(value) {
+    match plain::encode(value) {
         Value::String(s) => s,
         other => other.to_string(),
     }
@@ -335,63 +247,7 @@ fn fit(text: &str, width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aws_sdk_dynamodb::primitives::Blob;
-
-    fn item(pairs: &[(&str, AttributeValue)]) -> Item {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.clone()))
-            .collect()
-    }
-
-    #[test]
-    fn plain_json_keeps_38_digit_numbers_sets_and_binary() {
-        let big = "12345678901234567890123456789012345678";
-        let value = AttributeValue::M(HashMap::from([
-            ("n".to_string(), AttributeValue::N(big.to_string())),
-            (
-                "ns".to_string(),
-                AttributeValue::Ns(vec!["1".into(), "2.5".into()]),
-            ),
-            (
-                "b".to_string(),
-                AttributeValue::B(Blob::new(b"hi".to_vec())),
-            ),
-            ("none".to_string(), AttributeValue::Null(true)),
-        ]));
-        assert_eq!(
-            plain(&value).to_string(),
-            format!(r#"{{"b":"aGk=","n":{big},"none":null,"ns":[1,2.5]}}"#)
-        );
-    }
-
-    #[test]
-    fn dynamodb_json_tags_every_value() {
-        let value = AttributeValue::L(vec![
-            AttributeValue::N("1".into()),
-            AttributeValue::Ss(vec!["a".into()]),
-            AttributeValue::Bool(true),
-        ]);
-        assert_eq!(
-            typed(&value).to_string(),
-            r#"{"L":[{"N":"1"},{"SS":["a"]},{"BOOL":true}]}"#
-        );
-    }
-
-    #[test]
-    fn key_attributes_come_first_then_the_rest_alphabetically() {
-        let i = item(&[
-            ("zeta", AttributeValue::S("z".into())),
-            ("sk", AttributeValue::S("s".into())),
-            ("alpha", AttributeValue::S("a".into())),
-            ("pk", AttributeValue::S("p".into())),
-        ]);
-        let keys = ["pk".to_string(), "sk".to_string()];
-        assert_eq!(
-            to_json(&i, &keys, false).to_string(),
-            r#"{"pk":"p","sk":"s","alpha":"a","zeta":"z"}"#
-        );
-    }
+    use crate::item::testing::item;
 
     #[test]
     fn the_table_view_fits_the_terminal_and_cuts_long_cells() {

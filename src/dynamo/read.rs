@@ -13,8 +13,8 @@ use tokio::sync::mpsc;
 use super::client::describe_error;
 use super::tables::{self, TableState};
 use crate::error::UsageError;
+use crate::item::Item;
 use crate::manifest::{KeyAttribute, KeyType, Manifest};
-use crate::seed::Item;
 use crate::service::{ACCESS_KEY_ID, Engine};
 
 /// Pages buffered between the readers and the writer. A page is at most
@@ -303,36 +303,25 @@ async fn scan_segment(
         (Some(limit), None) => Some(i32::try_from(limit).unwrap_or(i32::MAX).max(1)),
         _ => None,
     };
-    let mut start: Option<HashMap<String, AttributeValue>> = None;
-    loop {
-        let mut request = client
-            .scan()
-            .table_name(&table)
-            .set_index_name(index.clone())
-            .set_limit(page_items)
-            .set_filter_expression(expressions.filter.clone())
-            .set_projection_expression(expressions.projection.clone())
-            .set_expression_attribute_names(expressions.names.clone())
-            .set_expression_attribute_values(expressions.values.clone())
-            .set_exclusive_start_key(start.take());
-        if segments > 1 {
-            request = request.segment(segment).total_segments(segments);
-        }
-        let page = match request.send().await {
-            Ok(page) => page,
-            Err(err) => {
-                let failed = anyhow::anyhow!("Scan `{table}`: {}", describe_error(&err));
-                let _ = pages.send(Err(failed)).await;
-                return;
-            }
-        };
-        start = page.last_evaluated_key.filter(|k| !k.is_empty());
-        if pages
-            .send(Ok(page.items.unwrap_or_default()))
-            .await
-            .is_err()
-            || start.is_none()
-        {
+    let mut request = client
+        .scan()
+        .table_name(&table)
+        .set_index_name(index)
+        .set_limit(page_items)
+        .set_filter_expression(expressions.filter)
+        .set_projection_expression(expressions.projection)
+        .set_expression_attribute_names(expressions.names)
+        .set_expression_attribute_values(expressions.values);
+    if segments > 1 {
+        request = request.segment(segment).total_segments(segments);
+    }
+    // The paginator reads the next page only when asked, and stops after an error.
+    let mut read = request.into_paginator().send();
+    while let Some(page) = read.next().await {
+        let page = page
+            .map(|page| page.items.unwrap_or_default())
+            .map_err(|err| anyhow::anyhow!("Scan `{table}`: {}", describe_error(&err)));
+        if pages.send(page).await.is_err() {
             return;
         }
     }
@@ -348,36 +337,23 @@ async fn query_pages(
     expressions: Expressions,
     pages: mpsc::Sender<anyhow::Result<Vec<Item>>>,
 ) {
-    let mut start = None;
-    loop {
-        let page = client
-            .query()
-            .table_name(&table)
-            .set_index_name(index.clone())
-            .key_condition_expression(&condition)
-            .scan_index_forward(forward)
-            .set_filter_expression(expressions.filter.clone())
-            .set_projection_expression(expressions.projection.clone())
-            .set_expression_attribute_names(expressions.names.clone())
-            .set_expression_attribute_values(expressions.values.clone())
-            .set_exclusive_start_key(start.take())
-            .send()
-            .await;
-        let page = match page {
-            Ok(page) => page,
-            Err(err) => {
-                let failed = anyhow::anyhow!("Query `{table}`: {}", describe_error(&err));
-                let _ = pages.send(Err(failed)).await;
-                return;
-            }
-        };
-        start = page.last_evaluated_key.filter(|k| !k.is_empty());
-        if pages
-            .send(Ok(page.items.unwrap_or_default()))
-            .await
-            .is_err()
-            || start.is_none()
-        {
+    let mut read = client
+        .query()
+        .table_name(&table)
+        .set_index_name(index)
+        .key_condition_expression(condition)
+        .scan_index_forward(forward)
+        .set_filter_expression(expressions.filter)
+        .set_projection_expression(expressions.projection)
+        .set_expression_attribute_names(expressions.names)
+        .set_expression_attribute_values(expressions.values)
+        .into_paginator()
+        .send();
+    while let Some(page) = read.next().await {
+        let page = page
+            .map(|page| page.items.unwrap_or_default())
+            .map_err(|err| anyhow::anyhow!("Query `{table}`: {}", describe_error(&err)));
+        if pages.send(page).await.is_err() {
             return;
         }
     }
@@ -388,7 +364,7 @@ async fn query_pages(
 pub fn typed(key: &KeyAttribute, text: &str) -> Result<AttributeValue, UsageError> {
     match key.ty {
         KeyType::S => Ok(AttributeValue::S(text.to_string())),
-        KeyType::N => match crate::seed::number::check(text) {
+        KeyType::N => match crate::item::number::check(text) {
             Ok(()) => Ok(AttributeValue::N(text.to_string())),
             Err(problem) => Err(UsageError(format!(
                 "`{}` is a number key, and `{text}` {}",

@@ -11,13 +11,14 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::Value;
 
 use super::convert::convert_object;
-use super::number::Number;
 use super::read::read_values;
 use super::{
-    Item, MAX_ITEM_SIZE, MAX_KEPT_PROBLEMS, MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES,
-    SeedProblem, SeedSummary, TYPE_NAMES, clip, item_size, key_type_name, not_an_object, thousands,
-    type_name,
+    MAX_KEPT_PROBLEMS, MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES, SeedProblem, SeedSummary,
+    key_type_name, not_an_object, thousands, type_name,
 };
+use crate::item::dynamodb_json::is_type_name;
+use crate::item::number::Number;
+use crate::item::{Item, MAX_ITEM_SIZE, clip, item_size};
 use crate::manifest::{KeyAttribute, KeyType, SeedSpec, TableSpec};
 
 /// A key attribute of the table or of one of its indexes.
@@ -134,9 +135,7 @@ impl KeyRule {
 /// A map converted from plain JSON that holds a DynamoDB JSON value.
 fn looks_typed(value: &AttributeValue) -> bool {
     match value {
-        AttributeValue::M(map) => {
-            map.len() == 1 && map.keys().all(|k| TYPE_NAMES.contains(&k.as_str()))
-        }
+        AttributeValue::M(map) => map.len() == 1 && map.keys().all(|k| is_type_name(k)),
         _ => false,
     }
 }

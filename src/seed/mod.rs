@@ -13,49 +13,37 @@
 //! at a time. Duplicate keys are found from a 64-bit hash per key, confirmed
 //! by reading the first item again when two hashes meet.
 //!
-//! The parts live in submodules: `number` reads and checks DynamoDB numbers,
-//! `read` streams the values of a seed file, `convert` turns them into
-//! attribute values, and `check` checks items against the table and finds
-//! duplicate keys; `validate` checks every table's files before anything is
-//! written and remembers what passed. This file holds the public types, the
-//! two passes, item sizes and the wording shared by the messages.
+//! The parts live in submodules: `read` streams the values of a seed file,
+//! `convert` turns them into attribute values, and `check` checks items
+//! against the table and finds duplicate keys; `validate` checks every
+//! table's files before anything is written and remembers what passed. This
+//! file holds the public types, the two passes and the wording shared by the
+//! messages. DynamoDB's own rules (numbers, item sizes) are the `item`
+//! module's.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::Value;
 
+pub use crate::item::Item;
+use crate::item::json_kind;
+pub use crate::item::plain::decode as from_plain_json;
 use crate::manifest::{KeyType, SeedSpec, TableSpec};
 
 mod check;
 mod convert;
-pub mod number;
 mod read;
 #[cfg(test)]
 mod testing;
 mod validate;
 
-pub use convert::from_plain_json;
 pub use validate::{InvalidSeedFiles, SeedCounts, validate_tables};
 
 use check::Checker;
 use convert::convert_object;
-use number::Number;
 use read::{ReadError, read_values};
-
-/// A DynamoDB item: attribute names to values.
-pub type Item = HashMap<String, AttributeValue>;
-
-/// The largest item DynamoDB stores, in bytes (400 KB), as [`item_size`] counts them.
-pub const MAX_ITEM_SIZE: usize = 409_600;
-
-/// How deep lists and maps may nest inside an item.
-pub const MAX_NESTING: usize = 32;
-
-/// The most significant digits a DynamoDB number keeps.
-pub const MAX_NUMBER_DIGITS: usize = 38;
 
 const MAX_PARTITION_KEY_BYTES: usize = 2048;
 const MAX_SORT_KEY_BYTES: usize = 1024;
@@ -69,10 +57,6 @@ const MAX_KEPT_PROBLEMS: usize = 1000;
 
 /// Problems listed by [`InvalidSeeds`]'s `Display`.
 const SHOWN_PROBLEMS: usize = 50;
-
-/// The type keys of DynamoDB JSON.
-const TYPE_NAMES: [&str; 10] = ["S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS"];
-const TYPE_LIST: &str = "`S`, `N`, `B`, `BOOL`, `NULL`, `M`, `L`, `SS`, `NS` or `BS`";
 
 /// One item read from a seed file, with the 1-based line where it starts.
 #[derive(Debug, Clone, PartialEq)]
@@ -259,62 +243,11 @@ pub fn for_each_item(
     }
 }
 
-/// The size DynamoDB charges for an item, by its documented rules: the
-/// UTF-8 length of every attribute name plus its value's size. Strings count
-/// their UTF-8 bytes, binary its raw bytes, a number 1 byte per two
-/// significant digits plus 1, a boolean or null 1; a list or map 3 bytes plus
-/// each element's size (with its name, in a map) plus 1 byte per element; a
-/// set the sum of its elements.
-pub fn item_size(item: &Item) -> usize {
-    item.iter()
-        .map(|(name, value)| name.len() + value_size(value))
-        .sum()
-}
-
-fn value_size(value: &AttributeValue) -> usize {
-    match value {
-        AttributeValue::S(s) => s.len(),
-        AttributeValue::N(n) => number_size(n),
-        AttributeValue::B(b) => b.as_ref().len(),
-        AttributeValue::Bool(_) | AttributeValue::Null(_) => 1,
-        AttributeValue::Ss(set) => set.iter().map(String::len).sum(),
-        AttributeValue::Ns(set) => set.iter().map(|n| number_size(n)).sum(),
-        AttributeValue::Bs(set) => set.iter().map(|b| b.as_ref().len()).sum(),
-        AttributeValue::L(list) => 3 + list.iter().map(|v| value_size(v) + 1).sum::<usize>(),
-        AttributeValue::M(map) => {
-            3 + map
-                .iter()
-                .map(|(name, v)| name.len() + value_size(v) + 1)
-                .sum::<usize>()
-        }
-        _ => 0,
-    }
-}
-
-fn number_size(text: &str) -> usize {
-    match Number::scan(text) {
-        Some(number) => number.size(),
-        None => 1 + text.bytes().filter(u8::is_ascii_digit).count().div_ceil(2),
-    }
-}
-
 // ---------------------------------------------------------------------------
 // Wording
 
 fn not_an_object(value: &Value) -> String {
-    format!("item is {}, not a JSON object", kind(value))
-}
-
-/// A JSON value's kind, with its article.
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
+    format!("item is {}, not a JSON object", json_kind(value))
 }
 
 fn key_type_name(ty: KeyType) -> &'static str {
@@ -341,15 +274,6 @@ fn type_name(value: &AttributeValue) -> &'static str {
     }
 }
 
-/// Long values cut to 60 characters for messages.
-fn clip(text: &str) -> String {
-    const MAX: usize = 60;
-    match text.char_indices().nth(MAX) {
-        Some((at, _)) => format!("{}…", text.get(..at).unwrap_or(text)),
-        None => text.to_string(),
-    }
-}
-
 /// `409600` as `409,600`.
 fn thousands(n: usize) -> String {
     let digits = n.to_string();
@@ -370,8 +294,8 @@ fn plural(n: usize) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::item::MAX_ITEM_SIZE;
     use crate::seed::testing::*;
-    use aws_sdk_dynamodb::primitives::Blob;
 
     #[test]
     fn every_kind_of_item_problem_is_reported_at_its_line() -> TestResult {
@@ -445,46 +369,6 @@ mod tests {
         let want = "seed/big.json:3218: sort key `sk` must be S (string), found M (map)";
         assert_eq!(problems(&table(vec![array])), [want]);
         Ok(())
-    }
-
-    #[test]
-    fn item_size_follows_dynamodb_rules() {
-        let size = |attributes: &[(&str, AttributeValue)]| item_size(&item(attributes));
-        // A string: name + UTF-8 bytes.
-        assert_eq!(size(&[("name", s("abc"))]), 7);
-        assert_eq!(size(&[("é", s("ü"))]), 4);
-        // A number: name + 1 byte per two significant digits + 1.
-        assert_eq!(size(&[("age", n("123"))]), 3 + 2 + 1);
-        assert_eq!(size(&[("n", n("-12.500"))]), 1 + 2 + 1);
-        assert_eq!(size(&[("n", n("1000000"))]), 1 + 1 + 1);
-        assert_eq!(size(&[("n", n("0"))]), 1 + 1);
-        // Binary counts raw bytes; booleans and null 1 byte.
-        assert_eq!(
-            size(&[("b", AttributeValue::B(Blob::new(vec![1, 2, 3])))]),
-            4
-        );
-        assert_eq!(size(&[("ok", AttributeValue::Bool(true))]), 3);
-        assert_eq!(size(&[("z", AttributeValue::Null(true))]), 2);
-        // Lists and maps: 3 bytes, plus each element and 1 byte per element.
-        assert_eq!(size(&[("m", AttributeValue::M(HashMap::new()))]), 1 + 3);
-        assert_eq!(size(&[("l", AttributeValue::L(Vec::new()))]), 1 + 3);
-        assert_eq!(
-            size(&[("m", AttributeValue::M(item(&[("a", s("x"))])))]),
-            1 + 3 + (1 + 1 + 1)
-        );
-        assert_eq!(
-            size(&[("l", AttributeValue::L(vec![s("ab"), n("1")]))]),
-            1 + 3 + (2 + 1) + (2 + 1)
-        );
-        let nested = AttributeValue::M(item(&[("in", AttributeValue::L(vec![s("x")]))]));
-        assert_eq!(size(&[("m", nested)]), 1 + 3 + (2 + (3 + 1 + 1) + 1));
-        // Sets: the sum of their elements.
-        let set = AttributeValue::Ss(vec!["a".into(), "bc".into()]);
-        assert_eq!(size(&[("ss", set)]), 2 + 3);
-        let set = AttributeValue::Ns(vec!["1".into(), "1234".into()]);
-        assert_eq!(size(&[("ns", set)]), 2 + 2 + 3);
-        // Attributes add up.
-        assert_eq!(size(&[("pk", s("a")), ("sk", s("bb"))]), 3 + 4);
     }
 
     #[test]

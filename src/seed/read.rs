@@ -332,8 +332,9 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::item::Item;
     use crate::seed::testing::*;
-    use crate::seed::{Item, SeedSummary, for_each_item, validate_table};
+    use crate::seed::{SeedSummary, for_each_item, validate_table};
 
     #[test]
     fn json_lines_and_arrays_give_the_same_items_at_their_lines() -> TestResult {

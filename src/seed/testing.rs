@@ -2,9 +2,8 @@
 //! temporary folder, a table with indexes to check them against, and
 //! short ways to write items.
 
-use aws_sdk_dynamodb::types::AttributeValue;
-
-use super::{Item, SeedItem, for_each_item, validate_table};
+use super::{SeedItem, for_each_item, validate_table};
+pub(super) use crate::item::testing::{item, n, s};
 use crate::manifest::{
     Billing, IndexSpec, KeyAttribute, KeyType, Projection, SeedFormat, SeedSpec, TableSpec,
 };
@@ -101,21 +100,6 @@ pub(super) fn problems(table: &TableSpec) -> Vec<String> {
         Ok(_) => Vec::new(),
         Err(err) => err.problems.iter().map(ToString::to_string).collect(),
     }
-}
-
-pub(super) fn s(text: &str) -> AttributeValue {
-    AttributeValue::S(text.to_string())
-}
-
-pub(super) fn n(text: &str) -> AttributeValue {
-    AttributeValue::N(text.to_string())
-}
-
-pub(super) fn item(attributes: &[(&str, AttributeValue)]) -> Item {
-    attributes
-        .iter()
-        .map(|(name, value)| (name.to_string(), value.clone()))
-        .collect()
 }
 
 pub(super) fn lines(items: &[SeedItem]) -> Vec<usize> {

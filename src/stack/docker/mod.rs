@@ -9,6 +9,8 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
+use aws_sdk_dynamodb::primitives::{DateTime, DateTimeFormat};
+
 use crate::service::ServiceKind;
 
 mod containers;
@@ -318,64 +320,10 @@ impl Docker {
 }
 
 /// An RFC 3339 time as Docker writes it (`2024-05-01T12:00:00.123456789Z`,
-/// or with an offset such as `+02:00`).
+/// or with an offset such as `+02:00`), read by the SDK's parser.
 fn parse_rfc3339(text: &str) -> Option<SystemTime> {
-    let text = text.trim();
-    let (date, time) = text.split_at_checked(10)?;
-    let time = time.strip_prefix(['T', 't', ' '])?;
-    let mut fields = date.split('-');
-    let (year, month, day) = (fields.next()?, fields.next()?, fields.next()?);
-    let year: i64 = year.parse().ok()?;
-    let month: i64 = month.parse().ok()?;
-    let day: i64 = day.parse().ok()?;
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
-        return None;
-    }
-    let (clock, offset) = match time.strip_suffix(['Z', 'z']) {
-        Some(clock) => (clock, 0),
-        None => {
-            let at = time.rfind(['+', '-'])?;
-            let (clock, offset) = time.split_at(at);
-            let sign = if offset.starts_with('-') { -1 } else { 1 };
-            let (hours, minutes) = offset[1..].split_once(':')?;
-            let hours: i64 = hours.parse().ok()?;
-            let minutes: i64 = minutes.parse().ok()?;
-            (clock, sign * (hours * 3600 + minutes * 60))
-        }
-    };
-    let (whole, fraction) = clock.split_once('.').unwrap_or((clock, ""));
-    let mut parts = whole.split(':');
-    let (hour, minute, second) = (parts.next()?, parts.next()?, parts.next()?);
-    let hour: i64 = hour.parse().ok()?;
-    let minute: i64 = minute.parse().ok()?;
-    let second: i64 = second.parse().ok()?;
-    if parts.next().is_some() || hour > 23 || minute > 59 || second > 60 {
-        return None;
-    }
-    if !fraction.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let digits: String = fraction
-        .chars()
-        .chain("000000000".chars())
-        .take(9)
-        .collect();
-    let nanos: u32 = digits.parse().ok()?;
-    // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let year_of_era = y - era * 400;
-    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    let days = era * 146_097 + day_of_era - 719_468;
-    let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset;
-    let since_epoch = Duration::new(seconds.unsigned_abs(), 0);
-    let whole = if seconds >= 0 {
-        SystemTime::UNIX_EPOCH.checked_add(since_epoch)?
-    } else {
-        SystemTime::UNIX_EPOCH.checked_sub(since_epoch)?
-    };
-    whole.checked_add(Duration::from_nanos(u64::from(nanos)))
+    let time = DateTime::from_str(text.trim(), DateTimeFormat::DateTimeWithOffset).ok()?;
+    SystemTime::try_from(time).ok()
 }
 
 fn label_filter(project: &str) -> HashMap<String, Vec<String>> {
@@ -475,6 +423,10 @@ mod tests {
         assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), at(0, 0));
         assert_eq!(
             parse_rfc3339("2026-12-02T01:00:30.225181781Z"),
+            at(1_796_173_230, 225_181_781)
+        );
+        assert_eq!(
+            parse_rfc3339("2026-12-02T03:00:30.225181781+02:00"),
             at(1_796_173_230, 225_181_781)
         );
         assert_eq!(

@@ -6,7 +6,7 @@ use super::{MAX_NUMBER_DIGITS, clip};
 /// A decimal number reduced to its sign, significant digits and exponent:
 /// `digits[0].digits[1..] × 10^exponent`. Zero has no digits.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Number {
+pub struct Number {
     negative: bool,
     digits: String,
     exponent: i64,
@@ -23,7 +23,7 @@ pub enum NumberProblem {
 impl Number {
     /// Reads `[+-]digits[.digits][(e|E)[+-]digits]` (digits on at least one
     /// side of the point); `None` for anything else.
-    pub(super) fn scan(text: &str) -> Option<Number> {
+    pub fn scan(text: &str) -> Option<Number> {
         let bytes = text.as_bytes();
         let mut at = 0;
         let negative = match bytes.first() {
@@ -124,7 +124,7 @@ impl Number {
     }
 
     /// One spelling per value, so `1`, `1.0` and `10e-1` compare equal.
-    pub(super) fn canonical(&self) -> String {
+    pub fn canonical(&self) -> String {
         if self.digits.is_empty() {
             return "0".to_string();
         }

@@ -3,8 +3,13 @@
 //! Nothing else in devstack writes to the terminal. Progress is fancy
 //! (indicatif) only when stderr is a terminal and neither `--quiet`, `CI`,
 //! `NO_COLOR` nor `TERM=dumb` says otherwise; then it is one plain line per event.
+//! Lists of rows are laid out by `columns`.
 
 use std::io::{IsTerminal, Write};
+
+mod columns;
+
+pub use columns::{Column, columns};
 
 /// How messages on stderr are shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
