@@ -25,8 +25,8 @@ use std::time::{Duration, Instant};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
 use devstack::dynamo::client::{self, Profile};
+use devstack::item::{Item, JsonForm};
 use devstack::manifest::{Manifest, TableSpec};
-use devstack::seed::Item;
 use devstack::service::Engine;
 use devstack::stack::containers::spec;
 use devstack::stack::containers::spec::QUICK_START_JAVA_OPTIONS;
@@ -557,7 +557,7 @@ async fn floor_scan(client: &Client, table: &str, segments: i32, out: &Path) -> 
                 let page = request.send().await.unwrap();
                 let mut lines = String::new();
                 for item in page.items() {
-                    let json = devstack::dynamo::items::to_json(item, &[], false);
+                    let json = devstack::item::to_json(item, &[], JsonForm::Plain);
                     lines.push_str(&json.to_string());
                     lines.push('\n');
                     count += 1;

@@ -1,12 +1,13 @@
 //! Command-line syntax: clap derive types and nothing else. The rest of the
 //! program sees `Settings` and plain values, never these. The values an
 //! option takes are the domain's own enums (`Engine`, `PullPolicy`,
-//! `EnvFormat`), which derive their names for clap themselves.
+//! `EnvFormat`, `ItemFormat`), which derive their names for clap themselves.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::dynamo::items::ItemFormat;
 use crate::manifest::PullPolicy;
 use crate::service::Engine;
 use crate::variables::EnvFormat;
@@ -191,18 +192,6 @@ pub struct ServeEngineArgs {
     pub ticket: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat {
-    /// A table that fits the terminal (the default on a terminal)
-    Table,
-    /// One JSON array
-    Json,
-    /// One JSON object per line (the default when stdout is not a terminal)
-    Jsonl,
-    /// One DynamoDB JSON object per line, every value typed: `{"pk": {"S": "a"}}`
-    DynamodbJson,
-}
-
 #[derive(Debug, Args)]
 pub struct ReadArgs {
     /// Scan or query this global or local index instead of the table
@@ -215,7 +204,7 @@ pub struct ReadArgs {
 
     /// Output format [default: `table` on a terminal, else `jsonl`]
     #[arg(long, short = 'o', value_enum)]
-    pub output: Option<OutputFormat>,
+    pub output: Option<ItemFormat>,
 
     /// A DynamoDB filter expression, e.g. `#s = :open`
     #[arg(long, value_name = "EXPR")]

@@ -267,10 +267,7 @@ impl Settings {
 
 fn read_options(args: cli::ReadArgs) -> Result<ReadOptions, UsageError> {
     let format = match args.output {
-        Some(cli::OutputFormat::Table) => ItemFormat::Table,
-        Some(cli::OutputFormat::Json) => ItemFormat::Json,
-        Some(cli::OutputFormat::Jsonl) => ItemFormat::Jsonl,
-        Some(cli::OutputFormat::DynamodbJson) => ItemFormat::DynamodbJson,
+        Some(format) => format,
         // A table for a person, JSON Lines for a program.
         None if std::io::stdout().is_terminal() => ItemFormat::Table,
         None => ItemFormat::Jsonl,
@@ -302,7 +299,7 @@ fn expressions(args: &cli::ReadArgs) -> Result<Expressions, UsageError> {
                 })?;
             let mut values = HashMap::new();
             for (name, value) in object {
-                let converted = crate::seed::from_plain_json(&name, value)
+                let converted = crate::item::plain::decode(&name, value)
                     .map_err(|err| UsageError(format!("`--values`: {err}")))?;
                 values.insert(name, converted);
             }

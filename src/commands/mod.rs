@@ -21,7 +21,7 @@ pub mod validate;
 use std::time::Duration;
 
 use crate::dynamo::client::{self, Profile};
-use crate::dynamo::reconcile::{self, Outcome, Tables};
+use crate::dynamo::reconcile::{self, Outcome, ProjectTables};
 use crate::lock::ProjectLock;
 use crate::manifest::{Manifest, PullPolicy};
 use crate::output::Printer;
@@ -46,7 +46,7 @@ pub async fn bring_up(
     let mut stack = stack::up(manifest, pull, timeout, &dirs, printer).await?;
     let engine = &stack.engine;
     let client = client::client(engine.url(), &project.region, Profile::Command);
-    let at = Tables {
+    let at = ProjectTables {
         client: &client,
         project: &project.name,
         cache: &settings.dirs.cache,

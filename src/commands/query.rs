@@ -32,7 +32,7 @@ pub async fn run(
     )?;
     let mut writer = ItemWriter::new(read.format, source.keys.clone(), printer);
     writer.write_pages(pages, read.limit).await?;
-    let (count, _) = writer.finish()?;
+    let (count, _) = writer.close()?;
     let partition = source
         .key_schema()
         .0

@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use crate::dynamo::client::{self, Profile};
-use crate::dynamo::reconcile::{self, Tables};
+use crate::dynamo::reconcile::{self, ProjectTables};
 use crate::endpoint;
 use crate::error::UsageError;
 use crate::manifest::TableSpec;
@@ -64,7 +64,7 @@ pub async fn run(
     endpoint::check_destructive(&endpoint, &manifest, settings.allow_remote, "reset tables")
         .await?;
     let client = client::client(endpoint.url(), &manifest.project.region, Profile::Command);
-    let at = Tables {
+    let at = ProjectTables {
         client: &client,
         project: &manifest.project.name,
         cache: &settings.dirs.cache,

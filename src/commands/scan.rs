@@ -27,7 +27,7 @@ pub async fn run(
     let mut writer = ItemWriter::new(read.format, source.keys.clone(), printer);
     let pages = source.scan(&read.expressions, options.segments, read.limit);
     writer.write_pages(pages, read.limit).await?;
-    let (count, hidden) = writer.finish()?;
+    let (count, hidden) = writer.close()?;
     let mut summary = format!(
         "{count} item{} from `{}`",
         if count == 1 { "" } else { "s" },

@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use crate::dynamo::client::{self, Profile};
-use crate::dynamo::tables::{self, Condition, Status, TablePlan};
+use crate::dynamo::tables::{self, Condition, TablePlan, TableStatus};
 use crate::manifest::Manifest;
 use crate::output::{Column, Printer, columns};
 use crate::settings::Settings;
@@ -94,7 +94,7 @@ pub async fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::
             .iter()
             // `unknown` counts only when there was no endpoint to ask.
             .filter(|t| match t.status {
-                Condition::Present(Status::Active) => false,
+                Condition::Present(TableStatus::Active) => false,
                 Condition::Unknown => report.endpoint.is_some(),
                 _ => true,
             })

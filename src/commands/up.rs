@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use crate::dynamo::client::{self, Profile};
-use crate::dynamo::reconcile::{self, Tables};
+use crate::dynamo::reconcile::{self, ProjectTables};
 use crate::output::Printer;
 use crate::seed;
 use crate::settings::{Settings, UpOptions};
@@ -30,7 +30,7 @@ pub async fn run(
         };
         health::wait_ready(url, &[probe], timeout, Watch::Nothing).await?;
         let client = client::client(url, &project.region, Profile::Command);
-        let at = Tables {
+        let at = ProjectTables {
             client: &client,
             project: &project.name,
             cache: &settings.dirs.cache,

@@ -9,20 +9,20 @@ use std::io::Write;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::Value;
 
-pub use crate::item::to_json;
-use crate::item::{Item, plain};
+use crate::item::{Item, JsonForm, plain, to_json};
 use crate::output::Printer;
 
-/// How `scan` and `query` print items.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How `scan` and `query` print items; its variants' documentation is the
+/// help of `--output`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ItemFormat {
-    /// A table that fits the terminal.
+    /// A table that fits the terminal (the default on a terminal)
     Table,
-    /// One JSON array.
+    /// One JSON array
     Json,
-    /// One JSON object per line.
+    /// One JSON object per line (the default when stdout is not a terminal)
     Jsonl,
-    /// One DynamoDB JSON object per line, every value typed.
+    /// One DynamoDB JSON object per line, every value typed: `{"pk": {"S": "a"}}`
     DynamodbJson,
 }
 
@@ -58,13 +58,19 @@ impl ItemWriter {
     pub fn write(&mut self, item: Item) -> std::io::Result<()> {
         self.count += 1;
         match self.format {
-            ItemFormat::Jsonl | ItemFormat::DynamodbJson => {
-                let typed = self.format == ItemFormat::DynamodbJson;
-                writeln!(self.out, "{}", to_json(&item, &self.keys, typed))
+            ItemFormat::Jsonl => {
+                writeln!(self.out, "{}", to_json(&item, &self.keys, JsonForm::Plain))
+            }
+            ItemFormat::DynamodbJson => {
+                writeln!(self.out, "{}", to_json(&item, &self.keys, JsonForm::Typed))
             }
             ItemFormat::Json => {
                 let prefix = if self.count == 1 { "[\n  " } else { ",\n  " };
-                write!(self.out, "{prefix}{}", to_json(&item, &self.keys, false))
+                write!(
+                    self.out,
+                    "{prefix}{}",
+                    to_json(&item, &self.keys, JsonForm::Plain)
+                )
             }
             ItemFormat::Table => match &self.view {
                 Some(view) => writeln!(self.out, "{}", view.render(&item)),
@@ -99,7 +105,7 @@ impl ItemWriter {
     }
 
     fn flush_sample(&mut self) -> std::io::Result<()> {
-        let view = TableView::plan(&self.sample, &self.keys, self.terminal_width);
+        let view = TableView::fit(&self.sample, &self.keys, self.terminal_width);
         writeln!(self.out, "{}", view.header())?;
         for item in std::mem::take(&mut self.sample) {
             writeln!(self.out, "{}", view.render(&item))?;
@@ -110,7 +116,7 @@ impl ItemWriter {
 
     /// Ends the output; returns how many items were written and, for the
     /// table view, how many attributes did not fit.
-    pub fn finish(mut self) -> std::io::Result<(u64, usize)> {
+    pub fn close(mut self) -> std::io::Result<(u64, usize)> {
         match self.format {
             ItemFormat::Json if self.count == 0 => writeln!(self.out, "[]")?,
             ItemFormat::Json => writeln!(self.out, "\n]")?,
@@ -148,7 +154,7 @@ const MAX_WIDTH: usize = 40;
 impl TableView {
     /// Picks columns (keys first, then the rest alphabetically) and widths
     /// that fit `terminal_width`, from a sample of items.
-    pub fn plan(sample: &[Item], keys: &[String], terminal_width: usize) -> TableView {
+    pub fn fit(sample: &[Item], keys: &[String], terminal_width: usize) -> TableView {
         let mut rest = BTreeSet::new();
         for item in sample {
             rest.extend(item.keys().filter(|k| !keys.contains(k)).cloned());
@@ -256,12 +262,12 @@ mod tests {
             ("title", AttributeValue::S("x".repeat(100))),
             ("n", AttributeValue::N("7".into())),
         ])];
-        let view = TableView::plan(&sample, &["pk".to_string()], 40);
+        let view = TableView::fit(&sample, &["pk".to_string()], 40);
         assert_eq!(view.columns, ["pk", "n", "title"]);
         let row = view.render(&sample[0]);
         assert!(row.chars().count() <= 40, "{row}");
         assert!(row.ends_with('…'), "{row}");
-        let narrow = TableView::plan(&sample, &["pk".to_string()], 10);
+        let narrow = TableView::fit(&sample, &["pk".to_string()], 10);
         assert_eq!(narrow.columns.len() + narrow.hidden, 3);
         assert!(narrow.hidden > 0);
     }

@@ -31,13 +31,13 @@ pub struct Drift(String);
 /// The endpoint's tables as one project sees them: the client, the
 /// project's name (the seeded notes are per project) and the notes.
 #[derive(Clone, Copy)]
-pub struct Tables<'a> {
+pub struct ProjectTables<'a> {
     pub client: &'a Client,
     pub project: &'a str,
     pub cache: &'a Cache,
 }
 
-impl Tables<'_> {
+impl ProjectTables<'_> {
     fn mark_seeded(&self, state: &TableState) {
         if let Some(created) = state.created {
             self.cache.mark_seeded(self.project, &state.name, created);
@@ -61,7 +61,7 @@ impl Tables<'_> {
 /// created now, or into every table with `reseed`. Drift fails the whole
 /// run (exit 1) after the other tables are done.
 pub async fn reconcile(
-    at: Tables<'_>,
+    at: ProjectTables<'_>,
     manifest: &Manifest,
     seeds: &SeedCounts,
     reseed: bool,
@@ -72,7 +72,7 @@ pub async fn reconcile(
         let expected = seeds.get(&table.physical).copied().unwrap_or(0);
         let result = reconcile_one(at, table, expected, reseed, &task).await;
         match &result {
-            Ok(outcome) => finish(task, outcome),
+            Ok(outcome) => report(task, outcome),
             Err(_) => task.fail("failed"),
         }
         result.map(|outcome| (table.name.clone(), outcome))
@@ -115,7 +115,7 @@ fn drift_report(manifest: &Manifest, name: &str, lines: &[String]) -> String {
     out
 }
 
-fn finish(task: Task, outcome: &Outcome) {
+fn report(task: Task, outcome: &Outcome) {
     let items = |n: &u64| {
         if *n == 1 {
             "1 item".to_string()
@@ -134,7 +134,7 @@ fn finish(task: Task, outcome: &Outcome) {
 }
 
 async fn reconcile_one(
-    at: Tables<'_>,
+    at: ProjectTables<'_>,
     table: &TableSpec,
     expected: u64,
     reseed: bool,
@@ -199,7 +199,7 @@ async fn reconcile_one(
 /// otherwise (`--reseed`) at least as many. Notes that the table got all
 /// its seed data, and returns its item count.
 pub async fn seed_table(
-    at: Tables<'_>,
+    at: ProjectTables<'_>,
     table: &TableSpec,
     expected: u64,
     fresh: bool,
@@ -238,7 +238,7 @@ pub async fn seed_table(
 /// Deletes and recreates the tables, then loads their seeds unless `seeds`
 /// is `None`. Touches no container and no other table.
 pub async fn reset(
-    at: Tables<'_>,
+    at: ProjectTables<'_>,
     tables: &[&TableSpec],
     seeds: Option<&SeedCounts>,
     printer: &Printer,

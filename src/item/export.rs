@@ -6,13 +6,13 @@
 use serde_json::{Map, Value};
 
 use super::dynamodb_json::is_typed;
-use super::{Item, to_json};
+use super::{Item, JsonForm, to_json};
 
 /// An item as an export line: `{"Item": {...}}` in DynamoDB JSON, the
 /// attributes named in `keys` first.
 pub fn line(item: &Item, keys: &[String]) -> Value {
     let mut line = Map::new();
-    line.insert("Item".to_string(), to_json(item, keys, true));
+    line.insert("Item".to_string(), to_json(item, keys, JsonForm::Typed));
     Value::Object(line)
 }
 

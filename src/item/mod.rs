@@ -66,13 +66,21 @@ fn object(
         .collect()
 }
 
-/// An item as one JSON object, the attributes named in `keys` first, then
-/// the rest alphabetically: DynamoDB JSON when `dynamodb_json`, else plain JSON.
-pub fn to_json(item: &Item, keys: &[String], dynamodb_json: bool) -> Value {
-    let encode = if dynamodb_json {
-        dynamodb_json::encode
-    } else {
-        plain::encode
+/// The two JSON forms of an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonForm {
+    /// Plain JSON: numbers exact, sets as arrays, binary as base64.
+    Plain,
+    /// DynamoDB JSON: every value tagged with its type, `{"N": "1"}`.
+    Typed,
+}
+
+/// An item as one JSON object in `form`, the attributes named in `keys`
+/// first, then the rest alphabetically.
+pub fn to_json(item: &Item, keys: &[String], form: JsonForm) -> Value {
+    let encode = match form {
+        JsonForm::Plain => plain::encode,
+        JsonForm::Typed => dynamodb_json::encode,
     };
     Value::Object(object(item, keys, encode))
 }
@@ -113,7 +121,7 @@ mod tests {
         ]);
         let keys = ["pk".to_string(), "sk".to_string()];
         assert_eq!(
-            to_json(&i, &keys, false).to_string(),
+            to_json(&i, &keys, JsonForm::Plain).to_string(),
             r#"{"pk":"p","sk":"s","alpha":"a","zeta":"z"}"#
         );
     }

@@ -27,9 +27,8 @@ use std::path::PathBuf;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::Value;
 
-pub use crate::item::Item;
+use crate::item::Item;
 use crate::item::json_kind;
-pub use crate::item::plain::decode as from_plain_json;
 use crate::manifest::{KeyType, SeedSpec, TableSpec};
 
 mod check;

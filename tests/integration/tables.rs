@@ -7,7 +7,7 @@ use std::path::Path;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
-use devstack::dynamo::tables::Status;
+use devstack::dynamo::tables::TableStatus;
 use devstack::manifest::{Manifest, Projection};
 
 use crate::fake::FakeServer;
@@ -172,7 +172,7 @@ pub async fn assert_matches_manifest(client: &Client, manifest: &Manifest, name:
             .iter()
             .find(|g| g.name == index.name)
             .unwrap();
-        assert_eq!(found.status, Status::Active, "{name}.{}", index.name);
+        assert_eq!(found.status, TableStatus::Active, "{name}.{}", index.name);
         assert_eq!(found.partition_key.as_ref(), Some(&index.partition_key));
         assert_eq!(found.sort_key, index.sort_key);
         match (&found.projection, &index.projection) {
@@ -355,7 +355,7 @@ fn new_index_is_added_and_changed_key_is_drift(engine: &str, test: &str) {
             .iter()
             .find(|g| g.name == "by-kind")
             .expect("by-kind");
-        assert_eq!(index.status, Status::Active);
+        assert_eq!(index.status, TableStatus::Active);
         assert_eq!(index.projection, Projection::KeysOnly);
     });
 

@@ -2,7 +2,7 @@
 //! waiting until the endpoint reports the result as done.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Context;
 use aws_sdk_dynamodb::Client;
@@ -17,6 +17,7 @@ use super::plan::Change;
 use super::state::TableState;
 use crate::dynamo::client::describe_error;
 use crate::manifest::{Billing, KeyAttribute, KeyType, Projection, StreamView, TableSpec};
+use crate::wait::poll_until;
 
 /// How often table and index status is polled, and for how long.
 const POLL: Duration = Duration::from_millis(10);
@@ -69,36 +70,37 @@ where
 
 /// Polls until the table and its indexes are ACTIVE.
 pub async fn wait_active(client: &Client, name: &str) -> anyhow::Result<TableState> {
-    let started = Instant::now();
-    loop {
-        // The table's status is polled alone; its TTL is read once, at the end.
-        if let Some(table) = describe_table(client, name).await? {
-            let state = TableState::from_description(&table, None);
-            if state.is_active() {
-                let ttl = describe_ttl(client, name).await?;
-                return Ok(TableState { ttl, ..state });
-            }
-        }
-        anyhow::ensure!(
-            started.elapsed() < ACTIVE_DEADLINE,
+    // The table's status is polled alone; its TTL is read once, at the end.
+    let active = poll_until(ACTIVE_DEADLINE, POLL, || async {
+        let table = describe_table(client, name).await?;
+        anyhow::Ok(
+            table
+                .map(|t| TableState::from_description(&t, None))
+                .filter(TableState::is_active),
+        )
+    })
+    .await?;
+    let Some(state) = active else {
+        anyhow::bail!(
             "table `{name}` was not ACTIVE after {} s",
             ACTIVE_DEADLINE.as_secs()
         );
-        tokio::time::sleep(POLL).await;
-    }
+    };
+    let ttl = describe_ttl(client, name).await?;
+    Ok(TableState { ttl, ..state })
 }
 
 /// Polls until the table no longer exists.
 pub async fn wait_gone(client: &Client, name: &str) -> anyhow::Result<()> {
-    let started = Instant::now();
-    while describe_table(client, name).await?.is_some() {
-        anyhow::ensure!(
-            started.elapsed() < ACTIVE_DEADLINE,
-            "table `{name}` was still there {} s after DeleteTable",
-            ACTIVE_DEADLINE.as_secs()
-        );
-        tokio::time::sleep(POLL).await;
-    }
+    let gone = poll_until(ACTIVE_DEADLINE, POLL, || async {
+        anyhow::Ok(describe_table(client, name).await?.is_none().then_some(()))
+    })
+    .await?;
+    anyhow::ensure!(
+        gone.is_some(),
+        "table `{name}` was still there {} s after DeleteTable",
+        ACTIVE_DEADLINE.as_secs()
+    );
     Ok(())
 }
 

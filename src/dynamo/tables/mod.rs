@@ -11,4 +11,4 @@ pub use api::{
     apply_change, create, create_request, delete, describe, is_code, wait_active, wait_gone,
 };
 pub use plan::{Change, TablePlan, plan};
-pub use state::{Condition, IndexState, Status, TableState};
+pub use state::{Condition, IndexState, TableState, TableStatus};

@@ -188,7 +188,7 @@ fn projection_name(projection: &Projection) -> String {
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
-    use crate::dynamo::tables::Status;
+    use crate::dynamo::tables::TableStatus;
     use crate::manifest::KeyType;
     use crate::manifest::Manifest;
 
@@ -207,11 +207,11 @@ pub(super) mod tests {
             partition_key: Some(i.partition_key.clone()),
             sort_key: i.sort_key.clone(),
             projection: i.projection.clone(),
-            status: Status::Active,
+            status: TableStatus::Active,
         };
         TableState {
             name: spec.physical.clone(),
-            status: Status::Active,
+            status: TableStatus::Active,
             partition_key: Some(spec.partition_key.clone()),
             sort_key: spec.sort_key.clone(),
             global_indexes: spec.global_indexes.iter().map(index).collect(),
@@ -309,7 +309,7 @@ pub(super) mod tests {
             }),
             sort_key: None,
             projection: Projection::All,
-            status: Status::Active,
+            status: TableStatus::Active,
         });
         let TablePlan::Drift(lines) = plan(&want, Some(&have)) else {
             panic!("expected drift");

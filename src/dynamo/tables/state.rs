@@ -13,7 +13,7 @@ use crate::manifest::{KeyAttribute, KeyType, Projection, StreamView};
 
 /// Where a table or a global index is in its life, as DynamoDB names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Status {
+pub enum TableStatus {
     Creating,
     Updating,
     Deleting,
@@ -22,32 +22,32 @@ pub enum Status {
     Other(String),
 }
 
-impl Status {
+impl TableStatus {
     /// Reads DynamoDB's word; no word at all means ACTIVE, as the emulators
     /// leave it out for tables that are ready.
-    pub fn of(word: Option<&str>) -> Status {
+    pub fn of(word: Option<&str>) -> TableStatus {
         match word {
-            None | Some("ACTIVE") => Status::Active,
-            Some("CREATING") => Status::Creating,
-            Some("UPDATING") => Status::Updating,
-            Some("DELETING") => Status::Deleting,
-            Some(other) => Status::Other(other.to_string()),
+            None | Some("ACTIVE") => TableStatus::Active,
+            Some("CREATING") => TableStatus::Creating,
+            Some("UPDATING") => TableStatus::Updating,
+            Some("DELETING") => TableStatus::Deleting,
+            Some(other) => TableStatus::Other(other.to_string()),
         }
     }
 
     /// DynamoDB's word for it.
     pub fn as_str(&self) -> &str {
         match self {
-            Status::Creating => "CREATING",
-            Status::Updating => "UPDATING",
-            Status::Deleting => "DELETING",
-            Status::Active => "ACTIVE",
-            Status::Other(word) => word,
+            TableStatus::Creating => "CREATING",
+            TableStatus::Updating => "UPDATING",
+            TableStatus::Deleting => "DELETING",
+            TableStatus::Active => "ACTIVE",
+            TableStatus::Other(word) => word,
         }
     }
 }
 
-impl fmt::Display for Status {
+impl fmt::Display for TableStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
@@ -57,7 +57,7 @@ impl fmt::Display for Status {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Condition {
     /// The table is there, in this status.
-    Present(Status),
+    Present(TableStatus),
     /// The endpoint has no such table.
     Missing,
     /// It is there, but differs from the manifest in its keys or indexes.
@@ -87,7 +87,7 @@ impl serde::Serialize for Condition {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableState {
     pub name: String,
-    pub status: Status,
+    pub status: TableStatus,
     pub partition_key: Option<KeyAttribute>,
     pub sort_key: Option<KeyAttribute>,
     pub global_indexes: Vec<IndexState>,
@@ -108,7 +108,7 @@ pub struct IndexState {
     pub partition_key: Option<KeyAttribute>,
     pub sort_key: Option<KeyAttribute>,
     pub projection: Projection,
-    pub status: Status,
+    pub status: TableStatus,
 }
 
 impl TableState {
@@ -153,7 +153,7 @@ impl TableState {
                 partition_key,
                 sort_key,
                 projection: projection_of(projection),
-                status: Status::of(status),
+                status: TableStatus::of(status),
             }
         };
         let global_indexes = table
@@ -176,7 +176,7 @@ impl TableState {
             .and_then(|v| StreamView::from_name(v.as_str()));
         TableState {
             name: table.table_name().unwrap_or_default().to_string(),
-            status: Status::of(table.table_status().map(|s| s.as_str())),
+            status: TableStatus::of(table.table_status().map(|s| s.as_str())),
             partition_key,
             sort_key,
             global_indexes,
@@ -193,11 +193,11 @@ impl TableState {
 
     /// Whether the table and every global index can be used.
     pub fn is_active(&self) -> bool {
-        self.status == Status::Active
+        self.status == TableStatus::Active
             && self
                 .global_indexes
                 .iter()
-                .all(|g| g.status == Status::Active)
+                .all(|g| g.status == TableStatus::Active)
     }
 }
 
