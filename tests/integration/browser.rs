@@ -7,8 +7,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::support::{docker, root, run};
-use crate::tables::codemetrics_with;
+use crate::support::{codemetrics_with, docker, root, run};
 
 /// Debian's Chromium, or the one `DEVSTACK_CHROMIUM` names. The test is
 /// ignored unless asked for, and then a missing browser is a failure.

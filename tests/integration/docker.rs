@@ -11,7 +11,9 @@ use std::time::Duration;
 use devstack::stack::docker::Docker;
 use devstack::stack::spec;
 
-use crate::support::{Cleanup, assert_nothing_left, connect_docker, project_name};
+use crate::support::assert_nothing_left;
+use crate::support::docker::connect_docker;
+use crate::support::stack::{Cleanup, project_name};
 use devstack::manifest::Manifest;
 use devstack::service::ServiceKind;
 use devstack::stack::health;

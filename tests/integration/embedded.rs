@@ -514,7 +514,7 @@ fn up_killed_while_seeding_is_finished_by_the_next_up() {
     let pid = Arc::new(AtomicU32::new(0));
     let batches = Arc::new(AtomicUsize::new(0));
     let code = block_on(async {
-        let proxy = crate::fake::FakeServer::gated_proxy(&engine, {
+        let proxy = crate::support::fake::FakeServer::gated_proxy(&engine, {
             let (pid, batches) = (pid.clone(), batches.clone());
             move |seen| {
                 if seen.operation != "BatchWriteItem" {
@@ -589,7 +589,7 @@ fn ctrl_c_while_seeding_exits_130_and_the_next_up_finishes_the_table() {
         "{}",
         out.stderr
     );
-    crate::kill::assert_down_leaves_nothing(&stack);
+    stack.assert_down_leaves_nothing();
 }
 
 /// The AWS CLI and boto3, from `scripts/ensure-aws-clients.sh` (which
@@ -608,7 +608,7 @@ fn aws_clients() -> std::path::PathBuf {
 #[ignore = "needs the AWS CLI and boto3 (scripts/ensure-aws-clients.sh)"]
 fn the_aws_cli_and_boto3_configured_from_env_see_the_codemetrics_tables() {
     let bin = aws_clients();
-    let stack = crate::tables::codemetrics_with("emb-aws", "embedded", false);
+    let stack = crate::support::codemetrics_with("emb-aws", "embedded", false);
     stack.up();
     let env = stack.env();
     // Nothing but what `devstack env` prints, a PATH and a home without AWS

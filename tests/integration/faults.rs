@@ -8,8 +8,8 @@ use std::time::Duration;
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use devstack::dynamo::load::{Batch, RetryPolicy, write_batch};
 
-use crate::fake::FakeServer;
 use crate::support::block_on;
+use crate::support::fake::{self, FakeServer};
 
 fn batch() -> Batch {
     Batch {
@@ -89,7 +89,7 @@ fn server_errors_without_a_known_code_are_retried() {
         // A 400 the loader does not know is the service rejecting the
         // request: final, at once, with its words.
         let fake = FakeServer::start(|_, _| {
-            Box::pin(async { crate::fake::error("SerializationException", "bad body") })
+            Box::pin(async { fake::error("SerializationException", "bad body") })
         })
         .await;
         let err = write_batch(

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::fake::FakeServer;
+use crate::support::fake::FakeServer;
 use crate::support::{Run, Stack, block_on, run_within};
 
 /// No Docker daemon: a look-alike must be refused without one.
@@ -87,21 +87,6 @@ fn hosts_file_loopback_names() -> Vec<String> {
     names
 }
 
-/// A fake DynamoDB that answers `DescribeTable` with "no such table" and
-/// refuses to create one, so a reset that gets through fails with exit 1
-/// after its first requests.
-async fn counting_fake() -> FakeServer {
-    FakeServer::start(|seen, _| {
-        Box::pin(async move {
-            match seen.operation.as_str() {
-                "DescribeTable" => crate::fake::error("ResourceNotFoundException", "no table"),
-                _ => crate::fake::error("ValidationException", "this fake creates nothing"),
-            }
-        })
-    })
-    .await
-}
-
 /// A project with one table, so a reset that gets through sends requests.
 fn project(test: &str) -> Stack {
     let stack = Stack::new(test, "ministack", "");
@@ -147,7 +132,7 @@ fn assert_refused(url: &str, out: &Run, took: Duration) {
 #[test]
 fn every_look_alike_is_refused_at_once_without_a_request_or_docker() {
     block_on(async {
-        let fake = counting_fake().await;
+        let fake = FakeServer::creating_nothing().await;
         let stack = project("guard-refused");
         for url in look_alikes(fake.port) {
             let (out, took) = reset(&stack, &url, &[], NO_DOCKER, Duration::from_secs(60)).await;
@@ -169,7 +154,7 @@ fn every_look_alike_is_refused_at_once_without_a_request_or_docker() {
 #[test]
 fn user_names_and_unreadable_urls_are_refused_saying_why() {
     block_on(async {
-        let fake = counting_fake().await;
+        let fake = FakeServer::creating_nothing().await;
         let stack = project("guard-why");
         let port = fake.port;
         let limit = Duration::from_secs(60);
@@ -249,7 +234,7 @@ fn reaches_fake(url: &str, port: u16) -> bool {
 #[test]
 fn the_look_alikes_that_reach_this_machine_get_through_with_allow_remote() {
     block_on(async {
-        let fake = counting_fake().await;
+        let fake = FakeServer::creating_nothing().await;
         let stack = project("guard-reach");
         let reaching: Vec<String> = look_alikes(fake.port)
             .into_iter()
@@ -291,7 +276,7 @@ fn the_look_alikes_that_reach_this_machine_get_through_with_allow_remote() {
 #[test]
 fn loopback_and_localhost_are_let_through() {
     block_on(async {
-        let fake = counting_fake().await;
+        let fake = FakeServer::creating_nothing().await;
         let stack = project("guard-local");
         let port = fake.port;
         for url in [
@@ -365,7 +350,7 @@ impl Drop for SilentDocker {
 #[test]
 fn a_look_alike_never_asks_docker_and_only_a_container_name_does() {
     block_on(async {
-        let fake = counting_fake().await;
+        let fake = FakeServer::creating_nothing().await;
         let stack = project("guard-docker");
         let docker = SilentDocker::start();
         for url in look_alikes(fake.port) {

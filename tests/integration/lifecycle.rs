@@ -7,10 +7,10 @@ use std::time::{Duration, Instant};
 
 use devstack::service::ServiceKind;
 
-use crate::fake::FakeServer;
+use crate::support::fake::FakeServer;
 use crate::support::{
-    Run, Stack, Watched, assert_nothing_left, block_on, client_from_env, docker, pause, run,
-    run_within,
+    Run, Stack, Watched, assert_nothing_left, block_on, client_from_env, docker, docker_cli, pause,
+    run, run_within,
 };
 
 fn service_url(status: &serde_json::Value, service: ServiceKind) -> String {
@@ -575,10 +575,6 @@ fn a_newer_image_under_the_same_name_recreates_the_container() {
     let docker = docker();
     let stack = Stack::new("new-image", "ministack", "");
     let tag = format!("devstack-test/engine:{}", stack.project);
-    let docker_cli = |args: &[&str]| {
-        let out = run(std::process::Command::new("docker").args(args));
-        assert_eq!(out.code, 0, "docker {args:?}: {}", out.stderr);
-    };
     docker_cli(&["tag", "ministackorg/ministack:1.5.33", &tag]);
     let _tag = ImageTag(tag.clone());
     stack.write_manifest(&format!(
@@ -719,12 +715,7 @@ fn pull_never_refuses_a_missing_image_and_pull_always_pulls_even_a_present_one()
     // A present image under a name no registry has: `always` still pulls
     // it (and so fails), from the command line or from the manifest.
     let tag = format!("devstack-test/engine:{}", stack.project);
-    let tagged = run(std::process::Command::new("docker").args([
-        "tag",
-        "ministackorg/ministack:1.5.33",
-        &tag,
-    ]));
-    assert_eq!(tagged.code, 0, "{}", tagged.stderr);
+    docker_cli(&["tag", "ministackorg/ministack:1.5.33", &tag]);
     let _tag = ImageTag(tag.clone());
     let manifest = |pull: &str| {
         format!(

@@ -8,9 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::kill::{assert_converges, assert_down_leaves_nothing};
-use crate::support::{Stack, Watched, docker, pause, run};
-use crate::tables::codemetrics_with;
+use crate::support::{Stack, Watched, codemetrics_with, docker, docker_cli, pause};
 
 /// The most any outage may take to be reported.
 const DEADLINE: Duration = Duration::from_secs(60);
@@ -24,11 +22,6 @@ fn act_at(command: Command, marker: &str, act: impl FnOnce()) -> (i32, String) {
     act();
     let (status, said) = watched.wait(DEADLINE);
     (status.code().unwrap_or(-1), said)
-}
-
-fn docker_cli(args: &[&str]) {
-    let out = run(Command::new("docker").args(args));
-    assert_eq!(out.code, 0, "docker {args:?}: {}", out.stderr);
 }
 
 /// The CodeMetrics tables plus one with 20,000 items, so seeding takes
@@ -102,7 +95,7 @@ fn killed_paused_or_removed_while_tables_are_made(engine: &str, test: &str) {
             });
             if code == 0 && tries > 1 && rounds < 3 {
                 eprintln!("{engine}: the pause took {tries} tries, after `up` ended; again");
-                assert_down_leaves_nothing(&stack);
+                stack.assert_down_leaves_nothing();
                 continue;
             }
             break (code, said);
@@ -110,9 +103,9 @@ fn killed_paused_or_removed_while_tables_are_made(engine: &str, test: &str) {
         assert_eq!(code, 1, "{action} at `{marker}`:\n{said}");
         assert!(said.contains(says), "{action} at `{marker}`:\n{said}");
         assert!(said.contains("run `devstack up` again"), "{said}");
-        assert_converges(&stack, &format!("{action} at `{marker}`"));
+        stack.assert_converges(&format!("{action} at `{marker}`"));
         // Start the next round from nothing, so the engine is started anew.
-        assert_down_leaves_nothing(&stack);
+        stack.assert_down_leaves_nothing();
     }
 }
 
@@ -269,8 +262,8 @@ fn the_daemon_going_away_or_falling_silent_mid_up_is_reported_then_up_converges(
             started.elapsed()
         );
         drop(proxy);
-        assert_converges(&stack, &format!("the daemon {how:?} at `{marker}`"));
-        assert_down_leaves_nothing(&stack);
+        stack.assert_converges(&format!("the daemon {how:?} at `{marker}`"));
+        stack.assert_down_leaves_nothing();
     }
 }
 
@@ -329,7 +322,7 @@ fn a_read_only_data_volume_is_reported_at_once(engine: &str, test: &str) {
     assert_eq!(down.code, 0, "{}", down.stderr);
     let up = stack.up();
     assert!(up.stderr.contains("orders: created"), "{}", up.stderr);
-    assert_down_leaves_nothing(&stack);
+    stack.assert_down_leaves_nothing();
 }
 
 #[test]
@@ -380,6 +373,6 @@ fn a_data_volume_that_fills_up_while_seeding_is_named_as_the_cause() {
     assert!(again.stderr.contains("is full: "), "{}", again.stderr);
     let down = stack.run(&["down", "--volumes"]);
     assert_eq!(down.code, 0, "{}", down.stderr);
-    assert_converges(&stack, "a full volume was replaced");
-    assert_down_leaves_nothing(&stack);
+    stack.assert_converges("a full volume was replaced");
+    stack.assert_down_leaves_nothing();
 }

@@ -9,10 +9,9 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::support::{
-    Run, Stack, assert_nothing_left, block_on, client_from_env, docker, process_alive,
-    processes_naming, run,
+    Run, Stack, assert_nothing_left, block_on, client_from_env, codemetrics_with, docker,
+    process_alive, processes_naming, run,
 };
-use crate::tables::codemetrics_with;
 
 const ORDERS: &str = "\n[[table]]\nname = \"orders\"\npartition_key = \"pk:S\"\n";
 
