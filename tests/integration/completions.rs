@@ -3,17 +3,18 @@
 
 use std::process::Command;
 
-use crate::support::{COMMANDS, Home, root, run};
+use crate::support::{Home, commands, root, run};
 
 #[test]
 fn completion_scripts_name_the_subcommands_and_parse_in_their_shell() {
     let home = Home::new();
     let dir = tempfile::tempdir().unwrap();
+    let commands = commands();
     for shell in ["bash", "zsh", "fish"] {
         let out = run(home.devstack(&root()).args(["completions", shell]));
         assert_eq!(out.code, 0, "{shell}: {}", out.stderr);
         assert!(!out.stdout.trim().is_empty(), "{shell}: empty script");
-        for command in COMMANDS {
+        for command in &commands {
             assert!(out.stdout.contains(command), "{shell}: no `{command}`");
         }
         assert!(

@@ -139,21 +139,13 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
         .block_on(future)
 }
 
-/// Every subcommand a user may type (not the hidden `serve-engine`).
-pub const COMMANDS: &[&str] = &[
-    "up",
-    "down",
-    "reset",
-    "status",
-    "logs",
-    "env",
-    "scan",
-    "query",
-    "tables",
-    "validate",
-    "run",
-    "ls",
-    "gc",
-    "doctor",
-    "completions",
-];
+/// Every subcommand a user may type (not the hidden `serve-engine`), as
+/// the command line defines them: a new one cannot be missed.
+pub fn commands() -> Vec<String> {
+    use clap::CommandFactory;
+    devstack::cli::Cli::command()
+        .get_subcommands()
+        .filter(|command| !command.is_hide_set())
+        .map(|command| command.get_name().to_string())
+        .collect()
+}
