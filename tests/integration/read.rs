@@ -191,9 +191,8 @@ fn scan_returns_exactly_the_seeded_items(engine: &str, test: &str) {
     // pages and far more than the pipe holds, so the reader is gone while
     // devstack still writes: its writes fail with a broken pipe, and it
     // stops at once, without its closing summary line.
-    let mut piped = std::process::Command::new("bash");
-    stack.home.apply(&mut piped);
-    piped.current_dir(stack.dir.path()).arg("-c").arg(format!(
+    let mut piped = stack.program("bash");
+    piped.arg("-c").arg(format!(
         "set -o pipefail; '{}' scan many | head -3",
         env!("CARGO_BIN_EXE_devstack")
     ));

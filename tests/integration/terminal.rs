@@ -5,32 +5,21 @@
 //! `TERM=dumb` or when stderr is not a terminal; and `--json` output that
 //! is JSON alone whatever the terminal.
 
-use std::process::Command;
-
 use crate::support::{Run, Stack, docker, run};
 
 /// Runs `devstack ARGS` inside a pseudo-terminal, in the stack's folder and
 /// home, with `env` set. What the terminal showed comes back as stdout.
 fn in_terminal(stack: &Stack, args: &str, env: &[(&str, &str)]) -> Run {
-    let mut command = Command::new("script");
-    stack.home.apply(&mut command);
+    let mut command = stack.program("script");
     command
-        .current_dir(stack.dir.path())
         .env_remove("CI")
         .env_remove("NO_COLOR")
-        .env_remove("DOCKER_HOST")
         .env("TERM", "xterm-256color")
         .args([
             "-qec",
             &format!("'{}' {args}", env!("CARGO_BIN_EXE_devstack")),
             "/dev/null",
         ]);
-    if stack.engine == "embedded" {
-        command.env(
-            "DOCKER_HOST",
-            "unix:///nonexistent/devstack-test-docker.sock",
-        );
-    }
     for (name, value) in env {
         command.env(name, value);
     }

@@ -6,6 +6,7 @@
 //! and the bundled CodeMetrics project; `fake` and `fake_docker`, fake
 //! endpoints.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
@@ -70,8 +71,19 @@ impl Home {
         self.0.path().join("state/devstack/projects").join(project)
     }
 
-    /// Points `command` at this home.
-    pub fn apply(&self, command: &mut Command) {
+    /// `program` in `cwd` with this home, and none of the settings of the
+    /// environment the tests were started in: every `DEVSTACK_*` and
+    /// `AWS_*` variable and `DOCKER_HOST` are removed, so no test reads the
+    /// developer's endpoint, manifest, credentials or daemon.
+    pub fn command(&self, program: impl AsRef<OsStr>, cwd: &Path) -> Command {
+        let mut command = Command::new(program);
+        command.current_dir(cwd).env_remove("DOCKER_HOST");
+        for (name, _) in std::env::vars_os() {
+            let text = name.to_string_lossy();
+            if text.starts_with("DEVSTACK_") || text.starts_with("AWS_") {
+                command.env_remove(&name);
+            }
+        }
         let at = |sub: &str| self.0.path().join(sub);
         command
             .env("HOME", self.0.path())
@@ -80,21 +92,15 @@ impl Home {
             .env("XDG_DATA_HOME", at("data"))
             .env("XDG_CONFIG_HOME", at("config"))
             .env("XDG_RUNTIME_DIR", at("runtime"));
+        command
     }
 
     /// A `devstack` invocation in `cwd` with this home and a clean,
     /// predictable environment.
     pub fn devstack(&self, cwd: &Path) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_devstack"));
-        command
-            .current_dir(cwd)
-            .env_remove("DEVSTACK_FILE")
-            .env_remove("DEVSTACK_ENDPOINT")
-            .env_remove("DOCKER_HOST")
-            // Help text wraps at a fixed width, terminal or not.
-            .env("COLUMNS", "100")
-            .env("NO_COLOR", "1");
-        self.apply(&mut command);
+        let mut command = self.command(env!("CARGO_BIN_EXE_devstack"), cwd);
+        // Help text wraps at a fixed width, terminal or not.
+        command.env("COLUMNS", "100").env("NO_COLOR", "1");
         command
     }
 }

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::process::Command;
 use std::time::Duration;
 
 use devstack::manifest::Manifest;
@@ -121,16 +122,32 @@ impl Stack {
         std::fs::write(self.manifest(), manifest).unwrap();
     }
 
-    pub fn command(&self, args: &[&str]) -> std::process::Command {
+    /// `devstack ARGS` in this stack's folder and home.
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut command = self.home.devstack(self.dir.path());
+        self.docker_for_engine(&mut command);
+        command.args(args);
+        command
+    }
+
+    /// Another program (a shell, `script`) that runs devstack itself, in
+    /// this stack's folder and home and with the environment `command`
+    /// gives, but for the fixed help width and `NO_COLOR`.
+    pub fn program(&self, program: &str) -> Command {
+        let mut command = self.home.command(program, self.dir.path());
+        self.docker_for_engine(&mut command);
+        command
+    }
+
+    /// With the embedded engine, no Docker: `DOCKER_HOST` points at a
+    /// socket that does not exist.
+    fn docker_for_engine(&self, command: &mut Command) {
         if self.engine == "embedded" {
             command.env(
                 "DOCKER_HOST",
                 "unix:///nonexistent/devstack-test-docker.sock",
             );
         }
-        command.args(args);
-        command
     }
 
     pub fn run(&self, args: &[&str]) -> Run {
