@@ -41,7 +41,7 @@ fn browse(chromium: &PathBuf, profile: &tempfile::TempDir, url: &str, action: &s
         action,
         url,
     ]));
-    assert_eq!(out.code, 0, "chromium {action} {url}: {}", out.stderr);
+    out.assert_code(0);
     out.stdout
 }
 

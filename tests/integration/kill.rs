@@ -5,7 +5,6 @@
 //! run (every table as declared, every seed item, nothing more), and
 //! `down --volumes` leaves nothing (by label, and by process and files).
 
-use std::os::unix::process::ExitStatusExt;
 use std::time::Duration;
 
 use crate::support::fake_docker::{HANG, fake_docker};
@@ -14,14 +13,13 @@ use crate::support::{
 };
 
 /// Runs devstack and kills it with SIGKILL at the first progress line that
-/// contains `marker`; returns what it said. Panics if it ends before.
-fn kill_at(stack: &Stack, args: &[&str], marker: &str) -> String {
+/// contains `marker`. Panics if it ends before.
+fn kill_at(stack: &Stack, args: &[&str], marker: &str) {
     let mut watched = Watched::spawn(stack.command(args));
     watched.until(marker, MARKER_WITHIN);
     watched.signal("-9");
-    let (status, said) = watched.wait(Duration::from_secs(10));
-    assert_eq!(status.signal(), Some(9), "killed at `{marker}`:\n{said}");
-    said
+    let out = watched.wait(Duration::from_secs(10));
+    assert_eq!(out.signal, Some(9), "killed at `{marker}`:\n{}", out.stderr);
 }
 
 /// The most any phase may take to begin: a cold DynamoDB Local on a busy
@@ -63,8 +61,8 @@ fn every_phase(engine: &str, test: &str) {
         "github-issues: loading seed data",
     );
     let gc = stack.run(&["gc"]);
-    assert_eq!(gc.code, 0, "{}", gc.stderr);
-    assert!(gc.stdout.contains("removed run `"), "{}", gc.stdout);
+    gc.assert_code(0);
+    gc.assert_stdout_has("removed run `");
     let project = gc.stdout.split('`').nth(1).unwrap().to_string();
     if engine != "embedded" {
         assert_nothing_left(&project);
@@ -106,7 +104,7 @@ fn while_pulling(engine: &str, test: &str) {
                 let mut watched = Watched::spawn(command);
                 watched.until(": pulling ", MARKER_WITHIN);
                 watched.signal("-9");
-                watched.wait(Duration::from_secs(10)).1
+                watched.wait(Duration::from_secs(10)).stderr
             }
         })
         .await

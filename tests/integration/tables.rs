@@ -40,17 +40,9 @@ fn up_creates_every_table_as_declared_then_changes_nothing(engine: &str, test: &
     let stack = codemetrics(test, engine);
     let first = stack.up();
     for table in crate::support::CODEMETRICS_TABLES {
-        assert!(
-            first.stderr.contains(&format!("{table}: created")),
-            "{table}:\n{}",
-            first.stderr
-        );
+        first.assert_stderr_has(format!("{table}: created"));
     }
-    assert!(
-        first.stderr.contains("github-issues: created, 180 items"),
-        "{}",
-        first.stderr
-    );
+    first.assert_stderr_has("github-issues: created, 180 items");
     let manifest = load(&stack);
     let env = stack.env();
     block_on(async {
@@ -88,19 +80,15 @@ fn up_creates_every_table_as_declared_then_changes_nothing(engine: &str, test: &
         })
         .await
         .unwrap();
-        assert_eq!(out.code, 0, "{}", out.stderr);
-        assert!(
-            out.stderr.contains("github-issues: unchanged, 180 items"),
-            "{}",
-            out.stderr
-        );
+        out.assert_code(0);
+        out.assert_stderr_has("github-issues: unchanged, 180 items");
         proxy.operations()
     });
     assert!(!quiet.is_empty(), "the proxy saw the second run");
 
     // `status --endpoint` reads the tables there without asking Docker.
     let out = stack.run(&["--endpoint", &env["AWS_ENDPOINT_URL"], "status", "--json"]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.assert_code(0);
     let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(
         report["services"].as_array().map(Vec::len),
@@ -157,12 +145,7 @@ fn new_index_is_added_and_changed_key_is_drift(engine: &str, test: &str) {
     );
     std::fs::write(stack.manifest(), &with_index).unwrap();
     let out = stack.up();
-    assert!(
-        out.stderr
-            .contains("views: updated (added global index `by-kind`)"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("views: updated (added global index `by-kind`)");
     let env = stack.env();
     let physical = "CodeMetrics_views";
     block_on(async {
@@ -199,19 +182,10 @@ fn new_index_is_added_and_changed_key_is_drift(engine: &str, test: &str) {
     let drifted = change_sort_key(&with_index, "pipeline-cache", "sk:N");
     std::fs::write(stack.manifest(), drifted).unwrap();
     let out = stack.run(&["up"]);
-    assert_eq!(out.code, 1, "{}", out.stderr);
-    assert!(out.stderr.contains("schema drift"), "{}", out.stderr);
-    assert!(
-        out.stderr
-            .contains("sort key: manifest `sk:N`, endpoint `sk:S`"),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.contains("devstack reset pipeline-cache"),
-        "{}",
-        out.stderr
-    );
+    out.assert_code(1);
+    out.assert_stderr_has("schema drift");
+    out.assert_stderr_has("sort key: manifest `sk:N`, endpoint `sk:S`");
+    out.assert_stderr_has("devstack reset pipeline-cache");
     block_on(async {
         let client = client_from_env(&env).await;
         let drifted = "CodeMetrics_pipeline-cache";
@@ -321,7 +295,7 @@ fn reset_restores_exactly_the_seed_content(engine: &str, test: &str) {
     // `up --reseed` writes the seed items again: the deleted ones are back,
     // the extra one stays.
     let out = stack.run(&["up", "--reseed"]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.assert_code(0);
     block_on(async {
         let client = client_from_env(&env).await;
         assert_eq!(items(&client, issues).await.len(), 181);
@@ -343,7 +317,7 @@ fn reset_restores_exactly_the_seed_content(engine: &str, test: &str) {
 
     // `reset TABLE` touches only that table.
     let out = stack.run(&["reset", "github-issues"]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.assert_code(0);
     block_on(async {
         let client = client_from_env(&env).await;
         assert!(items(&client, issues).await == seed_items(&manifest, "github-issues"));
@@ -362,7 +336,7 @@ fn reset_restores_exactly_the_seed_content(engine: &str, test: &str) {
             .unwrap();
     });
     let out = stack.run(&["reset"]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.assert_code(0);
     block_on(async {
         let client = client_from_env(&env).await;
         for table in &manifest.tables {
@@ -378,21 +352,13 @@ fn reset_restores_exactly_the_seed_content(engine: &str, test: &str) {
 
     // `reset --no-seed` leaves a table empty, and the next `up` keeps it so.
     let out = stack.run(&["reset", "--no-seed", "queries"]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.assert_code(0);
     let out = stack.up();
-    assert!(
-        out.stderr.contains("queries: unchanged, 0 items"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("queries: unchanged, 0 items");
 
     let out = stack.run(&["reset", "no-such-table"]);
-    assert_eq!(out.code, 2);
-    assert!(
-        out.stderr.contains("`github-issues`, `vcs-cache`"),
-        "{}",
-        out.stderr
-    );
+    out.assert_code(2);
+    out.assert_stderr_has("`github-issues`, `vcs-cache`");
 }
 
 /// A table the manifest does not name.
@@ -456,10 +422,10 @@ fn one_bad_item_among_thousands_fails_with_its_line_and_writes_nothing() {
         .await
         .unwrap();
         server.abort();
-        assert_eq!(out.code, 2, "{}", out.stderr);
-        assert!(out.stderr.contains("orders.jsonl:3217"), "{}", out.stderr);
-        assert!(out.stderr.contains("`sk`"), "{}", out.stderr);
-        assert!(out.stderr.contains("nothing was written"), "{}", out.stderr);
+        out.assert_code(2);
+        out.assert_stderr_has("orders.jsonl:3217");
+        out.assert_stderr_has("`sk`");
+        out.assert_stderr_has("nothing was written");
         let seen = seen.lock().unwrap().clone();
         assert!(seen.is_empty(), "found before any Docker call: {seen:?}");
     });
@@ -481,17 +447,9 @@ fn a_refused_reset_sends_no_request_and_allow_remote_lets_it_through() {
         })
         .await
         .unwrap();
-        assert_eq!(refused.code, 2, "{}", refused.stderr);
-        assert!(
-            refused.stderr.contains("refusing to reset tables"),
-            "{}",
-            refused.stderr
-        );
-        assert!(
-            refused.stderr.contains("--allow-remote"),
-            "{}",
-            refused.stderr
-        );
+        refused.assert_code(2);
+        refused.assert_stderr_has("refusing to reset tables");
+        refused.assert_stderr_has("--allow-remote");
         assert_eq!(
             fake.operations(),
             Vec::<String>::new(),
@@ -504,12 +462,8 @@ fn a_refused_reset_sends_no_request_and_allow_remote_lets_it_through() {
         })
         .await
         .unwrap();
-        assert_eq!(allowed.code, 1, "{}", allowed.stderr);
-        assert!(
-            allowed.stderr.contains("this fake creates nothing"),
-            "{}",
-            allowed.stderr
-        );
+        allowed.assert_code(1);
+        allowed.assert_stderr_has("this fake creates nothing");
         assert!(
             !fake.operations().is_empty(),
             "with --allow-remote the requests go out"
@@ -648,21 +602,13 @@ fn reset_may_name_a_project_container_but_not_another_projects() {
     for host in ["aws-local", own.as_str()] {
         let url = format!("http://{host}:4566");
         let out = stack.run(&["--endpoint", &url, "reset"]);
-        assert!(
-            !out.stderr.contains("refusing"),
-            "`{host}` is the project's own: {}",
-            out.stderr
-        );
-        assert_eq!(out.code, 1, "{host}: {}", out.stderr);
+        out.assert_stderr_lacks("refusing");
+        out.assert_code(1);
     }
 
     // Another project's container name is not ours: refused, exit 2.
     let other = "http://devstack-someone-else-ministack:4566";
     let out = stack.run(&["--endpoint", other, "reset"]);
-    assert_eq!(out.code, 2, "{}", out.stderr);
-    assert!(
-        out.stderr.contains("refusing to reset tables"),
-        "{}",
-        out.stderr
-    );
+    out.assert_code(2);
+    out.assert_stderr_has("refusing to reset tables");
 }

@@ -26,9 +26,9 @@ pub fn docker() -> Docker {
 }
 
 /// `docker ARGS`, which must succeed.
+#[track_caller]
 pub fn docker_cli(args: &[&str]) {
-    let out = run(Command::new("docker").args(args));
-    assert_eq!(out.code, 0, "docker {args:?}: {}", out.stderr);
+    run(Command::new("docker").args(args)).assert_code(0);
 }
 
 /// `docker pause container`, tried again while the kernel cannot freeze it
@@ -80,7 +80,7 @@ pub fn leftovers(project: &str) -> Vec<String> {
         };
         let format = format!("{{{{{name}}}}}\t{{{{.Label \"dev.devstack.project\"}}}}");
         let out = run(Command::new("docker").args(args).arg(format));
-        assert_eq!(out.code, 0, "docker {args:?}: {}", out.stderr);
+        out.assert_code(0);
         for line in out.stdout.lines() {
             let (name, label) = line.split_once('\t').unwrap_or((line, ""));
             let named = name == prefix || name.starts_with(&format!("{prefix}-"));

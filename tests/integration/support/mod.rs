@@ -7,6 +7,7 @@
 //! endpoints.
 
 use std::ffi::OsStr;
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
@@ -30,20 +31,125 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// One finished run of the binary.
+/// One finished run of a program: what ran, its exit code and output.
 pub struct Run {
+    /// What ran, to name the run when an assertion fails: its command line,
+    /// and the circumstances a test added with [`Run::context`].
+    pub what: String,
+    /// The exit code, or -1 when a signal ended it.
     pub code: i32,
+    /// The signal that ended it, if one did.
+    pub signal: Option<i32>,
     pub stdout: String,
     pub stderr: String,
 }
 
 impl From<Output> for Run {
+    /// A run of `devstack` whose command line is not at hand (a spawned
+    /// child's).
     fn from(output: Output) -> Self {
         Run {
+            what: "devstack".to_string(),
             code: output.status.code().unwrap_or(-1),
+            signal: output.status.signal(),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
         }
+    }
+}
+
+/// Assertions that show the whole run when they fail: the command line,
+/// the exit code, stdout and stderr. Each returns the run, so they chain.
+impl Run {
+    /// What `command` did, named by its command line: the program's file
+    /// name and its arguments.
+    fn of(command: &Command, output: Output) -> Run {
+        Run {
+            what: command_line(command),
+            ..Run::from(output)
+        }
+    }
+
+    /// Adds the circumstances of the run to what names it.
+    pub fn context(mut self, context: impl std::fmt::Display) -> Run {
+        self.what = format!("{} ({context})", self.what);
+        self
+    }
+
+    /// It exited with `code`.
+    #[track_caller]
+    pub fn assert_code(&self, code: i32) -> &Run {
+        self.assert(
+            self.code == code,
+            format_args!("exited with {}, not {code}", self.code),
+        )
+    }
+
+    /// Its stdout has `text`.
+    #[track_caller]
+    pub fn assert_stdout_has(&self, text: impl AsRef<str>) -> &Run {
+        self.assert_holds("stdout", &self.stdout, text.as_ref(), true)
+    }
+
+    /// Its stdout does not have `text`.
+    #[track_caller]
+    pub fn assert_stdout_lacks(&self, text: impl AsRef<str>) -> &Run {
+        self.assert_holds("stdout", &self.stdout, text.as_ref(), false)
+    }
+
+    /// Its stderr has `text`.
+    #[track_caller]
+    pub fn assert_stderr_has(&self, text: impl AsRef<str>) -> &Run {
+        self.assert_holds("stderr", &self.stderr, text.as_ref(), true)
+    }
+
+    /// Its stderr does not have `text`.
+    #[track_caller]
+    pub fn assert_stderr_lacks(&self, text: impl AsRef<str>) -> &Run {
+        self.assert_holds("stderr", &self.stderr, text.as_ref(), false)
+    }
+
+    /// `stream` (`output`) has `text`, or lacks it, as `has` says.
+    #[track_caller]
+    fn assert_holds(&self, stream: &str, output: &str, text: &str, has: bool) -> &Run {
+        let says = if has { "lacks" } else { "has" };
+        self.assert(
+            output.contains(text) == has,
+            format_args!("{stream} {says} `{text}`"),
+        )
+    }
+
+    #[track_caller]
+    fn assert(&self, holds: bool, failure: std::fmt::Arguments) -> &Run {
+        assert!(
+            holds,
+            "{}: {failure}\nexit code: {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.what,
+            self.code,
+            shown(&self.stdout),
+            shown(&self.stderr)
+        );
+        self
+    }
+}
+
+/// `command` as a person would type it: the program's file name and its
+/// arguments, in backticks.
+fn command_line(command: &Command) -> String {
+    let program = Path::new(command.get_program());
+    let words: Vec<String> = std::iter::once(program.file_name().unwrap_or(program.as_os_str()))
+        .chain(command.get_args())
+        .map(|word| word.to_string_lossy().into_owned())
+        .collect();
+    format!("`{}`", words.join(" "))
+}
+
+/// Output as it is, or quoted where it has escape codes, so they show.
+fn shown(output: &str) -> String {
+    if output.contains('\u{1b}') {
+        format!("{output:?}")
+    } else {
+        output.to_string()
     }
 }
 
@@ -105,10 +211,11 @@ impl Home {
     }
 }
 
+/// Runs `command` to its end.
 pub fn run(command: &mut Command) -> Run {
     match command.output() {
-        Ok(output) => output.into(),
-        Err(err) => panic!("cannot run devstack: {err}"),
+        Ok(output) => Run::of(command, output),
+        Err(err) => panic!("cannot run {:?}: {err}", command.get_program()),
     }
 }
 
@@ -126,15 +233,15 @@ pub fn run_within(command: &mut Command, deadline: Duration) -> Run {
     while child.try_wait().unwrap().is_none() {
         if started.elapsed() > deadline {
             let _ = child.kill();
-            let out: Run = child.wait_with_output().unwrap().into();
+            let out = Run::of(command, child.wait_with_output().unwrap());
             panic!(
-                "still running after {deadline:?}, killed; it said:\n{}",
-                out.stderr
+                "{} still running after {deadline:?}, killed; it said:\n{}",
+                out.what, out.stderr
             );
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    child.wait_with_output().unwrap().into()
+    Run::of(command, child.wait_with_output().unwrap())
 }
 
 pub fn block_on<F: Future>(future: F) -> F::Output {

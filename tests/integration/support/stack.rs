@@ -154,9 +154,11 @@ impl Stack {
         run(&mut self.command(args))
     }
 
+    /// `devstack up`, which must succeed.
+    #[track_caller]
     pub fn up(&self) -> Run {
         let out = self.run(&["up"]);
-        assert_eq!(out.code, 0, "up failed:\n{}", out.stderr);
+        out.assert_code(0);
         out
     }
 
@@ -167,9 +169,11 @@ impl Stack {
         (out.code, json)
     }
 
+    /// What `devstack env` gives an app; it must succeed.
+    #[track_caller]
     pub fn env(&self) -> BTreeMap<String, String> {
         let out = self.run(&["env", "--format", "json"]);
-        assert_eq!(out.code, 0, "env failed:\n{}", out.stderr);
+        out.assert_code(0);
         serde_json::from_str(&out.stdout).unwrap()
     }
 
@@ -182,7 +186,7 @@ impl Stack {
     /// say, and a second `up` changes nothing.
     pub fn assert_converges(&self, after: &str) {
         let out = self.run(&["up"]);
-        assert_eq!(out.code, 0, "up after {after}:\n{}", out.stderr);
+        out.context(format!("after {after}")).assert_code(0);
         let manifest = Manifest::load(&self.manifest(), None).unwrap();
         let env = self.env();
         block_on(async {
@@ -191,18 +195,17 @@ impl Stack {
                 assert_matches_manifest(&client, &manifest, &table.name).await;
             }
         });
-        let again = self.up();
-        assert!(
-            again.stderr.contains("already up"),
-            "a second up after {after} changes nothing:\n{}",
-            again.stderr
-        );
+        // A second `up` changes nothing.
+        self.run(&["up"])
+            .context(format!("again, after {after}"))
+            .assert_code(0)
+            .assert_stderr_has("already up");
     }
 
     /// `down --volumes` leaves nothing: no Docker object, no engine, no file.
     pub fn assert_down_leaves_nothing(&self) {
         let out = self.run(&["down", "--volumes"]);
-        assert_eq!(out.code, 0, "{}", out.stderr);
+        out.assert_code(0);
         if self.engine != "embedded" {
             assert_nothing_left(&self.project);
         }

@@ -2,16 +2,18 @@
 //! comes, so a test can act at one progress line (send a signal, pause or
 //! remove the engine) and then see how it ended.
 
+use std::os::unix::process::ExitStatusExt;
 use std::process::Command;
 use std::time::Duration;
 
-use super::run;
+use super::{Run, command_line, run};
 
 /// A devstack process whose stderr is read line by line as it comes, so a
 /// test can act at one progress line (kill it, pause its engine, press
 /// Ctrl-C), then see how it ended and everything it said. Dropped early (a
 /// failed assertion), it kills the process.
 pub struct Watched {
+    what: String,
     child: std::process::Child,
     said: std::sync::Arc<std::sync::Mutex<String>>,
     lines: std::sync::mpsc::Receiver<String>,
@@ -21,6 +23,7 @@ impl Watched {
     pub fn spawn(mut command: Command) -> Self {
         use std::io::{BufRead, BufReader};
         use std::process::Stdio;
+        let what = command_line(&command);
         let mut child = command
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -48,7 +51,12 @@ impl Watched {
                 }
             }
         });
-        Self { child, said, lines }
+        Self {
+            what,
+            child,
+            said,
+            lines,
+        }
     }
 
     /// Everything it said so far.
@@ -68,14 +76,16 @@ impl Watched {
                 Ok(_) => {}
                 Err(RecvTimeoutError::Timeout) => {
                     panic!(
-                        "devstack did not say `{marker}` within {within:?}:\n{}",
+                        "{} did not say `{marker}` within {within:?}:\n{}",
+                        self.what,
                         self.said()
                     )
                 }
                 Err(RecvTimeoutError::Disconnected) => {
                     let status = self.child.wait().unwrap();
                     panic!(
-                        "devstack ended ({status}) before `{marker}`:\n{}",
+                        "{} ended ({status}) before `{marker}`:\n{}",
+                        self.what,
                         self.said()
                     )
                 }
@@ -85,13 +95,13 @@ impl Watched {
 
     /// Sends it a signal: `"-9"`, `"-INT"`.
     pub fn signal(&self, signal: &str) {
-        let out = run(Command::new("kill").args([signal, &self.child.id().to_string()]));
-        assert_eq!(out.code, 0, "kill {signal}: {}", out.stderr);
+        run(Command::new("kill").args([signal, &self.child.id().to_string()])).assert_code(0);
     }
 
     /// Waits until it ends; fails the test (killing it) if it still runs
-    /// after `within`. Returns how it ended and everything it said.
-    pub fn wait(mut self, within: Duration) -> (std::process::ExitStatus, String) {
+    /// after `within`. Returns how it ended and everything it said, as its
+    /// stderr (its stdout went nowhere).
+    pub fn wait(mut self, within: Duration) -> Run {
         let started = std::time::Instant::now();
         let status = loop {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -99,7 +109,8 @@ impl Watched {
             }
             if started.elapsed() > within {
                 panic!(
-                    "devstack still ran after {within:?}, killed; it said:\n{}",
+                    "{} still ran after {within:?}, killed; it said:\n{}",
+                    self.what,
                     self.said()
                 );
             }
@@ -113,7 +124,13 @@ impl Watched {
             .recv_timeout(drained.saturating_duration_since(std::time::Instant::now()))
             .is_ok()
         {}
-        (status, self.said())
+        Run {
+            what: self.what.clone(),
+            code: status.code().unwrap_or(-1),
+            signal: status.signal(),
+            stdout: String::new(),
+            stderr: self.said(),
+        }
     }
 }
 
