@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use crate::support::fake_docker::{HANG, fake_docker};
 use crate::support::{
-    Stack, Watched, assert_nothing_left, block_on, codemetrics_with, docker, processes_naming,
+    Stack, Watched, assert_nothing_left, block_on, codemetrics_with, per_engine, processes_naming,
 };
 
 /// Runs devstack and kills it with SIGKILL at the first progress line that
@@ -26,7 +26,7 @@ fn kill_at(stack: &Stack, args: &[&str], marker: &str) {
 /// machine takes seconds, not minutes.
 const MARKER_WITHIN: Duration = Duration::from_secs(120);
 
-fn every_phase(engine: &str, test: &str) {
+fn kill_9_at_every_phase_then_up_converges_and_down_leaves_nothing(engine: &str, test: &str) {
     let stack = codemetrics_with(test, engine, false);
     let start_marker = if engine == "embedded" {
         "embedded: starting the engine"
@@ -71,28 +71,14 @@ fn every_phase(engine: &str, test: &str) {
     assert!(processes_naming(&state.to_string_lossy()).is_empty());
 }
 
-#[test]
-fn embedded_kill_9_at_every_phase_then_up_converges_and_down_leaves_nothing() {
-    every_phase("embedded", "kill-emb");
-}
-
-#[test]
-#[ignore = "needs a Docker daemon"]
-fn dynamodb_local_kill_9_at_every_phase_then_up_converges_and_down_leaves_nothing() {
-    let _docker = docker();
-    every_phase("dynamodb-local", "kill-ddb");
-}
-
-#[test]
-#[ignore = "needs a Docker daemon"]
-fn ministack_kill_9_at_every_phase_then_up_converges_and_down_leaves_nothing() {
-    let _docker = docker();
-    every_phase("ministack", "kill-ms");
-}
+per_engine!(
+    kill_9_at_every_phase_then_up_converges_and_down_leaves_nothing,
+    "kill": dynamodb_local, ministack, embedded
+);
 
 /// Killed while pulling (from a Docker API whose pull hangs): nothing was
 /// made, and `up` against the real daemon converges.
-fn while_pulling(engine: &str, test: &str) {
+fn kill_9_while_pulling_then_up_converges(engine: &str, test: &str) {
     let stack = codemetrics_with(test, engine, false);
     let socket = stack.dir.path().join("docker.sock");
     block_on(async {
@@ -120,16 +106,4 @@ fn while_pulling(engine: &str, test: &str) {
     stack.assert_down_leaves_nothing();
 }
 
-#[test]
-#[ignore = "needs a Docker daemon"]
-fn dynamodb_local_kill_9_while_pulling_then_up_converges() {
-    let _docker = docker();
-    while_pulling("dynamodb-local", "kill-pull-ddb");
-}
-
-#[test]
-#[ignore = "needs a Docker daemon"]
-fn ministack_kill_9_while_pulling_then_up_converges() {
-    let _docker = docker();
-    while_pulling("ministack", "kill-pull-ms");
-}
+per_engine!(kill_9_while_pulling_then_up_converges, "kill-pull": dynamodb_local, ministack);

@@ -10,7 +10,7 @@ use devstack::service::ServiceKind;
 use crate::support::fake::FakeServer;
 use crate::support::{
     Run, Stack, Watched, assert_nothing_left, block_on, client_from_env, docker, docker_cli, pause,
-    run, run_within,
+    per_engine, run, run_within,
 };
 
 fn service_url(status: &serde_json::Value, service: ServiceKind) -> String {
@@ -22,7 +22,8 @@ fn service_url(status: &serde_json::Value, service: ServiceKind) -> String {
         .to_string()
 }
 
-fn full_lifecycle(engine: &str, kind: ServiceKind, test: &str) {
+fn up_status_env_up_again_down(engine: &str, test: &str) {
+    let kind = ServiceKind::from_name(engine).unwrap();
     let docker = docker();
     let stack = Stack::new(test, engine, "");
 
@@ -83,17 +84,7 @@ fn full_lifecycle(engine: &str, kind: ServiceKind, test: &str) {
     again.assert_stderr_has("nothing to remove");
 }
 
-#[test]
-#[ignore = "needs a Docker daemon"]
-fn dynamodb_local_up_status_env_up_again_down() {
-    full_lifecycle("dynamodb-local", ServiceKind::DynamodbLocal, "life-ddb");
-}
-
-#[test]
-#[ignore = "needs a Docker daemon"]
-fn ministack_up_status_env_up_again_down() {
-    full_lifecycle("ministack", ServiceKind::Ministack, "life-ms");
-}
+per_engine!(up_status_env_up_again_down, "life": dynamodb_local, ministack);
 
 #[test]
 #[ignore = "needs a Docker daemon"]
@@ -291,8 +282,7 @@ async fn marker_count(env: &BTreeMap<String, String>) -> Option<i32> {
         .map(|out| out.count())
 }
 
-fn persistence(engine: &str, test: &str) {
-    let _docker = docker();
+fn data_persists_across_down_and_up(engine: &str, test: &str) {
     let stack = Stack::new(test, engine, "persist = true");
     stack.up();
     block_on(write_marker(&stack.env()));
@@ -319,17 +309,7 @@ fn persistence(engine: &str, test: &str) {
     );
 }
 
-#[test]
-#[ignore = "needs a Docker daemon"]
-fn dynamodb_local_data_persists_across_down_and_up() {
-    persistence("dynamodb-local", "persist-ddb");
-}
-
-#[test]
-#[ignore = "needs a Docker daemon"]
-fn ministack_data_persists_across_down_and_up() {
-    persistence("ministack", "persist-ms");
-}
+per_engine!(data_persists_across_down_and_up, "persist": dynamodb_local, ministack);
 
 #[test]
 #[ignore = "needs a Docker daemon"]

@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::support::{Run, Stack, Watched, codemetrics_with, docker, docker_cli, pause};
+use crate::support::{
+    Run, Stack, Watched, codemetrics_with, docker, docker_cli, pause, per_engine,
+};
 
 /// The most any outage may take to be reported.
 const DEADLINE: Duration = Duration::from_secs(60);
@@ -48,8 +50,7 @@ fn engine_container(stack: &Stack, engine: &str) -> String {
     format!("devstack-{}-{engine}", stack.project)
 }
 
-fn killed_paused_or_removed_while_tables_are_made(engine: &str, test: &str) {
-    let _docker = docker();
+fn killed_paused_or_removed_while_tables_are_made_then_up_converges(engine: &str, test: &str) {
     let stack = with_bulk_table(test, engine);
     let container = engine_container(&stack, engine);
     // `ready in`: the engine answers and the tables are being made;
@@ -108,17 +109,10 @@ fn killed_paused_or_removed_while_tables_are_made(engine: &str, test: &str) {
     }
 }
 
-#[test]
-#[ignore = "needs a Docker daemon"]
-fn dynamodb_local_killed_paused_or_removed_while_tables_are_made_then_up_converges() {
-    killed_paused_or_removed_while_tables_are_made("dynamodb-local", "outage-ddb");
-}
-
-#[test]
-#[ignore = "needs a Docker daemon"]
-fn ministack_killed_paused_or_removed_while_tables_are_made_then_up_converges() {
-    killed_paused_or_removed_while_tables_are_made("ministack", "outage-ms");
-}
+per_engine!(
+    killed_paused_or_removed_while_tables_are_made_then_up_converges,
+    "outage": dynamodb_local, ministack
+);
 
 /// What the daemon does once the proxy in front of it is cut.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -292,7 +286,6 @@ fn tmpfs_volume(stack: &Stack, service: &str, options: &str) {
 }
 
 fn a_read_only_data_volume_is_reported_at_once(engine: &str, test: &str) {
-    let _docker = docker();
     let stack = Stack::new(
         test,
         engine,
@@ -316,17 +309,7 @@ fn a_read_only_data_volume_is_reported_at_once(engine: &str, test: &str) {
     stack.assert_down_leaves_nothing();
 }
 
-#[test]
-#[ignore = "needs a Docker daemon"]
-fn dynamodb_local_on_a_read_only_data_volume_says_so_at_once() {
-    a_read_only_data_volume_is_reported_at_once("dynamodb-local", "volume-ro-ddb");
-}
-
-#[test]
-#[ignore = "needs a Docker daemon"]
-fn ministack_on_a_read_only_data_volume_says_so_at_once() {
-    a_read_only_data_volume_is_reported_at_once("ministack", "volume-ro-ms");
-}
+per_engine!(a_read_only_data_volume_is_reported_at_once, "volume-ro": dynamodb_local, ministack);
 
 #[test]
 #[ignore = "needs a Docker daemon"]

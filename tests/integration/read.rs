@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::support::{Run, Stack, docker, run};
+use crate::support::{Run, Stack, per_engine, run};
 
 const BIG: &str = "12345678901234567890123456789012345678";
 const ITEMS: usize = 300;
@@ -111,7 +111,7 @@ fn scan(stack: &Stack, args: &[&str]) -> Run {
     out
 }
 
-fn scan_returns_exactly_the_seeded_items(engine: &str, test: &str) {
+fn scan_returns_exactly_the_seeded_items_in_every_mode(engine: &str, test: &str) {
     let (stack, seeded) = things(test, engine);
     stack.up();
     let expected = set_of(seeded.clone());
@@ -217,24 +217,10 @@ fn scan_returns_exactly_the_seeded_items(engine: &str, test: &str) {
     }
 }
 
-#[test]
-#[ignore = "needs a Docker daemon"]
-fn dynamodb_local_scan_returns_exactly_the_seeded_items_in_every_mode() {
-    let _docker = docker();
-    scan_returns_exactly_the_seeded_items("dynamodb-local", "scan-ddb");
-}
-
-#[test]
-#[ignore = "needs a Docker daemon"]
-fn ministack_scan_returns_exactly_the_seeded_items_in_every_mode() {
-    let _docker = docker();
-    scan_returns_exactly_the_seeded_items("ministack", "scan-ms");
-}
-
-#[test]
-fn embedded_scan_returns_exactly_the_seeded_items_in_every_mode() {
-    scan_returns_exactly_the_seeded_items("embedded", "scan-emb");
-}
+per_engine!(
+    scan_returns_exactly_the_seeded_items_in_every_mode,
+    "scan": dynamodb_local, ministack, embedded
+);
 
 fn query_returns_one_partition_in_sort_order(engine: &str, test: &str) {
     let (stack, seeded) = things(test, engine);
@@ -318,24 +304,10 @@ fn query_returns_one_partition_in_sort_order(engine: &str, test: &str) {
     out.assert_stderr_has("`sk` is a number key");
 }
 
-#[test]
-#[ignore = "needs a Docker daemon"]
-fn dynamodb_local_query_returns_one_partition_in_sort_order() {
-    let _docker = docker();
-    query_returns_one_partition_in_sort_order("dynamodb-local", "query-ddb");
-}
-
-#[test]
-#[ignore = "needs a Docker daemon"]
-fn ministack_query_returns_one_partition_in_sort_order() {
-    let _docker = docker();
-    query_returns_one_partition_in_sort_order("ministack", "query-ms");
-}
-
-#[test]
-fn embedded_query_returns_one_partition_in_sort_order() {
-    query_returns_one_partition_in_sort_order("embedded", "query-emb");
-}
+per_engine!(
+    query_returns_one_partition_in_sort_order,
+    "query": dynamodb_local, ministack, embedded
+);
 
 fn tables_lists_manifest_tables_and_marks_the_others_foreign(engine: &str, test: &str) {
     let (stack, _) = things(test, engine);
@@ -375,14 +347,7 @@ fn tables_lists_manifest_tables_and_marks_the_others_foreign(engine: &str, test:
     assert_eq!(find("Test_later")["status"], "missing");
 }
 
-#[test]
-#[ignore = "needs a Docker daemon"]
-fn dynamodb_local_tables_lists_manifest_tables_and_marks_the_others_foreign() {
-    let _docker = docker();
-    tables_lists_manifest_tables_and_marks_the_others_foreign("dynamodb-local", "tables-list-ddb");
-}
-
-#[test]
-fn embedded_tables_lists_manifest_tables_and_marks_the_others_foreign() {
-    tables_lists_manifest_tables_and_marks_the_others_foreign("embedded", "tables-list-emb");
-}
+per_engine!(
+    tables_lists_manifest_tables_and_marks_the_others_foreign,
+    "tables-list": dynamodb_local, embedded
+);

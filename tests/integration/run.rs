@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::support::{
     Run, Stack, assert_nothing_left, block_on, client_from_env, codemetrics_with, docker,
-    process_alive, processes_naming, run,
+    per_engine, process_alive, processes_naming, run,
 };
 
 const ORDERS: &str = "\n[[table]]\nname = \"orders\"\npartition_key = \"pk:S\"\n";
@@ -130,26 +130,16 @@ fn run_passes_the_stacks_variables_and_the_exit_code_and_leaves_nothing() {
     assert_eq!(quiet.stderr, "err\n", "--quiet: only CMD's messages");
 }
 
-#[test]
-fn embedded_four_runs_of_the_bundled_manifest_at_once_each_see_only_their_own_data() {
-    let stack = codemetrics_with("run-four-emb", "embedded", false);
-    four_runs_at_once_each_see_only_their_own_data(&stack);
-}
-
-#[test]
-#[ignore = "needs a Docker daemon"]
-fn ministack_four_runs_of_the_bundled_manifest_at_once_each_see_only_their_own_data() {
-    // The bundled manifest as it is: MiniStack and the admin UI.
-    let _docker = docker();
-    let stack = codemetrics_with("run-four-ms", "ministack", true);
-    four_runs_at_once_each_see_only_their_own_data(&stack);
-    assert_nothing_left(&stack.project);
-}
-
-/// Four `run`s of one manifest at once: four stacks, four endpoints, and
-/// an item each writes to a table the seeds leave empty is seen by that
-/// run alone.
-fn four_runs_at_once_each_see_only_their_own_data(stack: &Stack) {
+/// Four `run`s of the bundled manifest at once: four stacks, four
+/// endpoints, and an item each writes to a table the seeds leave empty is
+/// seen by that run alone.
+fn four_runs_of_the_bundled_manifest_at_once_each_see_only_their_own_data(
+    engine: &str,
+    test: &str,
+) {
+    // The bundled manifest as it is, with the admin UI, wherever the engine
+    // is a container.
+    let stack = codemetrics_with(test, engine, engine != "embedded");
     /// CodeMetrics' table that no seed file fills.
     const TABLE: &str = "CodeMetrics_pipeline-cache";
     /// Lets the four commands end, also when an assertion fails first, so
@@ -170,7 +160,7 @@ fn four_runs_at_once_each_see_only_their_own_data(stack: &Stack) {
         )
     };
     let children: Vec<Child> = (0..4)
-        .map(|n| spawn(stack, &["run", "--", "sh", "-c", &script(n)]))
+        .map(|n| spawn(&stack, &["run", "--", "sh", "-c", &script(n)]))
         .collect();
     let endpoints: Vec<String> = (0..4)
         .map(|n| read(&dir.join(format!("endpoint-{n}.txt"))))
@@ -231,11 +221,19 @@ fn four_runs_at_once_each_see_only_their_own_data(stack: &Stack) {
         out.assert_code(0);
     }
     assert!(
-        run_leftovers(stack).is_empty(),
+        run_leftovers(&stack).is_empty(),
         "{:?}",
-        run_leftovers(stack)
+        run_leftovers(&stack)
     );
+    if engine != "embedded" {
+        assert_nothing_left(&stack.project);
+    }
 }
+
+per_engine!(
+    four_runs_of_the_bundled_manifest_at_once_each_see_only_their_own_data,
+    "run-four": ministack, embedded
+);
 
 /// `signal` (`TERM`, `INT`) sent to devstack while CMD runs reaches CMD,
 /// which decides how it ends (here with `code`); the stack goes either way.

@@ -12,7 +12,7 @@ use devstack::manifest::{Manifest, Projection};
 use crate::support::fake::{self, FakeServer};
 use crate::support::fake_docker::fake_docker;
 use crate::support::tables::{assert_matches_manifest, items, seed_items};
-use crate::support::{Stack, block_on, client_from_env, codemetrics_with, docker};
+use crate::support::{Stack, block_on, client_from_env, codemetrics_with, docker, per_engine};
 
 /// The bundled CodeMetrics manifest and seeds, as its own project on free
 /// ports, without the admin UI.
@@ -36,7 +36,7 @@ const MUTATING: [&str; 8] = [
     "UpdateItem",
 ];
 
-fn up_creates_every_table_as_declared_then_changes_nothing(engine: &str, test: &str) {
+fn up_creates_the_codemetrics_tables_and_a_second_up_changes_nothing(engine: &str, test: &str) {
     let stack = codemetrics(test, engine);
     let first = stack.up();
     for table in crate::support::CODEMETRICS_TABLES {
@@ -113,26 +113,12 @@ fn up_creates_every_table_as_declared_then_changes_nothing(engine: &str, test: &
     );
 }
 
-#[test]
-#[ignore = "needs a Docker daemon"]
-fn dynamodb_local_up_creates_the_codemetrics_tables_and_a_second_up_changes_nothing() {
-    let _docker = docker();
-    up_creates_every_table_as_declared_then_changes_nothing("dynamodb-local", "tables-ddb");
-}
+per_engine!(
+    up_creates_the_codemetrics_tables_and_a_second_up_changes_nothing,
+    "tables": dynamodb_local, ministack, embedded
+);
 
-#[test]
-#[ignore = "needs a Docker daemon"]
-fn ministack_up_creates_the_codemetrics_tables_and_a_second_up_changes_nothing() {
-    let _docker = docker();
-    up_creates_every_table_as_declared_then_changes_nothing("ministack", "tables-ms");
-}
-
-#[test]
-fn embedded_up_creates_the_codemetrics_tables_and_a_second_up_changes_nothing() {
-    up_creates_every_table_as_declared_then_changes_nothing("embedded", "tables-emb");
-}
-
-fn new_index_is_added_and_changed_key_is_drift(engine: &str, test: &str) {
+fn adds_a_new_global_index_and_reports_key_drift(engine: &str, test: &str) {
     let stack = codemetrics(test, engine);
     stack.up();
     let manifest_text = std::fs::read_to_string(stack.manifest()).unwrap();
@@ -239,24 +225,10 @@ fn append_index(manifest: &str, table: &str, index: &str) -> String {
     format!("{}\n{index}{}", &manifest[..at], &manifest[at..])
 }
 
-#[test]
-#[ignore = "needs a Docker daemon"]
-fn dynamodb_local_adds_a_new_global_index_and_reports_key_drift() {
-    let _docker = docker();
-    new_index_is_added_and_changed_key_is_drift("dynamodb-local", "drift-ddb");
-}
-
-#[test]
-#[ignore = "needs a Docker daemon"]
-fn ministack_adds_a_new_global_index_and_reports_key_drift() {
-    let _docker = docker();
-    new_index_is_added_and_changed_key_is_drift("ministack", "drift-ms");
-}
-
-#[test]
-fn embedded_adds_a_new_global_index_and_reports_key_drift() {
-    new_index_is_added_and_changed_key_is_drift("embedded", "drift-emb");
-}
+per_engine!(
+    adds_a_new_global_index_and_reports_key_drift,
+    "drift": dynamodb_local, ministack, embedded
+);
 
 fn reset_restores_exactly_the_seed_content(engine: &str, test: &str) {
     let stack = codemetrics(test, engine);
@@ -370,24 +342,7 @@ fn foreign_table() -> devstack::manifest::TableSpec {
         .clone()
 }
 
-#[test]
-#[ignore = "needs a Docker daemon"]
-fn dynamodb_local_reset_restores_exactly_the_seed_content() {
-    let _docker = docker();
-    reset_restores_exactly_the_seed_content("dynamodb-local", "reset-ddb");
-}
-
-#[test]
-#[ignore = "needs a Docker daemon"]
-fn ministack_reset_restores_exactly_the_seed_content() {
-    let _docker = docker();
-    reset_restores_exactly_the_seed_content("ministack", "reset-ms");
-}
-
-#[test]
-fn embedded_reset_restores_exactly_the_seed_content() {
-    reset_restores_exactly_the_seed_content("embedded", "reset-emb");
-}
+per_engine!(reset_restores_exactly_the_seed_content, "reset": dynamodb_local, ministack, embedded);
 
 #[test]
 fn one_bad_item_among_thousands_fails_with_its_line_and_writes_nothing() {

@@ -5,7 +5,7 @@
 //! `TERM=dumb` or when stderr is not a terminal; and `--json` output that
 //! is JSON alone whatever the terminal.
 
-use crate::support::{Run, Stack, docker, run};
+use crate::support::{Run, Stack, per_engine, run};
 
 /// Runs `devstack ARGS` inside a pseudo-terminal, in the stack's folder and
 /// home, with `env` set. What the terminal showed comes back as stdout.
@@ -85,7 +85,7 @@ fn assert_json_alone(stack: &Stack, args: &str) {
     assert!(parsed.is_ok(), "{args}: not JSON alone: {:?}", out.stdout);
 }
 
-fn every_progress_command(engine: &str, test: &str) {
+fn progress_on_a_terminal_and_plain_lines_everywhere_else(engine: &str, test: &str) {
     let stack = Stack::new(
         test,
         engine,
@@ -137,14 +137,7 @@ fn every_progress_command(engine: &str, test: &str) {
     }
 }
 
-#[test]
-fn embedded_progress_on_a_terminal_and_plain_lines_everywhere_else() {
-    every_progress_command("embedded", "terminal-emb");
-}
-
-#[test]
-#[ignore = "needs a Docker daemon"]
-fn ministack_progress_on_a_terminal_and_plain_lines_everywhere_else() {
-    let _docker = docker();
-    every_progress_command("ministack", "terminal");
-}
+per_engine!(
+    progress_on_a_terminal_and_plain_lines_everywhere_else,
+    "terminal": ministack, embedded
+);

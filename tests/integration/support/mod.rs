@@ -1,10 +1,10 @@
 //! What the tests share. Here: running the real `devstack` binary in a
 //! home of its own and reading what it did. Beside it: `watch`, a process
 //! read while it runs; `stack`, a project of one test's own, removed when
-//! dropped; `docker`, the daemon and its command line; `process`, engine
-//! processes found in `/proc`; `tables`, tables checked against a manifest,
-//! and the bundled CodeMetrics project; `fake` and `fake_docker`, fake
-//! endpoints.
+//! dropped; `engines`, one scenario made a test per engine; `docker`, the
+//! daemon and its command line; `process`, engine processes found in
+//! `/proc`; `tables`, tables checked against a manifest, and the bundled
+//! CodeMetrics project; `fake` and `fake_docker`, fake endpoints.
 
 use std::ffi::OsStr;
 use std::os::unix::process::ExitStatusExt;
@@ -13,6 +13,7 @@ use std::process::{Command, Output};
 use std::time::Duration;
 
 pub mod docker;
+pub mod engines;
 pub mod fake;
 pub mod fake_docker;
 pub mod process;
@@ -21,6 +22,7 @@ pub mod tables;
 pub mod watch;
 
 pub use docker::{assert_nothing_left, docker, docker_cli, pause};
+pub(crate) use engines::per_engine;
 pub use process::{engine_pid, process_alive, processes_naming};
 pub use stack::Stack;
 pub use tables::{CODEMETRICS_TABLES, client_from_env, codemetrics_with};
