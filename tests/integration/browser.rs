@@ -7,8 +7,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::support::{docker, root, run};
-use crate::tables::codemetrics_with;
+use crate::support::{codemetrics_with, per_engine, root, run};
 
 /// Debian's Chromium, or the one `DEVSTACK_CHROMIUM` names. The test is
 /// ignored unless asked for, and then a missing browser is a failure.
@@ -42,12 +41,11 @@ fn browse(chromium: &PathBuf, profile: &tempfile::TempDir, url: &str, action: &s
         action,
         url,
     ]));
-    assert_eq!(out.code, 0, "chromium {action} {url}: {}", out.stderr);
+    out.assert_code(0);
     out.stdout
 }
 
-fn admin_ui_shows_the_tables_and_their_items(engine: &str, test: &str) {
-    let _docker = docker();
+fn admin_ui_shows_every_table_and_a_seeded_item(engine: &str, test: &str) {
     let chromium = chromium();
     let stack = codemetrics_with(test, engine, true);
     stack.up();
@@ -95,14 +93,7 @@ fn admin_ui_shows_the_tables_and_their_items(engine: &str, test: &str) {
     );
 }
 
-#[test]
-#[ignore = "needs a Docker daemon and Chromium"]
-fn dynamodb_local_admin_ui_shows_every_table_and_a_seeded_item() {
-    admin_ui_shows_the_tables_and_their_items("dynamodb-local", "browser-ddb");
-}
-
-#[test]
-#[ignore = "needs a Docker daemon and Chromium"]
-fn ministack_admin_ui_shows_every_table_and_a_seeded_item() {
-    admin_ui_shows_the_tables_and_their_items("ministack", "browser-ms");
-}
+per_engine!(
+    admin_ui_shows_every_table_and_a_seeded_item,
+    "browser", "needs a Docker daemon and Chromium": dynamodb_local, ministack
+);

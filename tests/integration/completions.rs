@@ -3,34 +3,32 @@
 
 use std::process::Command;
 
-use crate::support::{COMMANDS, Home, root, run};
+use crate::support::{Home, commands, root, run};
 
 #[test]
 fn completion_scripts_name_the_subcommands_and_parse_in_their_shell() {
     let home = Home::new();
     let dir = tempfile::tempdir().unwrap();
+    let commands = commands();
     for shell in ["bash", "zsh", "fish"] {
         let out = run(home.devstack(&root()).args(["completions", shell]));
-        assert_eq!(out.code, 0, "{shell}: {}", out.stderr);
+        out.assert_code(0);
         assert!(!out.stdout.trim().is_empty(), "{shell}: empty script");
-        for command in COMMANDS {
-            assert!(out.stdout.contains(command), "{shell}: no `{command}`");
+        for command in &commands {
+            out.assert_stdout_has(command);
         }
-        assert!(
-            !out.stdout.contains("serve-engine"),
-            "{shell}: offers the hidden `serve-engine`"
-        );
+        out.assert_stdout_lacks("serve-engine");
         let script = dir.path().join(format!("devstack.{shell}"));
         std::fs::write(&script, &out.stdout).unwrap();
         match shell {
             "bash" => {
                 let checked = run(Command::new("bash").arg("-n").arg(&script));
-                assert_eq!(checked.code, 0, "bash -n: {}", checked.stderr);
+                checked.assert_code(0);
             }
             // Checked only where fish is installed.
             "fish" if Command::new("fish").arg("--version").output().is_ok() => {
                 let checked = run(Command::new("fish").arg("--no-execute").arg(&script));
-                assert_eq!(checked.code, 0, "fish --no-execute: {}", checked.stderr);
+                checked.assert_code(0);
             }
             _ => {}
         }

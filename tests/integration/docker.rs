@@ -11,7 +11,9 @@ use std::time::Duration;
 use devstack::stack::containers::spec;
 use devstack::stack::docker::Docker;
 
-use crate::support::{Cleanup, assert_nothing_left, connect_docker, project_name};
+use crate::support::docker::connect_docker;
+use crate::support::stack::{Cleanup, project_name};
+use crate::support::{assert_nothing_left, per_engine};
 use devstack::manifest::Manifest;
 use devstack::service::ServiceKind;
 use devstack::stack::health;
@@ -112,14 +114,12 @@ async fn engine_and_admin_answer(engine_name: &str, engine: ServiceKind, test: &
     assert_nothing_left(&project);
 }
 
-#[tokio::test(flavor = "multi_thread")]
-#[ignore = "needs a Docker daemon"]
-async fn dynamodb_local_and_admin_answer_through_the_docker_module() {
-    engine_and_admin_answer("dynamodb-local", ServiceKind::DynamodbLocal, "pipe-ddb").await;
+/// Both containers started, on a runtime of their own, through the Docker
+/// module.
+fn engine_and_admin_answer_through_the_docker_module(engine: &str, test: &str) {
+    let kind = ServiceKind::from_name(engine).unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(engine_and_admin_answer(engine, kind, test));
 }
 
-#[tokio::test(flavor = "multi_thread")]
-#[ignore = "needs a Docker daemon"]
-async fn ministack_and_admin_answer_through_the_docker_module() {
-    engine_and_admin_answer("ministack", ServiceKind::Ministack, "pipe-ms").await;
-}
+per_engine!(engine_and_admin_answer_through_the_docker_module, "pipe": dynamodb_local, ministack);

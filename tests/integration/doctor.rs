@@ -48,22 +48,18 @@ fn free_port() -> u16 {
 fn without_docker_a_container_engine_fails_the_docker_check_naming_the_socket_and_the_fix() {
     let stack = Stack::new("doctor-no-docker", "dynamodb-local", "");
     let out = run(stack.command(&["doctor"]).env("DOCKER_HOST", NO_DOCKER));
-    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    out.assert_code(1);
     let (docker, fix) = line(&out, "docker socket");
     assert!(docker.starts_with("✗ docker socket"), "{docker}");
     assert!(docker.contains("`/nonexistent.sock`"), "{docker}");
     assert!(fix.starts_with("  fix: start Docker"), "{fix}");
     assert!(fix.contains("`DOCKER_HOST`"), "{fix}");
-    assert!(
-        out.stderr.contains("check failed: `docker socket`"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("check failed: `docker socket`");
 
     let out = run(stack
         .command(&["doctor", "--json"])
         .env("DOCKER_HOST", NO_DOCKER));
-    assert_eq!(out.code, 1, "{}", out.stderr);
+    out.assert_code(1);
     assert!(
         out.stderr.is_empty(),
         "the report says it all: {}",
@@ -98,7 +94,7 @@ fn without_docker_a_container_engine_fails_the_docker_check_naming_the_socket_an
 fn the_embedded_engine_passes_without_docker_which_is_only_a_note() {
     let stack = Stack::new("doctor-embedded", "embedded", "");
     let out = stack.run(&["doctor"]);
-    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    out.assert_code(0);
     let (docker, next) = line(&out, "docker socket");
     assert!(docker.starts_with("· docker socket"), "{docker}");
     assert!(docker.contains("not needed"), "{docker}");
@@ -107,7 +103,7 @@ fn the_embedded_engine_passes_without_docker_which_is_only_a_note() {
     assert!(embedded.starts_with("✓ embedded engine"), "{embedded}");
 
     let out = stack.run(&["doctor", "--json"]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.assert_code(0);
     let report = report(&out);
     assert_eq!(report["ok"], true);
     assert_eq!(check(&report, "docker socket")["status"], "note");
@@ -132,7 +128,7 @@ fn a_port_held_by_another_program_fails_the_ports_check_naming_the_port() {
         "engine = \"embedded\"\n\n[services.embedded]\nport = {port}\n"
     ));
     let out = stack.run(&["doctor"]);
-    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    out.assert_code(1);
     let (ports, fix) = line(&out, "ports");
     assert!(ports.starts_with("✗ ports"), "{ports}");
     assert!(
@@ -164,7 +160,7 @@ fn a_port_held_by_the_projects_own_engine_is_fine() {
     ));
     stack.up();
     let out = stack.run(&["doctor", "--json"]);
-    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    out.assert_code(0);
     let report = report(&out);
     let ports = check(&report, "ports");
     assert_eq!(ports["status"], "ok");
@@ -175,7 +171,7 @@ fn a_port_held_by_the_projects_own_engine_is_fine() {
             .contains("in use by the project's own embedded engine"),
         "{ports}"
     );
-    assert_eq!(stack.run(&["down"]).code, 0);
+    stack.run(&["down"]).assert_code(0);
 }
 
 #[test]
@@ -184,7 +180,7 @@ fn a_state_folder_that_cannot_be_made_fails_the_state_folders_check() {
     let file = stack.home.path().join("not-a-folder");
     std::fs::write(&file, "").unwrap();
     let out = run(stack.command(&["doctor"]).env("XDG_STATE_HOME", &file));
-    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    out.assert_code(1);
     let (folders, fix) = line(&out, "state folders");
     assert!(folders.starts_with("✗ state folders"), "{folders}");
     assert!(
@@ -196,7 +192,7 @@ fn a_state_folder_that_cannot_be_made_fails_the_state_folders_check() {
     let out = run(stack
         .command(&["doctor", "--json"])
         .env("XDG_STATE_HOME", &file));
-    assert_eq!(out.code, 1);
+    out.assert_code(1);
     let report = report(&out);
     assert_eq!(report["ok"], false);
     assert_eq!(check(&report, "state folders")["status"], "failed");
@@ -211,7 +207,7 @@ fn without_a_manifest_it_warns_and_checks_the_rest_with_the_defaults() {
         .env("DOCKER_HOST", NO_DOCKER)
         .args(["doctor", "--json"]));
     // Without a manifest nothing says Docker is needed: warnings only.
-    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    out.assert_code(0);
     let report = report(&out);
     let manifest = check(&report, "manifest");
     assert_eq!(manifest["status"], "warning");
@@ -250,7 +246,7 @@ fn an_invalid_manifest_fails_and_points_at_validate() {
 fn on_a_healthy_machine_every_check_passes() {
     let stack = Stack::new("doctor-healthy", "dynamodb-local", "");
     let out = stack.run(&["doctor"]);
-    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    out.assert_code(0);
     for name in [
         "manifest",
         "docker socket",
@@ -289,7 +285,7 @@ fn a_port_held_by_the_projects_own_container_is_fine() {
     ));
     stack.up();
     let out = stack.run(&["doctor", "--json"]);
-    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    out.assert_code(0);
     let ports = check(&report(&out), "ports").clone();
     assert!(
         ports["detail"]
@@ -298,5 +294,5 @@ fn a_port_held_by_the_projects_own_container_is_fine() {
             .contains("in use by the project's own container `devstack-"),
         "{ports}"
     );
-    assert_eq!(stack.run(&["down"]).code, 0);
+    stack.run(&["down"]).assert_code(0);
 }

@@ -29,7 +29,7 @@ fn status_row(status: &serde_json::Value) -> serde_json::Value {
 /// Kills a process outright, as `kill -9` does.
 fn kill_9(pid: u32) {
     let out = run(std::process::Command::new("kill").args(["-9", &pid.to_string()]));
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.assert_code(0);
     let started = Instant::now();
     while process_alive(pid) {
         assert!(
@@ -48,14 +48,8 @@ fn embedded_up_status_env_up_again_down_without_docker() {
         "\n[[table]]\nname = \"orders\"\npartition_key = \"pk:S\"\n",
     );
     let first = stack.up();
-    assert!(
-        first
-            .stderr
-            .contains("embedded: starting the engine (in memory)"),
-        "{}",
-        first.stderr
-    );
-    assert!(first.stderr.contains("orders: created"), "{}", first.stderr);
+    first.assert_stderr_has("embedded: starting the engine (in memory)");
+    first.assert_stderr_has("orders: created");
     let pids = engines(&stack);
     assert_eq!(pids.len(), 1, "one engine process: {pids:?}");
 
@@ -87,34 +81,21 @@ fn embedded_up_status_env_up_again_down_without_docker() {
 
     // A second `up` changes nothing: the same process, "already up".
     let again = stack.up();
-    assert!(again.stderr.contains("already up"), "{}", again.stderr);
-    assert!(
-        again.stderr.contains("orders: unchanged"),
-        "{}",
-        again.stderr
-    );
+    again.assert_stderr_has("already up");
+    again.assert_stderr_has("orders: unchanged");
     assert_eq!(engines(&stack), pids);
 
     let down = stack.run(&["down"]);
-    assert_eq!(down.code, 0, "{}", down.stderr);
-    assert!(
-        down.stderr
-            .contains(&format!("stopped the embedded engine (pid {}", pids[0])),
-        "{}",
-        down.stderr
-    );
+    down.assert_code(0);
+    down.assert_stderr_has(format!("stopped the embedded engine (pid {}", pids[0]));
     assert!(engines(&stack).is_empty(), "the engine is gone");
     assert!(
         !stack.engine_dir().join("engine.json").exists(),
         "its record is gone"
     );
     let again = stack.run(&["down"]);
-    assert_eq!(again.code, 0, "{}", again.stderr);
-    assert!(
-        again.stderr.contains("nothing to remove"),
-        "{}",
-        again.stderr
-    );
+    again.assert_code(0);
+    again.assert_stderr_has("nothing to remove");
     let (code, status) = stack.status();
     assert_eq!(code, 1, "{status}");
     assert_eq!(status_row(&status)["state"], "missing");
@@ -149,8 +130,8 @@ fn a_stale_record_is_detected_and_never_acted_on() {
     assert_eq!(code, 1, "{status}");
     assert_eq!(status_row(&status)["state"], "missing", "{status}");
     let down = stack.run(&["down"]);
-    assert_eq!(down.code, 0, "{}", down.stderr);
-    assert!(down.stderr.contains("nothing to remove"), "{}", down.stderr);
+    down.assert_code(0);
+    down.assert_stderr_has("nothing to remove");
     assert!(
         process_alive(bystander.id()),
         "the process the stale record names was left alone"
@@ -194,7 +175,7 @@ fn an_engine_left_waiting_for_the_lock_never_takes_over() {
         std::thread::sleep(Duration::from_millis(20));
     }
     let down = stack.run(&["down"]);
-    assert_eq!(down.code, 0, "{}", down.stderr);
+    down.assert_code(0);
     let deadline = Instant::now() + Duration::from_secs(20);
     let status = loop {
         if let Some(status) = late.try_wait().unwrap() {
@@ -231,16 +212,9 @@ fn a_killed_engine_is_found_stopped_and_the_next_up_starts_it_again() {
     assert_eq!(code, 1, "{status}");
     assert_eq!(status_row(&status)["state"], "missing", "{status}");
     let out = stack.up();
-    assert!(
-        out.stderr.contains("embedded: starting the engine"),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.contains("orders: created, 2 items"),
-        "an engine in memory starts empty, and is seeded again: {}",
-        out.stderr
-    );
+    out.assert_stderr_has("embedded: starting the engine");
+    // An engine in memory starts empty, and is seeded again.
+    out.assert_stderr_has("orders: created, 2 items");
     assert_eq!(engines(&stack).len(), 1);
 }
 
@@ -253,13 +227,8 @@ fn a_taken_port_fails_before_anything_starts() {
         "engine = \"embedded\"\n[services.embedded]\nport = {port}\n"
     ));
     let out = stack.run(&["up"]);
-    assert_eq!(out.code, 1, "{}", out.stderr);
-    assert!(
-        out.stderr
-            .contains(&format!("port {port} on 127.0.0.1 is already in use")),
-        "{}",
-        out.stderr
-    );
+    out.assert_code(1);
+    out.assert_stderr_has(format!("port {port} on 127.0.0.1 is already in use"));
     assert!(engines(&stack).is_empty(), "no engine started");
     assert!(!stack.engine_dir().join("engine.json").exists());
 }
@@ -284,8 +253,8 @@ fn two_ups_at_once_start_one_engine() {
         a.wait_with_output().unwrap().into(),
         b.wait_with_output().unwrap().into(),
     );
-    assert_eq!(a.code, 0, "{}", a.stderr);
-    assert_eq!(b.code, 0, "{}", b.stderr);
+    a.assert_code(0);
+    b.assert_code(0);
     assert_eq!(engines(&stack).len(), 1, "one engine");
     let said = format!("{}{}", a.stderr, b.stderr);
     assert_eq!(said.matches("starting the engine").count(), 1, "{said}");
@@ -343,24 +312,15 @@ fn a_persistent_engine_keeps_its_data_across_down_and_up_until_down_volumes() {
     assert_eq!(count(&stack), 1, "the item survived kill -9 and up");
 
     let down = stack.run(&["down"]);
-    assert_eq!(down.code, 0, "{}", down.stderr);
-    assert!(
-        down.stderr.contains("kept the database file"),
-        "{}",
-        down.stderr
-    );
+    down.assert_code(0);
+    down.assert_stderr_has("kept the database file");
     let out = stack.up();
-    assert!(out.stderr.contains("orders: unchanged"), "{}", out.stderr);
+    out.assert_stderr_has("orders: unchanged");
     assert_eq!(count(&stack), 1, "the item survived down and up");
 
     let down = stack.run(&["down", "--volumes"]);
-    assert_eq!(down.code, 0, "{}", down.stderr);
-    assert!(
-        down.stderr
-            .contains(&format!("removed the database `{}`", database.display())),
-        "{}",
-        down.stderr
-    );
+    down.assert_code(0);
+    down.assert_stderr_has(format!("removed the database `{}`", database.display()));
     assert!(!database.exists());
     assert!(engines(&stack).is_empty());
     stack.up();
@@ -416,11 +376,7 @@ fn items_whose_ttl_has_passed_are_deleted() {
         "the expired item was deleted, the other kept"
     );
     let log = stack.run(&["logs"]);
-    assert!(
-        log.stdout.contains("TTL: deleted 1 expired items"),
-        "{}",
-        log.stdout
-    );
+    log.assert_stdout_has("TTL: deleted 1 expired items");
 }
 
 #[test]
@@ -432,18 +388,10 @@ fn an_engine_that_cannot_start_is_reported_at_once_with_its_log() {
     );
     let started = Instant::now();
     let out = stack.run(&["up"]);
-    assert_eq!(out.code, 1, "{}", out.stderr);
-    assert!(
-        out.stderr
-            .contains("the embedded engine exited before it was ready"),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.contains("cannot listen on 192.0.2.1:0"),
-        "its own words, from its log: {}",
-        out.stderr
-    );
+    out.assert_code(1);
+    out.assert_stderr_has("the embedded engine exited before it was ready");
+    // Its own words, from its log.
+    out.assert_stderr_has("cannot listen on 192.0.2.1:0");
     assert!(
         started.elapsed() < Duration::from_secs(60),
         "at once, not at the 90 s deadline"
@@ -464,16 +412,12 @@ fn engine_embedded_runs_a_manifest_written_for_ministack_and_down_finds_it() {
          [[table]]\nname = \"orders\"\npartition_key = \"pk:S\"\n",
     );
     let out = stack.run(&["--engine", "embedded", "up"]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(
-        out.stderr.contains("dynamodb-admin is not started"),
-        "{}",
-        out.stderr
-    );
-    assert!(out.stderr.contains("orders: created"), "{}", out.stderr);
+    out.assert_code(0);
+    out.assert_stderr_has("dynamodb-admin is not started");
+    out.assert_stderr_has("orders: created");
     let via_env = run(stack.command(&["up"]).env("DEVSTACK_ENGINE", "embedded"));
-    assert_eq!(via_env.code, 0, "{}", via_env.stderr);
-    assert!(via_env.stderr.contains("already up"), "{}", via_env.stderr);
+    via_env.assert_code(0);
+    via_env.assert_stderr_has("already up");
 
     // Without `--engine`, `status` still finds the engine that runs.
     let out = stack.run(&["status", "--json"]);
@@ -484,17 +428,9 @@ fn engine_embedded_runs_a_manifest_written_for_ministack_and_down_finds_it() {
 
     // And `down` stops it; Docker is not there to look at, and says so.
     let down = stack.run(&["down"]);
-    assert_eq!(down.code, 0, "{}", down.stderr);
-    assert!(
-        down.stderr.contains("stopped the embedded engine"),
-        "{}",
-        down.stderr
-    );
-    assert!(
-        down.stderr.contains("no containers were looked for"),
-        "{}",
-        down.stderr
-    );
+    down.assert_code(0);
+    down.assert_stderr_has("stopped the embedded engine");
+    down.assert_stderr_has("no containers were looked for");
     assert!(engines(&stack).is_empty());
 }
 
@@ -514,7 +450,7 @@ fn up_killed_while_seeding_is_finished_by_the_next_up() {
     let pid = Arc::new(AtomicU32::new(0));
     let batches = Arc::new(AtomicUsize::new(0));
     let code = block_on(async {
-        let proxy = crate::fake::FakeServer::gated_proxy(&engine, {
+        let proxy = crate::support::fake::FakeServer::gated_proxy(&engine, {
             let (pid, batches) = (pid.clone(), batches.clone());
             move |seen| {
                 if seen.operation != "BatchWriteItem" {
@@ -553,19 +489,10 @@ fn up_killed_while_seeding_is_finished_by_the_next_up() {
     );
 
     let out = stack.up();
-    assert!(
-        out.stderr
-            .contains("seed data loaded: no earlier run finished loading it"),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.contains(&format!(
-            "orders: updated (seed data loaded: no earlier run finished loading it), {items} items"
-        )),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("seed data loaded: no earlier run finished loading it");
+    out.assert_stderr_has(format!(
+        "orders: updated (seed data loaded: no earlier run finished loading it), {items} items"
+    ));
 }
 
 #[test]
@@ -577,19 +504,15 @@ fn ctrl_c_while_seeding_exits_130_and_the_next_up_finishes_the_table() {
     let mut watched = Watched::spawn(stack.command(&["up"]));
     watched.until("orders: loading seed data", Duration::from_secs(60));
     watched.signal("-INT");
-    let (status, said) = watched.wait(Duration::from_secs(30));
-    assert_eq!(status.code(), Some(130), "{said}");
-    assert!(said.contains("error: interrupted"), "{said}");
+    let out = watched.wait(Duration::from_secs(30));
+    out.assert_code(130);
+    out.assert_stderr_has("error: interrupted");
 
     let out = stack.up();
-    assert!(
-        out.stderr.contains(&format!(
-            "orders: updated (seed data loaded: no earlier run finished loading it), {items} items"
-        )),
-        "{}",
-        out.stderr
-    );
-    crate::kill::assert_down_leaves_nothing(&stack);
+    out.assert_stderr_has(format!(
+        "orders: updated (seed data loaded: no earlier run finished loading it), {items} items"
+    ));
+    stack.assert_down_leaves_nothing();
 }
 
 /// The AWS CLI and boto3, from `scripts/ensure-aws-clients.sh` (which
@@ -608,7 +531,7 @@ fn aws_clients() -> std::path::PathBuf {
 #[ignore = "needs the AWS CLI and boto3 (scripts/ensure-aws-clients.sh)"]
 fn the_aws_cli_and_boto3_configured_from_env_see_the_codemetrics_tables() {
     let bin = aws_clients();
-    let stack = crate::tables::codemetrics_with("emb-aws", "embedded", false);
+    let stack = crate::support::codemetrics_with("emb-aws", "embedded", false);
     stack.up();
     let env = stack.env();
     // Nothing but what `devstack env` prints, a PATH and a home without AWS
@@ -624,7 +547,7 @@ fn the_aws_cli_and_boto3_configured_from_env_see_the_codemetrics_tables() {
     };
 
     let tables = run(client("aws").args(["dynamodb", "list-tables", "--output", "json"]));
-    assert_eq!(tables.code, 0, "{}", tables.stderr);
+    tables.assert_code(0);
     let tables: serde_json::Value = serde_json::from_str(&tables.stdout).unwrap();
     let mut names: Vec<&str> = tables["TableNames"]
         .as_array()
@@ -649,7 +572,7 @@ fn the_aws_cli_and_boto3_configured_from_env_see_the_codemetrics_tables() {
         "--output",
         "json",
     ]));
-    assert_eq!(count.code, 0, "{}", count.stderr);
+    count.assert_code(0);
     let count: serde_json::Value = serde_json::from_str(&count.stdout).unwrap();
     assert_eq!(count["Count"], 180);
 
@@ -667,7 +590,7 @@ fn the_aws_cli_and_boto3_configured_from_env_see_the_codemetrics_tables() {
         sk = first["sk"],
     );
     let out = run(client("python").args(["-c", &script]));
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.assert_code(0);
     let got: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
     assert_eq!(got["count"], 15);
     assert_eq!(got["sk"], first["sk"]);
@@ -689,7 +612,7 @@ fn logs_follow_prints_what_the_engine_writes_later() {
     assert!(first.contains("listening on http://127.0.0.1:"), "{first}");
     // `down` makes the engine write its last line, after `logs -f` began.
     let down = stack.run(&["down"]);
-    assert_eq!(down.code, 0, "{}", down.stderr);
+    down.assert_code(0);
     let next = lines.next().unwrap().unwrap();
     assert_eq!(next, "stopped");
     let _ = follow.kill();

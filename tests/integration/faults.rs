@@ -8,8 +8,8 @@ use std::time::Duration;
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use devstack::dynamo::load::{Batch, RetryPolicy, write_batch};
 
-use crate::fake::FakeServer;
 use crate::support::block_on;
+use crate::support::fake::{self, FakeServer};
 
 fn batch() -> Batch {
     Batch {
@@ -89,7 +89,7 @@ fn server_errors_without_a_known_code_are_retried() {
         // A 400 the loader does not know is the service rejecting the
         // request: final, at once, with its words.
         let fake = FakeServer::start(|_, _| {
-            Box::pin(async { crate::fake::error("SerializationException", "bad body") })
+            Box::pin(async { fake::error("SerializationException", "bad body") })
         })
         .await;
         let err = write_batch(
@@ -278,21 +278,14 @@ fn a_socket_and_a_seed_file_this_user_may_not_read_are_named_with_the_fix() {
     let mode = if wrapped { 0o600 } else { 0o000 };
     std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(mode)).unwrap();
     let out = crate::support::run(&mut up);
-    assert_eq!(out.code, 1, "{}", out.stderr);
-    assert!(
-        out.stderr.contains(&format!(
-            "permission denied on the Docker socket `{}`",
-            socket.display()
-        )),
-        "{}",
-        out.stderr
-    );
-    assert!(out.stderr.contains("docker` group"), "{}", out.stderr);
-    assert!(
-        !out.stderr.contains("chmod"),
-        "never loosen the socket: {}",
-        out.stderr
-    );
+    out.assert_code(1);
+    out.assert_stderr_has(format!(
+        "permission denied on the Docker socket `{}`",
+        socket.display()
+    ));
+    out.assert_stderr_has("docker` group");
+    // Never loosen the socket.
+    out.assert_stderr_lacks("chmod");
 
     // A seed file it may not read: exit 2, naming the file and the manifest line.
     std::fs::set_permissions(
@@ -302,12 +295,7 @@ fn a_socket_and_a_seed_file_this_user_may_not_read_are_named_with_the_fix() {
     .unwrap();
     let (mut validate, _) = as_nobody(stack.command(&["validate"]));
     let out = crate::support::run(&mut validate);
-    assert_eq!(out.code, 2, "{}", out.stderr);
-    assert!(
-        out.stderr
-            .contains("seed file `orders.jsonl` cannot be read"),
-        "{}",
-        out.stderr
-    );
-    assert!(out.stderr.contains("devstack.toml:"), "{}", out.stderr);
+    out.assert_code(2);
+    out.assert_stderr_has("seed file `orders.jsonl` cannot be read");
+    out.assert_stderr_has("devstack.toml:");
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::fake::FakeServer;
+use crate::support::fake::FakeServer;
 use crate::support::{Run, Stack, block_on, run_within};
 
 /// No Docker daemon: a look-alike must be refused without one.
@@ -87,21 +87,6 @@ fn hosts_file_loopback_names() -> Vec<String> {
     names
 }
 
-/// A fake DynamoDB that answers `DescribeTable` with "no such table" and
-/// refuses to create one, so a reset that gets through fails with exit 1
-/// after its first requests.
-async fn counting_fake() -> FakeServer {
-    FakeServer::start(|seen, _| {
-        Box::pin(async move {
-            match seen.operation.as_str() {
-                "DescribeTable" => crate::fake::error("ResourceNotFoundException", "no table"),
-                _ => crate::fake::error("ValidationException", "this fake creates nothing"),
-            }
-        })
-    })
-    .await
-}
-
 /// A project with one table, so a reset that gets through sends requests.
 fn project(test: &str) -> Stack {
     let stack = Stack::new(test, "ministack", "");
@@ -135,28 +120,21 @@ async fn reset(
 }
 
 fn assert_refused(url: &str, out: &Run, took: Duration) {
-    assert_eq!(out.code, 2, "{url}: {}", out.stderr);
-    assert!(
-        out.stderr.contains("refusing to reset tables"),
-        "{url}: {}",
-        out.stderr
-    );
+    out.assert_code(2);
+    out.assert_stderr_has("refusing to reset tables");
     assert!(took < QUICK, "{url}: the refusal took {took:?}");
 }
 
 #[test]
 fn every_look_alike_is_refused_at_once_without_a_request_or_docker() {
     block_on(async {
-        let fake = counting_fake().await;
+        let fake = FakeServer::creating_nothing().await;
         let stack = project("guard-refused");
         for url in look_alikes(fake.port) {
             let (out, took) = reset(&stack, &url, &[], NO_DOCKER, Duration::from_secs(60)).await;
             assert_refused(&url, &out, took);
-            assert!(
-                !out.stderr.contains("Docker"),
-                "{url}: a look-alike asked Docker: {}",
-                out.stderr
-            );
+            // A look-alike never asks Docker.
+            out.assert_stderr_lacks("Docker");
             assert_eq!(
                 fake.operations(),
                 Vec::<String>::new(),
@@ -169,7 +147,7 @@ fn every_look_alike_is_refused_at_once_without_a_request_or_docker() {
 #[test]
 fn user_names_and_unreadable_urls_are_refused_saying_why() {
     block_on(async {
-        let fake = counting_fake().await;
+        let fake = FakeServer::creating_nothing().await;
         let stack = project("guard-why");
         let port = fake.port;
         let limit = Duration::from_secs(60);
@@ -177,38 +155,19 @@ fn user_names_and_unreadable_urls_are_refused_saying_why() {
         let url = format!("http://127.0.0.1:{port}@evil.example");
         let (out, took) = reset(&stack, &url, &[], NO_DOCKER, limit).await;
         assert_refused(&url, &out, took);
-        assert!(
-            out.stderr
-                .contains("it has a user name or password before `@`"),
-            "{}",
-            out.stderr
-        );
-        assert!(
-            out.stderr
-                .contains("the request would go to `evil.example`"),
-            "{}",
-            out.stderr
-        );
+        out.assert_stderr_has("it has a user name or password before `@`");
+        out.assert_stderr_has("the request would go to `evil.example`");
 
         let url = format!("http://localhost.example.com:{port}");
         let (out, took) = reset(&stack, &url, &[], NO_DOCKER, limit).await;
         assert_refused(&url, &out, took);
-        assert!(
-            out.stderr.contains("no name is looked up"),
-            "{}",
-            out.stderr
-        );
-        assert!(out.stderr.contains("--allow-remote"), "{}", out.stderr);
+        out.assert_stderr_has("no name is looked up");
+        out.assert_stderr_has("--allow-remote");
 
         let url = format!("127.0.0.1:{port}");
         let (out, took) = reset(&stack, &url, &[], NO_DOCKER, limit).await;
         assert_refused(&url, &out, took);
-        assert!(
-            out.stderr
-                .contains("it is not an `http://` or `https://` URL with a host"),
-            "{}",
-            out.stderr
-        );
+        out.assert_stderr_has("it is not an `http://` or `https://` URL with a host");
         assert_eq!(fake.operations(), Vec::<String>::new());
     });
 }
@@ -249,7 +208,7 @@ fn reaches_fake(url: &str, port: u16) -> bool {
 #[test]
 fn the_look_alikes_that_reach_this_machine_get_through_with_allow_remote() {
     block_on(async {
-        let fake = counting_fake().await;
+        let fake = FakeServer::creating_nothing().await;
         let stack = project("guard-reach");
         let reaching: Vec<String> = look_alikes(fake.port)
             .into_iter()
@@ -274,12 +233,8 @@ fn the_look_alikes_that_reach_this_machine_get_through_with_allow_remote() {
                 Duration::from_secs(120),
             )
             .await;
-            assert_eq!(out.code, 1, "{url}: {}", out.stderr);
-            assert!(
-                out.stderr.contains("this fake creates nothing"),
-                "{url}: {}",
-                out.stderr
-            );
+            out.assert_code(1);
+            out.assert_stderr_has("this fake creates nothing");
             assert!(
                 fake.operations().len() > before,
                 "{url}: with `--allow-remote` the requests reach the fake"
@@ -291,7 +246,7 @@ fn the_look_alikes_that_reach_this_machine_get_through_with_allow_remote() {
 #[test]
 fn loopback_and_localhost_are_let_through() {
     block_on(async {
-        let fake = counting_fake().await;
+        let fake = FakeServer::creating_nothing().await;
         let stack = project("guard-local");
         let port = fake.port;
         for url in [
@@ -303,8 +258,8 @@ fn loopback_and_localhost_are_let_through() {
         ] {
             let before = fake.operations().len();
             let (out, _) = reset(&stack, &url, &[], NO_DOCKER, Duration::from_secs(120)).await;
-            assert_eq!(out.code, 1, "{url}: {}", out.stderr);
-            assert!(!out.stderr.contains("refusing"), "{url}: {}", out.stderr);
+            out.assert_code(1);
+            out.assert_stderr_lacks("refusing");
             assert!(
                 fake.operations().len() > before,
                 "{url}: a local reset reaches the fake"
@@ -365,7 +320,7 @@ impl Drop for SilentDocker {
 #[test]
 fn a_look_alike_never_asks_docker_and_only_a_container_name_does() {
     block_on(async {
-        let fake = counting_fake().await;
+        let fake = FakeServer::creating_nothing().await;
         let stack = project("guard-docker");
         let docker = SilentDocker::start();
         for url in look_alikes(fake.port) {
@@ -378,12 +333,8 @@ fn a_look_alike_never_asks_docker_and_only_a_container_name_does() {
         // the reset is refused after devstack's own 5 s.
         let url = format!("http://aws-local:{}", fake.port);
         let (out, _) = reset(&stack, &url, &[], &docker.url, Duration::from_secs(120)).await;
-        assert_eq!(out.code, 2, "{url}: {}", out.stderr);
-        assert!(
-            out.stderr.contains("refusing to reset tables"),
-            "{}",
-            out.stderr
-        );
+        out.assert_code(2);
+        out.assert_stderr_has("refusing to reset tables");
         assert!(docker.connections() > 0, "the project's alias asks Docker");
         assert_eq!(fake.operations(), Vec::<String>::new());
     });

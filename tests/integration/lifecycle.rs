@@ -7,10 +7,10 @@ use std::time::{Duration, Instant};
 
 use devstack::service::ServiceKind;
 
-use crate::fake::FakeServer;
+use crate::support::fake::FakeServer;
 use crate::support::{
-    Run, Stack, Watched, assert_nothing_left, block_on, client_from_env, docker, pause, run,
-    run_within,
+    Run, Stack, Watched, assert_nothing_left, block_on, client_from_env, docker, docker_cli, pause,
+    per_engine, run, run_within,
 };
 
 fn service_url(status: &serde_json::Value, service: ServiceKind) -> String {
@@ -22,16 +22,13 @@ fn service_url(status: &serde_json::Value, service: ServiceKind) -> String {
         .to_string()
 }
 
-fn full_lifecycle(engine: &str, kind: ServiceKind, test: &str) {
+fn up_status_env_up_again_down(engine: &str, test: &str) {
+    let kind = ServiceKind::from_name(engine).unwrap();
     let docker = docker();
     let stack = Stack::new(test, engine, "");
 
     let first = stack.up();
-    assert!(
-        first.stdout.contains("export AWS_ENDPOINT_URL="),
-        "{}",
-        first.stdout
-    );
+    first.assert_stdout_has("export AWS_ENDPOINT_URL=");
 
     let (code, status) = stack.status();
     assert_eq!(code, 0, "status after up: {status}");
@@ -69,7 +66,7 @@ fn full_lifecycle(engine: &str, kind: ServiceKind, test: &str) {
     let started = Instant::now();
     let again = stack.up();
     let took = started.elapsed();
-    assert!(again.stderr.contains("already up"), "{}", again.stderr);
+    again.assert_stderr_has("already up");
     let ids = |cs: &[devstack::stack::docker::ContainerState]| {
         cs.iter().map(|c| c.id.clone()).collect::<Vec<_>>()
     };
@@ -77,30 +74,17 @@ fn full_lifecycle(engine: &str, kind: ServiceKind, test: &str) {
     eprintln!("{engine}: second up took {took:?}");
 
     let down = stack.run(&["down"]);
-    assert_eq!(down.code, 0, "{}", down.stderr);
-    assert!(down.stderr.contains("removed container"), "{}", down.stderr);
+    down.assert_code(0);
+    down.assert_stderr_has("removed container");
     assert_nothing_left(&stack.project);
 
+    // `down` again is no error.
     let again = stack.run(&["down"]);
-    assert_eq!(again.code, 0, "down is idempotent: {}", again.stderr);
-    assert!(
-        again.stderr.contains("nothing to remove"),
-        "{}",
-        again.stderr
-    );
+    again.assert_code(0);
+    again.assert_stderr_has("nothing to remove");
 }
 
-#[test]
-#[ignore = "needs a Docker daemon"]
-fn dynamodb_local_up_status_env_up_again_down() {
-    full_lifecycle("dynamodb-local", ServiceKind::DynamodbLocal, "life-ddb");
-}
-
-#[test]
-#[ignore = "needs a Docker daemon"]
-fn ministack_up_status_env_up_again_down() {
-    full_lifecycle("ministack", ServiceKind::Ministack, "life-ms");
-}
+per_engine!(up_status_env_up_again_down, "life": dynamodb_local, ministack);
 
 #[test]
 #[ignore = "needs a Docker daemon"]
@@ -113,14 +97,10 @@ fn a_port_held_by_another_program_fails_before_anything_is_created() {
         "engine = \"ministack\"\n[services.ministack]\nport = {port}\n"
     ));
     let out = stack.run(&["up"]);
-    assert_eq!(out.code, 1, "{}", out.stderr);
-    assert!(
-        out.stderr.contains(&format!(
-            "port {port} on 127.0.0.1 is already in use by another program"
-        )),
-        "{}",
-        out.stderr
-    );
+    out.assert_code(1);
+    out.assert_stderr_has(format!(
+        "port {port} on 127.0.0.1 is already in use by another program"
+    ));
     assert_nothing_left(&stack.project);
 }
 
@@ -139,9 +119,9 @@ fn a_port_held_by_a_container_names_that_container() {
         "engine = \"ministack\"\n[services.ministack]\nport = {port}\n"
     ));
     let out = second.run(&["up"]);
-    assert_eq!(out.code, 1, "{}", out.stderr);
+    out.assert_code(1);
     let holder = format!("by container `devstack-{}-ministack`", first.project);
-    assert!(out.stderr.contains(&holder), "{}", out.stderr);
+    out.assert_stderr_has(&holder);
     assert_nothing_left(&second.project);
 }
 
@@ -153,17 +133,11 @@ fn an_unreachable_daemon_gets_its_own_message_and_exit_1() {
     let out = run(stack
         .command(&["up"])
         .env("DOCKER_HOST", format!("unix://{}", missing.display())));
-    assert_eq!(out.code, 1, "{}", out.stderr);
-    assert!(
-        out.stderr.contains(&format!(
-            "the socket `{}` does not exist",
-            missing.display()
-        )),
-        "names the socket: {}",
-        out.stderr
-    );
-    assert!(out.stderr.contains("DOCKER_HOST"), "{}", out.stderr);
-    assert!(!out.stderr.contains("chmod"), "{}", out.stderr);
+    out.assert_code(1);
+    // It names the socket.
+    out.assert_stderr_has(format!("the socket `{}` does not exist", missing.display()));
+    out.assert_stderr_has("DOCKER_HOST");
+    out.assert_stderr_lacks("chmod");
 
     // A socket that accepts but never answers: a hung daemon. devstack gives
     // up after its own 5 s; the bound here only catches a hang.
@@ -175,15 +149,11 @@ fn an_unreachable_daemon_gets_its_own_message_and_exit_1() {
             .env("DOCKER_HOST", format!("unix://{}", silent.display())),
         Duration::from_secs(120),
     );
-    assert_eq!(out.code, 1, "{}", out.stderr);
-    assert!(
-        out.stderr.contains(&format!(
-            "the Docker daemon at `unix://{}` did not answer within",
-            silent.display()
-        )),
-        "{}",
-        out.stderr
-    );
+    out.assert_code(1);
+    out.assert_stderr_has(format!(
+        "the Docker daemon at `unix://{}` did not answer within",
+        silent.display()
+    ));
 }
 
 #[test]
@@ -196,16 +166,12 @@ fn a_killed_engine_is_reported_and_the_next_up_repairs_it() {
     block_on(docker.stop_container(&engine, Duration::ZERO)).unwrap();
 
     let out = stack.run(&["status"]);
-    assert_eq!(out.code, 1, "{}", out.stdout);
-    assert!(out.stdout.contains("exited"), "{}", out.stdout);
-    assert!(out.stderr.contains("dynamodb-local"), "{}", out.stderr);
+    out.assert_code(1);
+    out.assert_stdout_has("exited");
+    out.assert_stderr_has("dynamodb-local");
 
     let repaired = stack.up();
-    assert!(
-        repaired.stderr.contains("starting the existing container"),
-        "{}",
-        repaired.stderr
-    );
+    repaired.assert_stderr_has("starting the existing container");
     let (code, status) = stack.status();
     assert_eq!(code, 0, "{status}");
 }
@@ -228,8 +194,8 @@ fn two_concurrent_ups_make_one_stack() {
         a.wait_with_output().unwrap().into(),
         b.wait_with_output().unwrap().into(),
     );
-    assert_eq!(a.code, 0, "{}", a.stderr);
-    assert_eq!(b.code, 0, "{}", b.stderr);
+    a.assert_code(0);
+    b.assert_code(0);
     assert_eq!(
         stack.containers(&docker).len(),
         2,
@@ -259,12 +225,8 @@ fn a_container_of_another_owner_with_our_name_is_refused() {
     block_on(docker.create_container(&spec)).unwrap().unwrap();
 
     let out = stack.run(&["up"]);
-    assert_eq!(out.code, 1, "{}", out.stderr);
-    assert!(
-        out.stderr.contains("devstack did not create it"),
-        "{}",
-        out.stderr
-    );
+    out.assert_code(1);
+    out.assert_stderr_has("devstack did not create it");
     let states = block_on(docker.project_containers(&other.project)).unwrap();
     assert_eq!(states.len(), 1, "the foreign container is untouched");
     assert_eq!(
@@ -321,19 +283,14 @@ async fn marker_count(env: &BTreeMap<String, String>) -> Option<i32> {
         .map(|out| out.count())
 }
 
-fn persistence(engine: &str, test: &str) {
-    let _docker = docker();
+fn data_persists_across_down_and_up(engine: &str, test: &str) {
     let stack = Stack::new(test, engine, "persist = true");
     stack.up();
     block_on(write_marker(&stack.env()));
 
     let down = stack.run(&["down"]);
-    assert_eq!(down.code, 0, "{}", down.stderr);
-    assert!(
-        down.stderr.contains("kept the data volumes"),
-        "{}",
-        down.stderr
-    );
+    down.assert_code(0);
+    down.assert_stderr_has("kept the data volumes");
     stack.up();
     assert_eq!(
         block_on(marker_count(&stack.env())),
@@ -342,8 +299,8 @@ fn persistence(engine: &str, test: &str) {
     );
 
     let down = stack.run(&["down", "--volumes"]);
-    assert_eq!(down.code, 0, "{}", down.stderr);
-    assert!(down.stderr.contains("removed volume"), "{}", down.stderr);
+    down.assert_code(0);
+    down.assert_stderr_has("removed volume");
     assert_nothing_left(&stack.project);
     stack.up();
     assert_eq!(
@@ -353,17 +310,7 @@ fn persistence(engine: &str, test: &str) {
     );
 }
 
-#[test]
-#[ignore = "needs a Docker daemon"]
-fn dynamodb_local_data_persists_across_down_and_up() {
-    persistence("dynamodb-local", "persist-ddb");
-}
-
-#[test]
-#[ignore = "needs a Docker daemon"]
-fn ministack_data_persists_across_down_and_up() {
-    persistence("ministack", "persist-ms");
-}
+per_engine!(data_persists_across_down_and_up, "persist": dynamodb_local, ministack);
 
 #[test]
 #[ignore = "needs a Docker daemon"]
@@ -378,10 +325,9 @@ fn ctrl_c_during_up_exits_130_and_the_next_up_converges() {
         Duration::from_secs(120),
     );
     watched.signal("-INT");
-    let (status, said) = watched.wait(Duration::from_secs(30));
-    let code = status.code();
-    assert_eq!(code, Some(130), "{said}");
-    assert!(said.contains("error: interrupted"), "{said}");
+    let out = watched.wait(Duration::from_secs(30));
+    out.assert_code(130);
+    out.assert_stderr_has("error: interrupted");
 
     // Everything made so far is labelled; the next `up` finishes the job.
     let leftovers = stack.containers(&docker);
@@ -409,31 +355,19 @@ fn a_service_that_exits_before_it_is_ready_is_reported_at_once_with_its_logs() {
     let started = Instant::now();
     let out = stack.run(&["up"]);
     let took = started.elapsed();
-    assert_eq!(out.code, 1, "{}", out.stderr);
-    assert!(
-        out.stderr
-            .contains("`dynamodb-local` exited before it was ready (exit code 2)"),
-        "{}",
-        out.stderr
-    );
+    out.assert_code(1);
+    out.assert_stderr_has("`dynamodb-local` exited before it was ready (exit code 2)");
     let name = format!("devstack-{}-dynamodb-local", stack.project);
-    assert!(
-        out.stderr.contains(&format!("last log lines of `{name}`")),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.contains("unrecognized arguments"),
-        "the container's own words: {}",
-        out.stderr
-    );
+    out.assert_stderr_has(format!("last log lines of `{name}`"));
+    // The container's own words.
+    out.assert_stderr_has("unrecognized arguments");
     assert!(
         took < Duration::from_secs(300),
         "reported at once, not after the 600 s deadline: {took:?}"
     );
     // What was made is labelled: `down` removes it.
     assert_eq!(stack.containers(&docker).len(), 1);
-    assert_eq!(stack.run(&["down"]).code, 0);
+    stack.run(&["down"]).assert_code(0);
     assert_nothing_left(&stack.project);
 }
 
@@ -452,12 +386,7 @@ fn a_service_dropped_from_the_manifest_is_removed_by_the_next_up() {
     .unwrap();
     let out = stack.up();
     let admin = format!("devstack-{}-dynamodb-admin", stack.project);
-    assert!(
-        out.stderr
-            .contains(&format!("removing the container `{admin}`")),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has(format!("removing the container `{admin}`"));
     let left: Vec<String> = stack
         .containers(&docker)
         .into_iter()
@@ -485,7 +414,7 @@ fn ctrl_c_while_seeding_and_the_next_up_finishes_the_table() {
     stack.add_seeded_orders(items);
     let env = stack.env();
     let batches = Arc::new(AtomicUsize::new(0));
-    let code = block_on(async {
+    let out = block_on(async {
         let proxy = FakeServer::gated_proxy(&engine, {
             let batches = batches.clone();
             move |seen| {
@@ -517,11 +446,12 @@ fn ctrl_c_while_seeding_and_the_next_up_finishes_the_table() {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         watched.signal("-INT");
-        tokio::task::spawn_blocking(move || watched.wait(Duration::from_secs(30)).0.code())
+        tokio::task::spawn_blocking(move || watched.wait(Duration::from_secs(30)))
             .await
             .unwrap()
     });
-    assert_eq!(code, Some(130), "interrupted while seeding");
+    // Interrupted while seeding.
+    out.assert_code(130);
 
     // The table exists, part full: some of the 20 batches that went
     // through, far from all.
@@ -538,25 +468,10 @@ fn ctrl_c_while_seeding_and_the_next_up_finishes_the_table() {
 
     // The next `up` says so and fills it.
     let out = stack.up();
-    assert!(
-        out.stderr
-            .contains("seed data loaded: no earlier run finished loading it"),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.contains(&format!("{items} items")),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("seed data loaded: no earlier run finished loading it");
+    out.assert_stderr_has(format!("{items} items"));
     let again = stack.up();
-    assert!(
-        again
-            .stderr
-            .contains(&format!("orders: unchanged, {items} items")),
-        "{}",
-        again.stderr
-    );
+    again.assert_stderr_has(format!("orders: unchanged, {items} items"));
 }
 
 /// Removes a test's image tag when dropped.
@@ -576,10 +491,6 @@ fn a_newer_image_under_the_same_name_recreates_the_container() {
     let docker = docker();
     let stack = Stack::new("new-image", "ministack", "");
     let tag = format!("devstack-test/engine:{}", stack.project);
-    let docker_cli = |args: &[&str]| {
-        let out = run(std::process::Command::new("docker").args(args));
-        assert_eq!(out.code, 0, "docker {args:?}: {}", out.stderr);
-    };
     docker_cli(&["tag", "ministackorg/ministack:1.5.33", &tag]);
     let _tag = ImageTag(tag.clone());
     stack.write_manifest(&format!(
@@ -597,11 +508,7 @@ fn a_newer_image_under_the_same_name_recreates_the_container() {
         &tag,
     ]);
     let out = stack.up();
-    assert!(
-        out.stderr.contains("is a newer image than the container's"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("is a newer image than the container's");
     let after = stack.containers(&docker);
     assert_eq!(after.len(), 1);
     assert_ne!(after[0].id, before, "the container was recreated");
@@ -609,7 +516,7 @@ fn a_newer_image_under_the_same_name_recreates_the_container() {
     assert_eq!(code, 0, "{status}");
 
     let again = stack.up();
-    assert!(again.stderr.contains("already up"), "{}", again.stderr);
+    again.assert_stderr_has("already up");
 }
 
 #[test]
@@ -620,7 +527,7 @@ fn logs_show_every_service_prefixed_or_one_service_alone() {
     stack.up();
 
     let all = stack.run(&["logs"]);
-    assert_eq!(all.code, 0, "{}", all.stderr);
+    all.assert_code(0);
     for service in ["ministack      | ", "dynamodb-admin | "] {
         assert!(
             all.stdout.lines().any(|l| l.starts_with(service)),
@@ -635,7 +542,7 @@ fn logs_show_every_service_prefixed_or_one_service_alone() {
     );
 
     let one = stack.run(&["logs", "dynamodb-admin", "-n", "2"]);
-    assert_eq!(one.code, 0, "{}", one.stderr);
+    one.assert_code(0);
     let lines: Vec<&str> = one.stdout.lines().collect();
     assert!(
         (1..=2).contains(&lines.len()),
@@ -644,14 +551,8 @@ fn logs_show_every_service_prefixed_or_one_service_alone() {
     assert!(lines.iter().all(|l| !l.contains(" | ")), "{lines:?}");
 
     let unknown = stack.run(&["logs", "dynamodb"]);
-    assert_eq!(unknown.code, 2, "{}", unknown.stderr);
-    assert!(
-        unknown
-            .stderr
-            .contains("has no service `dynamodb`; it has `ministack`, `dynamodb-admin`"),
-        "{}",
-        unknown.stderr
-    );
+    unknown.assert_code(2);
+    unknown.assert_stderr_has("has no service `dynamodb`; it has `ministack`, `dynamodb-admin`");
 }
 
 #[test]
@@ -668,31 +569,15 @@ fn a_service_that_never_answers_times_out_naming_what_was_tried_with_its_logs() 
         &mut stack.command(&["up", "--timeout", "3"]),
         Duration::from_secs(120),
     );
-    assert_eq!(out.code, 1, "{}", out.stderr);
-    assert!(
-        out.stderr.contains("`ministack` was not ready after 3 s"),
-        "`--timeout` sets the deadline: {}",
-        out.stderr
-    );
-    assert!(
-        out.stderr
-            .contains("/_ministack/health answering 200, then a signed ListTables"),
-        "{}",
-        out.stderr
-    );
+    out.assert_code(1);
+    // `--timeout` sets the deadline.
+    out.assert_stderr_has("`ministack` was not ready after 3 s");
+    out.assert_stderr_has("/_ministack/health answering 200, then a signed ListTables");
     let container = format!("devstack-{}-ministack", stack.project);
-    assert!(
-        out.stderr
-            .contains(&format!("--- last log lines of `{container}` ---")),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.contains("dynamodb-admin"),
-        "the container's own words: {}",
-        out.stderr
-    );
-    assert_eq!(stack.run(&["down"]).code, 0);
+    out.assert_stderr_has(format!("--- last log lines of `{container}` ---"));
+    // The container's own words.
+    out.assert_stderr_has("dynamodb-admin");
+    stack.run(&["down"]).assert_code(0);
     assert_nothing_left(&stack.project);
 }
 
@@ -706,26 +591,17 @@ fn pull_never_refuses_a_missing_image_and_pull_always_pulls_even_a_present_one()
         "engine = \"ministack\"\npull = \"never\"\n[services.ministack]\nport = 0\nimage = \"{absent}\"\n"
     ));
     let out = stack.run(&["up"]);
-    assert_eq!(out.code, 1, "{}", out.stderr);
-    assert!(
-        out.stderr.contains(&format!(
-            "image `{absent}` for `ministack` is not present and the pull policy is `never`"
-        )),
-        "{}",
-        out.stderr
-    );
-    assert!(!out.stderr.contains("pulling"), "{}", out.stderr);
+    out.assert_code(1);
+    out.assert_stderr_has(format!(
+        "image `{absent}` for `ministack` is not present and the pull policy is `never`"
+    ));
+    out.assert_stderr_lacks("pulling");
     assert_nothing_left(&stack.project);
 
     // A present image under a name no registry has: `always` still pulls
     // it (and so fails), from the command line or from the manifest.
     let tag = format!("devstack-test/engine:{}", stack.project);
-    let tagged = run(std::process::Command::new("docker").args([
-        "tag",
-        "ministackorg/ministack:1.5.33",
-        &tag,
-    ]));
-    assert_eq!(tagged.code, 0, "{}", tagged.stderr);
+    docker_cli(&["tag", "ministackorg/ministack:1.5.33", &tag]);
     let _tag = ImageTag(tag.clone());
     let manifest = |pull: &str| {
         format!(
@@ -734,27 +610,19 @@ fn pull_never_refuses_a_missing_image_and_pull_always_pulls_even_a_present_one()
     };
     stack.write_manifest(&manifest("missing"));
     let out = stack.run(&["up", "--pull", "always"]);
-    assert_eq!(out.code, 1, "{}", out.stderr);
-    assert!(
-        out.stderr.contains(&format!("cannot pull image `{tag}`")),
-        "{}",
-        out.stderr
-    );
+    out.assert_code(1);
+    out.assert_stderr_has(format!("cannot pull image `{tag}`"));
     assert_nothing_left(&stack.project);
     stack.write_manifest(&manifest("always"));
     let out = stack.run(&["up"]);
-    assert_eq!(out.code, 1, "{}", out.stderr);
-    assert!(
-        out.stderr.contains(&format!("cannot pull image `{tag}`")),
-        "{}",
-        out.stderr
-    );
+    out.assert_code(1);
+    out.assert_stderr_has(format!("cannot pull image `{tag}`"));
     assert_nothing_left(&stack.project);
 
     // `missing` uses the present image without asking a registry.
     stack.write_manifest(&manifest("missing"));
     let out = stack.up();
-    assert!(!out.stderr.contains("pulling"), "{}", out.stderr);
+    out.assert_stderr_lacks("pulling");
 }
 
 #[test]
@@ -802,12 +670,7 @@ fn a_paused_engine_is_reported_and_the_next_up_resumes_it() {
     assert_eq!(row["state"], "paused", "{row}");
 
     let out = stack.up();
-    assert!(
-        out.stderr
-            .contains("ministack: resuming the paused container"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("ministack: resuming the paused container");
     let (code, status) = stack.status();
     assert_eq!(code, 0, "{status}");
 }
@@ -818,16 +681,11 @@ fn quiet_up_prints_the_variables_and_nothing_else() {
     let _docker = docker();
     let stack = Stack::new("quiet", "ministack", "");
     let out = stack.run(&["--quiet", "up"]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.assert_code(0);
     assert_eq!(out.stderr, "", "no progress with --quiet");
-    assert!(
-        out.stdout
-            .contains("export AWS_ENDPOINT_URL=http://127.0.0.1:"),
-        "{}",
-        out.stdout
-    );
+    out.assert_stdout_has("export AWS_ENDPOINT_URL=http://127.0.0.1:");
     let again = stack.run(&["up", "-q"]);
-    assert_eq!(again.code, 0, "{}", again.stderr);
+    again.assert_code(0);
     assert_eq!(again.stderr, "");
     assert_eq!(again.stdout, out.stdout, "the same variables");
 }
@@ -849,21 +707,16 @@ fn commands_that_stop_or_show_the_stack_work_without_the_seed_files() {
     assert_eq!(code, 0, "status: {status}");
     assert_eq!(status["tables"][0]["items"], 1, "{status}");
     let logs = stack.run(&["logs", "-n", "1"]);
-    assert_eq!(logs.code, 0, "logs: {}", logs.stderr);
+    logs.assert_code(0);
     let env = stack.run(&["env"]);
-    assert_eq!(env.code, 0, "env: {}", env.stderr);
+    env.assert_code(0);
     let down = stack.run(&["down"]);
-    assert_eq!(down.code, 0, "down: {}", down.stderr);
+    down.assert_code(0);
     assert_nothing_left(&stack.project);
 
     // Commands that need the seed data say which file is gone.
     let up = stack.run(&["up"]);
-    assert_eq!(up.code, 2, "{}", up.stderr);
-    assert!(
-        up.stderr
-            .contains("seed file `orders.jsonl` does not exist"),
-        "{}",
-        up.stderr
-    );
+    up.assert_code(2);
+    up.assert_stderr_has("seed file `orders.jsonl` does not exist");
     assert_nothing_left(&stack.project);
 }

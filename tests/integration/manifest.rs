@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use crate::support::{COMMANDS, Home, Run, root, run};
+use crate::support::{Home, Run, commands, root, run};
 
 fn fixtures() -> std::path::PathBuf {
     root().join("tests/fixtures/manifests")
@@ -20,20 +20,17 @@ fn devstack(cwd: &Path, args: &[&str]) -> Run {
 #[test]
 fn bundled_example_is_valid_with_six_tables() {
     let out = devstack(&root(), &["-f", "bootstrap/devstack.toml", "validate"]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.assert_code(0);
     insta::assert_snapshot!(out.stdout);
     for table in crate::support::CODEMETRICS_TABLES {
-        assert!(
-            out.stdout.contains(&format!("CodeMetrics_{table} ")),
-            "{table}"
-        );
+        out.assert_stdout_has(format!("CodeMetrics_{table} "));
     }
 }
 
 #[test]
 fn bundled_example_is_found_from_a_subfolder() {
     let out = devstack(&root().join("bootstrap/seed"), &["validate", "--json"]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.assert_code(0);
     let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(report["valid"], true);
     assert_eq!(report["tables"].as_array().map(Vec::len), Some(6));
@@ -47,7 +44,7 @@ fn the_manifest_comes_from_devstack_file_when_no_file_is_given() {
         .devstack(elsewhere.path())
         .env("DEVSTACK_FILE", root().join("bootstrap/devstack.toml"))
         .args(["validate", "--json"]));
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.assert_code(0);
     let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(report["project"], "codemetrics");
 
@@ -56,7 +53,7 @@ fn the_manifest_comes_from_devstack_file_when_no_file_is_given() {
         .devstack(&fixtures())
         .env("DEVSTACK_FILE", root().join("bootstrap/devstack.toml"))
         .args(["-f", "valid-minimal/devstack.toml", "validate", "--json"]));
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.assert_code(0);
     let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_ne!(report["project"], "codemetrics", "{report}");
 }
@@ -66,8 +63,8 @@ fn valid_fixtures_pass() {
     for case in ["valid-minimal", "valid-full"] {
         let file = format!("{case}/devstack.toml");
         let out = devstack(&fixtures(), &["-f", &file, "validate"]);
-        assert_eq!(out.code, 0, "{case}: {}", out.stderr);
-        assert!(out.stdout.contains("is valid"), "{case}: {}", out.stdout);
+        out.assert_code(0);
+        out.assert_stdout_has("is valid");
     }
 }
 
@@ -92,17 +89,9 @@ fn every_broken_manifest_exits_2_with_its_position() {
     for case in cases {
         let file = format!("{case}/devstack.toml");
         let out = devstack(&fixtures(), &["-f", &file, "validate"]);
-        assert_eq!(
-            out.code, 2,
-            "{case} should fail validation:\n{}",
-            out.stderr
-        );
+        out.assert_code(2);
         assert!(out.stdout.is_empty(), "{case}: errors belong on stderr");
-        assert!(
-            out.stderr.contains(&format!("{file}:")),
-            "{case}: no file:line:column in\n{}",
-            out.stderr
-        );
+        out.assert_stderr_has(format!("{file}:"));
         insta::assert_snapshot!(case.as_str(), out.stderr);
     }
 }
@@ -146,7 +135,7 @@ fn json_errors_carry_line_column_and_field() {
         &fixtures(),
         &["-f", "unknown-key-typo/devstack.toml", "validate", "--json"],
     );
-    assert_eq!(out.code, 2);
+    out.assert_code(2);
     assert_eq!(out.stderr, "", "--json prints nothing on stderr");
     let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(report["valid"], false);
@@ -161,38 +150,59 @@ fn json_errors_carry_line_column_and_field() {
 fn a_missing_manifest_is_a_usage_error() {
     let empty = tempfile::tempdir().unwrap();
     let out = devstack(empty.path(), &["validate"]);
-    assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("no `devstack.toml`"), "{}", out.stderr);
+    out.assert_code(2);
+    out.assert_stderr_has("no `devstack.toml`");
 }
 
 /// The help text is the first thing people read; changes show up here.
 #[test]
 fn help_lists_every_command() {
     let out = devstack(&root(), &["--help"]);
-    assert_eq!(out.code, 0);
+    out.assert_code(0);
     insta::assert_snapshot!(out.stdout);
 }
 
-/// Every subcommand's help, pinned.
+/// Every subcommand's help, pinned. A command without its snapshot fails
+/// here whatever `INSTA_UPDATE` or `INSTA_FORCE_PASS` say (insta leaves
+/// the new text beside it for review), and a snapshot of a command that is
+/// gone fails too.
 #[test]
 fn every_subcommand_has_its_help_pinned() {
-    let listed = devstack(&root(), &["--help"]).stdout;
-    for &command in COMMANDS {
-        assert!(
-            listed.contains(&format!("  {command} ")),
-            "`{command}` is not in the help"
-        );
+    let commands = commands();
+    let snapshots = root().join("tests/integration/snapshots");
+    let file = |command: &str| format!("integration__manifest__help-{command}.snap");
+    let listed = devstack(&root(), &["--help"]);
+    let mut unpinned = Vec::new();
+    for command in &commands {
+        listed.assert_stdout_has(format!("  {command} "));
+        let pinned = snapshots.join(file(command)).is_file();
         let out = devstack(&root(), &[command, "--help"]);
-        assert_eq!(out.code, 0, "{command}: {}", out.stderr);
+        out.assert_code(0);
         insta::assert_snapshot!(format!("help-{command}"), out.stdout);
+        if !pinned {
+            unpinned.push(command.as_str());
+        }
     }
+    assert!(
+        unpinned.is_empty(),
+        "no help snapshot for {unpinned:?}: review the new one (`cargo insta review`) and commit it"
+    );
+
+    let mut stale: Vec<String> = std::fs::read_dir(&snapshots)
+        .unwrap()
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter(|name| name.starts_with("integration__manifest__help-") && name.ends_with(".snap"))
+        .filter(|name| !commands.iter().any(|command| file(command) == *name))
+        .collect();
+    stale.sort();
+    assert!(stale.is_empty(), "help snapshots of no command: {stale:?}");
 }
 
 #[test]
 fn a_usage_error_exits_2() {
     let out = devstack(&root(), &["scan"]);
-    assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("<TABLE>"), "{}", out.stderr);
+    out.assert_code(2);
+    out.assert_stderr_has("<TABLE>");
 }
 
 #[test]
@@ -210,18 +220,14 @@ fn env_with_an_endpoint_needs_no_docker() {
             "dotenv",
         ])
         .env("DOCKER_HOST", "unix:///nonexistent.sock"));
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.assert_code(0);
     assert!(
         out.stdout
             .starts_with("AWS_ENDPOINT_URL=http://127.0.0.1:4566\n"),
         "{}",
         out.stdout
     );
-    assert!(
-        out.stdout.contains("DATASTORE_IMPL=dynamodb\n"),
-        "{}",
-        out.stdout
-    );
+    out.assert_stdout_has("DATASTORE_IMPL=dynamodb\n");
 }
 
 #[test]
@@ -232,7 +238,7 @@ fn the_endpoint_comes_from_devstack_endpoint_too() {
         .env("DEVSTACK_ENDPOINT", "http://127.0.0.1:4599")
         .env("DOCKER_HOST", "unix:///nonexistent.sock")
         .args(["-f", "bootstrap/devstack.toml", "env", "--format", "json"]));
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.assert_code(0);
     let vars: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(vars["AWS_ENDPOINT_URL"], "http://127.0.0.1:4599");
     assert_eq!(vars["AWS_ENDPOINT_URL_DYNAMODB"], "http://127.0.0.1:4599");
@@ -252,7 +258,7 @@ fn env_network_gives_the_in_network_endpoint_without_docker() {
             .devstack(dir.path())
             .env("DOCKER_HOST", "unix:///nonexistent.sock")
             .args(["env", "--network", "--format", "dotenv"]));
-        assert_eq!(out.code, 0, "{engine}: {}", out.stderr);
+        out.assert_code(0);
         out.stdout
     };
     assert!(
@@ -282,17 +288,12 @@ fn validate_reads_every_seed_item() {
     )
     .unwrap();
     let out = devstack(dir.path(), &["validate"]);
-    assert_eq!(out.code, 2, "{}", out.stderr);
-    assert!(
-        out.stderr
-            .contains("orders.jsonl:2: missing partition key `pk`"),
-        "{}",
-        out.stderr
-    );
-    assert!(out.stderr.contains("orders.jsonl:3:2:"), "{}", out.stderr);
+    out.assert_code(2);
+    out.assert_stderr_has("orders.jsonl:2: missing partition key `pk`");
+    out.assert_stderr_has("orders.jsonl:3:2:");
 
     let out = devstack(dir.path(), &["validate", "--json"]);
-    assert_eq!(out.code, 2);
+    out.assert_code(2);
     let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(report["valid"], false);
     assert_eq!(report["errors"][0]["line"], 2, "{report}");
@@ -308,14 +309,10 @@ fn a_missing_seed_file_stops_up_but_not_env() {
     )
     .unwrap();
     let out = devstack(dir.path(), &["--endpoint", "http://127.0.0.1:4566", "env"]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.assert_code(0);
     let out = devstack(dir.path(), &["up"]);
-    assert_eq!(out.code, 2, "{}", out.stderr);
-    assert!(
-        out.stderr.contains("seed file `gone.jsonl` does not exist"),
-        "{}",
-        out.stderr
-    );
+    out.assert_code(2);
+    out.assert_stderr_has("seed file `gone.jsonl` does not exist");
 }
 
 #[test]
@@ -324,14 +321,14 @@ fn quiet_prints_data_and_errors_only() {
         &root(),
         &["-f", "bootstrap/devstack.toml", "-q", "validate"],
     );
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(out.stdout.contains("is valid"), "{}", out.stdout);
+    out.assert_code(0);
+    out.assert_stdout_has("is valid");
     assert_eq!(out.stderr, "");
     let out = devstack(
         &fixtures(),
         &["-f", "bad-region/devstack.toml", "--quiet", "validate"],
     );
-    assert_eq!(out.code, 2);
+    out.assert_code(2);
     assert!(
         out.stderr.starts_with("error: "),
         "errors still show: {}",

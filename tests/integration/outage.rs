@@ -8,27 +8,21 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::kill::{assert_converges, assert_down_leaves_nothing};
-use crate::support::{Stack, Watched, docker, pause, run};
-use crate::tables::codemetrics_with;
+use crate::support::{
+    Run, Stack, Watched, codemetrics_with, docker, docker_cli, pause, per_engine,
+};
 
 /// The most any outage may take to be reported.
 const DEADLINE: Duration = Duration::from_secs(60);
 
 /// Runs devstack; at the first progress line containing `marker` calls
 /// `act`, then waits (at most [`DEADLINE`]) for devstack to end. Returns
-/// its exit code and everything it said.
-fn act_at(command: Command, marker: &str, act: impl FnOnce()) -> (i32, String) {
+/// how it ended and everything it said.
+fn act_at(command: Command, marker: &str, act: impl FnOnce()) -> Run {
     let mut watched = Watched::spawn(command);
     watched.until(marker, DEADLINE);
     act();
-    let (status, said) = watched.wait(DEADLINE);
-    (status.code().unwrap_or(-1), said)
-}
-
-fn docker_cli(args: &[&str]) {
-    let out = run(Command::new("docker").args(args));
-    assert_eq!(out.code, 0, "docker {args:?}: {}", out.stderr);
+    watched.wait(DEADLINE)
 }
 
 /// The CodeMetrics tables plus one with 20,000 items, so seeding takes
@@ -56,8 +50,7 @@ fn engine_container(stack: &Stack, engine: &str) -> String {
     format!("devstack-{}-{engine}", stack.project)
 }
 
-fn killed_paused_or_removed_while_tables_are_made(engine: &str, test: &str) {
-    let _docker = docker();
+fn killed_paused_or_removed_while_tables_are_made_then_up_converges(engine: &str, test: &str) {
     let stack = with_bulk_table(test, engine);
     let container = engine_container(&stack, engine);
     // `ready in`: the engine answers and the tables are being made;
@@ -92,41 +85,34 @@ fn killed_paused_or_removed_while_tables_are_made(engine: &str, test: &str) {
         // A pause the kernel took only after some tries may come after
         // `up` has finished: that round proved nothing, so it runs again.
         let mut rounds = 0;
-        let (code, said) = loop {
+        let out = loop {
             rounds += 1;
             let mut tries = 1;
-            let (code, said) = act_at(stack.command(&["up"]), &marker, || match action {
+            let out = act_at(stack.command(&["up"]), &marker, || match action {
                 "pause" => tries = pause(&container, DEADLINE).unwrap(),
                 "rm" => docker_cli(&["rm", "--force", &container]),
                 _ => docker_cli(&[action, &container]),
             });
-            if code == 0 && tries > 1 && rounds < 3 {
+            if out.code == 0 && tries > 1 && rounds < 3 {
                 eprintln!("{engine}: the pause took {tries} tries, after `up` ended; again");
-                assert_down_leaves_nothing(&stack);
+                stack.assert_down_leaves_nothing();
                 continue;
             }
-            break (code, said);
+            break out.context(format!("{action} at `{marker}`"));
         };
-        assert_eq!(code, 1, "{action} at `{marker}`:\n{said}");
-        assert!(said.contains(says), "{action} at `{marker}`:\n{said}");
-        assert!(said.contains("run `devstack up` again"), "{said}");
-        assert_converges(&stack, &format!("{action} at `{marker}`"));
+        out.assert_code(1);
+        out.assert_stderr_has(says);
+        out.assert_stderr_has("run `devstack up` again");
+        stack.assert_converges(&format!("{action} at `{marker}`"));
         // Start the next round from nothing, so the engine is started anew.
-        assert_down_leaves_nothing(&stack);
+        stack.assert_down_leaves_nothing();
     }
 }
 
-#[test]
-#[ignore = "needs a Docker daemon"]
-fn dynamodb_local_killed_paused_or_removed_while_tables_are_made_then_up_converges() {
-    killed_paused_or_removed_while_tables_are_made("dynamodb-local", "outage-ddb");
-}
-
-#[test]
-#[ignore = "needs a Docker daemon"]
-fn ministack_killed_paused_or_removed_while_tables_are_made_then_up_converges() {
-    killed_paused_or_removed_while_tables_are_made("ministack", "outage-ms");
-}
+per_engine!(
+    killed_paused_or_removed_while_tables_are_made_then_up_converges,
+    "outage": dynamodb_local, ministack
+);
 
 /// What the daemon does once the proxy in front of it is cut.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -258,19 +244,18 @@ fn the_daemon_going_away_or_falling_silent_mid_up_is_reported_then_up_converges(
         let mut command = stack.command(&["up"]);
         command.env("DOCKER_HOST", proxy.host());
         let started = Instant::now();
-        let (code, said) = act_at(command, marker, || proxy.cut(how));
-        assert_eq!(code, 1, "{how:?} at `{marker}`:\n{said}");
-        assert!(
-            said.contains(says),
-            "{how:?} at `{marker}`: `{says}` in\n{said}"
-        );
+        let out =
+            act_at(command, marker, || proxy.cut(how)).context(format!("{how:?} at `{marker}`"));
+        out.assert_code(1);
+        out.assert_stderr_has(says);
         eprintln!(
-            "{how:?} at `{marker}`: reported after {:?}:\n{said}",
-            started.elapsed()
+            "{how:?} at `{marker}`: reported after {:?}:\n{}",
+            started.elapsed(),
+            out.stderr
         );
         drop(proxy);
-        assert_converges(&stack, &format!("the daemon {how:?} at `{marker}`"));
-        assert_down_leaves_nothing(&stack);
+        stack.assert_converges(&format!("the daemon {how:?} at `{marker}`"));
+        stack.assert_down_leaves_nothing();
     }
 }
 
@@ -301,7 +286,6 @@ fn tmpfs_volume(stack: &Stack, service: &str, options: &str) {
 }
 
 fn a_read_only_data_volume_is_reported_at_once(engine: &str, test: &str) {
-    let _docker = docker();
     let stack = Stack::new(
         test,
         engine,
@@ -309,40 +293,23 @@ fn a_read_only_data_volume_is_reported_at_once(engine: &str, test: &str) {
     );
     tmpfs_volume(&stack, engine, "ro");
     let out = stack.run(&["up"]);
-    assert_eq!(out.code, 1, "{}", out.stderr);
-    assert!(
-        out.stderr.contains(&format!(
-            "`{engine}`: its data volume `devstack-{}-{engine}-data`",
-            stack.project
-        )) && out.stderr.contains("is not writable: ")
-            && out.stderr.contains("Read-only file system"),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.contains("devstack down --volumes"),
-        "{}",
-        out.stderr
-    );
+    out.assert_code(1);
+    out.assert_stderr_has(format!(
+        "`{engine}`: its data volume `devstack-{}-{engine}-data`",
+        stack.project
+    ));
+    out.assert_stderr_has("is not writable: ");
+    out.assert_stderr_has("Read-only file system");
+    out.assert_stderr_has("devstack down --volumes");
     // The hint works: a fresh volume, and `up` converges.
     let down = stack.run(&["down", "--volumes"]);
-    assert_eq!(down.code, 0, "{}", down.stderr);
+    down.assert_code(0);
     let up = stack.up();
-    assert!(up.stderr.contains("orders: created"), "{}", up.stderr);
-    assert_down_leaves_nothing(&stack);
+    up.assert_stderr_has("orders: created");
+    stack.assert_down_leaves_nothing();
 }
 
-#[test]
-#[ignore = "needs a Docker daemon"]
-fn dynamodb_local_on_a_read_only_data_volume_says_so_at_once() {
-    a_read_only_data_volume_is_reported_at_once("dynamodb-local", "volume-ro-ddb");
-}
-
-#[test]
-#[ignore = "needs a Docker daemon"]
-fn ministack_on_a_read_only_data_volume_says_so_at_once() {
-    a_read_only_data_volume_is_reported_at_once("ministack", "volume-ro-ms");
-}
+per_engine!(a_read_only_data_volume_is_reported_at_once, "volume-ro": dynamodb_local, ministack);
 
 #[test]
 #[ignore = "needs a Docker daemon"]
@@ -358,28 +325,20 @@ fn a_data_volume_that_fills_up_while_seeding_is_named_as_the_cause() {
     // 2 MiB: the CodeMetrics tables fit, the 20,000 bulk items do not.
     tmpfs_volume(&stack, "dynamodb-local", "size=2m");
     let out = stack.run(&["up"]);
-    assert_eq!(out.code, 1, "{}", out.stderr);
+    out.assert_code(1);
     let volume = format!("devstack-{}-dynamodb-local-data", stack.project);
-    assert!(
-        out.stderr.contains(&format!(
-            "error: `dynamodb-local`: its data volume `{volume}` (at /home/dynamodblocal/data) is full: "
-        )),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.contains(
-            "caused by: BatchWriteItem to `CodeMetrics_bulk` (batch from seed/bulk.jsonl:"
-        ),
-        "{}",
-        out.stderr
+    out.assert_stderr_has(format!(
+        "error: `dynamodb-local`: its data volume `{volume}` (at /home/dynamodblocal/data) is full: "
+    ));
+    out.assert_stderr_has(
+        "caused by: BatchWriteItem to `CodeMetrics_bulk` (batch from seed/bulk.jsonl:",
     );
     // The next `up` says so before it writes anything.
     let again = stack.run(&["up"]);
-    assert_eq!(again.code, 1, "{}", again.stderr);
-    assert!(again.stderr.contains("is full: "), "{}", again.stderr);
+    again.assert_code(1);
+    again.assert_stderr_has("is full: ");
     let down = stack.run(&["down", "--volumes"]);
-    assert_eq!(down.code, 0, "{}", down.stderr);
-    assert_converges(&stack, "a full volume was replaced");
-    assert_down_leaves_nothing(&stack);
+    down.assert_code(0);
+    stack.assert_converges("a full volume was replaced");
+    stack.assert_down_leaves_nothing();
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::support::{Run, Stack, docker, run};
+use crate::support::{Run, Stack, per_engine, run};
 
 const BIG: &str = "12345678901234567890123456789012345678";
 const ITEMS: usize = 300;
@@ -107,11 +107,11 @@ fn scan(stack: &Stack, args: &[&str]) -> Run {
     let mut all = vec!["scan", "things"];
     all.extend(args);
     let out = stack.run(&all);
-    assert_eq!(out.code, 0, "scan {args:?}: {}", out.stderr);
+    out.assert_code(0);
     out
 }
 
-fn scan_returns_exactly_the_seeded_items(engine: &str, test: &str) {
+fn scan_returns_exactly_the_seeded_items_in_every_mode(engine: &str, test: &str) {
     let (stack, seeded) = things(test, engine);
     stack.up();
     let expected = set_of(seeded.clone());
@@ -119,12 +119,8 @@ fn scan_returns_exactly_the_seeded_items(engine: &str, test: &str) {
     // Not a terminal: JSON Lines by default.
     let jsonl = scan(&stack, &[]);
     assert_same(&set_of(lines(&jsonl)), &expected, "default output");
-    assert!(
-        jsonl
-            .stdout
-            .contains(&format!("\"big\":{}1000,", &BIG[..34])),
-        "38 digits kept"
-    );
+    // All 38 digits kept.
+    jsonl.assert_stdout_has(format!("\"big\":{}1000,", &BIG[..34]));
 
     let json = scan(&stack, &["--output", "json"]);
     let array: Vec<Value> = serde_json::from_str(&json.stdout).unwrap();
@@ -162,7 +158,7 @@ fn scan_returns_exactly_the_seeded_items(engine: &str, test: &str) {
 
     let limited = scan(&stack, &["--limit", "7"]);
     assert_eq!(lines(&limited).len(), 7, "--limit");
-    assert!(limited.stderr.contains("7 items"), "{}", limited.stderr);
+    limited.assert_stderr_has("7 items");
 
     let filtered = scan(
         &stack,
@@ -191,77 +187,40 @@ fn scan_returns_exactly_the_seeded_items(engine: &str, test: &str) {
     // pages and far more than the pipe holds, so the reader is gone while
     // devstack still writes: its writes fail with a broken pipe, and it
     // stops at once, without its closing summary line.
-    let mut piped = std::process::Command::new("bash");
-    stack.home.apply(&mut piped);
-    piped.current_dir(stack.dir.path()).arg("-c").arg(format!(
+    let mut piped = stack.program("bash");
+    piped.arg("-c").arg(format!(
         "set -o pipefail; '{}' scan many | head -3",
         env!("CARGO_BIN_EXE_devstack")
     ));
     let piped = run(&mut piped);
-    assert_eq!(piped.code, 0, "{}", piped.stderr);
+    piped.assert_code(0);
     assert_eq!(piped.stdout.lines().count(), 3);
-    assert!(
-        !piped.stderr.contains("error") && !piped.stderr.contains("panicked"),
-        "no error text on a closed pipe: {}",
-        piped.stderr
-    );
-    assert!(
-        !piped.stderr.contains("items from"),
-        "the scan stopped at the closed pipe rather than finishing: {}",
-        piped.stderr
-    );
+    // No error text on a closed pipe, and the scan stopped there rather
+    // than finishing.
+    piped.assert_stderr_lacks("error");
+    piped.assert_stderr_lacks("panicked");
+    piped.assert_stderr_lacks("items from");
     let all = stack.run(&["scan", "many"]);
     assert_eq!(all.stdout.lines().count(), MANY, "{}", all.stderr);
-    assert!(
-        all.stderr
-            .contains(&format!("{MANY} items from `Test_many`")),
-        "{}",
-        all.stderr
-    );
+    all.assert_stderr_has(format!("{MANY} items from `Test_many`"));
 
     // A missing table names the endpoint and the close names.
     let missing = stack.run(&["scan", "thinks"]);
-    assert_eq!(missing.code, 1);
-    assert!(
-        missing
-            .stderr
-            .contains("table `thinks` does not exist at http://127.0.0.1:"),
-        "{}",
-        missing.stderr
-    );
-    assert!(
-        missing.stderr.contains("did you mean `Test_things`?"),
-        "{}",
-        missing.stderr
-    );
-    assert_eq!(
-        missing
-            .stderr
-            .contains("MiniStack keeps tables per region and access key"),
-        engine == "ministack",
-        "{}",
-        missing.stderr
-    );
+    missing.assert_code(1);
+    missing.assert_stderr_has("table `thinks` does not exist at http://127.0.0.1:");
+    missing.assert_stderr_has("did you mean `Test_things`?");
+    let hint = "MiniStack keeps tables per region and access key";
+    if engine == "ministack" {
+        missing.assert_stderr_has(hint);
+    } else {
+        missing.assert_stderr_lacks(hint);
+    }
 }
 
-#[test]
-#[ignore = "needs a Docker daemon"]
-fn dynamodb_local_scan_returns_exactly_the_seeded_items_in_every_mode() {
-    let _docker = docker();
-    scan_returns_exactly_the_seeded_items("dynamodb-local", "scan-ddb");
-}
-
-#[test]
-#[ignore = "needs a Docker daemon"]
-fn ministack_scan_returns_exactly_the_seeded_items_in_every_mode() {
-    let _docker = docker();
-    scan_returns_exactly_the_seeded_items("ministack", "scan-ms");
-}
-
-#[test]
-fn embedded_scan_returns_exactly_the_seeded_items_in_every_mode() {
-    scan_returns_exactly_the_seeded_items("embedded", "scan-emb");
-}
+per_engine!(
+    scan_returns_exactly_the_seeded_items_in_every_mode,
+    "scan": dynamodb_local, ministack, embedded
+);
 
 fn query_returns_one_partition_in_sort_order(engine: &str, test: &str) {
     let (stack, seeded) = things(test, engine);
@@ -280,7 +239,7 @@ fn query_returns_one_partition_in_sort_order(engine: &str, test: &str) {
     expected.sort();
 
     let out = stack.run(&["query", "things", "P#3"]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.assert_code(0);
     assert_eq!(sort_keys(&out), expected);
 
     let out = stack.run(&["query", "things", "P#3", "--reverse"]);
@@ -313,14 +272,14 @@ fn query_returns_one_partition_in_sort_order(engine: &str, test: &str) {
         ("--sort-le", |k| k <= 103),
     ] {
         let out = stack.run(&["query", "things", "P#3", flag, "103"]);
-        assert_eq!(out.code, 0, "{flag}: {}", out.stderr);
+        out.assert_code(0);
         let want: Vec<i64> = expected.iter().copied().filter(|k| keep(*k)).collect();
         assert!(!want.is_empty(), "{flag}");
         assert_eq!(sort_keys(&out), want, "{flag}");
     }
     // And a prefix, on a string sort key.
     let out = stack.run(&["query", "many", "M#2", "--sort-begins-with", "S#012"]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.assert_code(0);
     let got: Vec<String> = lines(&out)
         .iter()
         .map(|i| i["sk"].as_str().unwrap().to_string())
@@ -341,32 +300,14 @@ fn query_returns_one_partition_in_sort_order(engine: &str, test: &str) {
     assert_eq!(sort_keys(&out), kinds, "query on an index");
 
     let out = stack.run(&["query", "things", "P#3", "--sort-gt", "ten"]);
-    assert_eq!(out.code, 2, "{}", out.stderr);
-    assert!(
-        out.stderr.contains("`sk` is a number key"),
-        "{}",
-        out.stderr
-    );
+    out.assert_code(2);
+    out.assert_stderr_has("`sk` is a number key");
 }
 
-#[test]
-#[ignore = "needs a Docker daemon"]
-fn dynamodb_local_query_returns_one_partition_in_sort_order() {
-    let _docker = docker();
-    query_returns_one_partition_in_sort_order("dynamodb-local", "query-ddb");
-}
-
-#[test]
-#[ignore = "needs a Docker daemon"]
-fn ministack_query_returns_one_partition_in_sort_order() {
-    let _docker = docker();
-    query_returns_one_partition_in_sort_order("ministack", "query-ms");
-}
-
-#[test]
-fn embedded_query_returns_one_partition_in_sort_order() {
-    query_returns_one_partition_in_sort_order("embedded", "query-emb");
-}
+per_engine!(
+    query_returns_one_partition_in_sort_order,
+    "query": dynamodb_local, ministack, embedded
+);
 
 fn tables_lists_manifest_tables_and_marks_the_others_foreign(engine: &str, test: &str) {
     let (stack, _) = things(test, engine);
@@ -392,7 +333,7 @@ fn tables_lists_manifest_tables_and_marks_the_others_foreign(engine: &str, test:
             .unwrap();
     });
     let out = stack.run(&["tables", "--json"]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.assert_code(0);
     let rows: Vec<Value> = serde_json::from_str(&out.stdout).unwrap();
     let find = |name: &str| {
         rows.iter()
@@ -406,14 +347,7 @@ fn tables_lists_manifest_tables_and_marks_the_others_foreign(engine: &str, test:
     assert_eq!(find("Test_later")["status"], "missing");
 }
 
-#[test]
-#[ignore = "needs a Docker daemon"]
-fn dynamodb_local_tables_lists_manifest_tables_and_marks_the_others_foreign() {
-    let _docker = docker();
-    tables_lists_manifest_tables_and_marks_the_others_foreign("dynamodb-local", "tables-list-ddb");
-}
-
-#[test]
-fn embedded_tables_lists_manifest_tables_and_marks_the_others_foreign() {
-    tables_lists_manifest_tables_and_marks_the_others_foreign("embedded", "tables-list-emb");
-}
+per_engine!(
+    tables_lists_manifest_tables_and_marks_the_others_foreign,
+    "tables-list": dynamodb_local, embedded
+);

@@ -9,10 +9,9 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::support::{
-    Run, Stack, assert_nothing_left, block_on, client_from_env, docker, process_alive,
-    processes_naming, run,
+    Run, Stack, assert_nothing_left, block_on, client_from_env, codemetrics_with, docker,
+    per_engine, process_alive, processes_naming, run,
 };
-use crate::tables::codemetrics_with;
 
 const ORDERS: &str = "\n[[table]]\nname = \"orders\"\npartition_key = \"pk:S\"\n";
 
@@ -95,7 +94,8 @@ fn run_passes_the_stacks_variables_and_the_exit_code_and_leaves_nothing() {
         bin = env!("CARGO_BIN_EXE_devstack")
     );
     let done = stack.run(&["run", "--", "sh", "-c", &script]);
-    assert_eq!(done.code, 3, "CMD's exit code comes back: {}", done.stderr);
+    // CMD's exit code comes back.
+    done.assert_code(3);
     let tables: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("tables.json")).unwrap()).unwrap();
     assert_eq!(tables[0]["table"], "orders", "{tables}");
@@ -112,47 +112,34 @@ fn run_passes_the_stacks_variables_and_the_exit_code_and_leaves_nothing() {
         "{:?}",
         run_leftovers(&stack)
     );
-    assert!(
-        done.stderr.contains("run: removed project"),
-        "{}",
-        done.stderr
-    );
+    done.assert_stderr_has("run: removed project");
 
     let ok = stack.run(&["run", "--", "true"]);
-    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    ok.assert_code(0);
     let killed = stack.run(&["run", "--", "sh", "-c", "kill -TERM $$"]);
-    assert_eq!(killed.code, 128 + 15, "128 + the signal: {}", killed.stderr);
+    // 128 + the signal.
+    killed.assert_code(128 + 15);
     assert!(
         run_leftovers(&stack).is_empty(),
         "{:?}",
         run_leftovers(&stack)
     );
     let quiet = stack.run(&["run", "--quiet", "--", "sh", "-c", "echo out; echo err >&2"]);
-    assert_eq!(quiet.code, 0);
+    quiet.assert_code(0);
     assert_eq!(quiet.stdout, "out\n", "CMD's output, nothing of devstack's");
     assert_eq!(quiet.stderr, "err\n", "--quiet: only CMD's messages");
 }
 
-#[test]
-fn embedded_four_runs_of_the_bundled_manifest_at_once_each_see_only_their_own_data() {
-    let stack = codemetrics_with("run-four-emb", "embedded", false);
-    four_runs_at_once_each_see_only_their_own_data(&stack);
-}
-
-#[test]
-#[ignore = "needs a Docker daemon"]
-fn ministack_four_runs_of_the_bundled_manifest_at_once_each_see_only_their_own_data() {
-    // The bundled manifest as it is: MiniStack and the admin UI.
-    let _docker = docker();
-    let stack = codemetrics_with("run-four-ms", "ministack", true);
-    four_runs_at_once_each_see_only_their_own_data(&stack);
-    assert_nothing_left(&stack.project);
-}
-
-/// Four `run`s of one manifest at once: four stacks, four endpoints, and
-/// an item each writes to a table the seeds leave empty is seen by that
-/// run alone.
-fn four_runs_at_once_each_see_only_their_own_data(stack: &Stack) {
+/// Four `run`s of the bundled manifest at once: four stacks, four
+/// endpoints, and an item each writes to a table the seeds leave empty is
+/// seen by that run alone.
+fn four_runs_of_the_bundled_manifest_at_once_each_see_only_their_own_data(
+    engine: &str,
+    test: &str,
+) {
+    // The bundled manifest as it is, with the admin UI, wherever the engine
+    // is a container.
+    let stack = codemetrics_with(test, engine, engine != "embedded");
     /// CodeMetrics' table that no seed file fills.
     const TABLE: &str = "CodeMetrics_pipeline-cache";
     /// Lets the four commands end, also when an assertion fails first, so
@@ -173,7 +160,7 @@ fn four_runs_at_once_each_see_only_their_own_data(stack: &Stack) {
         )
     };
     let children: Vec<Child> = (0..4)
-        .map(|n| spawn(stack, &["run", "--", "sh", "-c", &script(n)]))
+        .map(|n| spawn(&stack, &["run", "--", "sh", "-c", &script(n)]))
         .collect();
     let endpoints: Vec<String> = (0..4)
         .map(|n| read(&dir.join(format!("endpoint-{n}.txt"))))
@@ -231,14 +218,22 @@ fn four_runs_at_once_each_see_only_their_own_data(stack: &Stack) {
     }
     for child in children {
         let out = finish(child);
-        assert_eq!(out.code, 0, "{}", out.stderr);
+        out.assert_code(0);
     }
     assert!(
-        run_leftovers(stack).is_empty(),
+        run_leftovers(&stack).is_empty(),
         "{:?}",
-        run_leftovers(stack)
+        run_leftovers(&stack)
     );
+    if engine != "embedded" {
+        assert_nothing_left(&stack.project);
+    }
 }
+
+per_engine!(
+    four_runs_of_the_bundled_manifest_at_once_each_see_only_their_own_data,
+    "run-four": ministack, embedded
+);
 
 /// `signal` (`TERM`, `INT`) sent to devstack while CMD runs reaches CMD,
 /// which decides how it ends (here with `code`); the stack goes either way.
@@ -254,9 +249,9 @@ fn signal_reaches_cmd_and_the_stack_is_removed(test: &str, signal: &str, code: i
     let out = run(
         std::process::Command::new("kill").args([format!("-{signal}"), child.id().to_string()])
     );
-    assert_eq!(out.code, 0);
-    let done = finish(child);
-    assert_eq!(done.code, code, "CMD decided how it ends: {}", done.stderr);
+    out.assert_code(0);
+    // CMD decided how it ends.
+    finish(child).assert_code(code);
     assert_eq!(read(&dir.join("got.txt")), "got it");
     assert!(
         run_leftovers(&stack).is_empty(),
@@ -291,7 +286,7 @@ fn cmd_reads_what_is_written_to_devstacks_stdin() {
     stdin.write_all(b"line one\nline two\n").unwrap();
     drop(stdin);
     let done = finish(child);
-    assert_eq!(done.code, 0, "{}", done.stderr);
+    done.assert_code(0);
     assert_eq!(
         std::fs::read_to_string(stack.dir.path().join("got.txt")).unwrap(),
         "line one\nline two\n"
@@ -352,7 +347,7 @@ fn gc_removes_what_a_killed_run_left_and_nothing_else() {
     );
     let victim: u32 = read(&dir.join("victim.txt")).parse().unwrap();
     let out = run(std::process::Command::new("kill").args(["-9", &killed.id().to_string()]));
-    assert_eq!(out.code, 0);
+    out.assert_code(0);
     // Its CMD is the test's to stop (it holds the output pipes open); its
     // stack is left for `gc`.
     let _ = run(std::process::Command::new("kill").args(["-9", &victim.to_string()]));
@@ -360,7 +355,7 @@ fn gc_removes_what_a_killed_run_left_and_nothing_else() {
     assert_ne!(killed.code, 0);
 
     let listed = stack.run(&["ls", "--json"]);
-    assert_eq!(listed.code, 0, "{}", listed.stderr);
+    listed.assert_code(0);
     let rows: Vec<serde_json::Value> = serde_json::from_str(&listed.stdout).unwrap();
     assert_eq!(rows.len(), 3, "{rows:?}");
     let row = |project: &str| {
@@ -387,14 +382,10 @@ fn gc_removes_what_a_killed_run_left_and_nothing_else() {
     let dry = stack.run(&["gc", "--dry-run"]);
     assert_eq!(dry.stdout.trim(), killed_project, "{}", dry.stderr);
     let gc = stack.run(&["gc"]);
-    assert_eq!(gc.code, 0, "{}", gc.stderr);
-    assert!(
-        gc.stdout.contains(&format!(
-            "removed run `{killed_project}`: the embedded engine"
-        )),
-        "{}",
-        gc.stdout
-    );
+    gc.assert_code(0);
+    gc.assert_stdout_has(format!(
+        "removed run `{killed_project}`: the embedded engine"
+    ));
     let rows: Vec<serde_json::Value> =
         serde_json::from_str(&stack.run(&["ls", "--json"]).stdout).unwrap();
     let projects: Vec<&str> = rows.iter().filter_map(|r| r["project"].as_str()).collect();
@@ -408,14 +399,10 @@ fn gc_removes_what_a_killed_run_left_and_nothing_else() {
     );
     assert!(!projects.contains(&killed_project.as_str()), "{rows:?}");
     let again = stack.run(&["gc"]);
-    assert!(
-        again.stderr.contains("nothing to collect"),
-        "{}",
-        again.stderr
-    );
+    again.assert_stderr_has("nothing to collect");
 
     std::fs::write(dir.join("stop"), "").unwrap();
-    assert_eq!(finish(going).code, 0);
+    finish(going).assert_code(0);
     assert!(!process_alive(victim));
 }
 
@@ -423,16 +410,11 @@ fn gc_removes_what_a_killed_run_left_and_nothing_else() {
 fn run_keep_leaves_the_stack_up_until_down() {
     let stack = Stack::new("run-keep", "embedded", ORDERS);
     let out = stack.run(&["run", "--keep", "--", "true"]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.assert_code(0);
     let project = run_project(&stack);
-    assert!(
-        out.stderr
-            .contains(&format!("`devstack --project {project} down` removes it")),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has(format!("`devstack --project {project} down` removes it"));
     let env = stack.run(&["--project", &project, "env", "--format", "json"]);
-    assert_eq!(env.code, 0, "{}", env.stderr);
+    env.assert_code(0);
     let vars: serde_json::Value = serde_json::from_str(&env.stdout).unwrap();
     let names = block_on(async {
         let env: std::collections::BTreeMap<String, String> = serde_json::from_value(vars).unwrap();
@@ -446,19 +428,12 @@ fn run_keep_leaves_the_stack_up_until_down() {
             .to_vec()
     });
     assert_eq!(names, ["orders"]);
+    // A kept run stays.
     let gc = stack.run(&["gc"]);
-    assert!(
-        gc.stderr.contains("nothing to collect"),
-        "a kept run stays: {}",
-        gc.stderr
-    );
+    gc.assert_stderr_has("nothing to collect");
     let down = stack.run(&["--project", &project, "down"]);
-    assert_eq!(down.code, 0, "{}", down.stderr);
-    assert!(
-        down.stderr.contains("stopped the embedded engine"),
-        "{}",
-        down.stderr
-    );
+    down.assert_code(0);
+    down.assert_stderr_has("stopped the embedded engine");
     assert!(
         run_leftovers(&stack)
             .iter()
@@ -484,7 +459,7 @@ fn env_placeholders_follow_the_stack_into_run() {
     let script = "printf '%s\\n' \"$AWS_ENDPOINT_URL\" \"$DYNAMODB_ENDPOINT_URL\" \
                   \"$DYNAMODB_LOCAL_PORT\" \"$DATABASE_NAME\" \"$LITERAL\" > vars.txt";
     let out = stack.run(&["run", "--", "sh", "-c", script]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.assert_code(0);
     let vars = std::fs::read_to_string(stack.dir.path().join("vars.txt")).unwrap();
     let vars: Vec<&str> = vars.lines().collect();
     assert_eq!(vars[1], vars[0], "${{endpoint}} is the engine's URL");
@@ -517,7 +492,7 @@ fn ministack_run_and_placeholders_on_the_host_and_the_network() {
         "-c",
         "echo \"$DYNAMODB_ENDPOINT_URL\" > url.txt; exit 3",
     ]);
-    assert_eq!(out.code, 3, "{}", out.stderr);
+    out.assert_code(3);
     let url = read(&stack.dir.path().join("url.txt"));
     let port: u16 = url.rsplit(':').next().unwrap().parse().unwrap();
     assert!(

@@ -2,7 +2,6 @@
 //! tables exactly as declared, leaves equal tables alone, adds indexes,
 //! reports drift, and `reset` restores the seed content; on both engines.
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use aws_sdk_dynamodb::Client;
@@ -10,8 +9,10 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use devstack::dynamo::tables::TableStatus;
 use devstack::manifest::{Manifest, Projection};
 
-use crate::fake::FakeServer;
-use crate::support::{Stack, block_on, client_from_env, docker, root};
+use crate::support::fake::{self, FakeServer};
+use crate::support::fake_docker::fake_docker;
+use crate::support::tables::{assert_matches_manifest, items, seed_items};
+use crate::support::{Stack, block_on, client_from_env, codemetrics_with, docker, per_engine};
 
 /// The bundled CodeMetrics manifest and seeds, as its own project on free
 /// ports, without the admin UI.
@@ -19,188 +20,8 @@ fn codemetrics(test: &str, engine: &str) -> Stack {
     codemetrics_with(test, engine, false)
 }
 
-pub fn codemetrics_with(test: &str, engine: &str, admin: bool) -> Stack {
-    let stack = Stack::new(test, engine, "");
-    copy_dir(
-        &root().join("bootstrap/seed"),
-        &stack.dir.path().join("seed"),
-    );
-    let original = std::fs::read_to_string(root().join("bootstrap/devstack.toml")).unwrap();
-    let manifest = original
-        .replace(
-            "name = \"codemetrics\"",
-            &format!("name = \"{}\"", stack.project),
-        )
-        .replace("engine = \"ministack\"", &format!("engine = \"{engine}\""))
-        .replace("admin = true", &format!("admin = {admin}"));
-    let manifest = format!(
-        "{manifest}\n[services.{engine}]\nport = 0\n\n[services.dynamodb-admin]\nport = 0\n"
-    );
-    std::fs::write(stack.manifest(), manifest).unwrap();
-    stack
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-    }
-}
-
 fn load(stack: &Stack) -> Manifest {
     Manifest::load(&stack.manifest(), None).unwrap()
-}
-
-/// A number as DynamoDB stores it compares by value: `81.0` is `81`.
-fn canonical_number(text: &str) -> String {
-    let text = text.trim();
-    let (negative, text) = match text.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, text.trim_start_matches('+')),
-    };
-    let (mantissa, exponent) = match text.split_once(['e', 'E']) {
-        Some((m, e)) => (m, e.parse::<i64>().unwrap_or(0)),
-        None => (text, 0),
-    };
-    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    let digits = format!("{whole}{fraction}");
-    let exponent = exponent + whole.len() as i64;
-    let leading = digits.len() - digits.trim_start_matches('0').len();
-    let digits = digits.trim_matches('0');
-    if digits.is_empty() {
-        return "0".to_string();
-    }
-    let sign = if negative { "-" } else { "" };
-    format!("{sign}0.{digits}e{}", exponent - leading as i64)
-}
-
-/// An item in a form that compares as DynamoDB means it: numbers by
-/// value, sets without order.
-fn canonical(value: &AttributeValue) -> AttributeValue {
-    match value {
-        AttributeValue::N(n) => AttributeValue::N(canonical_number(n)),
-        AttributeValue::Ns(ns) => {
-            let mut ns: Vec<String> = ns.iter().map(|n| canonical_number(n)).collect();
-            ns.sort();
-            AttributeValue::Ns(ns)
-        }
-        AttributeValue::Ss(ss) => {
-            let mut ss = ss.clone();
-            ss.sort();
-            AttributeValue::Ss(ss)
-        }
-        AttributeValue::Bs(bs) => {
-            let mut bs = bs.clone();
-            bs.sort_by(|a, b| a.as_ref().cmp(b.as_ref()));
-            AttributeValue::Bs(bs)
-        }
-        AttributeValue::L(list) => AttributeValue::L(list.iter().map(canonical).collect()),
-        AttributeValue::M(map) => {
-            AttributeValue::M(map.iter().map(|(k, v)| (k.clone(), canonical(v))).collect())
-        }
-        other => other.clone(),
-    }
-}
-
-fn canonical_item(item: HashMap<String, AttributeValue>) -> HashMap<String, AttributeValue> {
-    item.into_iter().map(|(k, v)| (k, canonical(&v))).collect()
-}
-
-/// Every item of a table, by its primary key.
-async fn items(client: &Client, table: &str) -> HashMap<String, HashMap<String, AttributeValue>> {
-    let mut all = HashMap::new();
-    let mut pages = client
-        .scan()
-        .table_name(table)
-        .into_paginator()
-        .items()
-        .send();
-    while let Some(item) = pages.next().await {
-        let item = item.unwrap();
-        let key = format!("{:?}/{:?}", item.get("pk"), item.get("sk"));
-        all.insert(key, canonical_item(item));
-    }
-    all
-}
-
-/// The seed items of a table, read with devstack's own reader.
-fn seed_items(
-    manifest: &Manifest,
-    table: &str,
-) -> HashMap<String, HashMap<String, AttributeValue>> {
-    let mut all = HashMap::new();
-    for seed in &manifest.table(table).unwrap().seeds {
-        devstack::seed::for_each_item(seed, |s| {
-            let key = format!("{:?}/{:?}", s.item.get("pk"), s.item.get("sk"));
-            all.insert(key, canonical_item(s.item));
-            Ok(())
-        })
-        .unwrap();
-    }
-    all
-}
-
-/// Checks one table on the endpoint against its manifest declaration.
-pub async fn assert_matches_manifest(client: &Client, manifest: &Manifest, name: &str) {
-    let spec = manifest.table(name).unwrap();
-    let state = devstack::dynamo::tables::describe(client, &spec.physical)
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(state.is_active(), "{name}: {state:?}");
-    assert_eq!(
-        state.partition_key.as_ref(),
-        Some(&spec.partition_key),
-        "{name}"
-    );
-    assert_eq!(state.sort_key, spec.sort_key, "{name}");
-    assert_eq!(state.ttl, spec.ttl, "{name}: ttl");
-    assert_eq!(state.stream, spec.stream, "{name}: stream");
-    let mut want: Vec<_> = spec.global_indexes.iter().map(|i| i.name.clone()).collect();
-    let mut have: Vec<_> = state
-        .global_indexes
-        .iter()
-        .map(|i| i.name.clone())
-        .collect();
-    want.sort();
-    have.sort();
-    assert_eq!(have, want, "{name}: global indexes");
-    for index in &spec.global_indexes {
-        let found = state
-            .global_indexes
-            .iter()
-            .find(|g| g.name == index.name)
-            .unwrap();
-        assert_eq!(found.status, TableStatus::Active, "{name}.{}", index.name);
-        assert_eq!(found.partition_key.as_ref(), Some(&index.partition_key));
-        assert_eq!(found.sort_key, index.sort_key);
-        match (&found.projection, &index.projection) {
-            (Projection::Include(a), Projection::Include(b)) => {
-                let mut a = a.clone();
-                let mut b = b.clone();
-                a.sort();
-                b.sort();
-                assert_eq!(a, b);
-            }
-            (a, b) => assert_eq!(a, b, "{name}.{} projection", index.name),
-        }
-    }
-    assert_eq!(
-        state.local_indexes.len(),
-        spec.local_indexes.len(),
-        "{name}: local indexes"
-    );
-    let seeded = seed_items(manifest, name);
-    let stored = items(client, &spec.physical).await;
-    assert_eq!(stored.len(), seeded.len(), "{name}: item count");
-    for (key, item) in &seeded {
-        assert_eq!(
-            stored.get(key),
-            Some(item),
-            "{name}: item {key} differs from its seed"
-        );
-    }
 }
 
 /// Operations that change a table or its data.
@@ -215,21 +36,13 @@ const MUTATING: [&str; 8] = [
     "UpdateItem",
 ];
 
-fn up_creates_every_table_as_declared_then_changes_nothing(engine: &str, test: &str) {
+fn up_creates_the_codemetrics_tables_and_a_second_up_changes_nothing(engine: &str, test: &str) {
     let stack = codemetrics(test, engine);
     let first = stack.up();
     for table in crate::support::CODEMETRICS_TABLES {
-        assert!(
-            first.stderr.contains(&format!("{table}: created")),
-            "{table}:\n{}",
-            first.stderr
-        );
+        first.assert_stderr_has(format!("{table}: created"));
     }
-    assert!(
-        first.stderr.contains("github-issues: created, 180 items"),
-        "{}",
-        first.stderr
-    );
+    first.assert_stderr_has("github-issues: created, 180 items");
     let manifest = load(&stack);
     let env = stack.env();
     block_on(async {
@@ -267,19 +80,15 @@ fn up_creates_every_table_as_declared_then_changes_nothing(engine: &str, test: &
         })
         .await
         .unwrap();
-        assert_eq!(out.code, 0, "{}", out.stderr);
-        assert!(
-            out.stderr.contains("github-issues: unchanged, 180 items"),
-            "{}",
-            out.stderr
-        );
+        out.assert_code(0);
+        out.assert_stderr_has("github-issues: unchanged, 180 items");
         proxy.operations()
     });
     assert!(!quiet.is_empty(), "the proxy saw the second run");
 
     // `status --endpoint` reads the tables there without asking Docker.
     let out = stack.run(&["--endpoint", &env["AWS_ENDPOINT_URL"], "status", "--json"]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.assert_code(0);
     let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(
         report["services"].as_array().map(Vec::len),
@@ -304,26 +113,12 @@ fn up_creates_every_table_as_declared_then_changes_nothing(engine: &str, test: &
     );
 }
 
-#[test]
-#[ignore = "needs a Docker daemon"]
-fn dynamodb_local_up_creates_the_codemetrics_tables_and_a_second_up_changes_nothing() {
-    let _docker = docker();
-    up_creates_every_table_as_declared_then_changes_nothing("dynamodb-local", "tables-ddb");
-}
+per_engine!(
+    up_creates_the_codemetrics_tables_and_a_second_up_changes_nothing,
+    "tables": dynamodb_local, ministack, embedded
+);
 
-#[test]
-#[ignore = "needs a Docker daemon"]
-fn ministack_up_creates_the_codemetrics_tables_and_a_second_up_changes_nothing() {
-    let _docker = docker();
-    up_creates_every_table_as_declared_then_changes_nothing("ministack", "tables-ms");
-}
-
-#[test]
-fn embedded_up_creates_the_codemetrics_tables_and_a_second_up_changes_nothing() {
-    up_creates_every_table_as_declared_then_changes_nothing("embedded", "tables-emb");
-}
-
-fn new_index_is_added_and_changed_key_is_drift(engine: &str, test: &str) {
+fn adds_a_new_global_index_and_reports_key_drift(engine: &str, test: &str) {
     let stack = codemetrics(test, engine);
     stack.up();
     let manifest_text = std::fs::read_to_string(stack.manifest()).unwrap();
@@ -336,12 +131,7 @@ fn new_index_is_added_and_changed_key_is_drift(engine: &str, test: &str) {
     );
     std::fs::write(stack.manifest(), &with_index).unwrap();
     let out = stack.up();
-    assert!(
-        out.stderr
-            .contains("views: updated (added global index `by-kind`)"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("views: updated (added global index `by-kind`)");
     let env = stack.env();
     let physical = "CodeMetrics_views";
     block_on(async {
@@ -378,19 +168,10 @@ fn new_index_is_added_and_changed_key_is_drift(engine: &str, test: &str) {
     let drifted = change_sort_key(&with_index, "pipeline-cache", "sk:N");
     std::fs::write(stack.manifest(), drifted).unwrap();
     let out = stack.run(&["up"]);
-    assert_eq!(out.code, 1, "{}", out.stderr);
-    assert!(out.stderr.contains("schema drift"), "{}", out.stderr);
-    assert!(
-        out.stderr
-            .contains("sort key: manifest `sk:N`, endpoint `sk:S`"),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.contains("devstack reset pipeline-cache"),
-        "{}",
-        out.stderr
-    );
+    out.assert_code(1);
+    out.assert_stderr_has("schema drift");
+    out.assert_stderr_has("sort key: manifest `sk:N`, endpoint `sk:S`");
+    out.assert_stderr_has("devstack reset pipeline-cache");
     block_on(async {
         let client = client_from_env(&env).await;
         let drifted = "CodeMetrics_pipeline-cache";
@@ -444,24 +225,10 @@ fn append_index(manifest: &str, table: &str, index: &str) -> String {
     format!("{}\n{index}{}", &manifest[..at], &manifest[at..])
 }
 
-#[test]
-#[ignore = "needs a Docker daemon"]
-fn dynamodb_local_adds_a_new_global_index_and_reports_key_drift() {
-    let _docker = docker();
-    new_index_is_added_and_changed_key_is_drift("dynamodb-local", "drift-ddb");
-}
-
-#[test]
-#[ignore = "needs a Docker daemon"]
-fn ministack_adds_a_new_global_index_and_reports_key_drift() {
-    let _docker = docker();
-    new_index_is_added_and_changed_key_is_drift("ministack", "drift-ms");
-}
-
-#[test]
-fn embedded_adds_a_new_global_index_and_reports_key_drift() {
-    new_index_is_added_and_changed_key_is_drift("embedded", "drift-emb");
-}
+per_engine!(
+    adds_a_new_global_index_and_reports_key_drift,
+    "drift": dynamodb_local, ministack, embedded
+);
 
 fn reset_restores_exactly_the_seed_content(engine: &str, test: &str) {
     let stack = codemetrics(test, engine);
@@ -500,7 +267,7 @@ fn reset_restores_exactly_the_seed_content(engine: &str, test: &str) {
     // `up --reseed` writes the seed items again: the deleted ones are back,
     // the extra one stays.
     let out = stack.run(&["up", "--reseed"]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.assert_code(0);
     block_on(async {
         let client = client_from_env(&env).await;
         assert_eq!(items(&client, issues).await.len(), 181);
@@ -522,7 +289,7 @@ fn reset_restores_exactly_the_seed_content(engine: &str, test: &str) {
 
     // `reset TABLE` touches only that table.
     let out = stack.run(&["reset", "github-issues"]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.assert_code(0);
     block_on(async {
         let client = client_from_env(&env).await;
         assert!(items(&client, issues).await == seed_items(&manifest, "github-issues"));
@@ -541,7 +308,7 @@ fn reset_restores_exactly_the_seed_content(engine: &str, test: &str) {
             .unwrap();
     });
     let out = stack.run(&["reset"]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.assert_code(0);
     block_on(async {
         let client = client_from_env(&env).await;
         for table in &manifest.tables {
@@ -557,21 +324,13 @@ fn reset_restores_exactly_the_seed_content(engine: &str, test: &str) {
 
     // `reset --no-seed` leaves a table empty, and the next `up` keeps it so.
     let out = stack.run(&["reset", "--no-seed", "queries"]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.assert_code(0);
     let out = stack.up();
-    assert!(
-        out.stderr.contains("queries: unchanged, 0 items"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("queries: unchanged, 0 items");
 
     let out = stack.run(&["reset", "no-such-table"]);
-    assert_eq!(out.code, 2);
-    assert!(
-        out.stderr.contains("`github-issues`, `vcs-cache`"),
-        "{}",
-        out.stderr
-    );
+    out.assert_code(2);
+    out.assert_stderr_has("`github-issues`, `vcs-cache`");
 }
 
 /// A table the manifest does not name.
@@ -583,24 +342,7 @@ fn foreign_table() -> devstack::manifest::TableSpec {
         .clone()
 }
 
-#[test]
-#[ignore = "needs a Docker daemon"]
-fn dynamodb_local_reset_restores_exactly_the_seed_content() {
-    let _docker = docker();
-    reset_restores_exactly_the_seed_content("dynamodb-local", "reset-ddb");
-}
-
-#[test]
-#[ignore = "needs a Docker daemon"]
-fn ministack_reset_restores_exactly_the_seed_content() {
-    let _docker = docker();
-    reset_restores_exactly_the_seed_content("ministack", "reset-ms");
-}
-
-#[test]
-fn embedded_reset_restores_exactly_the_seed_content() {
-    reset_restores_exactly_the_seed_content("embedded", "reset-emb");
-}
+per_engine!(reset_restores_exactly_the_seed_content, "reset": dynamodb_local, ministack, embedded);
 
 #[test]
 fn one_bad_item_among_thousands_fails_with_its_line_and_writes_nothing() {
@@ -626,7 +368,7 @@ fn one_bad_item_among_thousands_fails_with_its_line_and_writes_nothing() {
     // A Docker API that records every request: it must see none.
     let socket = stack.dir.path().join("docker.sock");
     block_on(async {
-        let (seen, server) = crate::pull::fake_docker(&socket, "unused").await;
+        let (seen, server) = fake_docker(&socket, "unused").await;
         let out = tokio::task::spawn_blocking({
             let mut command = stack.command(&["up"]);
             command.env("DOCKER_HOST", format!("unix://{}", socket.display()));
@@ -635,10 +377,10 @@ fn one_bad_item_among_thousands_fails_with_its_line_and_writes_nothing() {
         .await
         .unwrap();
         server.abort();
-        assert_eq!(out.code, 2, "{}", out.stderr);
-        assert!(out.stderr.contains("orders.jsonl:3217"), "{}", out.stderr);
-        assert!(out.stderr.contains("`sk`"), "{}", out.stderr);
-        assert!(out.stderr.contains("nothing was written"), "{}", out.stderr);
+        out.assert_code(2);
+        out.assert_stderr_has("orders.jsonl:3217");
+        out.assert_stderr_has("`sk`");
+        out.assert_stderr_has("nothing was written");
         let seen = seen.lock().unwrap().clone();
         assert!(seen.is_empty(), "found before any Docker call: {seen:?}");
     });
@@ -647,15 +389,7 @@ fn one_bad_item_among_thousands_fails_with_its_line_and_writes_nothing() {
 #[test]
 fn a_refused_reset_sends_no_request_and_allow_remote_lets_it_through() {
     block_on(async {
-        let fake = FakeServer::start(|seen, _| {
-            Box::pin(async move {
-                match seen.operation.as_str() {
-                    "DescribeTable" => crate::fake::error("ResourceNotFoundException", "no table"),
-                    _ => crate::fake::error("ValidationException", "this fake creates nothing"),
-                }
-            })
-        })
-        .await;
+        let fake = FakeServer::creating_nothing().await;
         let stack = Stack::new("refused", "ministack", "");
         let mut manifest = std::fs::read_to_string(stack.manifest()).unwrap();
         manifest.push_str("\n[[table]]\nname = \"orders\"\npartition_key = \"pk:S\"\n");
@@ -668,17 +402,9 @@ fn a_refused_reset_sends_no_request_and_allow_remote_lets_it_through() {
         })
         .await
         .unwrap();
-        assert_eq!(refused.code, 2, "{}", refused.stderr);
-        assert!(
-            refused.stderr.contains("refusing to reset tables"),
-            "{}",
-            refused.stderr
-        );
-        assert!(
-            refused.stderr.contains("--allow-remote"),
-            "{}",
-            refused.stderr
-        );
+        refused.assert_code(2);
+        refused.assert_stderr_has("refusing to reset tables");
+        refused.assert_stderr_has("--allow-remote");
         assert_eq!(
             fake.operations(),
             Vec::<String>::new(),
@@ -691,12 +417,8 @@ fn a_refused_reset_sends_no_request_and_allow_remote_lets_it_through() {
         })
         .await
         .unwrap();
-        assert_eq!(allowed.code, 1, "{}", allowed.stderr);
-        assert!(
-            allowed.stderr.contains("this fake creates nothing"),
-            "{}",
-            allowed.stderr
-        );
+        allowed.assert_code(1);
+        allowed.assert_stderr_has("this fake creates nothing");
         assert!(
             !fake.operations().is_empty(),
             "with --allow-remote the requests go out"
@@ -743,7 +465,7 @@ fn unprocessed_items_and_throttling_are_retried_and_validation_errors_are_not() 
         let fake = FakeServer::start(|seen, number| {
             Box::pin(async move {
                 match number {
-                    0 => crate::fake::error("ProvisionedThroughputExceededException", "slow down"),
+                    0 => fake::error("ProvisionedThroughputExceededException", "slow down"),
                     1 => {
                         let requests = seen.body["RequestItems"]["orders"]
                             .as_array()
@@ -782,7 +504,7 @@ fn unprocessed_items_and_throttling_are_retried_and_validation_errors_are_not() 
 
         // A validation error is final: one request, the service's words.
         let fake = FakeServer::start(|_, _| {
-            Box::pin(async { crate::fake::error("ValidationException", "item too large") })
+            Box::pin(async { fake::error("ValidationException", "item too large") })
         })
         .await;
         let client = loading_client(&fake);
@@ -799,7 +521,7 @@ fn unprocessed_items_and_throttling_are_retried_and_validation_errors_are_not() 
 
         // Throttled for ever: gives up within the budget, naming table and batch.
         let fake = FakeServer::start(|_, _| {
-            Box::pin(async { crate::fake::error("ThrottlingException", "busy") })
+            Box::pin(async { fake::error("ThrottlingException", "busy") })
         })
         .await;
         let client = loading_client(&fake);
@@ -835,21 +557,13 @@ fn reset_may_name_a_project_container_but_not_another_projects() {
     for host in ["aws-local", own.as_str()] {
         let url = format!("http://{host}:4566");
         let out = stack.run(&["--endpoint", &url, "reset"]);
-        assert!(
-            !out.stderr.contains("refusing"),
-            "`{host}` is the project's own: {}",
-            out.stderr
-        );
-        assert_eq!(out.code, 1, "{host}: {}", out.stderr);
+        out.assert_stderr_lacks("refusing");
+        out.assert_code(1);
     }
 
     // Another project's container name is not ours: refused, exit 2.
     let other = "http://devstack-someone-else-ministack:4566";
     let out = stack.run(&["--endpoint", other, "reset"]);
-    assert_eq!(out.code, 2, "{}", out.stderr);
-    assert!(
-        out.stderr.contains("refusing to reset tables"),
-        "{}",
-        out.stderr
-    );
+    out.assert_code(2);
+    out.assert_stderr_has("refusing to reset tables");
 }

@@ -5,32 +5,21 @@
 //! `TERM=dumb` or when stderr is not a terminal; and `--json` output that
 //! is JSON alone whatever the terminal.
 
-use std::process::Command;
-
-use crate::support::{Run, Stack, docker, run};
+use crate::support::{Run, Stack, per_engine, run};
 
 /// Runs `devstack ARGS` inside a pseudo-terminal, in the stack's folder and
 /// home, with `env` set. What the terminal showed comes back as stdout.
 fn in_terminal(stack: &Stack, args: &str, env: &[(&str, &str)]) -> Run {
-    let mut command = Command::new("script");
-    stack.home.apply(&mut command);
+    let mut command = stack.program("script");
     command
-        .current_dir(stack.dir.path())
         .env_remove("CI")
         .env_remove("NO_COLOR")
-        .env_remove("DOCKER_HOST")
         .env("TERM", "xterm-256color")
         .args([
             "-qec",
             &format!("'{}' {args}", env!("CARGO_BIN_EXE_devstack")),
             "/dev/null",
         ]);
-    if stack.engine == "embedded" {
-        command.env(
-            "DOCKER_HOST",
-            "unix:///nonexistent/devstack-test-docker.sock",
-        );
-    }
     for (name, value) in env {
         command.env(name, value);
     }
@@ -48,9 +37,9 @@ enum Shown {
     Piped,
 }
 
-/// `devstack ARGS` as `shown` says; returns what stderr (or the terminal)
-/// showed.
-fn shown_by(stack: &Stack, args: &str, shown: Shown) -> String {
+/// `devstack ARGS` as `shown` says, which must succeed; what stderr (or the
+/// terminal) showed comes back as stdout.
+fn shown_by(stack: &Stack, args: &str, shown: Shown) -> Run {
     let out = match shown {
         Shown::Fancy => in_terminal(stack, args, &[]),
         Shown::PlainTerminal(name, value) => in_terminal(stack, args, &[(name, value)]),
@@ -58,57 +47,45 @@ fn shown_by(stack: &Stack, args: &str, shown: Shown) -> String {
             let words: Vec<&str> = args.split_whitespace().collect();
             let out = stack.run(&words);
             Run {
-                code: out.code,
                 stdout: out.stderr,
                 stderr: String::new(),
+                ..out
             }
         }
     };
-    assert_eq!(out.code, 0, "{args} ({shown:?}):\n{}", out.stdout);
-    out.stdout
+    let out = out.context(format!("{shown:?}"));
+    out.assert_code(0);
+    out
 }
 
 /// Asserts what `shown` promises: escape codes on a plain terminal never,
-/// on a fancy one always where a task ran, and `plain` as a line of its own
-/// (with its mark on a terminal).
-fn assert_shown(what: &str, args: &str, shown: Shown, task: Option<(&str, &str)>, line: &str) {
+/// on a fancy one always where a task ran, and `line` in any case (with its
+/// mark on a terminal).
+fn assert_shown(out: &Run, shown: Shown, task: Option<(&str, &str)>, line: &str) {
     if shown == Shown::Fancy {
         if let Some((label, message)) = task {
-            assert!(
-                what.contains("\u{1b}["),
-                "{args}: cursor codes on a terminal: {what:?}"
-            );
-            let marked = format!("✓ {label:<16} {message}");
-            assert!(what.contains(&marked), "{args}: `{marked}` in {what:?}");
+            // Cursor codes on a terminal.
+            out.assert_stdout_has("\u{1b}[");
+            out.assert_stdout_has(format!("✓ {label:<16} {message}"));
         }
     } else {
-        assert!(
-            !what.contains('\u{1b}'),
-            "{args} ({shown:?}): escape codes in {what:?}"
-        );
+        out.assert_stdout_lacks("\u{1b}");
         if let Some((label, message)) = task {
-            let plain = format!("{label}: {message}");
-            assert!(
-                what.contains(&plain),
-                "{args} ({shown:?}): `{plain}` in {what:?}"
-            );
+            out.assert_stdout_has(format!("{label}: {message}"));
         }
     }
-    assert!(
-        what.contains(line),
-        "{args} ({shown:?}): `{line}` in {what:?}"
-    );
+    out.assert_stdout_has(line);
 }
 
 /// `--json` inside a terminal: stdout is JSON alone, with no escape code.
 fn assert_json_alone(stack: &Stack, args: &str) {
     let out = in_terminal(stack, &format!("{args} 2>/dev/null"), &[]);
-    assert!(!out.stdout.contains('\u{1b}'), "{args}: {:?}", out.stdout);
+    out.assert_stdout_lacks("\u{1b}");
     let parsed: Result<serde_json::Value, _> = serde_json::from_str(out.stdout.trim());
     assert!(parsed.is_ok(), "{args}: not JSON alone: {:?}", out.stdout);
 }
 
-fn every_progress_command(engine: &str, test: &str) {
+fn progress_on_a_terminal_and_plain_lines_everywhere_else(engine: &str, test: &str) {
     let stack = Stack::new(
         test,
         engine,
@@ -127,19 +104,12 @@ fn every_progress_command(engine: &str, test: &str) {
         Shown::Piped,
     ] {
         let up = shown_by(&stack, "up", shown);
-        assert_shown(
-            &up,
-            "up",
-            shown,
-            Some(("orders", "created, 0 items")),
-            "is up (",
-        );
-        assert!(up.contains(&format!("({engine}, region")), "{up:?}");
+        assert_shown(&up, shown, Some(("orders", "created, 0 items")), "is up (");
+        up.assert_stdout_has(format!("({engine}, region"));
 
         let reset = shown_by(&stack, "reset", shown);
         assert_shown(
             &reset,
-            "reset",
             shown,
             Some(("orders", "reset, 0 items")),
             "reset 1 table (0 items)",
@@ -148,7 +118,6 @@ fn every_progress_command(engine: &str, test: &str) {
         let ran = shown_by(&stack, "run -- true", shown);
         assert_shown(
             &ran,
-            "run -- true",
             shown,
             Some(("orders", "created, 0 items")),
             "run: removed project",
@@ -164,18 +133,11 @@ fn every_progress_command(engine: &str, test: &str) {
         }
 
         let down = shown_by(&stack, "down", shown);
-        assert_shown(&down, "down", shown, None, stopped);
+        assert_shown(&down, shown, None, stopped);
     }
 }
 
-#[test]
-fn embedded_progress_on_a_terminal_and_plain_lines_everywhere_else() {
-    every_progress_command("embedded", "terminal-emb");
-}
-
-#[test]
-#[ignore = "needs a Docker daemon"]
-fn ministack_progress_on_a_terminal_and_plain_lines_everywhere_else() {
-    let _docker = docker();
-    every_progress_command("ministack", "terminal");
-}
+per_engine!(
+    progress_on_a_terminal_and_plain_lines_everywhere_else,
+    "terminal": ministack, embedded
+);

@@ -153,6 +153,21 @@ impl FakeServer {
         .await
     }
 
+    /// A fake DynamoDB that answers `DescribeTable` with "no such table"
+    /// and refuses to create one, so a reset that gets through fails with
+    /// exit 1 after its first requests.
+    pub async fn creating_nothing() -> FakeServer {
+        FakeServer::start(|seen, _| {
+            Box::pin(async move {
+                match seen.operation.as_str() {
+                    "DescribeTable" => error("ResourceNotFoundException", "no table"),
+                    _ => error("ValidationException", "this fake creates nothing"),
+                }
+            })
+        })
+        .await
+    }
+
     pub fn operations(&self) -> Vec<String> {
         self.seen
             .lock()

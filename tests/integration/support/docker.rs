@@ -1,0 +1,93 @@
+//! The Docker daemon, asked through devstack's own client where a test
+//! needs one, and through the `docker` command line where a test checks
+//! devstack's work (what is left, a paused container), so the code under
+//! test does not check itself.
+
+use std::process::Command;
+use std::time::Duration;
+
+use devstack::stack::docker::Docker;
+
+use super::{block_on, run};
+
+/// The daemon. Tests that need one are `#[ignore = "needs a Docker
+/// daemon"]`, so they run only when asked (`scripts/test.sh` asks), and
+/// then a missing daemon is a failure.
+pub async fn connect_docker() -> Docker {
+    match Docker::connect().await {
+        Ok(docker) => docker,
+        Err(err) => panic!("this test needs a Docker daemon: {err}"),
+    }
+}
+
+/// The daemon; see `connect_docker`.
+pub fn docker() -> Docker {
+    block_on(connect_docker())
+}
+
+/// `docker ARGS`, which must succeed.
+#[track_caller]
+pub fn docker_cli(args: &[&str]) {
+    run(Command::new("docker").args(args)).assert_code(0);
+}
+
+/// `docker pause container`, tried again while the kernel cannot freeze it
+/// yet. Under cgroup v1 a container whose processes keep starting threads
+/// (any engine under load) can stay in FREEZING; runc then thaws it and
+/// gives up with "unable to freeze", and a later try usually takes.
+/// Returns how many tries it took, or the last error after `deadline`.
+pub fn pause(container: &str, deadline: Duration) -> Result<u32, String> {
+    let started = std::time::Instant::now();
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let out = run(Command::new("docker").args(["pause", container]));
+        if out.code == 0 {
+            return Ok(tries);
+        }
+        if !out.stderr.contains("unable to freeze") || started.elapsed() > deadline {
+            return Err(format!(
+                "docker pause {container} (try {tries}): {}",
+                out.stderr
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Fails the test if any container, network or volume of the project is
+/// left, found by its name or by its label, whichever it has: asked of the
+/// `docker` command line, not of the code under test.
+pub fn assert_nothing_left(project: &str) {
+    let left = leftovers(project);
+    assert!(left.is_empty(), "objects left behind: {left:?}");
+}
+
+/// Every container, network and volume named for `project` or labelled
+/// with it, as `kind name`.
+pub fn leftovers(project: &str) -> Vec<String> {
+    let prefix = format!("devstack-{project}");
+    let mut found = Vec::new();
+    for (kind, args) in [
+        ("container", &["ps", "-a", "--format"][..]),
+        ("network", &["network", "ls", "--format"][..]),
+        ("volume", &["volume", "ls", "--format"][..]),
+    ] {
+        let name = if kind == "container" {
+            ".Names"
+        } else {
+            ".Name"
+        };
+        let format = format!("{{{{{name}}}}}\t{{{{.Label \"dev.devstack.project\"}}}}");
+        let out = run(Command::new("docker").args(args).arg(format));
+        out.assert_code(0);
+        for line in out.stdout.lines() {
+            let (name, label) = line.split_once('\t').unwrap_or((line, ""));
+            let named = name == prefix || name.starts_with(&format!("{prefix}-"));
+            if named || label == project {
+                found.push(format!("{kind} {name}"));
+            }
+        }
+    }
+    found
+}
