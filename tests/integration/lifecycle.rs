@@ -1,5 +1,5 @@
 //! `up`, `status`, `env`, `logs`, `down` end to end, as a user runs them,
-//! against the real emulator images, for both engines.
+//! against the real emulator images, for both container engines.
 
 use std::collections::BTreeMap;
 use std::process::Stdio;

@@ -1,4 +1,4 @@
-//! `scan`, `query` and `tables` end to end, on both engines: every output
+//! `scan`, `query` and `tables` end to end, on every engine: every output
 //! mode returns exactly the seeded items, parallel scans print each item
 //! once, numbers keep all 38 digits, and a closed pipe is not an error.
 

@@ -1,6 +1,6 @@
 //! Tables and seed data end to end: `up` creates and seeds the CodeMetrics
 //! tables exactly as declared, leaves equal tables alone, adds indexes,
-//! reports drift, and `reset` restores the seed content; on both engines.
+//! reports drift, and `reset` restores the seed content; on every engine.
 
 use std::path::Path;
 
