@@ -4,7 +4,7 @@
 use crate::dynamo::client::{self, Profile};
 use crate::dynamo::items::ItemWriter;
 use crate::dynamo::read;
-use crate::output::Printer;
+use crate::output::{Printer, plural};
 use crate::settings::{QueryOptions, Settings};
 
 pub async fn run(
@@ -38,8 +38,8 @@ pub async fn run(
         .0
         .map_or_else(String::new, |k| k.name.clone());
     printer.info(&format!(
-        "{count} item{} from `{}` where `{partition}` = {}",
-        if count == 1 { "" } else { "s" },
+        "{} from `{}` where `{partition}` = {}",
+        plural(count, "item"),
         source.state.name,
         options.key
     ));

@@ -8,7 +8,7 @@ use crate::dynamo::reconcile::{self, ProjectTables};
 use crate::endpoint;
 use crate::error::UsageError;
 use crate::manifest::TableSpec;
-use crate::output::Printer;
+use crate::output::{Printer, plural};
 use crate::seed;
 use crate::settings::{ResetOptions, Settings};
 
@@ -89,9 +89,8 @@ pub async fn run(
     };
     let items: u64 = done.iter().map(|(_, n)| n).sum();
     printer.info(&format!(
-        "reset {} table{} ({items} items) at {} in {:.1}s",
-        done.len(),
-        if done.len() == 1 { "" } else { "s" },
+        "reset {} ({items} items) at {} in {:.1}s",
+        plural(done.len(), "table"),
         endpoint.url(),
         started.elapsed().as_secs_f64()
     ));

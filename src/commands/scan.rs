@@ -4,7 +4,7 @@
 use crate::dynamo::client::{self, Profile};
 use crate::dynamo::items::ItemWriter;
 use crate::dynamo::read;
-use crate::output::Printer;
+use crate::output::{Printer, plural};
 use crate::settings::{ScanOptions, Settings};
 
 pub async fn run(
@@ -28,18 +28,14 @@ pub async fn run(
     let pages = source.scan(&read.expressions, options.segments, read.limit);
     writer.write_pages(pages, read.limit).await?;
     let (count, hidden) = writer.close()?;
-    let mut summary = format!(
-        "{count} item{} from `{}`",
-        if count == 1 { "" } else { "s" },
-        source.state.name
-    );
+    let mut summary = format!("{} from `{}`", plural(count, "item"), source.state.name);
     if let Some(index) = &read.index {
         summary.push_str(&format!(" (index `{index}`)"));
     }
     if hidden > 0 {
         summary.push_str(&format!(
-            "; {hidden} attribute{} did not fit the terminal (see `--output json`)",
-            if hidden == 1 { "" } else { "s" }
+            "; {} did not fit the terminal (see `--output json`)",
+            plural(hidden, "attribute")
         ));
     }
     printer.info(&summary);

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::dynamo::client::{self, Profile, describe_error};
 use crate::dynamo::tables::{self, Condition, TableState};
-use crate::output::{Column, Printer, columns};
+use crate::output::{Column, Printer, columns, plural};
 use crate::settings::Settings;
 
 #[derive(Debug, Serialize)]
@@ -62,9 +62,8 @@ pub async fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::
     }
     printer.data(&render(&rows))?;
     printer.info(&format!(
-        "{} table{} at {}",
-        names.len(),
-        if names.len() == 1 { "" } else { "s" },
+        "{} at {}",
+        plural(names.len(), "table"),
         endpoint.url()
     ));
     Ok(())

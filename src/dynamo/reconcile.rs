@@ -11,7 +11,7 @@ use super::load::{self, RetryPolicy};
 use super::tables::{self, TablePlan, TableState};
 use crate::cache::Cache;
 use crate::manifest::{Manifest, TableSpec};
-use crate::output::{Printer, Task};
+use crate::output::{Printer, Task, plural};
 use crate::seed::SeedCounts;
 
 /// What happened to one table.
@@ -94,9 +94,8 @@ pub async fn reconcile(
         return Ok(outcomes);
     }
     Err(Drift(format!(
-        "schema drift: {} table{} differ{} from the manifest; devstack never drops a table by itself\n{}",
-        drifted.len(),
-        if drifted.len() == 1 { "" } else { "s" },
+        "schema drift: {} differ{} from the manifest; devstack never drops a table by itself\n{}",
+        plural(drifted.len(), "table"),
         if drifted.len() == 1 { "s" } else { "" },
         drifted.join("\n")
     ))
@@ -116,13 +115,7 @@ fn drift_report(manifest: &Manifest, name: &str, lines: &[String]) -> String {
 }
 
 fn report(task: Task, outcome: &Outcome) {
-    let items = |n: &u64| {
-        if *n == 1 {
-            "1 item".to_string()
-        } else {
-            format!("{n} items")
-        }
-    };
+    let items = |n: &u64| plural(*n, "item");
     match outcome {
         Outcome::Created { items: n } => task.finish(&format!("created, {}", items(n))),
         Outcome::Updated { changes, items: n } => {

@@ -30,6 +30,7 @@ use serde_json::Value;
 use crate::item::Item;
 use crate::item::json_kind;
 use crate::manifest::{KeyType, SeedSpec, TableSpec};
+use crate::output::plural;
 
 mod check;
 mod convert;
@@ -129,16 +130,16 @@ impl fmt::Display for InvalidSeeds {
         let count = self.count();
         write!(
             f,
-            "seed data of table `{}` is not valid ({count} problem{})",
+            "seed data of table `{}` is not valid ({})",
             self.table,
-            plural(count)
+            plural(count, "problem")
         )?;
         for problem in self.problems.iter().take(SHOWN_PROBLEMS) {
             write!(f, "\n{problem}")?;
         }
         let rest = count - self.problems.len().min(SHOWN_PROBLEMS);
         if rest > 0 {
-            write!(f, "\n… and {rest} more problem{}", plural(rest))?;
+            write!(f, "\n… and {}", plural(rest, "more problem"))?;
         }
         Ok(())
     }
@@ -284,10 +285,6 @@ fn thousands(n: usize) -> String {
         out.push(digit);
     }
     out
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use super::{InvalidSeeds, validate_table};
 use crate::cache::{self, Cache};
 use crate::manifest::TableSpec;
+use crate::output::plural;
 
 /// Bumped whenever a rule of `validate_table` changes, so that files that
 /// passed under the old rules are read again.
@@ -28,8 +29,8 @@ impl fmt::Display for InvalidSeedFiles {
         let count: usize = self.0.iter().map(InvalidSeeds::count).sum();
         write!(
             f,
-            "the seed files have {count} problem{}; nothing was written",
-            super::plural(count)
+            "the seed files have {}; nothing was written",
+            plural(count, "problem")
         )?;
         for table in &self.0 {
             write!(f, "\n{table}")?;

@@ -11,7 +11,7 @@ use std::time::{Instant, SystemTime};
 use serde::Serialize;
 
 use crate::manifest::{self, Invalid, Manifest};
-use crate::output::Printer;
+use crate::output::{Printer, plural};
 use crate::seed::{self, InvalidSeedFiles};
 use crate::service::Engine;
 use crate::settings::Settings;
@@ -220,17 +220,13 @@ pub async fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::
             .count();
         printer.info(&match warnings {
             0 => "everything `up` needs is in place".to_string(),
-            n => format!(
-                "`up` should work; {n} warning{} above",
-                if n == 1 { "" } else { "s" }
-            ),
+            n => format!("`up` should work; {} above", plural(n, "warning")),
         });
         return Ok(());
     }
     let err = anyhow::Error::new(ChecksFailed(format!(
-        "{} check{} failed: {}",
-        failed.len(),
-        if failed.len() == 1 { "" } else { "s" },
+        "{} failed: {}",
+        plural(failed.len(), "check"),
         failed.join(", ")
     )));
     // With --json the report already says it; only the exit code is left.
@@ -292,15 +288,15 @@ fn manifest_check(settings: &Settings) -> anyhow::Result<(Check, Subject)> {
                     let items: u64 = counts.values().sum();
                     let tables = manifest.tables.len();
                     let detail = format!(
-                        "`{}`: project `{}`, engine `{}`, {tables} table{}{}",
+                        "`{}`: project `{}`, engine `{}`, {}{}",
                         path.display(),
                         manifest.project.name,
                         manifest.project.engine,
-                        if tables == 1 { "" } else { "s" },
+                        plural(tables, "table"),
                         if counts.is_empty() {
                             String::new()
                         } else {
-                            format!(", {items} seed item{}", if items == 1 { "" } else { "s" })
+                            format!(", {}", plural(items, "seed item"))
                         },
                     );
                     Ok((Check::new(NAME, Verdict::Ok, detail), manifest))
