@@ -1,13 +1,9 @@
 //! The manifest, `devstack.toml`: where to find it, and the validated model
-//! every command works from. Parsing starts in `parse`; the field readers,
-//! the table rules and the seed entries live in `fields`, `table` and `seeds`.
+//! every command works from. Reading the TOML starts in `toml`.
 
 mod diagnostic;
-mod fields;
-mod parse;
-mod seeds;
-mod table;
 pub mod template;
+mod toml;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -17,8 +13,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 
+pub use self::toml::is_project_name;
 pub use diagnostic::{Diagnostic, DiagnosticJson, Invalid, Position};
-pub use parse::is_project_name;
 pub use template::{Placeholder, Template};
 
 use crate::service::{Engine, ServiceKind};
@@ -274,7 +270,7 @@ impl Manifest {
             Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        match parse::parse(&text, &dir, check_files, engine) {
+        match self::toml::parse(&text, &dir, check_files, engine) {
             Ok(parsed) => Ok(Manifest {
                 path: path.to_path_buf(),
                 dir,

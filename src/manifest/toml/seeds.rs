@@ -4,13 +4,12 @@
 use toml::Spanned;
 use toml::de::DeValue;
 
-use super::fields::Context;
-use super::fields::{Fields, one_of, wrong_type};
-use super::{Diagnostic, SeedFormat, SeedSpec};
+use super::fields::{Fields, Reader, one_of, wrong_type};
+use crate::manifest::{Diagnostic, SeedFormat, SeedSpec};
 
 impl Fields<'_, '_> {
     /// The `seed` list: each entry a path or `{ path, format, sets, binary }`.
-    pub(super) fn seeds(&mut self, cx: &mut Context<'_>) -> Vec<SeedSpec> {
+    pub(super) fn seeds(&mut self, reader: &mut Reader<'_>) -> Vec<SeedSpec> {
         let Some(value) = self.get("seed") else {
             return Vec::new();
         };
@@ -23,7 +22,7 @@ impl Fields<'_, '_> {
                 .collect(),
             DeValue::String(_) => vec![(path.clone(), value)],
             other => {
-                cx.push(wrong_type(
+                reader.push(wrong_type(
                     value.span(),
                     &path,
                     "a path or an array of seed files",
@@ -35,7 +34,7 @@ impl Fields<'_, '_> {
         let mut seeds = Vec::new();
         for (entry_path, entry) in entries {
             let seed = match entry.get_ref() {
-                DeValue::String(file) => cx
+                DeValue::String(file) => reader
                     .seed_file(Spanned::new(entry.span(), file.to_string()), &entry_path)
                     .map(|(path, shown)| SeedSpec {
                         path,
@@ -46,18 +45,18 @@ impl Fields<'_, '_> {
                     }),
                 DeValue::Table(table) => {
                     let mut f = Fields::new(table, entry.span(), &entry_path);
-                    let file = f.string("path", cx);
-                    let format = f.string("format", cx);
-                    let sets = f.string_list("sets", cx);
-                    let binary = f.string_list("binary", cx);
-                    f.finish(&["path", "format", "sets", "binary"], cx);
+                    let file = f.string("path", reader);
+                    let format = f.string("format", reader);
+                    let sets = f.string_list("sets", reader);
+                    let binary = f.string_list("binary", reader);
+                    f.finish(&["path", "format", "sets", "binary"], reader);
                     let format = match format {
                         None => Some(SeedFormat::Json),
                         Some(fmt) => match fmt.get_ref().as_str() {
                             "json" => Some(SeedFormat::Json),
                             "dynamodb-json" => Some(SeedFormat::DynamodbJson),
                             _ => {
-                                cx.push(one_of(
+                                reader.push(one_of(
                                     &fmt,
                                     &format!("{entry_path}.format"),
                                     "seed format",
@@ -72,7 +71,7 @@ impl Fields<'_, '_> {
                             let Some(key) = f.key_span(name) else {
                                 continue;
                             };
-                            cx.push(
+                            reader.push(
                                 Diagnostic::new(
                                     key,
                                     format!("{entry_path}.{name}"),
@@ -83,9 +82,13 @@ impl Fields<'_, '_> {
                         }
                     }
                     let located = match file {
-                        Some(file) => cx.seed_file(file, &format!("{entry_path}.path")),
+                        Some(file) => reader.seed_file(file, &format!("{entry_path}.path")),
                         None => {
-                            cx.error(entry.span(), format!("{entry_path}.path"), "missing `path`");
+                            reader.error(
+                                entry.span(),
+                                format!("{entry_path}.path"),
+                                "missing `path`",
+                            );
                             None
                         }
                     };
@@ -110,7 +113,7 @@ impl Fields<'_, '_> {
                     }
                 }
                 other => {
-                    cx.push(wrong_type(
+                    reader.push(wrong_type(
                         entry.span(),
                         &entry_path,
                         "a path or a seed table",
@@ -125,7 +128,7 @@ impl Fields<'_, '_> {
     }
 }
 
-impl Context<'_> {
+impl Reader<'_> {
     /// Checks that a seed file exists, is a readable file, and lies inside
     /// the manifest's folder once symlinks and `..` are resolved.
     fn seed_file(

@@ -6,9 +6,8 @@ use std::ops::Range;
 
 use toml::Spanned;
 
-use super::fields::Context;
-use super::fields::{Fields, one_of};
-use super::{
+use super::fields::{Fields, Reader, one_of};
+use crate::manifest::{
     Billing, Diagnostic, IndexSpec, KeyAttribute, KeyType, Project, Projection, StreamView,
     TableSpec,
 };
@@ -44,7 +43,7 @@ pub(super) struct Table {
     pub(super) name_span: Range<usize>,
 }
 
-impl Context<'_> {
+impl Reader<'_> {
     pub(super) fn table(
         &mut self,
         mut f: Fields<'_, '_>,

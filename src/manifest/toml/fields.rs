@@ -1,6 +1,6 @@
 //! Generic readers for the manifest's TOML tables: typed field access that
 //! records every wrong type and unknown key, with a did-you-mean for typos,
-//! into the context that collects every problem of the manifest.
+//! into the reader that collects every problem of the manifest.
 
 use std::ops::Range;
 use std::path::Path;
@@ -8,11 +8,12 @@ use std::path::Path;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use super::Diagnostic;
+use crate::manifest::{Diagnostic, Position};
 
-/// What every reader needs: the text (for line numbers), the manifest's
-/// folder (seed paths are relative to it), and the problems found so far.
-pub(super) struct Context<'a> {
+/// The TOML reader's state, shared by the readers of every table: the text
+/// (for line numbers), the manifest's folder (seed paths are relative to
+/// it), and the problems found so far.
+pub(super) struct Reader<'a> {
     text: &'a str,
     pub(super) dir: &'a Path,
     /// Whether seed files must exist and be readable.
@@ -20,9 +21,9 @@ pub(super) struct Context<'a> {
     pub(super) diagnostics: Vec<Diagnostic>,
 }
 
-impl<'a> Context<'a> {
-    pub(super) fn new(text: &'a str, dir: &'a Path, check_files: bool) -> Context<'a> {
-        Context {
+impl<'a> Reader<'a> {
+    pub(super) fn new(text: &'a str, dir: &'a Path, check_files: bool) -> Reader<'a> {
+        Reader {
             text,
             dir,
             check_files,
@@ -44,7 +45,7 @@ impl<'a> Context<'a> {
     }
 
     pub(super) fn line(&self, span: &Range<usize>) -> usize {
-        super::Position::of(self.text, span.start).line
+        Position::of(self.text, span.start).line
     }
 }
 
@@ -71,12 +72,12 @@ impl<'t, 'i> Fields<'t, 'i> {
     pub(super) fn of(
         value: &'t Spanned<DeValue<'i>>,
         path: &str,
-        cx: &mut Context<'_>,
+        reader: &mut Reader<'_>,
     ) -> Option<Self> {
         match value.get_ref() {
             DeValue::Table(table) => Some(Fields::new(table, value.span(), path)),
             other => {
-                cx.push(wrong_type(value.span(), path, "a table", other));
+                reader.push(wrong_type(value.span(), path, "a table", other));
                 None
             }
         }
@@ -102,12 +103,12 @@ impl<'t, 'i> Fields<'t, 'i> {
         Some(v)
     }
 
-    pub(super) fn string(&mut self, key: &str, cx: &mut Context<'_>) -> Option<Spanned<String>> {
+    pub(super) fn string(&mut self, key: &str, reader: &mut Reader<'_>) -> Option<Spanned<String>> {
         let value = self.get(key)?;
         match value.get_ref() {
             DeValue::String(s) => Some(Spanned::new(value.span(), s.to_string())),
             other => {
-                cx.push(wrong_type(
+                reader.push(wrong_type(
                     value.span(),
                     &self.child(key),
                     "a string",
@@ -118,12 +119,12 @@ impl<'t, 'i> Fields<'t, 'i> {
         }
     }
 
-    pub(super) fn boolean(&mut self, key: &str, cx: &mut Context<'_>) -> Option<Spanned<bool>> {
+    pub(super) fn boolean(&mut self, key: &str, reader: &mut Reader<'_>) -> Option<Spanned<bool>> {
         let value = self.get(key)?;
         match value.get_ref() {
             DeValue::Boolean(b) => Some(Spanned::new(value.span(), *b)),
             other => {
-                cx.push(wrong_type(
+                reader.push(wrong_type(
                     value.span(),
                     &self.child(key),
                     "`true` or `false`",
@@ -134,7 +135,7 @@ impl<'t, 'i> Fields<'t, 'i> {
         }
     }
 
-    pub(super) fn integer(&mut self, key: &str, cx: &mut Context<'_>) -> Option<Spanned<i64>> {
+    pub(super) fn integer(&mut self, key: &str, reader: &mut Reader<'_>) -> Option<Spanned<i64>> {
         let value = self.get(key)?;
         let parsed = match value.get_ref() {
             DeValue::Integer(i) => {
@@ -145,7 +146,7 @@ impl<'t, 'i> Fields<'t, 'i> {
         match parsed {
             Some(n) => Some(Spanned::new(value.span(), n)),
             None => {
-                cx.push(wrong_type(
+                reader.push(wrong_type(
                     value.span(),
                     &self.child(key),
                     "an integer",
@@ -159,11 +160,11 @@ impl<'t, 'i> Fields<'t, 'i> {
     pub(super) fn string_list(
         &mut self,
         key: &str,
-        cx: &mut Context<'_>,
+        reader: &mut Reader<'_>,
     ) -> Option<Spanned<Vec<Spanned<String>>>> {
         let value = self.get(key)?;
         let DeValue::Array(items) = value.get_ref() else {
-            cx.push(wrong_type(
+            reader.push(wrong_type(
                 value.span(),
                 &self.child(key),
                 "an array of strings",
@@ -175,7 +176,7 @@ impl<'t, 'i> Fields<'t, 'i> {
         for (i, item) in items.iter().enumerate() {
             match item.get_ref() {
                 DeValue::String(s) => out.push(Spanned::new(item.span(), s.to_string())),
-                other => cx.push(wrong_type(
+                other => reader.push(wrong_type(
                     item.span(),
                     &format!("{}[{i}]", self.child(key)),
                     "a string",
@@ -186,20 +187,20 @@ impl<'t, 'i> Fields<'t, 'i> {
         Some(Spanned::new(value.span(), out))
     }
 
-    pub(super) fn table(&mut self, key: &str, cx: &mut Context<'_>) -> Option<Fields<'t, 'i>> {
+    pub(super) fn table(&mut self, key: &str, reader: &mut Reader<'_>) -> Option<Fields<'t, 'i>> {
         let value = self.get(key)?;
         let path = self.child(key);
-        Fields::of(value, &path, cx)
+        Fields::of(value, &path, reader)
     }
 
     /// An array of tables (`[[key]]`), each with its indexed path.
-    pub(super) fn tables(&mut self, key: &str, cx: &mut Context<'_>) -> Vec<Fields<'t, 'i>> {
+    pub(super) fn tables(&mut self, key: &str, reader: &mut Reader<'_>) -> Vec<Fields<'t, 'i>> {
         let Some(value) = self.get(key) else {
             return Vec::new();
         };
         let path = self.child(key);
         let DeValue::Array(items) = value.get_ref() else {
-            cx.push(
+            reader.push(
                 wrong_type(value.span(), &path, "an array of tables", value.get_ref()).help(
                     format!("declare each one under its own `[[{path}]]` header"),
                 ),
@@ -209,7 +210,7 @@ impl<'t, 'i> Fields<'t, 'i> {
         items
             .iter()
             .enumerate()
-            .filter_map(|(i, item)| Fields::of(item, &format!("{path}[{i}]"), cx))
+            .filter_map(|(i, item)| Fields::of(item, &format!("{path}[{i}]"), reader))
             .collect()
     }
 
@@ -219,7 +220,7 @@ impl<'t, 'i> Fields<'t, 'i> {
         &self,
         key: &str,
         known: &[&str],
-        cx: &mut Context<'_>,
+        reader: &mut Reader<'_>,
         diagnostic: Diagnostic,
     ) {
         let explained = self.table.iter().any(|(k, _)| {
@@ -227,16 +228,16 @@ impl<'t, 'i> Fields<'t, 'i> {
             !known.contains(&name) && did_you_mean(name, known) == Some(key)
         });
         if !explained {
-            cx.push(diagnostic);
+            reader.push(diagnostic);
         }
     }
 
     /// Reports every key that was not read as unknown, with a did-you-mean.
-    pub(super) fn finish(&self, known: &[&str], cx: &mut Context<'_>) {
+    pub(super) fn finish(&self, known: &[&str], reader: &mut Reader<'_>) {
         for (key, _) in self.table.iter() {
             let name: &str = key.get_ref().as_ref();
             if !self.used.contains(&name) {
-                cx.push(unknown(key.span(), &self.child(name), "field", name, known));
+                reader.push(unknown(key.span(), &self.child(name), "field", name, known));
             }
         }
     }
