@@ -2,6 +2,10 @@
 //! every command works from. Reading the TOML starts in `toml`.
 
 mod diagnostic;
+mod path;
+mod rules;
+mod source_map;
+mod suggest;
 pub mod template;
 mod toml;
 
@@ -14,7 +18,7 @@ use std::time::Duration;
 use anyhow::Context;
 
 pub use self::toml::is_project_name;
-pub use diagnostic::{Diagnostic, DiagnosticJson, Invalid, Position};
+pub use diagnostic::{Diagnostic, DiagnosticJson, Invalid, Location, Position};
 pub use template::{Placeholder, Template};
 
 use crate::service::{Engine, ServiceKind};

@@ -5,10 +5,10 @@ use std::ops::Range;
 
 use toml::de::DeValue;
 
-use super::fields::{Fields, Reader, did_you_mean, wrong_type};
-use super::table::Table;
-use crate::manifest::Diagnostic;
+use super::fields::{Fields, Reader, wrong_type};
+use crate::manifest::suggest::did_you_mean;
 use crate::manifest::template::{Placeholder, Template};
+use crate::manifest::{Diagnostic, TableSpec};
 
 impl Reader<'_> {
     pub(super) fn env(&mut self, f: Fields<'_, '_>) -> Vec<(String, Template, Range<usize>)> {
@@ -57,13 +57,9 @@ impl Reader<'_> {
     pub(super) fn check_env_tables(
         &mut self,
         env: &[(String, Template, Range<usize>)],
-        tables: &[Option<Table>],
+        tables: &[Option<TableSpec>],
     ) {
-        let names: Vec<&str> = tables
-            .iter()
-            .flatten()
-            .map(|t| t.spec.name.as_str())
-            .collect();
+        let names: Vec<&str> = tables.iter().flatten().map(|t| t.name.as_str()).collect();
         for (name, template, span) in env {
             for table in template.tables() {
                 if !names.contains(&table) {

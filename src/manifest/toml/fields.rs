@@ -2,19 +2,21 @@
 //! records every wrong type and unknown key, with a did-you-mean for typos,
 //! into the reader that collects every problem of the manifest.
 
+use std::fmt;
 use std::ops::Range;
 use std::path::Path;
 
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use crate::manifest::{Diagnostic, Position};
+use crate::manifest::Diagnostic;
+use crate::manifest::path::FieldPath;
+use crate::manifest::suggest::{did_you_mean, not_one_of, quoted};
 
-/// The TOML reader's state, shared by the readers of every table: the text
-/// (for line numbers), the manifest's folder (seed paths are relative to
-/// it), and the problems found so far.
+/// The TOML reader's state, shared by the readers of every table: the
+/// manifest's folder (seed paths are relative to it) and the problems found
+/// so far.
 pub(super) struct Reader<'a> {
-    text: &'a str,
     pub(super) dir: &'a Path,
     /// Whether seed files must exist and be readable.
     pub(super) check_files: bool,
@@ -22,9 +24,8 @@ pub(super) struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    pub(super) fn new(text: &'a str, dir: &'a Path, check_files: bool) -> Reader<'a> {
+    pub(super) fn new(dir: &'a Path, check_files: bool) -> Reader<'a> {
         Reader {
-            text,
             dir,
             check_files,
             diagnostics: Vec::new(),
@@ -43,10 +44,6 @@ impl<'a> Reader<'a> {
     pub(super) fn push(&mut self, diagnostic: Diagnostic) {
         self.diagnostics.push(diagnostic);
     }
-
-    pub(super) fn line(&self, span: &Range<usize>) -> usize {
-        Position::of(self.text, span.start).line
-    }
 }
 
 /// A TOML table being read: tracks which keys were used so the rest can be
@@ -54,16 +51,16 @@ impl<'a> Reader<'a> {
 pub(super) struct Fields<'t, 'i> {
     pub(super) table: &'t DeTable<'i>,
     pub(super) span: Range<usize>,
-    pub(super) path: String,
+    pub(super) path: FieldPath,
     used: Vec<&'t str>,
 }
 
 impl<'t, 'i> Fields<'t, 'i> {
-    pub(super) fn new(table: &'t DeTable<'i>, span: Range<usize>, path: &str) -> Self {
+    pub(super) fn new(table: &'t DeTable<'i>, span: Range<usize>, path: FieldPath) -> Self {
         Fields {
             table,
             span,
-            path: path.to_string(),
+            path,
             used: Vec::new(),
         }
     }
@@ -71,11 +68,11 @@ impl<'t, 'i> Fields<'t, 'i> {
     /// Reads `value` as a table, or records a type error.
     pub(super) fn of(
         value: &'t Spanned<DeValue<'i>>,
-        path: &str,
+        path: &FieldPath,
         reader: &mut Reader<'_>,
     ) -> Option<Self> {
         match value.get_ref() {
-            DeValue::Table(table) => Some(Fields::new(table, value.span(), path)),
+            DeValue::Table(table) => Some(Fields::new(table, value.span(), path.clone())),
             other => {
                 reader.push(wrong_type(value.span(), path, "a table", other));
                 None
@@ -83,12 +80,8 @@ impl<'t, 'i> Fields<'t, 'i> {
         }
     }
 
-    pub(super) fn child(&self, key: &str) -> String {
-        if self.path.is_empty() {
-            key.to_string()
-        } else {
-            format!("{}.{key}", self.path)
-        }
+    pub(super) fn child(&self, key: &str) -> FieldPath {
+        self.path.key(key)
     }
 
     /// Where `key` itself is written, for problems with the key being there
@@ -108,12 +101,7 @@ impl<'t, 'i> Fields<'t, 'i> {
         match value.get_ref() {
             DeValue::String(s) => Some(Spanned::new(value.span(), s.to_string())),
             other => {
-                reader.push(wrong_type(
-                    value.span(),
-                    &self.child(key),
-                    "a string",
-                    other,
-                ));
+                reader.push(wrong_type(value.span(), self.child(key), "a string", other));
                 None
             }
         }
@@ -126,7 +114,7 @@ impl<'t, 'i> Fields<'t, 'i> {
             other => {
                 reader.push(wrong_type(
                     value.span(),
-                    &self.child(key),
+                    self.child(key),
                     "`true` or `false`",
                     other,
                 ));
@@ -148,7 +136,7 @@ impl<'t, 'i> Fields<'t, 'i> {
             None => {
                 reader.push(wrong_type(
                     value.span(),
-                    &self.child(key),
+                    self.child(key),
                     "an integer",
                     value.get_ref(),
                 ));
@@ -166,7 +154,7 @@ impl<'t, 'i> Fields<'t, 'i> {
         let DeValue::Array(items) = value.get_ref() else {
             reader.push(wrong_type(
                 value.span(),
-                &self.child(key),
+                self.child(key),
                 "an array of strings",
                 value.get_ref(),
             ));
@@ -178,7 +166,7 @@ impl<'t, 'i> Fields<'t, 'i> {
                 DeValue::String(s) => out.push(Spanned::new(item.span(), s.to_string())),
                 other => reader.push(wrong_type(
                     item.span(),
-                    &format!("{}[{i}]", self.child(key)),
+                    self.child(key).index(i),
                     "a string",
                     other,
                 )),
@@ -210,7 +198,7 @@ impl<'t, 'i> Fields<'t, 'i> {
         items
             .iter()
             .enumerate()
-            .filter_map(|(i, item)| Fields::of(item, &format!("{path}[{i}]"), reader))
+            .filter_map(|(i, item)| Fields::of(item, &path.index(i), reader))
             .collect()
     }
 
@@ -223,13 +211,19 @@ impl<'t, 'i> Fields<'t, 'i> {
         reader: &mut Reader<'_>,
         diagnostic: Diagnostic,
     ) {
-        let explained = self.table.iter().any(|(k, _)| {
-            let name: &str = k.get_ref().as_ref();
-            !known.contains(&name) && did_you_mean(name, known) == Some(key)
-        });
-        if !explained {
+        if !self.mistyped(known).contains(&key) {
             reader.push(diagnostic);
         }
+    }
+
+    /// The known keys that an unknown key of this table is a typo of.
+    pub(super) fn mistyped<'k>(&self, known: &[&'k str]) -> Vec<&'k str> {
+        self.table
+            .iter()
+            .map(|(k, _)| -> &str { k.get_ref().as_ref() })
+            .filter(|name| !known.contains(name))
+            .filter_map(|name| did_you_mean(name, known))
+            .collect()
     }
 
     /// Reports every key that was not read as unknown, with a did-you-mean.
@@ -237,7 +231,7 @@ impl<'t, 'i> Fields<'t, 'i> {
         for (key, _) in self.table.iter() {
             let name: &str = key.get_ref().as_ref();
             if !self.used.contains(&name) {
-                reader.push(unknown(key.span(), &self.child(name), "field", name, known));
+                reader.push(unknown(key.span(), self.child(name), "field", name, known));
             }
         }
     }
@@ -257,25 +251,25 @@ fn type_name(value: &DeValue<'_>) -> &'static str {
 
 pub(super) fn wrong_type(
     span: Range<usize>,
-    path: &str,
+    path: impl fmt::Display,
     expected: &str,
     found: &DeValue<'_>,
 ) -> Diagnostic {
     Diagnostic::new(
         span,
-        path,
+        path.to_string(),
         format!("expected {expected}, found {}", type_name(found)),
     )
 }
 
 pub(super) fn unknown(
     span: Range<usize>,
-    path: &str,
+    path: impl fmt::Display,
     what: &str,
     name: &str,
     known: &[&str],
 ) -> Diagnostic {
-    let diagnostic = Diagnostic::new(span, path, format!("unknown {what} `{name}`"));
+    let diagnostic = Diagnostic::new(span, path.to_string(), format!("unknown {what} `{name}`"));
     match did_you_mean(name, known) {
         Some(best) => diagnostic.help(format!("did you mean `{best}`?")),
         None => diagnostic.help(format!("expected one of {}", quoted(known))),
@@ -284,52 +278,10 @@ pub(super) fn unknown(
 
 pub(super) fn one_of(
     value: &Spanned<String>,
-    path: &str,
+    path: impl fmt::Display,
     what: &str,
     valid: &[&str],
 ) -> Diagnostic {
-    let diagnostic = Diagnostic::new(
-        value.span(),
-        path,
-        format!("unknown {what} `{}`", value.get_ref()),
-    );
-    match did_you_mean(value.get_ref(), valid) {
-        Some(best) => diagnostic.help(format!(
-            "did you mean `{best}`? expected one of {}",
-            quoted(valid)
-        )),
-        None => diagnostic.help(format!("expected one of {}", quoted(valid))),
-    }
-}
-
-fn quoted(names: &[&str]) -> String {
-    names
-        .iter()
-        .map(|n| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// The closest known name, if it is close enough to be a typo.
-pub(super) fn did_you_mean<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
-    let lower = name.to_ascii_lowercase();
-    known
-        .iter()
-        .map(|k| (strsim::jaro_winkler(&lower, k), *k))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, k)| k)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn typos_get_a_suggestion_and_strangers_do_not() {
-        let known = ["partition_key", "sort_key", "name"];
-        assert_eq!(did_you_mean("partiton_key", &known), Some("partition_key"));
-        assert_eq!(did_you_mean("sortkey", &known), Some("sort_key"));
-        assert_eq!(did_you_mean("colour", &known), None);
-    }
+    let (message, help) = not_one_of(what, value.get_ref(), valid);
+    Diagnostic::new(value.span(), path.to_string(), message).help(help)
 }

@@ -5,9 +5,11 @@
 //! rather than through serde: serde stops at the first unknown key or wrong
 //! type, and users deserve the whole list with a position for each.
 //!
-//! This file holds the entry point and the whole-manifest checks; each
-//! top-level table has its own file (`project`, `services`, `env`, `table`
-//! with `seeds`), and `fields` the generic field readers they share.
+//! This file holds the entry point; each top-level table has its own file
+//! (`project`, `services`, `env`, `table` with `seeds`), and `fields` the
+//! generic field readers they share. The tables' rules are not about TOML:
+//! `table` reads `[[table]]` into drafts for `manifest::rules` and maps
+//! the problems found back to places in the file.
 
 mod env;
 mod fields;
@@ -16,14 +18,14 @@ mod seeds;
 mod services;
 mod table;
 
-use std::collections::{BTreeMap, HashMap};
-use std::ops::Range;
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use toml::de::DeTable;
 
 use self::fields::{Fields, Reader};
-use self::table::Table;
+use self::table::Tables;
+use super::path::FieldPath;
 use super::template::Template;
 use super::{Diagnostic, Project, ServiceOverride, TableSpec};
 use crate::service::{Engine, ServiceKind};
@@ -58,8 +60,8 @@ pub fn parse(
             )]);
         }
     };
-    let mut reader = Reader::new(text, dir, check_files);
-    let mut top = Fields::new(root.get_ref(), root.span(), "");
+    let mut reader = Reader::new(dir, check_files);
+    let mut top = Fields::new(root.get_ref(), root.span(), FieldPath::default());
 
     let mut notes = Vec::new();
     let project = match top.table("project", &mut reader) {
@@ -77,16 +79,17 @@ pub fn parse(
         .table("env", &mut reader)
         .map(|fields| reader.env(fields))
         .unwrap_or_default();
-    let mut tables = Vec::new();
+    let mut tables = Tables::new(text);
     for fields in top.tables("table", &mut reader) {
-        tables.push(reader.table(fields, project.as_ref()));
+        reader.table(fields, &mut tables);
     }
     top.finish(&["project", "services", "env", "table"], &mut reader);
 
     if let Some(project) = &project {
         reader.check_ports(project, &services);
-        reader.check_duplicate_tables(&tables);
     }
+    let prefix = project.as_ref().map(|p| p.table_prefix.as_str());
+    let tables = tables.check(prefix, &mut reader);
     reader.check_env_tables(&env, &tables);
     if !reader.diagnostics.is_empty() {
         return Err(reader.diagnostics);
@@ -103,29 +106,7 @@ pub fn parse(
             .into_iter()
             .map(|(name, value, _)| (name, value))
             .collect(),
-        tables: tables.into_iter().map(|t| t.spec).collect(),
+        tables,
         notes,
     })
-}
-
-impl Reader<'_> {
-    fn check_duplicate_tables(&mut self, tables: &[Option<Table>]) {
-        let mut seen: HashMap<&str, &Range<usize>> = HashMap::new();
-        for (index, table) in tables.iter().enumerate() {
-            let Some(table) = table else { continue };
-            if let Some(first) = seen.get(table.spec.physical.as_str()) {
-                let line = self.line(first);
-                self.push(Diagnostic::new(
-                    table.name_span.clone(),
-                    format!("table[{index}].name"),
-                    format!(
-                        "duplicate table `{}`, first declared on line {line}",
-                        table.spec.physical
-                    ),
-                ));
-            } else {
-                seen.insert(&table.spec.physical, &table.name_span);
-            }
-        }
-    }
 }

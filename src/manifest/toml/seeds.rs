@@ -5,6 +5,7 @@ use toml::Spanned;
 use toml::de::DeValue;
 
 use super::fields::{Fields, Reader, one_of, wrong_type};
+use crate::manifest::path::FieldPath;
 use crate::manifest::{Diagnostic, SeedFormat, SeedSpec};
 
 impl Fields<'_, '_> {
@@ -14,11 +15,11 @@ impl Fields<'_, '_> {
             return Vec::new();
         };
         let path = self.child("seed");
-        let entries: Vec<(String, &Spanned<DeValue<'_>>)> = match value.get_ref() {
+        let entries: Vec<(FieldPath, &Spanned<DeValue<'_>>)> = match value.get_ref() {
             DeValue::Array(items) => items
                 .iter()
                 .enumerate()
-                .map(|(i, item)| (format!("{path}[{i}]"), item))
+                .map(|(i, item)| (path.index(i), item))
                 .collect(),
             DeValue::String(_) => vec![(path.clone(), value)],
             other => {
@@ -44,7 +45,7 @@ impl Fields<'_, '_> {
                         binary: Vec::new(),
                     }),
                 DeValue::Table(table) => {
-                    let mut f = Fields::new(table, entry.span(), &entry_path);
+                    let mut f = Fields::new(table, entry.span(), entry_path.clone());
                     let file = f.string("path", reader);
                     let format = f.string("format", reader);
                     let sets = f.string_list("sets", reader);
@@ -58,7 +59,7 @@ impl Fields<'_, '_> {
                             _ => {
                                 reader.push(one_of(
                                     &fmt,
-                                    &format!("{entry_path}.format"),
+                                    entry_path.key("format"),
                                     "seed format",
                                     &["json", "dynamodb-json"],
                                 ));
@@ -74,7 +75,7 @@ impl Fields<'_, '_> {
                             reader.push(
                                 Diagnostic::new(
                                     key,
-                                    format!("{entry_path}.{name}"),
+                                    entry_path.key(name).to_string(),
                                     "`sets` and `binary` apply to plain JSON only",
                                 )
                                 .help("DynamoDB JSON already says each attribute's type"),
@@ -82,11 +83,11 @@ impl Fields<'_, '_> {
                         }
                     }
                     let located = match file {
-                        Some(file) => reader.seed_file(file, &format!("{entry_path}.path")),
+                        Some(file) => reader.seed_file(file, &entry_path.key("path")),
                         None => {
                             reader.error(
                                 entry.span(),
-                                format!("{entry_path}.path"),
+                                entry_path.key("path").to_string(),
                                 "missing `path`",
                             );
                             None
@@ -134,7 +135,7 @@ impl Reader<'_> {
     fn seed_file(
         &mut self,
         file: Spanned<String>,
-        path: &str,
+        path: &FieldPath,
     ) -> Option<(std::path::PathBuf, String)> {
         let shown = file.get_ref().clone();
         let joined = self.dir.join(&shown);
@@ -170,7 +171,7 @@ impl Reader<'_> {
         };
         match problem {
             Some((message, help)) => {
-                self.push(Diagnostic::new(file.span(), path, message).help(help));
+                self.push(Diagnostic::new(file.span(), path.to_string(), message).help(help));
                 None
             }
             None => Some((joined, shown)),

@@ -19,7 +19,7 @@ impl Reader<'_> {
         let mut services = BTreeMap::new();
         for (key, value) in f.table.iter() {
             let name = key.get_ref().as_ref();
-            let path = format!("services.{name}");
+            let path = f.child(name);
             let Some(kind) = ServiceKind::from_name(name) else {
                 let names = ServiceKind::ALL.map(ServiceKind::name);
                 self.push(unknown(key.span(), &path, "service", name, &names));
