@@ -6,12 +6,16 @@
 //! answers `Lines`; it gets back the validated `TableSpec`s and the
 //! `Problem`s by field path, which it maps to places in its own text.
 //!
-//! `table` holds the rules of one table, `index` those of its indexes.
+//! `table` holds the rules of one table, `keys` those of key attributes,
+//! `index` those of secondary indexes.
 
 mod draft;
 mod index;
+mod keys;
 mod problem;
 mod table;
+#[cfg(test)]
+mod testing;
 
 use std::collections::HashMap;
 
@@ -81,5 +85,45 @@ impl Rules<'_> {
                 seen.insert(&table.physical, name);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::{lines, shown, table};
+    use super::*;
+
+    #[test]
+    fn no_two_tables_have_the_same_physical_name() {
+        let drafts = [table(0, "orders"), table(1, "users"), table(2, "orders")];
+        let checked = check_tables(&drafts, Some("App_"), &lines(&[("table[0].name", 3)]));
+        assert_eq!(
+            shown(&checked.problems),
+            ["table[2].name (value): duplicate table `App_orders`, first declared on line 3"]
+        );
+    }
+
+    #[test]
+    fn a_table_that_fails_its_own_rules_is_not_compared() {
+        let mut broken = table(0, "orders");
+        broken.partition_key = None;
+        let checked = check_tables(&[broken, table(1, "orders")], Some(""), &lines(&[]));
+        assert_eq!(checked.problems.len(), 1);
+        assert_eq!(checked.problems[0].message, "missing `partition_key`");
+    }
+
+    #[test]
+    fn without_a_project_tables_are_checked_alone_without_a_prefix() {
+        let drafts = [table(0, "orders"), table(1, "orders"), table(2, "ab")];
+        let checked = check_tables(&drafts, None, &lines(&[]));
+        let messages: Vec<_> = checked.problems.iter().map(|p| &p.message).collect();
+        assert_eq!(messages, ["table name `ab` is not valid"]);
+        let physical: Vec<_> = checked
+            .tables
+            .iter()
+            .flatten()
+            .map(|t| t.physical.as_str())
+            .collect();
+        assert_eq!(physical, ["orders", "orders", "ab"]);
     }
 }

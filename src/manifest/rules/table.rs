@@ -1,24 +1,13 @@
-//! The rules of one table: its name, keys, billing, stream and TTL, and the
-//! one type each attribute has across the table's keys and indexes.
-
-use std::collections::HashMap;
+//! The rules of one table: its name, billing, stream and TTL, and its keys
+//! and indexes by way of `keys` and `index`.
 
 use super::index::Kind;
-use super::{Found, KeyDraft, Part, Problem, Rules, TableDraft};
+use super::keys::Declared;
+use super::{Found, Part, Problem, Rules, TableDraft};
 use crate::manifest::path::FieldPath;
-use crate::manifest::{Billing, KeyAttribute, KeyType, StreamView, TableSpec};
+use crate::manifest::{Billing, StreamView, TableSpec};
 
 const NAME_RULE: &str = "3 to 255 characters of `A-Z a-z 0-9 _ . -`";
-
-/// What a table's keys and indexes declared so far, for the rules that look
-/// across them.
-#[derive(Default)]
-pub(super) struct Declared {
-    /// Attribute name → its type and the key that first declared it.
-    attributes: HashMap<String, (KeyType, FieldPath)>,
-    /// Index name → where it was first declared.
-    pub(super) index_names: HashMap<String, FieldPath>,
-}
 
 impl Rules<'_> {
     /// Checks one table; its spec, or `None` where a problem stands in the
@@ -91,7 +80,7 @@ impl Rules<'_> {
 
         let ttl = draft.ttl.as_ref().and_then(|ttl| {
             let ttl_path = path.key("ttl");
-            if let Some((_, first)) = declared.attributes.get(ttl) {
+            if let Some(first) = declared.key_attribute(ttl) {
                 self.push(
                     Problem::value(
                         &ttl_path,
@@ -189,62 +178,6 @@ impl Rules<'_> {
         })
     }
 
-    /// Checks a key's attribute name and type, and records the type for the
-    /// one-type-per-attribute rule.
-    pub(super) fn key(
-        &mut self,
-        key: &Found<KeyDraft>,
-        path: &FieldPath,
-        declared: &mut Declared,
-    ) -> Option<KeyAttribute> {
-        // The reader has said what is wrong with an unreadable key.
-        let Found::Read(KeyDraft { attribute, ty }) = key else {
-            return None;
-        };
-        let named = (1..=255).contains(&attribute.len());
-        if !named {
-            self.push(Problem::value(
-                path,
-                "key attribute names are 1 to 255 bytes long",
-            ));
-        }
-        let Some(ty) = KeyType::from_name(ty) else {
-            self.push(
-                Problem::value(path, format!("key type `{ty}` is not S, N or B"))
-                    .help("key attributes are strings (S), numbers (N) or binary (B)"),
-            );
-            return None;
-        };
-        if !named {
-            return None;
-        }
-        match declared.attributes.get(attribute) {
-            Some((first_ty, first)) if *first_ty != ty => {
-                let line = self.lines.line(first);
-                self.push(
-                    Problem::value(
-                        path,
-                        format!(
-                            "attribute `{attribute}` is declared as {ty} here but as {first_ty} in `{first}` (line {line})"
-                        ),
-                    )
-                    .help("an attribute has one type across a table's keys and indexes"),
-                );
-                return None;
-            }
-            Some(_) => {}
-            None => {
-                declared
-                    .attributes
-                    .insert(attribute.clone(), (ty, path.clone()));
-            }
-        }
-        Some(KeyAttribute {
-            name: attribute.clone(),
-            ty,
-        })
-    }
-
     /// DynamoDB's naming rule, on `full`: the name as the endpoint sees it.
     pub(super) fn check_name(&mut self, name: &str, full: &str, path: &FieldPath, what: &str) {
         if !is_dynamodb_name(full) {
@@ -268,7 +201,83 @@ fn is_dynamodb_name(name: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::super::testing::{global, key, lines, problems, shown, spec, table};
+    use super::super::{Found, TableDraft, check_tables};
     use super::*;
+    use crate::manifest::{SeedFormat, SeedSpec};
+
+    #[test]
+    fn a_table_passes_with_what_the_reader_found() {
+        let mut draft = table(0, "orders");
+        draft.sort_key = key("placed_at:N");
+        draft.ttl = Some("expires_at".to_string());
+        let seed = SeedSpec {
+            path: "/m/seed/orders.jsonl".into(),
+            shown: "seed/orders.jsonl".to_string(),
+            format: SeedFormat::Json,
+            sets: Vec::new(),
+            binary: Vec::new(),
+        };
+        draft.seeds = vec![seed.clone()];
+        let checked = check_tables(&[draft], Some("Pre_"), &lines(&[("table[0].name", 7)]));
+        assert_eq!(shown(&checked.problems), Vec::<String>::new());
+        let spec = checked.tables[0].clone().unwrap();
+        assert_eq!(
+            (spec.name.as_str(), spec.physical.as_str()),
+            ("orders", "Pre_orders")
+        );
+        assert_eq!(spec.line, 7, "the line of the table's name");
+        assert_eq!(spec.partition_key.to_string(), "pk:S");
+        assert_eq!(
+            spec.sort_key.map(|k| k.to_string()).as_deref(),
+            Some("placed_at:N")
+        );
+        assert_eq!(spec.billing, Billing::PayPerRequest);
+        assert_eq!(spec.ttl.as_deref(), Some("expires_at"));
+        assert_eq!(spec.stream, None);
+        assert_eq!(spec.seeds, [seed]);
+    }
+
+    #[test]
+    fn a_missing_name_or_partition_key_points_at_the_table() {
+        let draft = TableDraft {
+            path: table(0, "orders").path,
+            ..TableDraft::default()
+        };
+        assert_eq!(
+            problems(&draft),
+            [
+                "table[0].name (entry): missing `name`",
+                "table[0].partition_key (entry): missing `partition_key` = help: add e.g. `partition_key = \"pk:S\"`",
+            ]
+        );
+    }
+
+    #[test]
+    fn table_names_follow_dynamodb_once_the_prefix_is_on() {
+        assert_eq!(
+            problems(&table(0, "my table")),
+            [
+                "table[0].name (value): table name `my table` is not valid = help: DynamoDB names are 3 to 255 characters of `A-Z a-z 0-9 _ . -`"
+            ]
+        );
+        let prefixed = |prefix: &str, name: &str| {
+            let checked = check_tables(&[table(0, name)], Some(prefix), &lines(&[]));
+            checked
+                .problems
+                .into_iter()
+                .map(|p| p.message)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(prefixed("x_", "ab"), Vec::<String>::new());
+        let long = "p".repeat(250);
+        assert_eq!(
+            prefixed(&long, "orders"),
+            [format!(
+                "table name `{long}orders` (after the table prefix) is not valid"
+            )]
+        );
+    }
 
     #[test]
     fn dynamodb_names_follow_the_service_rule() {
@@ -277,5 +286,128 @@ mod tests {
         assert!(!is_dynamodb_name("ab"));
         assert!(!is_dynamodb_name("my table"));
         assert!(!is_dynamodb_name(&"x".repeat(256)));
+    }
+
+    fn billed(mode: &str, read: Option<Found<i64>>, write: Option<Found<i64>>) -> TableDraft {
+        let mut draft = table(0, "orders");
+        draft.billing_mode = Some(mode.to_string());
+        draft.read_capacity = read;
+        draft.write_capacity = write;
+        draft
+    }
+
+    #[test]
+    fn billing_is_pay_per_request_or_provisioned_in_any_case() {
+        let provisioned = billed("PROVISIONED", Some(Found::Read(5)), Some(Found::Read(2)));
+        assert_eq!(
+            spec(&provisioned).billing,
+            Billing::Provisioned { read: 5, write: 2 }
+        );
+        assert_eq!(
+            spec(&billed("Pay_Per_Request", None, None)).billing,
+            Billing::PayPerRequest
+        );
+        assert_eq!(
+            problems(&billed("provisoned", Some(Found::Read(5)), None)),
+            [
+                "table[0].billing_mode (value): unknown billing mode `provisoned` = help: did you mean `provisioned`? expected one of `pay_per_request`, `provisioned`"
+            ]
+        );
+    }
+
+    #[test]
+    fn capacities_on_a_pay_per_request_table_point_at_their_keys() {
+        let draft = billed(
+            "pay_per_request",
+            Some(Found::Read(5)),
+            Some(Found::Unreadable),
+        );
+        let help = "remove it, or set `billing_mode = \"provisioned\"`";
+        assert_eq!(
+            problems(&draft),
+            [
+                format!(
+                    "table[0].read_capacity (key): capacities are only used with `billing_mode = \"provisioned\"` = help: {help}"
+                ),
+                format!(
+                    "table[0].write_capacity (key): capacities are only used with `billing_mode = \"provisioned\"` = help: {help}"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn provisioned_billing_needs_both_capacities_of_at_least_1() {
+        assert_eq!(
+            problems(&billed("provisioned", Some(Found::Read(0)), None)),
+            [
+                "table[0].read_capacity (value): `read_capacity` must be at least 1",
+                "table[0].write_capacity (value of table[0].billing_mode): provisioned billing needs `write_capacity` = help: add e.g. `write_capacity = 5`",
+            ]
+        );
+        // The reader has said why it could not read the capacity; the
+        // table still has none.
+        assert_eq!(
+            problems(&billed(
+                "provisioned",
+                Some(Found::Unreadable),
+                Some(Found::Read(1))
+            )),
+            [
+                "table[0].read_capacity (value of table[0].billing_mode): provisioned billing needs `read_capacity` = help: add e.g. `read_capacity = 5`"
+            ]
+        );
+    }
+
+    #[test]
+    fn stream_views_take_the_manifest_or_the_dynamodb_spelling() {
+        let streamed = |view: &str| {
+            let mut draft = table(0, "orders");
+            draft.stream = Some(view.to_string());
+            draft
+        };
+        let views = ["new_image", "OLD_IMAGE", "new_and_old_images", "KEYS_ONLY"]
+            .map(|view| spec(&streamed(view)).stream);
+        assert_eq!(
+            views,
+            [
+                Some(StreamView::NewImage),
+                Some(StreamView::OldImage),
+                Some(StreamView::NewAndOldImages),
+                Some(StreamView::KeysOnly),
+            ]
+        );
+        assert_eq!(
+            problems(&streamed("NEW_IMAGES")),
+            [
+                "table[0].stream (value): unknown stream view type `NEW_IMAGES` = help: did you mean `new_image`? expected one of `new_image`, `old_image`, `new_and_old_images`, `keys_only`"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_ttl_attribute_is_neither_a_key_attribute_nor_empty() {
+        let mut draft = table(0, "orders");
+        global(&mut draft, "by-expiry", "pk:S").sort_key = key("expires_at:N");
+        let help = "keep expiry times in a separate number attribute and name that one as `ttl`";
+        draft.ttl = Some("expires_at".to_string());
+        assert_eq!(
+            problems(&draft),
+            [format!(
+                "table[0].ttl (value): TTL attribute `expires_at` is a key attribute (`table[0].global_index[0].sort_key`) = help: {help}"
+            )]
+        );
+        draft.ttl = Some("pk".to_string());
+        assert_eq!(
+            problems(&draft),
+            [format!(
+                "table[0].ttl (value): TTL attribute `pk` is a key attribute (`table[0].partition_key`) = help: {help}"
+            )]
+        );
+        draft.ttl = Some(String::new());
+        assert_eq!(
+            problems(&draft),
+            ["table[0].ttl (value): TTL attribute name is empty"]
+        );
     }
 }
