@@ -1,5 +1,6 @@
 //! The manifest, `devstack.toml`: where to find it, and the validated model
-//! every command works from. Reading the TOML starts in `toml`.
+//! every command works from. Reading the TOML starts in `toml`; the table
+//! rules, which tables from any reader meet, are in `rules`.
 
 mod diagnostic;
 mod path;
