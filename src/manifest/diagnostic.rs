@@ -9,11 +9,15 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+/// A place in a manifest's text: a byte range. Every reader's spans reduce
+/// to one.
+pub type Location = Range<usize>;
+
 /// One problem at one place in a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     /// Byte range in the source text that the problem points at.
-    pub span: Range<usize>,
+    pub span: Location,
     /// Where in the document the problem is, e.g. `table[1].sort_key`.
     pub field: String,
     /// What is wrong, lowercase, names in backticks.
@@ -23,7 +27,7 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn new(span: Range<usize>, field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(span: Location, field: impl Into<String>, message: impl Into<String>) -> Self {
         Diagnostic {
             span,
             field: field.into(),

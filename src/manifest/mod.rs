@@ -1,13 +1,14 @@
 //! The manifest, `devstack.toml`: where to find it, and the validated model
-//! every command works from. Parsing starts in `parse`; the field readers,
-//! the table rules and the seed entries live in `fields`, `table` and `seeds`.
+//! every command works from. Reading the TOML starts in `toml`; the table
+//! rules, which tables from any reader meet, are in `rules`.
 
 mod diagnostic;
-mod fields;
-mod parse;
-mod seeds;
-mod table;
+mod path;
+mod rules;
+mod source_map;
+mod suggest;
 pub mod template;
+mod toml;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -17,8 +18,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 
-pub use diagnostic::{Diagnostic, DiagnosticJson, Invalid, Position};
-pub use parse::is_project_name;
+pub use self::toml::is_project_name;
+pub use diagnostic::{Diagnostic, DiagnosticJson, Invalid, Location, Position};
 pub use template::{Placeholder, Template};
 
 use crate::service::{Engine, ServiceKind};
@@ -281,7 +282,7 @@ impl Manifest {
             Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        match parse::parse(&text, &dir, check_files, engine) {
+        match self::toml::parse(&text, &dir, check_files, engine) {
             Ok(parsed) => Ok(Manifest {
                 path: path.to_path_buf(),
                 dir,

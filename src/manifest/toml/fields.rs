@@ -1,29 +1,31 @@
 //! Generic readers for the manifest's TOML tables: typed field access that
 //! records every wrong type and unknown key, with a did-you-mean for typos,
-//! into the context that collects every problem of the manifest.
+//! into the reader that collects every problem of the manifest.
 
+use std::fmt;
 use std::ops::Range;
 use std::path::Path;
 
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use super::Diagnostic;
+use crate::manifest::Diagnostic;
+use crate::manifest::path::FieldPath;
+use crate::manifest::suggest::{did_you_mean, not_one_of, quoted};
 
-/// What every reader needs: the text (for line numbers), the manifest's
-/// folder (seed paths are relative to it), and the problems found so far.
-pub(super) struct Context<'a> {
-    text: &'a str,
+/// The TOML reader's state, shared by the readers of every table: the
+/// manifest's folder (seed paths are relative to it) and the problems found
+/// so far.
+pub(super) struct Reader<'a> {
     pub(super) dir: &'a Path,
     /// Whether seed files must exist and be readable.
     pub(super) check_files: bool,
     pub(super) diagnostics: Vec<Diagnostic>,
 }
 
-impl<'a> Context<'a> {
-    pub(super) fn new(text: &'a str, dir: &'a Path, check_files: bool) -> Context<'a> {
-        Context {
-            text,
+impl<'a> Reader<'a> {
+    pub(super) fn new(dir: &'a Path, check_files: bool) -> Reader<'a> {
+        Reader {
             dir,
             check_files,
             diagnostics: Vec::new(),
@@ -42,10 +44,6 @@ impl<'a> Context<'a> {
     pub(super) fn push(&mut self, diagnostic: Diagnostic) {
         self.diagnostics.push(diagnostic);
     }
-
-    pub(super) fn line(&self, span: &Range<usize>) -> usize {
-        super::Position::of(self.text, span.start).line
-    }
 }
 
 /// A TOML table being read: tracks which keys were used so the rest can be
@@ -53,16 +51,16 @@ impl<'a> Context<'a> {
 pub(super) struct Fields<'t, 'i> {
     pub(super) table: &'t DeTable<'i>,
     pub(super) span: Range<usize>,
-    pub(super) path: String,
+    pub(super) path: FieldPath,
     used: Vec<&'t str>,
 }
 
 impl<'t, 'i> Fields<'t, 'i> {
-    pub(super) fn new(table: &'t DeTable<'i>, span: Range<usize>, path: &str) -> Self {
+    pub(super) fn new(table: &'t DeTable<'i>, span: Range<usize>, path: FieldPath) -> Self {
         Fields {
             table,
             span,
-            path: path.to_string(),
+            path,
             used: Vec::new(),
         }
     }
@@ -70,24 +68,20 @@ impl<'t, 'i> Fields<'t, 'i> {
     /// Reads `value` as a table, or records a type error.
     pub(super) fn of(
         value: &'t Spanned<DeValue<'i>>,
-        path: &str,
-        cx: &mut Context<'_>,
+        path: &FieldPath,
+        reader: &mut Reader<'_>,
     ) -> Option<Self> {
         match value.get_ref() {
-            DeValue::Table(table) => Some(Fields::new(table, value.span(), path)),
+            DeValue::Table(table) => Some(Fields::new(table, value.span(), path.clone())),
             other => {
-                cx.push(wrong_type(value.span(), path, "a table", other));
+                reader.push(wrong_type(value.span(), path, "a table", other));
                 None
             }
         }
     }
 
-    pub(super) fn child(&self, key: &str) -> String {
-        if self.path.is_empty() {
-            key.to_string()
-        } else {
-            format!("{}.{key}", self.path)
-        }
+    pub(super) fn child(&self, key: &str) -> FieldPath {
+        self.path.key(key)
     }
 
     /// Where `key` itself is written, for problems with the key being there
@@ -102,30 +96,25 @@ impl<'t, 'i> Fields<'t, 'i> {
         Some(v)
     }
 
-    pub(super) fn string(&mut self, key: &str, cx: &mut Context<'_>) -> Option<Spanned<String>> {
+    pub(super) fn string(&mut self, key: &str, reader: &mut Reader<'_>) -> Option<Spanned<String>> {
         let value = self.get(key)?;
         match value.get_ref() {
             DeValue::String(s) => Some(Spanned::new(value.span(), s.to_string())),
             other => {
-                cx.push(wrong_type(
-                    value.span(),
-                    &self.child(key),
-                    "a string",
-                    other,
-                ));
+                reader.push(wrong_type(value.span(), self.child(key), "a string", other));
                 None
             }
         }
     }
 
-    pub(super) fn boolean(&mut self, key: &str, cx: &mut Context<'_>) -> Option<Spanned<bool>> {
+    pub(super) fn boolean(&mut self, key: &str, reader: &mut Reader<'_>) -> Option<Spanned<bool>> {
         let value = self.get(key)?;
         match value.get_ref() {
             DeValue::Boolean(b) => Some(Spanned::new(value.span(), *b)),
             other => {
-                cx.push(wrong_type(
+                reader.push(wrong_type(
                     value.span(),
-                    &self.child(key),
+                    self.child(key),
                     "`true` or `false`",
                     other,
                 ));
@@ -134,7 +123,7 @@ impl<'t, 'i> Fields<'t, 'i> {
         }
     }
 
-    pub(super) fn integer(&mut self, key: &str, cx: &mut Context<'_>) -> Option<Spanned<i64>> {
+    pub(super) fn integer(&mut self, key: &str, reader: &mut Reader<'_>) -> Option<Spanned<i64>> {
         let value = self.get(key)?;
         let parsed = match value.get_ref() {
             DeValue::Integer(i) => {
@@ -145,9 +134,9 @@ impl<'t, 'i> Fields<'t, 'i> {
         match parsed {
             Some(n) => Some(Spanned::new(value.span(), n)),
             None => {
-                cx.push(wrong_type(
+                reader.push(wrong_type(
                     value.span(),
-                    &self.child(key),
+                    self.child(key),
                     "an integer",
                     value.get_ref(),
                 ));
@@ -159,13 +148,13 @@ impl<'t, 'i> Fields<'t, 'i> {
     pub(super) fn string_list(
         &mut self,
         key: &str,
-        cx: &mut Context<'_>,
+        reader: &mut Reader<'_>,
     ) -> Option<Spanned<Vec<Spanned<String>>>> {
         let value = self.get(key)?;
         let DeValue::Array(items) = value.get_ref() else {
-            cx.push(wrong_type(
+            reader.push(wrong_type(
                 value.span(),
-                &self.child(key),
+                self.child(key),
                 "an array of strings",
                 value.get_ref(),
             ));
@@ -175,9 +164,9 @@ impl<'t, 'i> Fields<'t, 'i> {
         for (i, item) in items.iter().enumerate() {
             match item.get_ref() {
                 DeValue::String(s) => out.push(Spanned::new(item.span(), s.to_string())),
-                other => cx.push(wrong_type(
+                other => reader.push(wrong_type(
                     item.span(),
-                    &format!("{}[{i}]", self.child(key)),
+                    self.child(key).index(i),
                     "a string",
                     other,
                 )),
@@ -186,20 +175,20 @@ impl<'t, 'i> Fields<'t, 'i> {
         Some(Spanned::new(value.span(), out))
     }
 
-    pub(super) fn table(&mut self, key: &str, cx: &mut Context<'_>) -> Option<Fields<'t, 'i>> {
+    pub(super) fn table(&mut self, key: &str, reader: &mut Reader<'_>) -> Option<Fields<'t, 'i>> {
         let value = self.get(key)?;
         let path = self.child(key);
-        Fields::of(value, &path, cx)
+        Fields::of(value, &path, reader)
     }
 
     /// An array of tables (`[[key]]`), each with its indexed path.
-    pub(super) fn tables(&mut self, key: &str, cx: &mut Context<'_>) -> Vec<Fields<'t, 'i>> {
+    pub(super) fn tables(&mut self, key: &str, reader: &mut Reader<'_>) -> Vec<Fields<'t, 'i>> {
         let Some(value) = self.get(key) else {
             return Vec::new();
         };
         let path = self.child(key);
         let DeValue::Array(items) = value.get_ref() else {
-            cx.push(
+            reader.push(
                 wrong_type(value.span(), &path, "an array of tables", value.get_ref()).help(
                     format!("declare each one under its own `[[{path}]]` header"),
                 ),
@@ -209,7 +198,7 @@ impl<'t, 'i> Fields<'t, 'i> {
         items
             .iter()
             .enumerate()
-            .filter_map(|(i, item)| Fields::of(item, &format!("{path}[{i}]"), cx))
+            .filter_map(|(i, item)| Fields::of(item, &path.index(i), reader))
             .collect()
     }
 
@@ -219,24 +208,30 @@ impl<'t, 'i> Fields<'t, 'i> {
         &self,
         key: &str,
         known: &[&str],
-        cx: &mut Context<'_>,
+        reader: &mut Reader<'_>,
         diagnostic: Diagnostic,
     ) {
-        let explained = self.table.iter().any(|(k, _)| {
-            let name: &str = k.get_ref().as_ref();
-            !known.contains(&name) && did_you_mean(name, known) == Some(key)
-        });
-        if !explained {
-            cx.push(diagnostic);
+        if !self.mistyped(known).contains(&key) {
+            reader.push(diagnostic);
         }
     }
 
+    /// The known keys that an unknown key of this table is a typo of.
+    pub(super) fn mistyped<'k>(&self, known: &[&'k str]) -> Vec<&'k str> {
+        self.table
+            .iter()
+            .map(|(k, _)| -> &str { k.get_ref().as_ref() })
+            .filter(|name| !known.contains(name))
+            .filter_map(|name| did_you_mean(name, known))
+            .collect()
+    }
+
     /// Reports every key that was not read as unknown, with a did-you-mean.
-    pub(super) fn finish(&self, known: &[&str], cx: &mut Context<'_>) {
+    pub(super) fn finish(&self, known: &[&str], reader: &mut Reader<'_>) {
         for (key, _) in self.table.iter() {
             let name: &str = key.get_ref().as_ref();
             if !self.used.contains(&name) {
-                cx.push(unknown(key.span(), &self.child(name), "field", name, known));
+                reader.push(unknown(key.span(), self.child(name), "field", name, known));
             }
         }
     }
@@ -256,25 +251,25 @@ fn type_name(value: &DeValue<'_>) -> &'static str {
 
 pub(super) fn wrong_type(
     span: Range<usize>,
-    path: &str,
+    path: impl fmt::Display,
     expected: &str,
     found: &DeValue<'_>,
 ) -> Diagnostic {
     Diagnostic::new(
         span,
-        path,
+        path.to_string(),
         format!("expected {expected}, found {}", type_name(found)),
     )
 }
 
 pub(super) fn unknown(
     span: Range<usize>,
-    path: &str,
+    path: impl fmt::Display,
     what: &str,
     name: &str,
     known: &[&str],
 ) -> Diagnostic {
-    let diagnostic = Diagnostic::new(span, path, format!("unknown {what} `{name}`"));
+    let diagnostic = Diagnostic::new(span, path.to_string(), format!("unknown {what} `{name}`"));
     match did_you_mean(name, known) {
         Some(best) => diagnostic.help(format!("did you mean `{best}`?")),
         None => diagnostic.help(format!("expected one of {}", quoted(known))),
@@ -283,52 +278,10 @@ pub(super) fn unknown(
 
 pub(super) fn one_of(
     value: &Spanned<String>,
-    path: &str,
+    path: impl fmt::Display,
     what: &str,
     valid: &[&str],
 ) -> Diagnostic {
-    let diagnostic = Diagnostic::new(
-        value.span(),
-        path,
-        format!("unknown {what} `{}`", value.get_ref()),
-    );
-    match did_you_mean(value.get_ref(), valid) {
-        Some(best) => diagnostic.help(format!(
-            "did you mean `{best}`? expected one of {}",
-            quoted(valid)
-        )),
-        None => diagnostic.help(format!("expected one of {}", quoted(valid))),
-    }
-}
-
-fn quoted(names: &[&str]) -> String {
-    names
-        .iter()
-        .map(|n| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// The closest known name, if it is close enough to be a typo.
-pub(super) fn did_you_mean<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
-    let lower = name.to_ascii_lowercase();
-    known
-        .iter()
-        .map(|k| (strsim::jaro_winkler(&lower, k), *k))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, k)| k)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn typos_get_a_suggestion_and_strangers_do_not() {
-        let known = ["partition_key", "sort_key", "name"];
-        assert_eq!(did_you_mean("partiton_key", &known), Some("partition_key"));
-        assert_eq!(did_you_mean("sortkey", &known), Some("sort_key"));
-        assert_eq!(did_you_mean("colour", &known), None);
-    }
+    let (message, help) = not_one_of(what, value.get_ref(), valid);
+    Diagnostic::new(value.span(), path.to_string(), message).help(help)
 }

@@ -4,26 +4,26 @@
 use toml::Spanned;
 use toml::de::DeValue;
 
-use super::fields::Context;
-use super::fields::{Fields, one_of, wrong_type};
-use super::{Diagnostic, SeedFormat, SeedSpec};
+use super::fields::{Fields, Reader, one_of, wrong_type};
+use crate::manifest::path::FieldPath;
+use crate::manifest::{Diagnostic, SeedFormat, SeedSpec};
 
 impl Fields<'_, '_> {
     /// The `seed` list: each entry a path or `{ path, format, sets, binary }`.
-    pub(super) fn seeds(&mut self, cx: &mut Context<'_>) -> Vec<SeedSpec> {
+    pub(super) fn seeds(&mut self, reader: &mut Reader<'_>) -> Vec<SeedSpec> {
         let Some(value) = self.get("seed") else {
             return Vec::new();
         };
         let path = self.child("seed");
-        let entries: Vec<(String, &Spanned<DeValue<'_>>)> = match value.get_ref() {
+        let entries: Vec<(FieldPath, &Spanned<DeValue<'_>>)> = match value.get_ref() {
             DeValue::Array(items) => items
                 .iter()
                 .enumerate()
-                .map(|(i, item)| (format!("{path}[{i}]"), item))
+                .map(|(i, item)| (path.index(i), item))
                 .collect(),
             DeValue::String(_) => vec![(path.clone(), value)],
             other => {
-                cx.push(wrong_type(
+                reader.push(wrong_type(
                     value.span(),
                     &path,
                     "a path or an array of seed files",
@@ -35,7 +35,7 @@ impl Fields<'_, '_> {
         let mut seeds = Vec::new();
         for (entry_path, entry) in entries {
             let seed = match entry.get_ref() {
-                DeValue::String(file) => cx
+                DeValue::String(file) => reader
                     .seed_file(Spanned::new(entry.span(), file.to_string()), &entry_path)
                     .map(|(path, shown)| SeedSpec {
                         path,
@@ -45,21 +45,21 @@ impl Fields<'_, '_> {
                         binary: Vec::new(),
                     }),
                 DeValue::Table(table) => {
-                    let mut f = Fields::new(table, entry.span(), &entry_path);
-                    let file = f.string("path", cx);
-                    let format = f.string("format", cx);
-                    let sets = f.string_list("sets", cx);
-                    let binary = f.string_list("binary", cx);
-                    f.finish(&["path", "format", "sets", "binary"], cx);
+                    let mut f = Fields::new(table, entry.span(), entry_path.clone());
+                    let file = f.string("path", reader);
+                    let format = f.string("format", reader);
+                    let sets = f.string_list("sets", reader);
+                    let binary = f.string_list("binary", reader);
+                    f.finish(&["path", "format", "sets", "binary"], reader);
                     let format = match format {
                         None => Some(SeedFormat::Json),
                         Some(fmt) => match fmt.get_ref().as_str() {
                             "json" => Some(SeedFormat::Json),
                             "dynamodb-json" => Some(SeedFormat::DynamodbJson),
                             _ => {
-                                cx.push(one_of(
+                                reader.push(one_of(
                                     &fmt,
-                                    &format!("{entry_path}.format"),
+                                    entry_path.key("format"),
                                     "seed format",
                                     &["json", "dynamodb-json"],
                                 ));
@@ -72,10 +72,10 @@ impl Fields<'_, '_> {
                             let Some(key) = f.key_span(name) else {
                                 continue;
                             };
-                            cx.push(
+                            reader.push(
                                 Diagnostic::new(
                                     key,
-                                    format!("{entry_path}.{name}"),
+                                    entry_path.key(name).to_string(),
                                     "`sets` and `binary` apply to plain JSON only",
                                 )
                                 .help("DynamoDB JSON already says each attribute's type"),
@@ -83,9 +83,13 @@ impl Fields<'_, '_> {
                         }
                     }
                     let located = match file {
-                        Some(file) => cx.seed_file(file, &format!("{entry_path}.path")),
+                        Some(file) => reader.seed_file(file, &entry_path.key("path")),
                         None => {
-                            cx.error(entry.span(), format!("{entry_path}.path"), "missing `path`");
+                            reader.error(
+                                entry.span(),
+                                entry_path.key("path").to_string(),
+                                "missing `path`",
+                            );
                             None
                         }
                     };
@@ -110,7 +114,7 @@ impl Fields<'_, '_> {
                     }
                 }
                 other => {
-                    cx.push(wrong_type(
+                    reader.push(wrong_type(
                         entry.span(),
                         &entry_path,
                         "a path or a seed table",
@@ -125,13 +129,13 @@ impl Fields<'_, '_> {
     }
 }
 
-impl Context<'_> {
+impl Reader<'_> {
     /// Checks that a seed file exists, is a readable file, and lies inside
     /// the manifest's folder once symlinks and `..` are resolved.
     fn seed_file(
         &mut self,
         file: Spanned<String>,
-        path: &str,
+        path: &FieldPath,
     ) -> Option<(std::path::PathBuf, String)> {
         let shown = file.get_ref().clone();
         let joined = self.dir.join(&shown);
@@ -167,7 +171,7 @@ impl Context<'_> {
         };
         match problem {
             Some((message, help)) => {
-                self.push(Diagnostic::new(file.span(), path, message).help(help));
+                self.push(Diagnostic::new(file.span(), path.to_string(), message).help(help));
                 None
             }
             None => Some((joined, shown)),
