@@ -122,12 +122,18 @@ impl ProjectDirs {
         }
     }
 
+    /// Forgets what was noted about the project's tables, once they are
+    /// gone (taken down in memory, or with their data).
+    pub fn forget_tables(&self) {
+        self.cache.forget_project(&self.name);
+    }
+
     /// Forgets the project altogether, once its services are gone: its
     /// notes, its folders (the embedded engine's lock, record, log and
     /// database), its lock and its run note. For a stack that is gone for
     /// good (a `run`'s).
     pub fn forget(&self) {
-        self.cache.forget_project(&self.name);
+        self.forget_tables();
         for dir in [&self.state, &self.data].into_iter().flatten() {
             let _ = std::fs::remove_dir_all(dir);
         }
