@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::output::plural;
+
 /// A place in a manifest's text: a byte range. Every reader's spans reduce
 /// to one.
 pub type Location = Range<usize>;
@@ -122,10 +124,9 @@ impl fmt::Display for Invalid {
         let count = self.diagnostics.len();
         write!(
             f,
-            "`{}` is not valid ({} problem{})",
+            "`{}` is not valid ({})",
             self.path.display(),
-            count,
-            if count == 1 { "" } else { "s" }
+            plural(count, "problem")
         )?;
         for d in &self.diagnostics {
             let at = Position::of(&self.text, d.span.start);

@@ -101,7 +101,20 @@ pub struct ServiceOverride {
     pub java_options: Option<Vec<String>>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// A key attribute's scalar type, named as DynamoDB names it.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+)]
 pub enum KeyType {
     S,
     N,
@@ -110,26 +123,11 @@ pub enum KeyType {
 
 impl KeyType {
     pub fn from_name(name: &str) -> Option<KeyType> {
-        match name {
-            "S" => Some(KeyType::S),
-            "N" => Some(KeyType::N),
-            "B" => Some(KeyType::B),
-            _ => None,
-        }
+        name.parse().ok()
     }
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            KeyType::S => "S",
-            KeyType::N => "N",
-            KeyType::B => "B",
-        }
-    }
-}
-
-impl fmt::Display for KeyType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        self.into()
     }
 }
 
@@ -152,7 +150,13 @@ pub enum Billing {
     Provisioned { read: i64, write: i64 },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a table's stream carries. The manifest writes it in lower case
+/// (`new_and_old_images`, the names listed), DynamoDB in upper case; both
+/// are read.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr, strum::VariantNames,
+)]
+#[strum(serialize_all = "snake_case", ascii_case_insensitive)]
 pub enum StreamView {
     NewImage,
     OldImage,
@@ -161,18 +165,8 @@ pub enum StreamView {
 }
 
 impl StreamView {
-    pub const NAMES: [&'static str; 4] =
-        ["new_image", "old_image", "new_and_old_images", "keys_only"];
-
-    /// Accepts the manifest spelling and DynamoDB's upper-case one.
     pub fn from_name(name: &str) -> Option<StreamView> {
-        match name.to_ascii_lowercase().as_str() {
-            "new_image" => Some(StreamView::NewImage),
-            "old_image" => Some(StreamView::OldImage),
-            "new_and_old_images" => Some(StreamView::NewAndOldImages),
-            "keys_only" => Some(StreamView::KeysOnly),
-            _ => None,
-        }
+        name.parse().ok()
     }
 
     /// DynamoDB's name for it.

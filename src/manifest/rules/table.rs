@@ -6,6 +6,7 @@ use super::keys::Declared;
 use super::{Found, Part, Problem, Rules, TableDraft};
 use crate::manifest::path::FieldPath;
 use crate::manifest::{Billing, StreamView, TableSpec};
+use strum::VariantNames;
 
 const NAME_RULE: &str = "3 to 255 characters of `A-Z a-z 0-9 _ . -`";
 
@@ -48,7 +49,7 @@ impl Rules<'_> {
                     &path.key("stream"),
                     "stream view type",
                     name,
-                    &StreamView::NAMES,
+                    StreamView::VARIANTS,
                 ));
             }
             view

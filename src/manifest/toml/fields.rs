@@ -227,7 +227,7 @@ impl<'t, 'i> Fields<'t, 'i> {
     }
 
     /// Reports every key that was not read as unknown, with a did-you-mean.
-    pub(super) fn finish(&self, known: &[&str], reader: &mut Reader<'_>) {
+    pub(super) fn reject_unknown(&self, known: &[&str], reader: &mut Reader<'_>) {
         for (key, _) in self.table.iter() {
             let name: &str = key.get_ref().as_ref();
             if !self.used.contains(&name) {

@@ -83,7 +83,7 @@ pub fn parse(
     for fields in top.tables("table", &mut reader) {
         reader.table(fields, &mut tables);
     }
-    top.finish(&["project", "services", "env", "table"], &mut reader);
+    top.reject_unknown(&["project", "services", "env", "table"], &mut reader);
 
     if let Some(project) = &project {
         reader.check_ports(project, &services);

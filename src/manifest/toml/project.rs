@@ -36,7 +36,7 @@ impl Reader<'_> {
         let persist = f.boolean("persist", self);
         let ready_timeout = f.integer("ready_timeout", self);
         let pull = f.string("pull", self);
-        f.finish(PROJECT_FIELDS, self);
+        f.reject_unknown(PROJECT_FIELDS, self);
 
         let name = match name {
             Some(name) if is_project_name(name.get_ref()) => Some(name.into_inner()),
@@ -134,11 +134,11 @@ impl Reader<'_> {
         };
         let engine = engine_override.or(manifest_engine);
         let mut wants_admin = admin.as_ref().is_some_and(|a| *a.get_ref());
-        if wants_admin && engine == Some(Engine::Embedded) {
+        if wants_admin && engine.is_some_and(|e| !e.needs_docker()) {
             match (engine_override, &admin) {
                 // `--engine embedded` on a manifest written for a container
                 // engine: run it, without the admin UI.
-                (Some(_), _) if manifest_engine != Some(Engine::Embedded) => {
+                (Some(_), _) if manifest_engine.is_none_or(Engine::needs_docker) => {
                     wants_admin = false;
                     notes.push(
                         "dynamodb-admin is not started: it runs in Docker and reaches a container engine on the project network, and `--engine embedded` runs outside Docker".to_string(),

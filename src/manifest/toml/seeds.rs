@@ -50,7 +50,7 @@ impl Fields<'_, '_> {
                     let format = f.string("format", reader);
                     let sets = f.string_list("sets", reader);
                     let binary = f.string_list("binary", reader);
-                    f.finish(&["path", "format", "sets", "binary"], reader);
+                    f.reject_unknown(&["path", "format", "sets", "binary"], reader);
                     let format = match format {
                         None => Some(SeedFormat::Json),
                         Some(fmt) => match fmt.get_ref().as_str() {

@@ -101,7 +101,7 @@ impl Reader<'_> {
                         .collect(),
                 )
             });
-            s.finish(&["port", "image", "bind", "java_options"], self);
+            s.reject_unknown(&["port", "image", "bind", "java_options"], self);
             let port_span = s.table.get("port").map_or(key.span(), Spanned::span);
             let overrides = ServiceOverride {
                 port,

@@ -105,7 +105,7 @@ impl Reader<'_> {
             .into_iter()
             .map(|index| self.index(index, tables))
             .collect();
-        f.finish(TABLE_FIELDS, self);
+        f.reject_unknown(TABLE_FIELDS, self);
         tables.remember(&f, TABLE_FIELDS);
         tables.drafts.push(TableDraft {
             path: f.path,
@@ -134,7 +134,7 @@ impl Reader<'_> {
                 .map(Spanned::into_inner)
                 .collect()
         });
-        f.finish(INDEX_FIELDS, self);
+        f.reject_unknown(INDEX_FIELDS, self);
         tables.remember(&f, INDEX_FIELDS);
         IndexDraft {
             path: f.path,
