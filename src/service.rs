@@ -80,15 +80,6 @@ impl ServiceKind {
     }
 }
 
-impl ServiceKind {
-    /// Where containers on the project network reach it; `None` for the
-    /// embedded engine.
-    pub fn network_url(self) -> Option<String> {
-        self.alias()
-            .map(|alias| format!("http://{alias}:{}", self.port()))
-    }
-}
-
 /// The DynamoDB engine of a stack. Its variants' documentation is the
 /// help `--engine` shows.
 #[derive(

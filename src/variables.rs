@@ -7,10 +7,11 @@ use crate::endpoint::host_of;
 use crate::error::UsageError;
 use crate::manifest::{Manifest, Placeholder};
 use crate::service::{ACCESS_KEY_ID, SECRET_ACCESS_KEY};
+use crate::stack;
 
 /// The engine as containers on the project network see it.
 pub fn network_url(manifest: &Manifest) -> Result<String, UsageError> {
-    manifest.project.engine.service().network_url().ok_or_else(|| {
+    stack::network_url(manifest.project.engine.service()).ok_or_else(|| {
         UsageError(
             "the embedded engine runs on this machine, outside Docker: there is no project network to reach it on\n  hint: `devstack env` without `--network` gives its loopback address".to_string(),
         )

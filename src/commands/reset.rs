@@ -89,8 +89,9 @@ pub async fn run(
     };
     let items: u64 = done.iter().map(|(_, n)| n).sum();
     printer.info(&format!(
-        "reset {} ({items} items) at {} in {:.1}s",
+        "reset {} ({}) at {} in {:.1}s",
         plural(done.len(), "table"),
+        plural(items, "item"),
         endpoint.url(),
         started.elapsed().as_secs_f64()
     ));

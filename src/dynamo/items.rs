@@ -229,7 +229,7 @@ impl TableView {
         let last = cells.len().saturating_sub(1);
         let mut out = String::new();
         for (i, (text, width)) in cells.iter().zip(&self.widths).enumerate() {
-            let fitted = fit(text, *width);
+            let fitted = cut(text, *width);
             if i == last {
                 out.push_str(fitted.trim_end());
             } else {
@@ -241,7 +241,7 @@ impl TableView {
 }
 
 /// Cuts `text` to `width` characters, marking the cut with `…`.
-fn fit(text: &str, width: usize) -> String {
+fn cut(text: &str, width: usize) -> String {
     if text.chars().count() <= width {
         return text.to_string();
     }

@@ -153,9 +153,7 @@ pub enum Billing {
 /// What a table's stream carries. The manifest writes it in lower case
 /// (`new_and_old_images`, the names listed), DynamoDB in upper case; both
 /// are read.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr, strum::VariantNames,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::VariantNames)]
 #[strum(serialize_all = "snake_case", ascii_case_insensitive)]
 pub enum StreamView {
     NewImage,

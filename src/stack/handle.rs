@@ -7,12 +7,10 @@
 use super::containers::{EngineContainer, EngineLost};
 use super::embedded::Record;
 use super::net::container_url;
-use crate::service::ServiceKind;
 
 /// The running engine of a project.
 #[derive(Clone)]
 pub struct EngineHandle {
-    service: ServiceKind,
     url: String,
     runs_as: RunsAs,
 }
@@ -27,17 +25,21 @@ impl EngineHandle {
     /// The engine in a container that runs and publishes its port; `None`
     /// when it does not.
     pub(super) fn container(container: EngineContainer) -> Option<EngineHandle> {
-        Some(EngineHandle {
-            service: container.spec.service,
-            url: container_url(&container.state, container.spec.service)?,
+        let url = container_url(&container.state, container.spec.service)?;
+        Some(EngineHandle::container_at(container, url))
+    }
+
+    /// The engine in a container that answers at `url`.
+    pub(super) fn container_at(container: EngineContainer, url: String) -> EngineHandle {
+        EngineHandle {
+            url,
             runs_as: RunsAs::Container(Box::new(container)),
-        })
+        }
     }
 
     /// The embedded engine that wrote `record`.
     pub(super) fn embedded(record: Record) -> EngineHandle {
         EngineHandle {
-            service: ServiceKind::Embedded,
             url: record.url(),
             runs_as: RunsAs::Embedded(record),
         }
@@ -46,10 +48,6 @@ impl EngineHandle {
     /// How this machine reaches the engine, e.g. `http://127.0.0.1:4566`.
     pub fn url(&self) -> &str {
         &self.url
-    }
-
-    pub fn service(&self) -> ServiceKind {
-        self.service
     }
 
     /// What runs it: the container's name, or the engine's pid.

@@ -25,7 +25,6 @@ mod report;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::Context;
 use futures_util::StreamExt;
 
 use crate::dirs::ProjectDirs;
@@ -41,7 +40,7 @@ pub use containers::EngineLost;
 pub use docker::ContainerSpec;
 pub use embedded::HostOptions;
 pub use handle::EngineHandle;
-pub use net::{PortBusy, host_url};
+pub use net::{host_url, network_url};
 pub use report::{ProjectState, ServiceState, projects, services};
 
 /// A service `up` brought to the manifest.
@@ -115,9 +114,7 @@ pub async fn up(
         }
         let (container, service, companions) =
             containers::up(manifest, pull, ready_timeout, printer).await?;
-        let name = container.spec.name.clone();
-        let handle = EngineHandle::container(container)
-            .with_context(|| format!("the container `{name}` stopped as soon as it was ready"))?;
+        let handle = EngineHandle::container_at(container, service.url.clone());
         (handle, service, Some(companions))
     };
     Ok(RunningStack {

@@ -1,6 +1,7 @@
 //! Where a service answers: the URL made from an address and a port (the
 //! one way devstack works it out, for containers and the embedded engine
-//! alike), and the error for a host port that is taken.
+//! alike), the URL containers on the project network use, and the error
+//! for a host port that is taken.
 
 use std::net::IpAddr;
 
@@ -30,6 +31,14 @@ pub fn host_url(host_ip: IpAddr, host_port: u16) -> String {
         IpAddr::V4(ip) => ip.to_string(),
     };
     format!("http://{host}:{host_port}")
+}
+
+/// Where containers on the project network reach `service`: its alias and
+/// its port in the container; `None` for the embedded engine.
+pub fn network_url(service: ServiceKind) -> Option<String> {
+    service
+        .alias()
+        .map(|alias| format!("http://{alias}:{}", service.port()))
 }
 
 /// The URL of `service` in a running container, from the port it publishes.

@@ -45,7 +45,7 @@ pub async fn services(
         Ok(files) => embedded::find(&files)?,
         Err(_) => Found::Stopped,
     };
-    if engine == Engine::Embedded || embedded_runs != Found::Stopped {
+    if engine == Engine::Embedded || !matches!(embedded_runs, Found::Stopped | Found::Exiting) {
         let row = embedded_row(manifest, &embedded_runs).await;
         if engine == Engine::Embedded && row.health.is_ready() {
             endpoint = row.url.clone();
@@ -153,7 +153,7 @@ async fn embedded_row(manifest: &Manifest, found: &Found) -> ServiceState {
         url: None,
     };
     match found {
-        Found::Stopped => {}
+        Found::Stopped | Found::Exiting => {}
         Found::Starting => row.state = "starting".to_string(),
         Found::Running(record) => {
             let handle = EngineHandle::embedded(record.clone());
@@ -227,6 +227,7 @@ pub async fn projects(base: &BaseDirs) -> anyhow::Result<Vec<ProjectState>> {
         let (state, endpoint) = match embedded::find(&files)? {
             Found::Running(record) => ("running".to_string(), Some(record.url())),
             Found::Starting => ("starting".to_string(), None),
+            Found::Exiting => ("stopping".to_string(), None),
             Found::Stopped if files.database().exists() => {
                 ("stopped (database kept)".to_string(), None)
             }

@@ -145,7 +145,7 @@ pub(super) async fn up(
     // The engine starts first, alone. The other services (the admin UI)
     // are not needed for the tables: started beside them, they would take
     // CPU from the engine's start and from the tables on a small machine.
-    // They start once the tables are made (`Converged::finish`).
+    // They start once the tables are made (`Companions::start`).
     let region = manifest.project.region.clone();
     let engine = manifest.project.engine.service();
     let (engine_step, others): (Vec<_>, Vec<_>) = steps

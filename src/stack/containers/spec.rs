@@ -12,6 +12,7 @@ use crate::service::{ACCESS_KEY_ID, SECRET_ACCESS_KEY, ServiceKind};
 use crate::stack::docker::{
     ContainerSpec, LABEL_CONFIG_HASH, LABEL_OWNER, LABEL_PROJECT, LABEL_SERVICE, VolumeMount,
 };
+use crate::stack::net::network_url;
 
 /// JVM options that start DynamoDB Local sooner, for `java_options` under
 /// `[services.dynamodb-local]`: the client compiler only and the serial
@@ -112,7 +113,7 @@ pub fn container_spec(manifest: &Manifest, service: ServiceKind) -> Option<Conta
         ServiceKind::DynamodbAdmin => {
             // The manifest rules keep the admin UI to engines on the
             // project network.
-            let engine = project.engine.service().network_url().unwrap_or_default();
+            let engine = network_url(project.engine.service()).unwrap_or_default();
             let env = vec![
                 ("PORT".to_string(), service.port().to_string()),
                 ("DYNAMO_ENDPOINT".to_string(), engine),

@@ -211,7 +211,6 @@ impl Docker {
         })
     }
 
-    /// The last `lines` lines of a container's output, stdout and stderr merged.
     /// Runs `cmd` inside a running container; its exit code and what it
     /// printed (stdout and stderr together), or `None` when the image has
     /// no such program or the daemon would not run it.
@@ -252,6 +251,7 @@ impl Docker {
         tokio::time::timeout(CALL_TIMEOUT, run).await.ok().flatten()
     }
 
+    /// The last `lines` lines of a container's output, stdout and stderr merged.
     pub async fn tail_logs(&self, id: &str, lines: usize) -> String {
         let options = LogsOptions {
             stdout: true,

@@ -107,8 +107,18 @@ pub enum Found {
     Running(Record),
     /// A live process holds the lock but has not said where it listens yet.
     Starting,
+    /// The process the record names has ended (`kill -9`), and its last
+    /// threads still hold the lock (and its port) for a moment.
+    Exiting,
     /// No process: whatever record is left is stale, and was removed.
     Stopped,
+}
+
+impl Found {
+    /// Whether it is on its way to another state: starting, or letting go.
+    pub fn is_passing(&self) -> bool {
+        matches!(self, Found::Starting | Found::Exiting)
+    }
 }
 
 /// Looks for the project's engine. A record is believed only while a live
@@ -122,9 +132,7 @@ pub fn find(files: &EngineFiles) -> anyhow::Result<Found> {
     }
     Ok(match read_record(files) {
         Some(record) if record.is_alive() => Found::Running(record),
-        // Its process has ended (`kill -9`): the lock goes with the last of
-        // its threads a moment later. Nothing serves.
-        Some(_) => Found::Stopped,
+        Some(_) => Found::Exiting,
         None => Found::Starting,
     })
 }
@@ -230,7 +238,7 @@ pub(super) mod tests {
         // pid reused since the record was written.
         let reused = record(format!("{}:0", std::process::id()));
         std::fs::write(files.record(), serde_json::to_string(&reused).unwrap()).unwrap();
-        assert_eq!(find(&files).unwrap(), Found::Stopped);
+        assert_eq!(find(&files).unwrap(), Found::Exiting);
         let live = record(process::own_identity().unwrap());
         std::fs::write(files.record(), serde_json::to_string(&live).unwrap()).unwrap();
         assert_eq!(find(&files).unwrap(), Found::Running(live));

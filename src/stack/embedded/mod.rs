@@ -14,11 +14,9 @@ mod supervise;
 
 use std::time::{Duration, Instant};
 
-pub use files::{EngineFiles, Found, NoFolders, Record, find, remove_database};
+pub use files::{EngineFiles, Found, Record, find, remove_database};
 pub use log::read_log;
-pub use supervise::{
-    EngineSpec, Exited, HostOptions, NotBuiltIn, SUBCOMMAND, signal_stop, spawn, stop,
-};
+pub use supervise::{EngineSpec, HostOptions, NotBuiltIn, signal_stop, spawn, stop};
 
 use super::health::{self, Watch};
 use crate::manifest::Manifest;
@@ -54,11 +52,9 @@ pub async fn up(
                 true,
             )
         }
-        Found::Starting => anyhow::bail!(
-            "the embedded engine of `{}` holds its lock but never said where it listens\n  hint: look at its log `{}`",
-            manifest.project.name,
-            files.log().display()
-        ),
+        Found::Starting | Found::Exiting => {
+            return Err(supervise::never_listened(&manifest.project.name, files));
+        }
         Found::Stopped => {
             say(&format!("starting the engine ({what})"));
             (

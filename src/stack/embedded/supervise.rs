@@ -202,15 +202,27 @@ pub(super) async fn spawn_or_join(
     }
 }
 
-/// What `find` says once the engine is no longer starting, or still
-/// `Starting` if it is after `limit`.
+/// What `find` says once the engine is neither starting nor letting go of
+/// its lock; what it says then if it still is after `limit`.
 pub(super) async fn settled(files: &EngineFiles, limit: Duration) -> anyhow::Result<Found> {
     let found = poll_until(limit, POLL, || {
-        let found = find(files).map(|found| (found != Found::Starting).then_some(found));
+        let found = find(files).map(|found| (!found.is_passing()).then_some(found));
         async move { found }
     })
     .await?;
-    Ok(found.unwrap_or(Found::Starting))
+    match found {
+        Some(found) => Ok(found),
+        None => find(files),
+    }
+}
+
+/// An engine process of `project` that holds the lock and never said where
+/// it listens.
+pub(super) fn never_listened(project: &str, files: &EngineFiles) -> anyhow::Error {
+    anyhow::anyhow!(
+        "the embedded engine of `{project}` holds its lock but never said where it listens\n  hint: look at its log `{}`",
+        files.log().display()
+    )
 }
 
 /// Stops the engine gracefully (it finishes its requests and closes its
@@ -222,15 +234,14 @@ pub async fn stop(files: &EngineFiles) -> anyhow::Result<Option<Record>> {
 
     // An engine still waiting for the lock must not take over from this one.
     let _ = std::fs::remove_file(files.ticket());
-    // Give a starting engine the time to say who it is.
+    // Give a starting engine the time to say who it is, and a dying one
+    // the time to let go.
     let record = match settled(files, STOP_GRACE).await? {
         Found::Stopped => return Ok(None),
         Found::Running(record) => record,
-        Found::Starting => anyhow::bail!(
-            "the embedded engine of `{}` holds its lock but never said where it listens\n  hint: look at its log `{}`",
-            files.dir.display(),
-            files.log().display()
-        ),
+        Found::Starting | Found::Exiting => {
+            return Err(never_listened(&files.dir.display().to_string(), files));
+        }
     };
     let pid = Pid::from_raw(i32::try_from(record.pid).unwrap_or(i32::MAX));
     let _ = kill(pid, Signal::SIGTERM);
