@@ -56,7 +56,7 @@ impl Cache {
     /// since the epoch), so a table deleted and created again is a new table.
     fn seeded_path(&self, project: &str, table: &str, created: i64) -> Option<PathBuf> {
         let digest = Sha256::digest(format!("{project}\0{table}\0{created}"));
-        Some(self.project_dir(project)?.join(hex(&digest)))
+        Some(self.project_dir(project)?.join(format!("{digest:x}")))
     }
 
     /// The seeded notes of one project live together, so a project that
@@ -100,11 +100,6 @@ fn write(path: &Path, text: &str) {
     {
         let _ = std::fs::write(path, text);
     }
-}
-
-/// Lower-case hex of a digest.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

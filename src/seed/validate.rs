@@ -8,7 +8,7 @@ use std::fmt;
 use sha2::{Digest, Sha256};
 
 use super::{InvalidSeeds, validate_table};
-use crate::cache::{self, Cache};
+use crate::cache::Cache;
 use crate::manifest::TableSpec;
 use crate::output::plural;
 
@@ -107,7 +107,7 @@ fn key_for(rules: &str, table: &TableSpec) -> Option<String> {
             modified_nanos(&meta)?
         ));
     }
-    Some(cache::hex(&hasher.finalize()))
+    Some(format!("{:x}", hasher.finalize()))
 }
 
 /// This executable's size and modification time: cheap, and different for
