@@ -13,12 +13,14 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use tokio::signal::unix::{SignalKind, signal};
 
+use crate::dirs::ProjectDirs;
 use crate::error::{ExitWith, UsageError};
 use crate::manifest::Manifest;
 use crate::output::{Printer, plural};
 use crate::process;
 use crate::runs::RunRecord;
 use crate::seed;
+use crate::service::Engine;
 use crate::settings::{RunOptions, Settings};
 use crate::stack;
 use crate::variables;
@@ -72,7 +74,7 @@ pub async fn run(
     let stack = match stack {
         Ok(stack) => stack,
         Err(err) => {
-            clean_up(settings, &manifest, printer).await;
+            clean_up(&dirs, manifest.project.engine, printer).await;
             return Err(err);
         }
     };
@@ -94,7 +96,7 @@ pub async fn run(
             stack.engine.url()
         ));
     } else {
-        clean_up(settings, &manifest, printer).await;
+        clean_up(&dirs, manifest.project.engine, printer).await;
     }
     let code = status?;
     if code == 0 {
@@ -172,10 +174,8 @@ async fn run_command(
 /// Removes everything of the run, whatever happened: its services, its
 /// notes, its lock, its record. Problems are said, not raised: the exit
 /// code is CMD's.
-async fn clean_up(settings: &Settings, manifest: &Manifest, printer: &Printer) {
-    let project = settings.dirs.project(&manifest.project.name);
-    let engine = Some(manifest.project.engine);
-    match stack::down(&project, engine, true, printer).await {
+async fn clean_up(project: &ProjectDirs, engine: Engine, printer: &Printer) {
+    match stack::down(project, Some(engine), true, printer).await {
         Ok(done) => printer.info(&format!(
             "run: removed project `{}` ({})",
             project.name,

@@ -104,13 +104,11 @@ pub async fn up(
         };
         (handle, service, None)
     } else {
-        if let Ok(files) = EngineFiles::of(project)
-            && matches!(embedded::find(&files)?, Found::Running(_))
-        {
+        if matches!(embedded::find_in(project)?, Found::Running(_)) {
             printer.info(&format!(
                 "stopping the embedded engine of `{name}`: the manifest's engine is now {engine}"
             ));
-            embedded::stop(&files).await?;
+            embedded::stop(&EngineFiles::of(project)?).await?;
         }
         let (container, service, companions) =
             containers::up(manifest, pull, ready_timeout, printer).await?;
@@ -130,12 +128,9 @@ pub async fn engine(manifest: &Manifest, project: &ProjectDirs) -> anyhow::Resul
     let engine = manifest.project.engine;
     let name = &manifest.project.name;
     // It runs whatever the manifest says now, if `up` had `--engine embedded`.
-    let embedded = match EngineFiles::of(project) {
-        Ok(files) => match embedded::find(&files)? {
-            Found::Running(record) => Some(record),
-            _ => None,
-        },
-        Err(_) => None,
+    let embedded = match embedded::find_in(project)? {
+        Found::Running(record) => Some(record),
+        _ => None,
     };
     if engine == Engine::Embedded {
         return embedded.map(EngineHandle::embedded).ok_or_else(|| {

@@ -41,10 +41,7 @@ pub async fn services(
     let mut rows = Vec::new();
     let mut endpoint = None;
     let engine = manifest.project.engine;
-    let embedded_runs = match EngineFiles::of(project) {
-        Ok(files) => embedded::find(&files)?,
-        Err(_) => Found::Stopped,
-    };
+    let embedded_runs = embedded::find_in(project)?;
     if engine == Engine::Embedded || !matches!(embedded_runs, Found::Stopped | Found::Exiting) {
         let row = embedded_row(manifest, &embedded_runs).await;
         if engine == Engine::Embedded && row.health.is_ready() {

@@ -137,6 +137,15 @@ pub fn find(files: &EngineFiles) -> anyhow::Result<Found> {
     })
 }
 
+/// The engine of `project` as found here; stopped when its folders are not
+/// known (no `HOME`), since then none can have been started.
+pub fn find_in(project: &ProjectDirs) -> anyhow::Result<Found> {
+    match EngineFiles::of(project) {
+        Ok(files) => find(&files),
+        Err(NoFolders) => Ok(Found::Stopped),
+    }
+}
+
 /// Whether a process holds the engine lock.
 pub(super) fn is_locked(files: &EngineFiles) -> anyhow::Result<bool> {
     let lock = match File::open(files.lock()) {

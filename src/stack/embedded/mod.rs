@@ -14,7 +14,7 @@ mod supervise;
 
 use std::time::{Duration, Instant};
 
-pub use files::{EngineFiles, Found, Record, find, remove_database};
+pub use files::{EngineFiles, Found, Record, find, find_in, remove_database};
 pub use log::read_log;
 pub use supervise::{EngineSpec, HostOptions, NotBuiltIn, signal_stop, spawn, stop};
 
