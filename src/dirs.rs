@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::cache::Cache;
+use crate::origin::Origin;
 use crate::runs::RunRecord;
 
 /// The folders devstack keeps things in: the cache (notes that only save
@@ -47,6 +48,8 @@ impl BaseDirs {
             data: under(&self.data),
             lock: self.runtime.join(format!("devstack-{name}.lock")),
             run_note: self.runs().map(|dir| dir.join(format!("{name}.json"))),
+            origin_note: (self.state.as_ref())
+                .map(|state| state.join("stacks").join(format!("{name}.json"))),
         }
     }
 
@@ -101,6 +104,7 @@ pub struct ProjectDirs {
     /// The lock two commands on the project take turns with.
     pub lock: PathBuf,
     run_note: Option<PathBuf>,
+    origin_note: Option<PathBuf>,
 }
 
 impl ProjectDirs {
@@ -122,6 +126,30 @@ impl ProjectDirs {
         }
     }
 
+    /// Notes where the project's stack comes from, as it is brought up.
+    pub fn note_origin(&self, origin: &Origin) -> std::io::Result<()> {
+        let Some(path) = &self.origin_note else {
+            return Err(std::io::Error::other("no state folder (set HOME)"));
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(path, serde_json::to_string(origin).unwrap_or_default())
+    }
+
+    /// Where the project's stack came from, if it was brought up here.
+    pub fn origin(&self) -> Option<Origin> {
+        let text = std::fs::read_to_string(self.origin_note.as_ref()?).ok()?;
+        serde_json::from_str(&text).ok()
+    }
+
+    /// Forgets where the stack came from, once it is taken down.
+    pub fn forget_origin(&self) {
+        if let Some(path) = &self.origin_note {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+
     /// Forgets what was noted about the project's tables, once they are
     /// gone (taken down in memory, or with their data).
     pub fn forget_tables(&self) {
@@ -139,6 +167,7 @@ impl ProjectDirs {
         }
         let _ = std::fs::remove_file(&self.lock);
         self.forget_run();
+        self.forget_origin();
     }
 }
 
@@ -202,6 +231,13 @@ mod tests {
                     kept: false,
                 })
                 .unwrap();
+            project
+                .note_origin(&Origin {
+                    manifest: PathBuf::from("/p/devstack.toml"),
+                    engine: "embedded".into(),
+                    run_owner: None,
+                })
+                .unwrap();
         };
         let gone = base.project("gone");
         let kept = base.project("kept");
@@ -216,5 +252,10 @@ mod tests {
         assert_eq!(base.projects_with_state(), std::slice::from_ref(&kept));
         assert_eq!(base.runs_noted().len(), 1);
         assert!(kept.lock.exists() && kept.cache.is_seeded("kept", "t", 1));
+        assert!(gone.origin().is_none());
+        assert_eq!(
+            kept.origin().map(|o| o.manifest),
+            Some(PathBuf::from("/p/devstack.toml"))
+        );
     }
 }

@@ -13,6 +13,7 @@ pub mod error;
 pub mod item;
 pub mod lock;
 pub mod manifest;
+pub mod origin;
 pub mod output;
 pub mod process;
 pub mod runs;

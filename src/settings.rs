@@ -14,6 +14,7 @@ use crate::dynamo::read::{Comparison, Expressions, SortCondition};
 use crate::endpoint::{self, Endpoint};
 use crate::error::UsageError;
 use crate::manifest::{self, Manifest, Project, PullPolicy};
+use crate::origin::Origin;
 use crate::output::Style;
 use crate::service::Engine;
 use crate::stack::HostOptions;
@@ -227,16 +228,45 @@ impl Settings {
     /// Finds, reads and validates the manifest. Every manifest problem is
     /// found here, before any Docker or DynamoDB call.
     pub fn manifest(&self) -> anyhow::Result<Manifest> {
-        self.with_project(Manifest::load(&self.manifest_path()?, self.engine)?)
+        self.load_manifest(true)
     }
 
     /// The manifest for commands that only look at or stop the stack:
     /// seed files need not exist.
     pub fn manifest_without_seed_files(&self) -> anyhow::Result<Manifest> {
-        self.with_project(Manifest::load_without_seed_files(
-            &self.manifest_path()?,
-            self.engine,
-        )?)
+        self.load_manifest(false)
+    }
+
+    /// The manifest, as the stack was brought up when a project is named
+    /// (`--project`, `DEVSTACK_PROJECT`) whose stack was brought up here:
+    /// its manifest file (unless `-f` says another), its engine (unless
+    /// `--engine` says another), and a run's throwaway settings.
+    fn load_manifest(&self, check_files: bool) -> anyhow::Result<Manifest> {
+        let origin = self.origin();
+        let path = match (&origin, &self.file) {
+            (Some(origin), None) => origin.manifest.clone(),
+            _ => self.manifest_path()?,
+        };
+        let engine = self.engine.or_else(|| origin.as_ref()?.engine());
+        let mut manifest = if check_files {
+            Manifest::load(&path, engine)?
+        } else {
+            Manifest::load_without_seed_files(&path, engine)?
+        };
+        if let Some(origin) = &origin {
+            origin.apply(&mut manifest);
+        }
+        self.with_project(manifest)
+    }
+
+    /// Where the stack of the project named on the command line came from,
+    /// if it was brought up on this machine.
+    fn origin(&self) -> Option<Origin> {
+        let name = self.project.as_ref()?;
+        if !manifest::is_project_name(name) {
+            return None;
+        }
+        self.dirs.project(name).origin()
     }
 
     fn with_project(&self, mut manifest: Manifest) -> anyhow::Result<Manifest> {
@@ -261,7 +291,15 @@ impl Settings {
 
     /// The manifest this command works on.
     pub fn manifest_path(&self) -> Result<PathBuf, manifest::NotFound> {
-        manifest::locate(self.file.as_deref(), &self.cwd)
+        manifest::locate(self.file.as_deref(), &self.cwd).map_err(|err| {
+            match (err, &self.project) {
+                (manifest::NotFound::Searched(dir), Some(project)) => manifest::NotFound::Project {
+                    dir,
+                    project: project.clone(),
+                },
+                (err, _) => err,
+            }
+        })
     }
 }
 

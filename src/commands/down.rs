@@ -15,6 +15,7 @@ pub async fn run(settings: &Settings, volumes: bool, printer: &Printer) -> anyho
         .await?
         .lines();
     project.forget_run();
+    project.forget_origin();
     // Its tables are gone with the engine, or with their data: a table made
     // again must be seeded again, even one created within the same second.
     if volumes || !manifest.project.persist {

@@ -24,6 +24,7 @@ use crate::dynamo::client::{self, Profile};
 use crate::dynamo::reconcile::{self, Outcome, ProjectTables};
 use crate::lock::ProjectLock;
 use crate::manifest::{Manifest, PullPolicy};
+use crate::origin::Origin;
 use crate::output::Printer;
 use crate::seed::SeedCounts;
 use crate::settings::Settings;
@@ -43,6 +44,9 @@ pub async fn bring_up(
     let project = &manifest.project;
     let dirs = settings.dirs.project(&project.name);
     let _lock = ProjectLock::take(&dirs, printer).await?;
+    // Noted first: a command naming the project finds this stack from any
+    // folder, also while it comes up.
+    let _ = dirs.note_origin(&Origin::of(manifest));
     let mut stack = stack::up(manifest, pull, timeout, &dirs, printer).await?;
     let engine = &stack.engine;
     let client = client::client(engine.url(), &project.region, Profile::Command);

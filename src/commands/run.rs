@@ -84,7 +84,7 @@ pub async fn run(
         started.elapsed().as_secs_f64()
     ));
 
-    let status = match variables::of(&manifest, stack.engine.url()) {
+    let status = match command_variables(&manifest, stack.engine.url()) {
         Ok(vars) => run_command(&options.command, &vars, &mut terminate, &mut interrupt).await,
         Err(err) => Err(err.into()),
     };
@@ -112,11 +112,39 @@ fn make_throwaway(manifest: &mut Manifest, owner: &str) {
     let base: String = manifest.project.name.chars().take(40).collect();
     let suffix = format!("{:08x}", fastrand::u32(..));
     manifest.project.name = format!("{base}-run-{suffix}");
-    manifest.project.persist = false;
-    manifest.project.owner = Some(owner.to_string());
-    for service in manifest.services() {
-        manifest.services.entry(service).or_default().port = Some(0);
-    }
+    manifest.make_throwaway(owner);
+}
+
+/// CMD's variables: the stack's (endpoint, region, the fixed local
+/// credentials, the manifest's `[env]`), and the run's identity, so that a
+/// devstack command inside CMD (`devstack reset` between tests) acts on
+/// the run's stack and never on another: the project, its engine and the
+/// manifest. Every other `AWS_*` and `DEVSTACK_*` variable of devstack's own
+/// environment is left out ([`run_command`]): a real session token or
+/// profile never reaches CMD, so a test that forgets its endpoint fails
+/// against the real service instead of succeeding there.
+fn command_variables(manifest: &Manifest, url: &str) -> Result<Vec<(String, String)>, UsageError> {
+    let mut vars = variables::of(manifest, url)?;
+    let file = std::path::absolute(&manifest.path).unwrap_or_else(|_| manifest.path.clone());
+    vars.extend([
+        (
+            "DEVSTACK_PROJECT".to_string(),
+            manifest.project.name.clone(),
+        ),
+        (
+            "DEVSTACK_ENGINE".to_string(),
+            manifest.project.engine.to_string(),
+        ),
+        ("DEVSTACK_FILE".to_string(), file.display().to_string()),
+    ]);
+    Ok(vars)
+}
+
+/// Whether devstack's own variable `name` is left out of CMD's environment:
+/// the AWS SDKs' and devstack's own, which CMD gets from the stack alone.
+fn is_withheld(name: &std::ffi::OsStr) -> bool {
+    let name = name.to_string_lossy();
+    name.starts_with("AWS_") || name.starts_with("DEVSTACK_")
 }
 
 /// Runs CMD with the variables, stdin, stdout and stderr its own; returns
@@ -133,6 +161,9 @@ async fn run_command(
         return Err(UsageError("`run` needs a command after `--`".to_string()).into());
     };
     let mut child = tokio::process::Command::new(program);
+    for (name, _) in std::env::vars_os().filter(|(name, _)| is_withheld(name)) {
+        child.env_remove(name);
+    }
     child.args(args).envs(vars.iter().map(|(k, v)| (k, v)));
     // On a terminal, CMD shares devstack's process group: Ctrl-C reaches it
     // from the terminal itself, once. Otherwise it gets a group of its own,
@@ -217,5 +248,33 @@ mod tests {
             again.project.name, m.project.name,
             "no two runs share a name"
         );
+    }
+
+    #[test]
+    fn cmd_gets_the_runs_identity_and_none_of_the_callers_aws_or_devstack_variables() {
+        let mut m = Manifest::for_test("[project]\nname = \"demo\"\nengine = \"embedded\"\n");
+        make_throwaway(&mut m, "1:2");
+        let vars: std::collections::HashMap<String, String> =
+            command_variables(&m, "http://127.0.0.1:9")
+                .unwrap()
+                .into_iter()
+                .collect();
+        assert_eq!(vars["DEVSTACK_PROJECT"], m.project.name);
+        assert_eq!(vars["DEVSTACK_ENGINE"], "embedded");
+        assert!(std::path::Path::new(&vars["DEVSTACK_FILE"]).is_absolute());
+        assert_eq!(vars["AWS_ENDPOINT_URL"], "http://127.0.0.1:9");
+        for name in [
+            "AWS_SESSION_TOKEN",
+            "AWS_SECURITY_TOKEN",
+            "AWS_PROFILE",
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "AWS_CONFIG_FILE",
+            "DEVSTACK_ENDPOINT",
+        ] {
+            assert!(is_withheld(name.as_ref()), "{name}");
+            assert!(!vars.contains_key(name), "{name}");
+        }
+        assert!(!is_withheld("PATH".as_ref()));
+        assert!(!is_withheld("HOME".as_ref()));
     }
 }

@@ -253,6 +253,16 @@ impl Manifest {
         Manifest::read(path, false, engine)
     }
 
+    /// The stack as a `run`'s throwaway one, owned by the `run` process
+    /// `owner`: in memory, every port picked free, labelled with its owner.
+    pub fn make_throwaway(&mut self, owner: &str) {
+        self.project.persist = false;
+        self.project.owner = Some(owner.to_string());
+        for service in self.services() {
+            self.services.entry(service).or_default().port = Some(0);
+        }
+    }
+
     fn read(path: &Path, check_files: bool, engine: Option<Engine>) -> anyhow::Result<Manifest> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read manifest `{}`", path.display()))?;
@@ -349,6 +359,11 @@ pub enum NotFound {
         .0.display()
     )]
     Searched(PathBuf),
+    #[error(
+        "no `{FILE_NAME}` in `{}` or any parent folder, and no stack of project `{project}` was brought up on this machine\n  hint: `devstack ls` lists the projects that run; pass a manifest with `-f FILE`",
+        .dir.display()
+    )]
+    Project { dir: PathBuf, project: String },
 }
 
 #[cfg(test)]

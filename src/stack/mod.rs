@@ -80,9 +80,12 @@ impl RunningStack {
 }
 
 /// Brings the project's engine to the manifest (keep, start, restart or
-/// create it) and waits until it is usable. An engine of the project that
-/// the manifest no longer names is stopped first: it would hold its port
-/// unseen. The other services start in [`RunningStack::start_companions`].
+/// create it) and waits until it is usable. The project's stack on another
+/// engine (brought up with another `--engine`, or before the manifest's
+/// engine changed) is left running, and said so: `up` never removes an
+/// engine, as compose never removes an orphan unasked; `down` removes
+/// every engine of the project. The other services start in
+/// [`RunningStack::start_companions`].
 pub async fn up(
     manifest: &Manifest,
     pull: PullPolicy,
@@ -94,7 +97,7 @@ pub async fn up(
     let engine = manifest.project.engine;
     let (handle, service, companions) = if engine == Engine::Embedded {
         let files = EngineFiles::of(project)?;
-        containers::remove_all(name, printer).await?;
+        containers::note_running_engines(name, printer).await?;
         let (record, changed) = embedded::up(manifest, &files, ready_timeout, printer).await?;
         let handle = EngineHandle::embedded(record);
         let service = ServiceUp {
@@ -104,11 +107,9 @@ pub async fn up(
         };
         (handle, service, None)
     } else {
-        if matches!(embedded::find_in(project)?, Found::Running(_)) {
-            printer.info(&format!(
-                "stopping the embedded engine of `{name}`: the manifest's engine is now {engine}"
-            ));
-            embedded::stop(&EngineFiles::of(project)?).await?;
+        if let Found::Running(record) = embedded::find_in(project)? {
+            let what = format!("pid {}, {}", record.pid, record.url());
+            printer.info(&left_running(name, Engine::Embedded, &what));
         }
         let (container, service, companions) =
             containers::up(manifest, pull, ready_timeout, printer).await?;
@@ -123,6 +124,13 @@ pub async fn up(
     })
 }
 
+/// The line that says the project's stack on `engine` is left running.
+fn left_running(project: &str, engine: Engine, what: &str) -> String {
+    format!(
+        "left running: `{engine}` of project `{project}` ({what}); `--engine {engine}` reaches it, `devstack down` removes every engine of the project"
+    )
+}
+
 /// The project's running engine, or an error that says to run `up`.
 pub async fn engine(manifest: &Manifest, project: &ProjectDirs) -> anyhow::Result<EngineHandle> {
     let engine = manifest.project.engine;
@@ -133,11 +141,17 @@ pub async fn engine(manifest: &Manifest, project: &ProjectDirs) -> anyhow::Resul
         _ => None,
     };
     if engine == Engine::Embedded {
-        return embedded.map(EngineHandle::embedded).ok_or_else(|| {
-            anyhow::anyhow!(
-                "the embedded engine of project `{name}` is not running\n  hint: start it with `devstack up`"
-            )
-        });
+        if let Some(record) = embedded {
+            return Ok(EngineHandle::embedded(record));
+        }
+        if let Some(other) = containers::running_engine(name).await {
+            anyhow::bail!(
+                "the embedded engine of project `{name}` is not running, but its `{other}` is\n  hint: pass `--engine {other}` (or set `DEVSTACK_ENGINE={other}`) to use it"
+            );
+        }
+        anyhow::bail!(
+            "the embedded engine of project `{name}` is not running\n  hint: start it with `devstack up`"
+        );
     }
     let container = containers::find_engine(manifest).await?;
     match (container.and_then(EngineHandle::container), embedded) {

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::containers::{discover, spec};
-use super::docker::{ContainerStatus, Docker, LABEL_SERVICE};
+use super::docker::{ContainerState, ContainerStatus, Docker, LABEL_SERVICE};
 use super::embedded::{self, EngineFiles, Found};
 use super::handle::EngineHandle;
 use super::health::{Health, readiness};
@@ -50,6 +50,24 @@ pub async fn services(
         rows.push(row);
     }
     if engine == Engine::Embedded {
+        // The project's stack on a container engine, brought up with
+        // `--engine`, runs beside it: shown too.
+        if let Some(docker) = Docker::connect_if_there().await {
+            for state in docker.project_containers(&manifest.project.name).await? {
+                let Some(service) = state
+                    .labels
+                    .get(LABEL_SERVICE)
+                    .and_then(|s| ServiceKind::from_name(s))
+                else {
+                    continue;
+                };
+                let mut row = container_row(&state, service, &manifest.project.region).await;
+                if service != ServiceKind::DynamodbAdmin {
+                    row.state.push_str(NOT_IN_USE);
+                }
+                rows.push(row);
+            }
+        }
         return Ok((rows, endpoint));
     }
     let docker = match Docker::connect().await {
@@ -92,39 +110,11 @@ pub async fn services(
             });
             continue;
         };
-        let url = container_url(&state, spec.service);
-        let health = match &url {
-            None => Health::NotRunning,
-            Some(url) => {
-                Health::check(&readiness(spec.service, url, &manifest.project.region)).await
-            }
-        };
-        if spec.service == engine.service() && health.is_ready() {
-            endpoint = url.clone();
+        let row = container_row(&state, spec.service, &manifest.project.region).await;
+        if spec.service == engine.service() && row.health.is_ready() {
+            endpoint = row.url.clone();
         }
-        let mut shown_state = state.status.to_string();
-        if let Some(code) = state
-            .exit_code
-            .filter(|_| state.status == ContainerStatus::Exited)
-        {
-            shown_state.push_str(&format!(
-                " ({code}{})",
-                if state.oom_killed { ", OOM" } else { "" }
-            ));
-        }
-        rows.push(ServiceState {
-            service: spec.service.name().to_string(),
-            container: state.name.clone(),
-            state: shown_state,
-            health,
-            image: state.image.clone(),
-            ports: state
-                .ports
-                .iter()
-                .map(|(container, ip, host)| format!("{ip}:{host}->{container}"))
-                .collect(),
-            url,
-        });
+        rows.push(row);
     }
     // Started with `--engine embedded` and still running: its tables.
     if endpoint.is_none()
@@ -136,6 +126,41 @@ pub async fn services(
         endpoint = row.url.clone();
     }
     Ok((rows, endpoint))
+}
+
+/// Said of a running engine of the project other than the one in use.
+const NOT_IN_USE: &str = " (not the engine in use; see `--engine`)";
+
+/// A container's row: its state (with its exit code), health, image, ports.
+async fn container_row(state: &ContainerState, service: ServiceKind, region: &str) -> ServiceState {
+    let url = container_url(state, service);
+    let health = match &url {
+        None => Health::NotRunning,
+        Some(url) => Health::check(&readiness(service, url, region)).await,
+    };
+    let mut shown_state = state.status.to_string();
+    if let Some(code) = state
+        .exit_code
+        .filter(|_| state.status == ContainerStatus::Exited)
+    {
+        shown_state.push_str(&format!(
+            " ({code}{})",
+            if state.oom_killed { ", OOM" } else { "" }
+        ));
+    }
+    ServiceState {
+        service: service.name().to_string(),
+        container: state.name.clone(),
+        state: shown_state,
+        health,
+        image: state.image.clone(),
+        ports: state
+            .ports
+            .iter()
+            .map(|(container, ip, host)| format!("{ip}:{host}->{container}"))
+            .collect(),
+        url,
+    }
 }
 
 /// The embedded engine's row: its process, health and port.
@@ -168,9 +193,8 @@ async fn embedded_row(manifest: &Manifest, found: &Found) -> ServiceState {
         }
     }
     if manifest.project.engine != Engine::Embedded {
-        // Started with `--engine embedded`; not the manifest's engine.
-        row.state
-            .push_str(" (not the manifest's engine; see `--engine`)");
+        // Started with `--engine embedded`; not the engine in use.
+        row.state.push_str(NOT_IN_USE);
     }
     row
 }

@@ -12,6 +12,7 @@ mod doctor;
 mod embedded;
 mod faults;
 mod guard;
+mod identity;
 mod kill;
 mod lifecycle;
 mod manifest;

@@ -262,7 +262,7 @@ pub fn render(check: &Check) -> String {
 fn manifest_check(settings: &Settings) -> anyhow::Result<(Check, Subject)> {
     const NAME: &str = "manifest";
     let loaded = match settings.manifest_path() {
-        Err(manifest::NotFound::Searched(dir)) => Err(Check::new(
+        Err(manifest::NotFound::Searched(dir) | manifest::NotFound::Project { dir, .. }) => Err(Check::new(
             NAME,
             Verdict::Warning,
             format!(

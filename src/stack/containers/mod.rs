@@ -22,7 +22,7 @@ use super::net::{PortBusy, container_url};
 use super::{LogLine, ServiceUp};
 use crate::manifest::{Manifest, PullPolicy};
 use crate::output::Printer;
-use crate::service::ServiceKind;
+use crate::service::{Engine, ServiceKind};
 use plan::{Action, Why};
 pub use watch::{EngineContainer, EngineLost};
 
@@ -174,8 +174,11 @@ pub(super) async fn up(
     Ok((engine, up, companions))
 }
 
-/// Containers of services the manifest no longer has (the engine was
-/// switched, the admin UI turned off) would hold their ports unseen.
+/// Containers of services the manifest no longer has (the admin UI turned
+/// off) would hold their ports unseen: they are removed. Another engine's
+/// container is not: it is the project's stack on that engine (an `up`
+/// with another `--engine`, or before the manifest's engine changed), left
+/// running and said so.
 async fn remove_dropped(
     docker: &Docker,
     project: &str,
@@ -183,20 +186,28 @@ async fn remove_dropped(
     printer: &Printer,
 ) -> anyhow::Result<()> {
     for container in docker.project_containers(project).await? {
-        let service = container.labels.get(LABEL_SERVICE);
-        if !wanted
+        let service = container.labels.get(LABEL_SERVICE).map(String::as_str);
+        if wanted
             .iter()
-            .any(|spec| Some(&spec.service.name().to_string()) == service)
+            .any(|spec| Some(spec.service.name()) == service)
         {
-            printer.info(&format!(
-                "removing the container `{}`: its service is no longer in the manifest",
-                container.name
-            ));
-            if container.is_running() {
-                docker.stop_container(&container.id, STOP_GRACE).await?;
-            }
-            docker.remove_container(&container.id).await?;
+            continue;
         }
+        if let Some(engine) = service.and_then(Engine::from_name) {
+            if container.is_running() {
+                let what = format!("container `{}`", container.name);
+                printer.info(&super::left_running(project, engine, &what));
+            }
+            continue;
+        }
+        printer.info(&format!(
+            "removing the container `{}`: its service is no longer in the manifest",
+            container.name
+        ));
+        if container.is_running() {
+            docker.stop_container(&container.id, STOP_GRACE).await?;
+        }
+        docker.remove_container(&container.id).await?;
     }
     Ok(())
 }
@@ -439,14 +450,36 @@ pub(super) async fn discover(
     Ok(found)
 }
 
-/// Removes the project's containers, if Docker answers: for a stack whose
-/// engine is not a container (any left would hold their ports unseen).
-pub(super) async fn remove_all(project: &str, printer: &Printer) -> anyhow::Result<()> {
-    // Without Docker there can be no containers of this project to clear.
-    match Docker::connect_if_there().await {
-        Some(docker) => remove_dropped(&docker, project, &[], printer).await,
-        None => Ok(()),
+/// Says which engine containers of the project run, if Docker answers: an
+/// `up` on the embedded engine leaves them running.
+pub(super) async fn note_running_engines(project: &str, printer: &Printer) -> anyhow::Result<()> {
+    let Some(docker) = Docker::connect_if_there().await else {
+        return Ok(());
+    };
+    for container in docker.project_containers(project).await? {
+        let engine = container
+            .labels
+            .get(LABEL_SERVICE)
+            .and_then(|service| Engine::from_name(service));
+        if let Some(engine) = engine
+            && container.is_running()
+        {
+            let what = format!("container `{}`", container.name);
+            printer.info(&super::left_running(project, engine, &what));
+        }
     }
+    Ok(())
+}
+
+/// The engine container of the project that runs, of any engine: the one a
+/// command on the embedded engine points to when that is not running.
+pub(super) async fn running_engine(project: &str) -> Option<Engine> {
+    let docker = Docker::connect_if_there().await?;
+    let containers = docker.project_containers(project).await.ok()?;
+    containers.iter().filter(|c| c.is_running()).find_map(|c| {
+        let engine = Engine::from_name(c.labels.get(LABEL_SERVICE)?)?;
+        (engine != Engine::Embedded).then_some(engine)
+    })
 }
 
 /// The engine's container, when it is the project's.
