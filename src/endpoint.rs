@@ -166,25 +166,31 @@ fn read(url: &str, manifest: &Manifest) -> Reading {
 }
 
 /// Checks that `action` may run against `endpoint`, before any request is
-/// sent. Docker is asked only when the host is exactly the name or alias of
-/// one of the project's containers, so a look-alike never waits on it.
+/// sent, and gives back the endpoint to send it to. Docker is asked only
+/// when the host is exactly the name or alias of one of the project's
+/// containers, so a look-alike never waits on it; such a name is never
+/// resolved (`/etc/hosts` or DNS could point it anywhere): the requests go
+/// to the address Docker reports for that container on the project
+/// network.
 pub async fn check_destructive(
-    endpoint: &Endpoint,
+    endpoint: Endpoint,
     manifest: &Manifest,
     allow_remote: bool,
     action: &str,
-) -> Result<(), Refused> {
-    let Endpoint::Given(url) = endpoint else {
-        return Ok(());
+) -> Result<Endpoint, Refused> {
+    let Endpoint::Given(url) = &endpoint else {
+        return Ok(endpoint);
     };
     if allow_remote {
-        return Ok(());
+        return Ok(endpoint);
     }
     let reason = match read(url, manifest) {
-        Reading::Local => return Ok(()),
-        Reading::Container(named) if stack::any_container_exists(&named).await => return Ok(()),
-        Reading::Container(_) => Reason::NotLocal {
-            project: manifest.project.name.clone(),
+        Reading::Local => return Ok(endpoint),
+        Reading::Container(named) => match stack::container_address(&named, manifest).await {
+            Some(address) => return Ok(Endpoint::Given(with_host(url, address))),
+            None => Reason::NotLocal {
+                project: manifest.project.name.clone(),
+            },
         },
         Reading::Refused(reason) => reason,
     };
@@ -193,6 +199,28 @@ pub async fn check_destructive(
         url: url.clone(),
         reason,
     })
+}
+
+/// `url` with its host replaced by `address`: scheme, port and path kept.
+fn with_host(url: &str, address: IpAddr) -> String {
+    let Ok(uri) = url.parse::<hyper::Uri>() else {
+        return url.to_string();
+    };
+    let host = match address {
+        IpAddr::V6(ip) => format!("[{ip}]"),
+        IpAddr::V4(ip) => ip.to_string(),
+    };
+    let port = uri.port_u16().map(|p| format!(":{p}")).unwrap_or_default();
+    let path = uri.path_and_query().map_or("", |p| p.as_str());
+    let path = if path == "/" && !url.ends_with('/') {
+        ""
+    } else {
+        path
+    };
+    format!(
+        "{}://{host}{port}{path}",
+        uri.scheme_str().unwrap_or("http")
+    )
 }
 
 #[cfg(test)]
@@ -456,7 +484,7 @@ mod tests {
             let endpoint = Endpoint::Given(url.to_string());
             let m = &m;
             async move {
-                check_destructive(&endpoint, m, allow_remote, "reset tables")
+                check_destructive(endpoint, m, allow_remote, "reset tables")
                     .await
                     .err()
                     .map(|e| e.to_string())
@@ -482,10 +510,28 @@ mod tests {
         assert_eq!(refused("http://127.0.0.1@evil.example", true).await, None);
         let own = Endpoint::Own(EngineHandle::embedded_for_test(8000));
         assert!(
-            check_destructive(&own, &m, false, "reset tables")
+            check_destructive(own, &m, false, "reset tables")
                 .await
                 .is_ok(),
             "the project's own engine needs no check"
+        );
+    }
+
+    #[test]
+    fn a_container_name_is_replaced_by_the_address_docker_reports() {
+        let at = IpAddr::from([172, 18, 0, 2]);
+        assert_eq!(
+            with_host("http://aws-local:4566", at),
+            "http://172.18.0.2:4566"
+        );
+        assert_eq!(
+            with_host("http://aws-local:4566/", at),
+            "http://172.18.0.2:4566/"
+        );
+        assert_eq!(with_host("https://aws-local", at), "https://172.18.0.2");
+        assert_eq!(
+            with_host("http://dynamodb-local:8000", "fd00::2".parse().unwrap()),
+            "http://[fd00::2]:8000"
         );
     }
 

@@ -61,8 +61,9 @@ pub async fn run(
         None
     };
     let endpoint = settings.endpoint(&manifest).await?;
-    endpoint::check_destructive(&endpoint, &manifest, settings.allow_remote, "reset tables")
-        .await?;
+    let endpoint =
+        endpoint::check_destructive(endpoint, &manifest, settings.allow_remote, "reset tables")
+            .await?;
     let client = client::client(endpoint.url(), &manifest.project.region, Profile::Command);
     let at = ProjectTables {
         client: &client,

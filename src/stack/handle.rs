@@ -4,9 +4,51 @@
 //! engine while they work on its tables, and why their work failed when
 //! the engine is the cause; they never branch on which engine it is.
 
-use super::containers::{EngineContainer, EngineLost};
-use super::embedded::Record;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::containers::EngineContainer;
+use super::embedded::{self, Record};
+use super::health;
 use super::net::container_url;
+use crate::process::{self, Liveness};
+
+/// How often the engine is looked at while devstack works on its tables.
+pub(super) const ENGINE_WATCH: Duration = Duration::from_millis(500);
+
+/// The engine stopped being usable while devstack worked on its tables.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineLost {
+    #[error(
+        "`{service}` stopped while devstack worked on the tables (its container `{container}` ended: {exit})\n  hint: run `devstack up` again: it starts the container and finishes the tables\n--- last log lines of `{container}` ---\n{logs}",
+        logs = .exit.logs
+    )]
+    Exited {
+        service: String,
+        container: String,
+        exit: health::Exit,
+    },
+    #[error(
+        "`{service}` was paused while devstack worked on the tables, so it cannot answer\n  hint: run `devstack up` again: it resumes the container and finishes the tables (or `docker unpause {container}`)"
+    )]
+    Paused { service: String, container: String },
+    #[error(
+        "`{service}`: its container `{container}` was removed while devstack worked on the tables\n  hint: run `devstack up` again"
+    )]
+    Gone { service: String, container: String },
+    #[error(
+        "the embedded engine (pid {pid}) ended while devstack worked on the tables\n  hint: run `devstack up` again: it starts the engine and finishes the tables\n--- last lines of its log `{log}` ---\n{lines}"
+    )]
+    EmbeddedEnded {
+        pid: u32,
+        log: String,
+        lines: String,
+    },
+    #[error(
+        "the embedded engine (pid {pid}) was stopped (SIGSTOP) while devstack worked on the tables, so it cannot answer\n  hint: `kill -CONT {pid}` resumes it; then run `devstack up` again to finish the tables"
+    )]
+    EmbeddedStopped { pid: u32 },
+}
 
 /// The running engine of a project.
 #[derive(Clone)]
@@ -18,7 +60,11 @@ pub struct EngineHandle {
 #[derive(Clone)]
 enum RunsAs {
     Container(Box<EngineContainer>),
-    Embedded(Record),
+    Embedded {
+        record: Record,
+        /// Its log, quoted when it ends.
+        log: Option<PathBuf>,
+    },
 }
 
 impl EngineHandle {
@@ -37,11 +83,11 @@ impl EngineHandle {
         }
     }
 
-    /// The embedded engine that wrote `record`.
-    pub(super) fn embedded(record: Record) -> EngineHandle {
+    /// The embedded engine that wrote `record`, logging to `log`.
+    pub(super) fn embedded(record: Record, log: Option<PathBuf>) -> EngineHandle {
         EngineHandle {
             url: record.url(),
-            runs_as: RunsAs::Embedded(record),
+            runs_as: RunsAs::Embedded { record, log },
         }
     }
 
@@ -54,19 +100,24 @@ impl EngineHandle {
     pub fn instance(&self) -> String {
         match &self.runs_as {
             RunsAs::Container(container) => container.spec.name.clone(),
-            RunsAs::Embedded(record) => format!("pid {}", record.pid),
+            RunsAs::Embedded { record, .. } => format!("pid {}", record.pid),
         }
     }
 
     /// Resolves once the engine stops being usable: its container stops, is
-    /// paused or is removed; so that table work is cut short with the
-    /// reason rather than waiting out its requests' deadlines. Never
-    /// resolves for the embedded engine, or while the daemon does not
-    /// answer (the tables need only the engine).
+    /// paused or is removed, or the embedded engine's process ends or is
+    /// stopped; so that table work is cut short with the reason rather than
+    /// waiting out its requests' deadlines. Never while the Docker daemon
+    /// does not answer (the tables need only the engine).
     pub async fn lost(&self) -> EngineLost {
         match &self.runs_as {
             RunsAs::Container(container) => container.lost().await,
-            RunsAs::Embedded(_) => std::future::pending().await,
+            RunsAs::Embedded { record, log } => loop {
+                tokio::time::sleep(ENGINE_WATCH).await;
+                if let Some(lost) = embedded_lost(record, log.as_deref()) {
+                    return lost;
+                }
+            },
         }
     }
 
@@ -78,8 +129,29 @@ impl EngineHandle {
     pub async fn with_cause(&self, err: anyhow::Error) -> anyhow::Error {
         match &self.runs_as {
             RunsAs::Container(container) => container.with_cause(err).await,
-            RunsAs::Embedded(_) => err,
+            RunsAs::Embedded { record, log } => match embedded_lost(record, log.as_deref()) {
+                Some(lost) => err.context(lost),
+                None => err,
+            },
         }
+    }
+}
+
+/// Whether the embedded engine's process has ended or is stopped.
+fn embedded_lost(record: &Record, log: Option<&std::path::Path>) -> Option<EngineLost> {
+    let liveness = if record.process.is_empty() {
+        process::liveness_of_pid(record.pid)
+    } else {
+        process::liveness(&record.process)
+    };
+    match liveness {
+        Liveness::Running => None,
+        Liveness::Stopped => Some(EngineLost::EmbeddedStopped { pid: record.pid }),
+        Liveness::Gone => Some(EngineLost::EmbeddedEnded {
+            pid: record.pid,
+            log: log.map(|l| l.display().to_string()).unwrap_or_default(),
+            lines: log.map(|l| embedded::tail(l, 0, 20)).unwrap_or_default(),
+        }),
     }
 }
 
@@ -87,13 +159,16 @@ impl EngineHandle {
 impl EngineHandle {
     /// An embedded engine's handle at 127.0.0.1:`port`, for tests.
     pub fn embedded_for_test(port: u16) -> EngineHandle {
-        EngineHandle::embedded(Record {
-            pid: 0,
-            process: String::new(),
-            bind: std::net::IpAddr::from([127, 0, 0, 1]),
-            port,
-            config: String::new(),
-            database: "memory".to_string(),
-        })
+        EngineHandle::embedded(
+            Record {
+                pid: 0,
+                process: String::new(),
+                bind: std::net::IpAddr::from([127, 0, 0, 1]),
+                port,
+                config: String::new(),
+                database: "memory".to_string(),
+            },
+            None,
+        )
     }
 }

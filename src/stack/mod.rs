@@ -36,10 +36,9 @@ use containers::Companions;
 use docker::Docker;
 use embedded::{EngineFiles, Found};
 
-pub use containers::EngineLost;
 pub use docker::ContainerSpec;
 pub use embedded::HostOptions;
-pub use handle::EngineHandle;
+pub use handle::{EngineHandle, EngineLost};
 pub use net::{host_url, network_url};
 pub use report::{ProjectState, ServiceState, projects, services};
 
@@ -99,7 +98,7 @@ pub async fn up(
         let files = EngineFiles::of(project)?;
         containers::note_running_engines(name, printer).await?;
         let (record, changed) = embedded::up(manifest, &files, ready_timeout, printer).await?;
-        let handle = EngineHandle::embedded(record);
+        let handle = EngineHandle::embedded(record, Some(files.log()));
         let service = ServiceUp {
             service: ServiceKind::Embedded,
             url: handle.url().to_string(),
@@ -142,7 +141,8 @@ pub async fn engine(manifest: &Manifest, project: &ProjectDirs) -> anyhow::Resul
     };
     if engine == Engine::Embedded {
         if let Some(record) = embedded {
-            return Ok(EngineHandle::embedded(record));
+            let log = EngineFiles::of(project).ok().map(|files| files.log());
+            return Ok(EngineHandle::embedded(record, log));
         }
         if let Some(other) = containers::running_engine(name).await {
             anyhow::bail!(
@@ -328,9 +328,13 @@ pub fn containers_named(manifest: &Manifest, host: &str) -> Vec<ContainerSpec> {
         .collect()
 }
 
-/// Whether one of `named` exists as a container of the project.
-pub async fn any_container_exists(named: &[ContainerSpec]) -> bool {
-    containers::any_exists(named).await
+/// The address of the first of `named` that runs as a container of the
+/// project, on the project network, as Docker reports it.
+pub async fn container_address(
+    named: &[ContainerSpec],
+    manifest: &Manifest,
+) -> Option<std::net::IpAddr> {
+    containers::address_of(named, &manifest.project.name).await
 }
 
 #[cfg(test)]

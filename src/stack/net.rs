@@ -77,6 +77,7 @@ mod tests {
                 .into_iter()
                 .map(|(c, ip, h)| (c, ip.to_string(), h))
                 .collect(),
+            addresses: Default::default(),
         }
     }
 

@@ -178,7 +178,7 @@ async fn embedded_row(manifest: &Manifest, found: &Found) -> ServiceState {
         Found::Stopped | Found::Exiting => {}
         Found::Starting => row.state = "starting".to_string(),
         Found::Running(record) => {
-            let handle = EngineHandle::embedded(record.clone());
+            let handle = EngineHandle::embedded(record.clone(), None);
             let url = handle.url().to_string();
             row.container = handle.instance();
             row.state = "running".to_string();

@@ -618,3 +618,38 @@ fn logs_follow_prints_what_the_engine_writes_later() {
     let _ = follow.kill();
     let _ = follow.wait();
 }
+
+/// The embedded engine is watched like a container while `up` works on the
+/// tables: stopped (`kill -STOP`) or ended (`kill -9`) while seeding, `up`
+/// says so at once, naming the engine's pid (and its log when it ended),
+/// instead of waiting out its requests' deadlines; the next `up` converges.
+#[test]
+fn an_engine_stopped_or_killed_while_seeding_is_reported_naming_it() {
+    let stack = Stack::new("emb-watch", "embedded", "");
+    stack.add_seeded_orders(30_000);
+    for (signal, said) in [
+        (
+            "-STOP",
+            "was stopped (SIGSTOP) while devstack worked on the tables",
+        ),
+        ("-9", "ended while devstack worked on the tables"),
+    ] {
+        let mut watched = Watched::spawn(stack.command(&["up", "--reseed"]));
+        watched.until("orders: loading seed data", Duration::from_secs(120));
+        let pid = engine_pid(&stack.engine_dir()).expect("the engine's pid");
+        assert!(pid > 0);
+        run(std::process::Command::new("kill").args([signal, &pid.to_string()])).assert_code(0);
+        let out = watched.wait(Duration::from_secs(120)).context(signal);
+        out.assert_code(1);
+        out.assert_stderr_has(format!("the embedded engine (pid {pid}) {said}"));
+        if signal == "-STOP" {
+            out.assert_stderr_has(format!("`kill -CONT {pid}` resumes it"));
+            run(std::process::Command::new("kill").args(["-CONT", &pid.to_string()]))
+                .assert_code(0);
+        } else {
+            out.assert_stderr_has("--- last lines of its log");
+        }
+        stack.assert_converges(&format!("kill {signal} while seeding"));
+    }
+    stack.assert_down_leaves_nothing();
+}

@@ -543,7 +543,7 @@ fn unprocessed_items_and_throttling_are_retried_and_validation_errors_are_not() 
 #[test]
 #[ignore = "needs a Docker daemon"]
 fn reset_may_name_a_project_container_but_not_another_projects() {
-    let _docker = docker();
+    let docker = docker();
     let stack = Stack::new("guard-names", "ministack", "");
     let mut manifest = std::fs::read_to_string(stack.manifest()).unwrap();
     manifest.push_str("\n[[table]]\nname = \"orders\"\npartition_key = \"pk:S\"\n");
@@ -551,14 +551,23 @@ fn reset_may_name_a_project_container_but_not_another_projects() {
     stack.up();
 
     // The project's own engine, by its network alias and by its container
-    // name, as a container on the project network would reach it: allowed.
-    // (This machine cannot resolve those names, so the request itself fails.)
+    // name, as a container on the project network would reach it: allowed,
+    // and the requests go to the address Docker reports for the container
+    // on the project network, never to wherever the name resolves.
     let own = format!("devstack-{}-ministack", stack.project);
+    let network = format!("devstack-{}", stack.project);
+    let address = stack
+        .containers(&docker)
+        .into_iter()
+        .find(|c| c.name == own)
+        .and_then(|c| c.addresses.get(&network).copied())
+        .unwrap_or_else(|| panic!("`{own}` has no address on `{network}`"));
     for host in ["aws-local", own.as_str()] {
         let url = format!("http://{host}:4566");
         let out = stack.run(&["--endpoint", &url, "reset"]);
         out.assert_stderr_lacks("refusing");
-        out.assert_code(1);
+        out.assert_code(0);
+        out.assert_stderr_has(format!("at http://{address}:4566"));
     }
 
     // Another project's container name is not ours: refused, exit 2.

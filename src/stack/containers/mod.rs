@@ -10,6 +10,7 @@ pub mod spec;
 pub mod volume;
 mod watch;
 
+use std::net::IpAddr;
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
@@ -24,7 +25,7 @@ use crate::manifest::{Manifest, PullPolicy};
 use crate::output::Printer;
 use crate::service::{Engine, ServiceKind};
 use plan::{Action, Why};
-pub use watch::{EngineContainer, EngineLost};
+pub use watch::EngineContainer;
 
 /// How long `down` lets a service shut down before it is killed. MiniStack
 /// writes its persistent state only on a graceful stop.
@@ -498,19 +499,21 @@ pub(super) async fn find_engine(manifest: &Manifest) -> anyhow::Result<Option<En
         }))
 }
 
-/// Whether one of `named` exists as a container of its project.
-pub(super) async fn any_exists(named: &[ContainerSpec]) -> bool {
-    let Ok(docker) = Docker::connect().await else {
-        return false;
-    };
+/// The address on the project network of the first of `named` that runs
+/// as a container of the project.
+pub(super) async fn address_of(named: &[ContainerSpec], project: &str) -> Option<IpAddr> {
+    let docker = Docker::connect().await.ok()?;
+    let network = spec::network_name(project);
     for spec in named {
         if let Ok(Some(found)) = docker.inspect_container(&spec.name).await
             && plan::is_ours(spec, &found)
+            && found.is_running()
+            && let Some(address) = found.addresses.get(&network)
         {
-            return true;
+            return Some(*address);
         }
     }
-    false
+    None
 }
 
 /// The output of the project's containers (`service`'s, or every one's),

@@ -145,6 +145,7 @@ mod tests {
             exit_code: None,
             oom_killed: false,
             ports: Vec::new(),
+            addresses: Default::default(),
         }
     }
 

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::volume;
 use crate::stack::docker::{ContainerSpec, ContainerState, ContainerStatus, Docker};
+use crate::stack::handle::EngineLost;
 use crate::stack::health;
 
 /// The engine's container as found or started: the client that found it,
@@ -17,31 +18,6 @@ pub struct EngineContainer {
     pub state: ContainerState,
 }
 
-/// The engine stopped being usable while devstack worked on its tables.
-#[derive(Debug, thiserror::Error)]
-pub enum EngineLost {
-    #[error(
-        "`{service}` stopped while devstack worked on the tables (its container `{container}` ended: {exit})\n  hint: run `devstack up` again: it starts the container and finishes the tables\n--- last log lines of `{container}` ---\n{logs}",
-        logs = .exit.logs
-    )]
-    Exited {
-        service: String,
-        container: String,
-        exit: health::Exit,
-    },
-    #[error(
-        "`{service}` was paused while devstack worked on the tables, so it cannot answer\n  hint: run `devstack up` again: it resumes the container and finishes the tables (or `docker unpause {container}`)"
-    )]
-    Paused { service: String, container: String },
-    #[error(
-        "`{service}`: its container `{container}` was removed while devstack worked on the tables\n  hint: run `devstack up` again"
-    )]
-    Gone { service: String, container: String },
-}
-
-/// How often the engine's container is looked at while tables are made.
-const ENGINE_WATCH: Duration = Duration::from_millis(500);
-
 /// How long after a container is seen stopped it is looked at again, to
 /// tell `docker rm --force` (stop, then remove) from a stop.
 const REMOVAL_GRACE: Duration = Duration::from_millis(200);
@@ -51,7 +27,7 @@ impl EngineContainer {
     /// daemon does not answer (the tables need only the engine).
     pub async fn lost(&self) -> EngineLost {
         loop {
-            tokio::time::sleep(ENGINE_WATCH).await;
+            tokio::time::sleep(crate::stack::handle::ENGINE_WATCH).await;
             if let Some(lost) = self.lost_now().await {
                 return lost;
             }

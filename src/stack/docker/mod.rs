@@ -167,6 +167,8 @@ pub struct ContainerState {
     pub oom_killed: bool,
     /// Published host ports: (container port, host ip, host port).
     pub ports: Vec<(u16, String, u16)>,
+    /// Its address on each network it is attached to, by network name.
+    pub addresses: BTreeMap<String, IpAddr>,
 }
 
 impl ContainerState {
@@ -344,11 +346,14 @@ fn state_of(info: bollard::models::ContainerInspectResponse) -> ContainerState {
     let state = info.state.unwrap_or_default();
     let config = info.config.unwrap_or_default();
     let mut ports = Vec::new();
-    for (key, bindings) in info
-        .network_settings
-        .and_then(|n| n.ports)
+    let network = info.network_settings.unwrap_or_default();
+    let addresses = network
+        .networks
         .unwrap_or_default()
-    {
+        .into_iter()
+        .filter_map(|(name, endpoint)| Some((name, endpoint.ip_address?.parse().ok()?)))
+        .collect();
+    for (key, bindings) in network.ports.unwrap_or_default() {
         let Some(container_port) = key.split('/').next().and_then(|p| p.parse().ok()) else {
             continue;
         };
@@ -377,6 +382,7 @@ fn state_of(info: bollard::models::ContainerInspectResponse) -> ContainerState {
         exit_code: state.exit_code,
         oom_killed: state.oom_killed.unwrap_or(false),
         ports,
+        addresses,
     }
 }
 

@@ -15,7 +15,7 @@ mod supervise;
 use std::time::{Duration, Instant};
 
 pub use files::{EngineFiles, Found, Record, find, find_in, remove_database};
-pub use log::read_log;
+pub use log::{read_log, tail};
 pub use supervise::{EngineSpec, HostOptions, NotBuiltIn, signal_stop, spawn, stop};
 
 use super::health::{self, Watch};
