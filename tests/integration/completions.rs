@@ -1,9 +1,7 @@
 //! `devstack completions SHELL`: a script each shell accepts, offering the
 //! subcommands and not the hidden one.
 
-use std::process::Command;
-
-use crate::support::{Home, commands, root, run};
+use crate::support::{Home, command, commands, root, run};
 
 #[test]
 fn completion_scripts_name_the_subcommands_and_parse_in_their_shell() {
@@ -22,12 +20,12 @@ fn completion_scripts_name_the_subcommands_and_parse_in_their_shell() {
         std::fs::write(&script, &out.stdout).unwrap();
         match shell {
             "bash" => {
-                let checked = run(Command::new("bash").arg("-n").arg(&script));
+                let checked = run(command("bash").arg("-n").arg(&script));
                 checked.assert_code(0);
             }
             // Checked only where fish is installed.
-            "fish" if Command::new("fish").arg("--version").output().is_ok() => {
-                let checked = run(Command::new("fish").arg("--no-execute").arg(&script));
+            "fish" if command("fish").arg("--version").output().is_ok() => {
+                let checked = run(command("fish").arg("--no-execute").arg(&script));
                 checked.assert_code(0);
             }
             _ => {}

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::support::{
     Run, Stack, Watched, block_on, client_from_env, engine_pid, process_alive, processes_naming,
-    run,
+    run, send_signal,
 };
 
 /// The project's engine processes: found by their state folder.
@@ -28,7 +28,7 @@ fn status_row(status: &serde_json::Value) -> serde_json::Value {
 
 /// Kills a process outright, as `kill -9` does.
 fn kill_9(pid: u32) {
-    let out = run(std::process::Command::new("kill").args(["-9", &pid.to_string()]));
+    let out = send_signal(pid, "-9");
     out.assert_code(0);
     let started = Instant::now();
     while process_alive(pid) {
@@ -106,10 +106,7 @@ fn a_stale_record_is_detected_and_never_acted_on() {
     let stack = Stack::new("emb-stale", "embedded", "");
     // A record naming a live process that is not the engine (its pid may
     // have been reused), and no engine holding the lock.
-    let mut bystander = std::process::Command::new("sleep")
-        .arg("60")
-        .spawn()
-        .unwrap();
+    let mut bystander = crate::support::command("sleep").arg("60").spawn().unwrap();
     let dir = stack.engine_dir();
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("engine.lock"), "").unwrap();
@@ -437,7 +434,7 @@ fn engine_embedded_runs_a_manifest_written_for_ministack_and_down_finds_it() {
 #[test]
 fn up_killed_while_seeding_is_finished_by_the_next_up() {
     use std::sync::Arc;
-    use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+    use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 
     let items = 20_000;
     let stack = Stack::new("emb-kill-seed", "embedded", "");
@@ -446,22 +443,31 @@ fn up_killed_while_seeding_is_finished_by_the_next_up() {
     stack.add_seeded_orders(items);
 
     // Seeding goes through a proxy that kills `up` with SIGKILL after 20
-    // batches and holds every later request.
+    // batches and holds every later request. Should the 21st batch come
+    // before the test knows `up`'s pid (it is stored as soon as `up` is
+    // spawned, long before it seeds), nothing is signalled, every request
+    // goes through, and the test fails saying so.
     let pid = Arc::new(AtomicU32::new(0));
     let batches = Arc::new(AtomicUsize::new(0));
+    let too_early = Arc::new(AtomicBool::new(false));
     let code = block_on(async {
         let proxy = crate::support::fake::FakeServer::gated_proxy(&engine, {
-            let (pid, batches) = (pid.clone(), batches.clone());
+            let (pid, batches, too_early) = (pid.clone(), batches.clone(), too_early.clone());
             move |seen| {
-                if seen.operation != "BatchWriteItem" {
+                if seen.operation != "BatchWriteItem" || too_early.load(Ordering::SeqCst) {
                     return true;
                 }
                 let n = batches.fetch_add(1, Ordering::SeqCst) + 1;
                 if n == 21 {
-                    let pid = pid.load(Ordering::SeqCst).to_string();
-                    let _ = std::process::Command::new("kill")
-                        .args(["-9", &pid])
-                        .status();
+                    match pid.load(Ordering::SeqCst) {
+                        0 => {
+                            too_early.store(true, Ordering::SeqCst);
+                            return true;
+                        }
+                        pid => {
+                            let _ = send_signal(pid, "-9");
+                        }
+                    }
                 }
                 n <= 20
             }
@@ -481,6 +487,10 @@ fn up_killed_while_seeding_is_finished_by_the_next_up() {
         .await
         .unwrap()
     });
+    assert!(
+        !too_early.load(Ordering::SeqCst),
+        "the 21st batch came before the test knew `up`'s pid: nothing was killed"
+    );
     assert_eq!(code, Some(9), "killed while seeding");
     assert_eq!(
         engines(&stack).len(),
@@ -537,7 +547,7 @@ fn the_aws_cli_and_boto3_configured_from_env_see_the_codemetrics_tables() {
     // Nothing but what `devstack env` prints, a PATH and a home without AWS
     // configuration.
     let client = |program: &str| {
-        let mut command = std::process::Command::new(bin.join(program));
+        let mut command = crate::support::command(bin.join(program));
         command
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())

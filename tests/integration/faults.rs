@@ -225,7 +225,7 @@ fn as_nobody(command: std::process::Command) -> (std::process::Command, bool) {
     if !root {
         return (command, false);
     }
-    let mut wrapped = std::process::Command::new("setpriv");
+    let mut wrapped = crate::support::command("setpriv");
     wrapped
         .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
         .arg(command.get_program())

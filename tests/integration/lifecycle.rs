@@ -479,7 +479,7 @@ struct ImageTag(String);
 
 impl Drop for ImageTag {
     fn drop(&mut self) {
-        let _ = std::process::Command::new("docker")
+        let _ = crate::support::command("docker")
             .args(["rmi", "--force", &self.0])
             .output();
     }

@@ -12,6 +12,7 @@ mod doctor;
 mod embedded;
 mod faults;
 mod guard;
+mod isolation;
 mod kill;
 mod lifecycle;
 mod manifest;

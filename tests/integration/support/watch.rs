@@ -6,7 +6,7 @@ use std::os::unix::process::ExitStatusExt;
 use std::process::Command;
 use std::time::Duration;
 
-use super::{Run, command_line, run};
+use super::{Run, command_line};
 
 /// A devstack process whose stderr is read line by line as it comes, so a
 /// test can act at one progress line (kill it, pause its engine, press
@@ -95,7 +95,7 @@ impl Watched {
 
     /// Sends it a signal: `"-9"`, `"-INT"`.
     pub fn signal(&self, signal: &str) {
-        run(Command::new("kill").args([signal, &self.child.id().to_string()])).assert_code(0);
+        super::process::send_signal(self.child.id(), signal).assert_code(0);
     }
 
     /// Waits until it ends; fails the test (killing it) if it still runs
