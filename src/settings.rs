@@ -230,8 +230,9 @@ impl Settings {
         self.with_project(Manifest::load(&self.manifest_path()?, self.engine)?)
     }
 
-    /// The manifest for commands that only look at or stop the stack:
-    /// seed files need not exist.
+    /// The manifest for commands that read no seed data (`down`, `status`,
+    /// `logs`, `env`, `scan`, `query`, `tables`, `reset --no-seed`): seed
+    /// files need not exist.
     pub fn manifest_without_seed_files(&self) -> anyhow::Result<Manifest> {
         self.with_project(Manifest::load_without_seed_files(
             &self.manifest_path()?,

@@ -23,7 +23,7 @@ struct Row {
 }
 
 pub async fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::Result<()> {
-    let manifest = settings.manifest()?;
+    let manifest = settings.manifest_without_seed_files()?;
     let endpoint = settings.endpoint(&manifest).await?;
     let client = client::client(endpoint.url(), &manifest.project.region, Profile::Command);
     let mut names = Vec::new();
