@@ -75,6 +75,19 @@ pub fn assert_nothing_left(project: &str) {
 /// Every container, network and volume named for `project` or labelled
 /// with it, as `kind name`.
 pub fn leftovers(project: &str) -> Vec<String> {
+    objects(project, false)
+}
+
+/// Every container, network and volume named for `project` that does not
+/// carry its label, as `kind name`: what devstack could never find again.
+pub fn unlabelled(project: &str) -> Vec<String> {
+    objects(project, true)
+}
+
+/// The project's objects as the `docker` command line lists them: those
+/// named for it or labelled with it, or only those named for it without
+/// the label.
+fn objects(project: &str, unlabelled_only: bool) -> Vec<String> {
     let prefix = format!("devstack-{project}");
     let mut found = Vec::new();
     for (kind, args) in [
@@ -93,7 +106,8 @@ pub fn leftovers(project: &str) -> Vec<String> {
         for line in out.stdout.lines() {
             let (name, label) = line.split_once('\t').unwrap_or((line, ""));
             let named = name == prefix || name.starts_with(&format!("{prefix}-"));
-            if named || label == project {
+            let labelled = label == project;
+            if (named && !labelled) || (!unlabelled_only && labelled) {
                 found.push(format!("{kind} {name}"));
             }
         }

@@ -26,7 +26,7 @@ pub(crate) use engines::per_engine;
 pub use process::{engine_pid, process_alive, processes_naming, send_signal};
 pub use stack::Stack;
 pub use tables::{CODEMETRICS_TABLES, client_from_env, codemetrics_with};
-pub use watch::Watched;
+pub use watch::{Lines, Watched};
 
 /// The repository root, where `tests/` and `bootstrap/` live.
 pub fn root() -> PathBuf {
@@ -258,6 +258,27 @@ pub fn run_within(command: &mut Command, deadline: Duration) -> Run {
         std::thread::sleep(Duration::from_millis(50));
     }
     Run::of(command, child.wait_with_output().unwrap())
+}
+
+/// Waits until `child` ends; fails the test (killing it) if it still runs
+/// after `deadline`, a bound far above the expected time that only catches
+/// a hang.
+pub fn wait_within(
+    child: &mut std::process::Child,
+    deadline: Duration,
+) -> std::process::ExitStatus {
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if started.elapsed() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("still running after {deadline:?}, killed");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 pub fn block_on<F: Future>(future: F) -> F::Output {

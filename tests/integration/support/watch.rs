@@ -142,3 +142,48 @@ impl Drop for Watched {
         }
     }
 }
+
+/// The lines a child writes to a pipe, read on a thread of their own, so a
+/// test waits for each with a deadline and never hangs on a child that
+/// falls silent.
+pub struct Lines {
+    what: String,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl Lines {
+    /// Reads `pipe` (a child's stdout or stderr); `what` names it in
+    /// failures.
+    pub fn of(what: &str, pipe: impl std::io::Read + Send + 'static) -> Lines {
+        use std::io::BufRead;
+        let (send, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(pipe).lines() {
+                let Ok(line) = line else { return };
+                if send.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        Lines {
+            what: what.to_string(),
+            lines,
+        }
+    }
+
+    /// The next line; fails the test if none comes within `within` (a
+    /// bound far above the expected time) or the pipe closes first.
+    #[track_caller]
+    pub fn next_within(&self, within: Duration) -> String {
+        use std::sync::mpsc::RecvTimeoutError;
+        match self.lines.recv_timeout(within) {
+            Ok(line) => line,
+            Err(RecvTimeoutError::Timeout) => {
+                panic!("{} wrote no line within {within:?}", self.what)
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                panic!("{} closed before its next line", self.what)
+            }
+        }
+    }
+}
