@@ -231,8 +231,9 @@ impl Settings {
         self.load_manifest(true)
     }
 
-    /// The manifest for commands that only look at or stop the stack:
-    /// seed files need not exist.
+    /// The manifest for commands that read no seed data (`down`, `status`,
+    /// `logs`, `env`, `scan`, `query`, `tables`, `reset --no-seed`): seed
+    /// files need not exist.
     pub fn manifest_without_seed_files(&self) -> anyhow::Result<Manifest> {
         self.load_manifest(false)
     }

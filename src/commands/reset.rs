@@ -18,7 +18,12 @@ pub async fn run(
     printer: &Printer,
 ) -> anyhow::Result<()> {
     let started = Instant::now();
-    let manifest = settings.manifest()?;
+    // Without seed data, a seed file that is gone is no reason to refuse.
+    let manifest = if options.seed {
+        settings.manifest()?
+    } else {
+        settings.manifest_without_seed_files()?
+    };
     let names = &options.tables;
     let tables: Vec<&TableSpec> = if names.is_empty() {
         manifest.tables.iter().collect()

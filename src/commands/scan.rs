@@ -12,7 +12,7 @@ pub async fn run(
     options: &ScanOptions,
     printer: &Printer,
 ) -> anyhow::Result<()> {
-    let manifest = settings.manifest()?;
+    let manifest = settings.manifest_without_seed_files()?;
     let endpoint = settings.endpoint(&manifest).await?;
     let client = client::client(endpoint.url(), &manifest.project.region, Profile::Command);
     let read = &options.read;

@@ -23,7 +23,7 @@ struct Row {
 }
 
 pub async fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::Result<()> {
-    let manifest = settings.manifest()?;
+    let manifest = settings.manifest_without_seed_files()?;
     let endpoint = settings.endpoint(&manifest).await?;
     let client = client::client(endpoint.url(), &manifest.project.region, Profile::Command);
     let mut names = Vec::new();
@@ -80,23 +80,22 @@ fn render(rows: &[Row]) -> String {
                 r.items.map_or("-".to_string(), |n| n.to_string()),
                 r.size_bytes.map_or("-".to_string(), size),
                 format!(
-                    "{} global, {} local  {}",
+                    "{} global, {} local",
                     r.global_indexes.len(),
-                    r.local_indexes.len(),
-                    r.owner
+                    r.local_indexes.len()
                 ),
+                r.owner.clone(),
             ]
         })
         .collect();
-    // The index counts have always been printed unpadded, so INDEXES and
-    // OWNER share the last column.
     let headers = [
         Column::left("TABLE"),
         Column::left("STATUS"),
         Column::left("KEYS"),
         Column::right("ITEMS"),
         Column::right("SIZE").at_least(9),
-        Column::left("INDEXES  OWNER"),
+        Column::left("INDEXES"),
+        Column::left("OWNER"),
     ];
     columns(&headers, &cells)
 }
@@ -130,5 +129,48 @@ fn size(bytes: i64) -> String {
         b if b < 1024.0 => format!("{b} B"),
         b if b < 1024.0 * 1024.0 => format!("{:.1} KiB", b / 1024.0),
         b => format!("{:.1} MiB", b / (1024.0 * 1024.0)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dynamo::tables::TableStatus;
+
+    #[test]
+    fn every_header_sits_over_its_values() {
+        let rows = [
+            Row {
+                table: "App_orders".to_string(),
+                owner: "manifest `orders`".to_string(),
+                status: Condition::Present(TableStatus::Active),
+                keys: "pk:S / sk:N".to_string(),
+                global_indexes: vec!["by-customer".to_string()],
+                local_indexes: Vec::new(),
+                items: Some(1200),
+                size_bytes: Some(300_000),
+            },
+            Row {
+                table: "App_users".to_string(),
+                owner: "manifest `users`".to_string(),
+                status: Condition::Missing,
+                keys: String::new(),
+                global_indexes: Vec::new(),
+                local_indexes: Vec::new(),
+                items: None,
+                size_bytes: None,
+            },
+        ];
+        let text = render(&rows);
+        assert_eq!(
+            text,
+            "TABLE       STATUS   KEYS         ITEMS       SIZE  INDEXES            OWNER\n\
+             App_orders  ACTIVE   pk:S / sk:N   1200  293.0 KiB  1 global, 0 local  manifest `orders`\n\
+             App_users   missing                   -          -  0 global, 0 local  manifest `users`\n"
+        );
+        let lines: Vec<&str> = text.lines().collect();
+        let owner = lines[0].find("OWNER");
+        assert_eq!(owner, lines[1].find("manifest"));
+        assert_eq!(owner, lines[2].find("manifest"));
     }
 }

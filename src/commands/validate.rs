@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::manifest::{DiagnosticJson, Invalid, Manifest, Projection};
-use crate::output::Printer;
+use crate::output::{Printer, plural};
 use crate::seed::{self, InvalidSeedFiles, SeedCounts};
 use crate::settings::Settings;
 
@@ -34,7 +34,8 @@ pub fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::Result
     let path = settings.manifest_path()?;
     // The manifest first, then every item of every seed file.
     let loaded = Manifest::load(&path, settings.engine).and_then(|manifest| {
-        let counts = seed::validate_tables(&manifest.tables, &settings.dirs.cache)?;
+        let counts = seed::validate_tables(&manifest.tables, &settings.dirs.cache)
+            .map_err(InvalidSeedFiles::found_by_a_check)?;
         Ok((manifest, counts))
     });
     if !json {
@@ -126,8 +127,11 @@ pub fn summary(manifest: &Manifest, counts: &SeedCounts) -> String {
     let seeds: usize = manifest.tables.iter().map(|t| t.seeds.len()).sum();
     let items: u64 = counts.values().sum();
     out.push_str(&format!(
-        "  tables   {} ({indexes} indexes, {seeds} seed files, {items} seed items)\n",
-        manifest.tables.len()
+        "  tables   {} ({}, {}, {})\n",
+        manifest.tables.len(),
+        plural(indexes, "index"),
+        plural(seeds, "seed file"),
+        plural(items, "seed item")
     ));
     let width = manifest
         .tables

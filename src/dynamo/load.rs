@@ -13,6 +13,7 @@ use futures_util::stream::FuturesUnordered;
 
 use crate::dynamo::client::describe_error;
 use crate::manifest::TableSpec;
+use crate::output::plural;
 use crate::seed::{self, SeedItem};
 
 /// DynamoDB's limit of items per BatchWriteItem.
@@ -155,9 +156,9 @@ pub async fn write_batch(
                     return Ok(total);
                 }
                 let message = format!(
-                    "{} of {} items unprocessed",
+                    "{} of {} unprocessed",
                     unprocessed.len(),
-                    pending.len()
+                    plural(pending.len(), "item")
                 );
                 pending = unprocessed;
                 message
@@ -172,8 +173,9 @@ pub async fn write_batch(
         attempt += 1;
         anyhow::ensure!(
             attempt < policy.attempts && started.elapsed() < policy.budget,
-            "BatchWriteItem to `{table}` (batch from {}) gave up after {attempt} attempts in {:.1} s: {last}",
+            "BatchWriteItem to `{table}` (batch from {}) gave up after {} in {:.1} s: {last}",
             batch.origin,
+            plural(attempt, "attempt"),
             started.elapsed().as_secs_f64()
         );
         tokio::time::sleep(policy.delay(attempt)).await;

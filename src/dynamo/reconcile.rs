@@ -217,12 +217,15 @@ pub async fn seed_table(
     };
     anyhow::ensure!(
         counted == written || (!fresh && counted > written),
-        "table `{}` holds {counted} items after loading {written} seed items",
-        table.physical
+        "table `{}` holds {} after loading {}",
+        table.physical,
+        plural(counted, "item"),
+        plural(written, "seed item")
     );
     at.mark_seeded(&state);
     task.update(&format!(
-        "loaded {written} items in {:.1}s",
+        "loaded {} in {:.1}s",
+        plural(written, "item"),
         started.elapsed().as_secs_f64()
     ));
     Ok(counted)
@@ -266,7 +269,7 @@ pub async fn reset(
         }
         .await;
         match &result {
-            Ok(n) => task.finish(&format!("reset, {n} items")),
+            Ok(n) => task.finish(&format!("reset, {}", plural(*n, "item"))),
             Err(_) => task.fail("failed"),
         }
         result.map(|n| (table.name.clone(), n))

@@ -243,9 +243,10 @@ impl Manifest {
         Manifest::read(path, true, engine)
     }
 
-    /// Like `load`, but seed files need not exist: for commands that only
-    /// look at or stop the stack (`down`, `status`, `logs`, `env`), which
-    /// must work even after a seed file was moved.
+    /// Like `load`, but seed files need not exist: for commands that read
+    /// no seed data (`down`, `status`, `logs`, `env`, `scan`, `query`,
+    /// `tables`, `reset --no-seed`), which must work even after a seed file
+    /// was moved.
     pub fn load_without_seed_files(
         path: &Path,
         engine: Option<Engine>,

@@ -229,10 +229,16 @@ impl Drop for Task {
     }
 }
 
-/// `n` and the word, plural unless `n` is 1: `1 table`, `3 tables`.
+/// `n` and the word, plural unless `n` is 1: `1 table`, `3 tables`,
+/// `2 indexes`.
 pub fn plural(n: impl TryInto<u64>, word: &str) -> String {
     let n = n.try_into().unwrap_or(u64::MAX);
-    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+    let ending = match n {
+        1 => "",
+        _ if word.ends_with(['s', 'x']) || word.ends_with("ch") || word.ends_with("sh") => "es",
+        _ => "s",
+    };
+    format!("{n} {word}{ending}")
 }
 
 #[cfg(test)]
@@ -244,5 +250,8 @@ mod tests {
         assert_eq!(plural(1usize, "table"), "1 table");
         assert_eq!(plural(0u64, "item"), "0 items");
         assert_eq!(plural(3u64, "object"), "3 objects");
+        assert_eq!(plural(1u64, "index"), "1 index");
+        assert_eq!(plural(2u64, "index"), "2 indexes");
+        assert_eq!(plural(0u64, "batch"), "0 batches");
     }
 }

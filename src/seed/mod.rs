@@ -166,19 +166,37 @@ pub struct SeedSummary {
 /// present, are of their declared type and not empty; numbers fit DynamoDB
 /// (38 significant digits, magnitude 1e-130 to below 1e126); lists and maps
 /// nest at most 32 deep; the item is at most 400 KB; no two items of the
-/// table share a primary key. Invalid JSON stops the reading of that file,
-/// not of the others.
+/// table share a primary key. After invalid JSON, reading goes on at the
+/// next item (the next line of a JSON Lines file; the next line that starts
+/// an item of an array, see `read::read_array`), so every problem is
+/// reported in one run.
 pub fn validate_table(table: &TableSpec) -> Result<SeedSummary, InvalidSeeds> {
     let mut checker = Checker::new(table);
     for (file, spec) in table.seeds.iter().enumerate() {
         checker.summary.files += 1;
         checker.summary.bytes += std::fs::metadata(&spec.path).map_or(0, |m| m.len());
         let mut ordinal = 0u64;
-        let read = read_values(&spec.path, |line, value| {
-            checker.check(file, spec, ordinal, line, value);
-            ordinal += 1;
-            Ok(())
-        });
+        // Invalid JSON is noted and the reading goes on, so every bad line
+        // is reported at once.
+        let mut invalid_json = check::Problems::default();
+        let read = read_values(
+            &spec.path,
+            &mut |err: ReadError| {
+                if let Some(problem) = err.problem(spec) {
+                    invalid_json.push(file, problem);
+                }
+                Ok(())
+            },
+            |line, value| {
+                checker.check(file, spec, ordinal, line, value);
+                ordinal += 1;
+                Ok(())
+            },
+        );
+        for (file, problem) in invalid_json.kept {
+            checker.problems.push(file, problem);
+        }
+        checker.problems.omitted += invalid_json.omitted;
         if let Err(err) = read
             && let Some(problem) = err.problem(spec)
         {
@@ -218,7 +236,7 @@ pub fn for_each_item(
     spec: &SeedSpec,
     mut visit: impl FnMut(SeedItem) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    let read = read_values(&spec.path, |line, value| {
+    let read = read_values(&spec.path, &mut read::stop, |line, value| {
         let object = match value {
             Value::Object(object) => object,
             other => return Err(SeedProblem::new(spec, line, not_an_object(&other)).into()),
@@ -322,7 +340,7 @@ mod tests {
         )?;
         let c = folder.json(
             "c.json",
-            "[\n{\"pk\": \"c\", \"sk\": \"1\"},\n{\"pk\" \"c\"},\n{\"this\": \"is never read\"}\n]",
+            "[\n{\"pk\": \"c\", \"sk\": \"1\"},\n{\"pk\" \"c\"},\n{\"this\": \"is read on\"}\n]",
         )?;
         let d = folder.json("d.jsonl", "{\"pk\": \"d\", \"sk\": }\n{\"sk\": \"2\"}\n")?;
         let e = folder.json("e.jsonl", "{\"pk\": \"e\"}\n")?;
@@ -342,7 +360,10 @@ mod tests {
                 "seed/b.jsonl:1: duplicate key pk=`a`, sk=`1`; first at seed/a.jsonl:1",
                 "seed/b.jsonl:2: item is 409,610 bytes; DynamoDB allows at most 409,600 bytes (400 KB)",
                 "seed/c.json:3:7: invalid JSON: expected `:`",
+                "seed/c.json:4: missing partition key `pk` (type S)",
+                "seed/c.json:4: missing sort key `sk` (type S)",
                 "seed/d.jsonl:1:19: invalid JSON: expected value",
+                "seed/d.jsonl:2: missing partition key `pk` (type S)",
                 "seed/e.jsonl:1: missing sort key `sk` (type S)",
             ]
         );

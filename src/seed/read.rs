@@ -122,10 +122,28 @@ fn skip_to_content(reader: &mut impl BufRead) -> io::Result<Start> {
     }
 }
 
+/// What reading does at invalid JSON: the error goes to it, and when it
+/// gives it back the reading stops there; when it returns `Ok`, the reading
+/// goes on from the next item (see [`read_lines`] and [`read_array`] for
+/// where that is), so one run reports every bad line of a file.
+pub(super) type AtInvalidJson<'a> = &'a mut dyn FnMut(ReadError) -> Result<(), ReadError>;
+
+/// Stops the reading at invalid JSON, with that error: for loading, which
+/// runs only after validation found the file sound.
+pub(super) fn stop(err: ReadError) -> Result<(), ReadError> {
+    Err(err)
+}
+
 /// Streams the top-level values of a seed file to `visit` with the line
 /// where each starts: the elements of a JSON array, or the lines of a JSON
-/// Lines file. Stops at invalid JSON, or when `visit` returns an error.
-pub(super) fn read_values<F>(path: &Path, visit: F) -> Result<(), ReadError>
+/// Lines file. Invalid JSON goes to `invalid`, which stops the reading or
+/// lets it go on; anything else wrong with the file, or an error from
+/// `visit`, stops it.
+pub(super) fn read_values<F>(
+    path: &Path,
+    invalid: AtInvalidJson<'_>,
+    visit: F,
+) -> Result<(), ReadError>
 where
     F: FnMut(usize, Value) -> anyhow::Result<()>,
 {
@@ -134,12 +152,19 @@ where
     let start = skip_to_content(&mut reader).map_err(|source| ReadError::Io { line: 1, source })?;
     match start.first {
         None => Ok(()),
-        Some(b'[') => read_array(reader, &start, visit),
-        Some(_) => read_lines(reader, &start, visit),
+        Some(b'[') => read_array(reader, &start, invalid, visit),
+        Some(_) => read_lines(reader, &start, invalid, visit),
     }
 }
 
-fn read_lines<F>(mut reader: impl BufRead, start: &Start, mut visit: F) -> Result<(), ReadError>
+/// Each line of a JSON Lines file is a value of its own, so reading goes
+/// on at the next line after invalid JSON.
+fn read_lines<F>(
+    mut reader: impl BufRead,
+    start: &Start,
+    invalid: AtInvalidJson<'_>,
+    mut visit: F,
+) -> Result<(), ReadError>
 where
     F: FnMut(usize, Value) -> anyhow::Result<()>,
 {
@@ -167,9 +192,10 @@ where
         if text.iter().all(|&b| is_json_space(b)) {
             continue;
         }
-        let value: Value = serde_json::from_slice(text)
-            .map_err(|err| syntax_error(&err, line - 1, columns_before))?;
-        visit(line, value).map_err(ReadError::Halted)?;
+        match serde_json::from_slice(text) {
+            Ok(value) => visit(line, value).map_err(ReadError::Halted)?,
+            Err(err) => invalid(syntax_error(&err, line - 1, columns_before))?,
+        }
     }
 }
 
@@ -204,6 +230,42 @@ struct Tracker {
     element_line: Cell<usize>,
     /// Set when an element grew past [`MAX_ITEM_TEXT`].
     too_large: Cell<bool>,
+    /// Bytes read on the current line, and whether all of them but the
+    /// last were blanks: when an element starts (its first byte just
+    /// read), whether it begins its line, and after how many blanks.
+    on_line: Cell<usize>,
+    blank_before_last: Cell<bool>,
+    blank: Cell<bool>,
+    /// The last byte read.
+    last: Cell<u8>,
+    /// The blanks before the first element that begins its own line: where
+    /// reading looks for the next item after invalid JSON.
+    item_indent: Cell<Option<usize>>,
+}
+
+impl Tracker {
+    /// Notes a byte read.
+    fn byte(&self, byte: u8) {
+        self.last.set(byte);
+        if byte == b'\n' {
+            self.newlines.set(self.newlines.get() + 1);
+            self.on_line.set(0);
+            self.blank.set(true);
+            self.blank_before_last.set(true);
+        } else {
+            self.on_line.set(self.on_line.get() + 1);
+            self.blank_before_last.set(self.blank.get());
+            self.blank.set(self.blank.get() && is_json_space(byte));
+        }
+    }
+
+    /// Starts over at the beginning of a line, `newlines` lines in.
+    fn restart(&self, newlines: usize) {
+        self.newlines.set(newlines);
+        self.on_line.set(0);
+        self.blank.set(true);
+        self.blank_before_last.set(true);
+    }
 }
 
 /// Counts the newlines serde_json reads. serde_json reads one byte at a
@@ -222,9 +284,9 @@ impl<R: Read> Read for Counting<R> {
             return Err(io::Error::other("item too large"));
         }
         let read = self.inner.read(buf)?;
-        let bytes = buf.get(..read).unwrap_or_default();
-        let newlines = bytes.iter().filter(|&&b| b == b'\n').count();
-        tracker.newlines.set(tracker.newlines.get() + newlines);
+        for &byte in buf.get(..read).unwrap_or_default() {
+            tracker.byte(byte);
+        }
         tracker
             .since_start
             .set(tracker.since_start.get() + read as u64);
@@ -232,45 +294,141 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
-fn read_array<F>(reader: impl Read, start: &Start, mut visit: F) -> Result<(), ReadError>
+/// Reads a JSON array an element at a time. After invalid JSON, reading
+/// goes on at the next line that starts an item, by this rule: the items
+/// of an array are written at the indentation of the first element that
+/// begins its own line (every common layout: one item per line, or
+/// pretty-printed with any indent), and nothing else can begin a line with
+/// `{` at that indentation (nested objects are indented deeper; a JSON
+/// string holds no line break). So the rest of the line where the error
+/// was is skipped, then every line up to one whose first byte after its
+/// blanks is `{` at that indentation, and the array is read on from there
+/// as if that item were its first. When no element has begun a line yet
+/// (an array on one line), there is no such rule, and the reading stops
+/// at the error.
+fn read_array<R: BufRead, F>(
+    mut reader: R,
+    start: &Start,
+    invalid: AtInvalidJson<'_>,
+    mut visit: F,
+) -> Result<(), ReadError>
 where
     F: FnMut(usize, Value) -> anyhow::Result<()>,
 {
     let tracker = Rc::new(Tracker::default());
     tracker.newlines.set(start.lines);
-    let mut deserializer = serde_json::Deserializer::from_reader(Counting {
-        inner: reader,
-        tracker: Rc::clone(&tracker),
-    });
-    let mut halted = None;
-    let elements = Elements {
-        tracker: &tracker,
-        visit: &mut visit,
-        halted: &mut halted,
-    };
-    let result = (&mut deserializer)
-        .deserialize_seq(elements)
-        .and_then(|()| deserializer.end());
-    let Err(err) = result else {
-        return Ok(());
-    };
-    if let Some(halted) = halted {
-        return Err(ReadError::Halted(halted));
+    // What is read before the rest of the file: nothing at first; after a
+    // resynchronisation, `[`, a line break and the item's line, so the
+    // parser sees a new array whose first element is on its second line.
+    let mut prefix: Vec<u8> = Vec::new();
+    let (mut lines_before, mut columns_before) = (start.lines, start.column);
+    loop {
+        let mut halted = None;
+        let result = {
+            let mut deserializer = serde_json::Deserializer::from_reader(Counting {
+                inner: prefix.as_slice().chain(&mut reader),
+                tracker: Rc::clone(&tracker),
+            });
+            let elements = Elements {
+                tracker: &tracker,
+                visit: &mut visit,
+                halted: &mut halted,
+            };
+            (&mut deserializer)
+                .deserialize_seq(elements)
+                .and_then(|()| deserializer.end())
+        };
+        let Err(err) = result else {
+            return Ok(());
+        };
+        if let Some(halted) = halted {
+            return Err(ReadError::Halted(halted));
+        }
+        let current_line = tracker.newlines.get() + 1;
+        if tracker.too_large.get() {
+            let line = tracker.element_line.get();
+            return Err(ReadError::TooLarge {
+                line: if line > 0 { line } else { current_line },
+            });
+        }
+        if err.is_io() {
+            return Err(ReadError::Io {
+                line: current_line,
+                source: io::Error::from(err),
+            });
+        }
+        let error = syntax_error(&err, lines_before, columns_before);
+        let error_line = match &error {
+            ReadError::Syntax { line, .. } => *line,
+            _ => current_line,
+        };
+        invalid(error)?;
+        let Some(indent) = tracker.item_indent.get() else {
+            return Ok(());
+        };
+        let found = next_item_line(&mut reader, &tracker, error_line, indent)?;
+        let Some((line, text)) = found else {
+            return Ok(());
+        };
+        prefix = b"[\n".to_vec();
+        prefix.extend_from_slice(&text);
+        // The prefix's line break counts: the item's line is the next one.
+        tracker.restart(line - 2);
+        (lines_before, columns_before) = (line - 2, 0);
     }
-    let current_line = tracker.newlines.get() + 1;
-    if tracker.too_large.get() {
-        let line = tracker.element_line.get();
-        return Err(ReadError::TooLarge {
-            line: if line > 0 { line } else { current_line },
-        });
+}
+
+/// After invalid JSON at `error_line`: the line where the next item
+/// starts at `indent` blanks, and its text (or, when the parser already read
+/// into it, the part it read, the rest being still to read); `None` at the
+/// end of the file.
+///
+/// Having failed, serde_json still reads on a little as it closes the
+/// objects and the array it was in: blanks, `}`, `,` and `]`, then one byte
+/// more, which it keeps. So when the parser stopped on a later line, that
+/// line is an item's exactly when what it read of it is `indent` blanks
+/// and a `{`; else the rest of the line is skipped, and the lines after it
+/// are looked at whole.
+fn next_item_line(
+    reader: &mut impl BufRead,
+    tracker: &Tracker,
+    error_line: usize,
+    indent: usize,
+) -> Result<Option<(usize, Vec<u8>)>, ReadError> {
+    let mut line = tracker.newlines.get() + 1;
+    let read_into = tracker.on_line.get();
+    let item_started =
+        read_into == indent + 1 && tracker.blank_before_last.get() && tracker.last.get() == b'{';
+    if line > error_line && item_started {
+        let mut text = vec![b' '; indent];
+        text.push(b'{');
+        return Ok(Some((line, text)));
     }
-    if err.is_io() {
-        return Err(ReadError::Io {
-            line: current_line,
-            source: io::Error::from(err),
-        });
+    let mut rest_of_line = read_into > 0;
+    let mut buffer = Vec::new();
+    loop {
+        buffer.clear();
+        let read = reader
+            .take(MAX_ITEM_TEXT + 1)
+            .read_until(b'\n', &mut buffer)
+            .map_err(|source| ReadError::Io { line, source })?;
+        if read == 0 {
+            return Ok(None);
+        }
+        if buffer.len() as u64 > MAX_ITEM_TEXT {
+            return Err(ReadError::TooLarge { line });
+        }
+        if !std::mem::take(&mut rest_of_line) {
+            let blanks = buffer
+                .iter()
+                .take_while(|&&b| b == b' ' || b == b'\t')
+                .count();
+            if blanks == indent && buffer.get(blanks) == Some(&b'{') {
+                return Ok(Some((line, buffer)));
+            }
+        }
+        line += 1;
     }
-    Err(syntax_error(&err, start.lines, start.column))
 }
 
 /// Visits a top-level JSON array one element at a time.
@@ -320,6 +478,10 @@ where
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
         let line = self.tracker.newlines.get() + 1;
         self.tracker.element_line.set(line);
+        if self.tracker.item_indent.get().is_none() && self.tracker.blank_before_last.get() {
+            let indent = self.tracker.on_line.get().saturating_sub(1);
+            self.tracker.item_indent.set(Some(indent));
+        }
         self.tracker.since_start.set(1);
         let value = Value::deserialize(deserializer)?;
         (self.visit)(line, value).map_err(|err| {
@@ -390,6 +552,79 @@ mod tests {
                 "seed/c.json:2: duplicate key pk=`a`, sk=`1`; first at seed/a.jsonl:2",
                 "seed/c.json:7: duplicate key pk=`a`, sk=`2`; first at seed/a.jsonl:5",
                 "seed/c.json:12: duplicate key pk=`a`, sk=`3`; first at seed/a.jsonl:6",
+            ]
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn every_syntax_error_and_the_bad_items_after_them_are_reported() -> TestResult {
+        let folder = Folder::new()?;
+        let jsonl = folder.json(
+            "s.jsonl",
+            &[
+                r#"{"pk": "a", "sk": "1"}"#,
+                r#"{"pk": "a", "sk": }"#,
+                r#"{"pk": "a", "sk": "3"}"#,
+                r#"{"pk" "a", "sk": "4"}"#,
+                r#"{"sk": "5"}"#,
+                r#"{"pk": "a", "sk": "6"}"#,
+            ]
+            .join("\n"),
+        )?;
+        // One item per line, the second and fourth broken, the fifth
+        // without its partition key.
+        let per_line = folder.json(
+            "s.json",
+            "[\n{\"pk\": \"b\", \"sk\": \"1\"},\n{\"pk\": \"b\", \"sk\": },\n{\"pk\": \"b\", \"sk\": \"3\"},\n{\"pk\" \"b\", \"sk\": \"4\"},\n{\"sk\": \"5\"},\n{\"pk\": \"b\", \"sk\": \"6\"}\n]\n",
+        )?;
+        // Pretty-printed: a broken item, then one whose nested list of
+        // maps begins lines with `{` deeper in (never taken for items), a
+        // broken last line of an item, and an item without its key.
+        let pretty = folder.json(
+            "p.json",
+            &[
+                "[",
+                "  {",
+                r#"    "pk": "c","#,
+                r#"    "sk": "1" "oops""#,
+                "  },",
+                "  {",
+                r#"    "pk": "c","#,
+                r#"    "sk": "2","#,
+                r#"    "list": ["#,
+                "      {",
+                r#"        "sk": "not an item""#,
+                "      }",
+                "    ]",
+                "  },",
+                "  {",
+                r#"    "pk": "c","#,
+                r#"    "sk": "3",,"#,
+                "  },",
+                "  {",
+                r#"    "sk": "4""#,
+                "  }",
+                "]",
+            ]
+            .join("\n"),
+        )?;
+        // All on one line: no line starts an item, so the first error ends
+        // the file's checks.
+        let one_line = folder.json("o.json", "[{\"pk\": \"d\", \"sk\": }, {\"sk\": \"2\"}]")?;
+        assert_eq!(
+            problems(&table(vec![jsonl, per_line, pretty, one_line])),
+            [
+                "seed/s.jsonl:2:19: invalid JSON: expected value",
+                "seed/s.jsonl:4:7: invalid JSON: expected `:`",
+                "seed/s.jsonl:5: missing partition key `pk` (type S)",
+                "seed/s.json:3:19: invalid JSON: expected value",
+                "seed/s.json:5:7: invalid JSON: expected `:`",
+                "seed/s.json:6: missing partition key `pk` (type S)",
+                "seed/p.json:4:15: invalid JSON: expected `,` or `}`",
+                "seed/p.json:17:15: invalid JSON: key must be a string",
+                "seed/p.json:19: missing partition key `pk` (type S)",
+                "seed/o.json:1:20: invalid JSON: expected value",
             ]
         );
         Ok(())

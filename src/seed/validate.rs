@@ -20,18 +20,31 @@ const RULES_VERSION: u32 = 1;
 pub type SeedCounts = BTreeMap<String, u64>;
 
 /// Problems in the seed files of one or more tables: a manifest-level
-/// error, exit code 2.
+/// error, exit code 2. It says that nothing was written, for the commands
+/// that were about to write (`up`, `reset`, `run`); a command that only
+/// checks says what it found ([`InvalidSeedFiles::found_by_a_check`]).
 #[derive(Debug, thiserror::Error)]
-pub struct InvalidSeedFiles(pub Vec<InvalidSeeds>);
+pub struct InvalidSeedFiles(pub Vec<InvalidSeeds>, StoppedWriting);
+
+/// Whether the problems stopped a command that was about to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoppedWriting(bool);
+
+impl InvalidSeedFiles {
+    /// The same problems, found by a command that never writes
+    /// (`validate`, `doctor`).
+    pub fn found_by_a_check(self) -> InvalidSeedFiles {
+        InvalidSeedFiles(self.0, StoppedWriting(false))
+    }
+}
 
 impl fmt::Display for InvalidSeedFiles {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let count: usize = self.0.iter().map(InvalidSeeds::count).sum();
-        write!(
-            f,
-            "the seed files have {}; nothing was written",
-            plural(count, "problem")
-        )?;
+        write!(f, "the seed files have {}", plural(count, "problem"))?;
+        if self.1.0 {
+            write!(f, "; nothing was written")?;
+        }
         for table in &self.0 {
             write!(f, "\n{table}")?;
         }
@@ -70,7 +83,7 @@ pub fn validate_tables<'a>(
     if invalid.is_empty() {
         Ok(counts)
     } else {
-        Err(InvalidSeedFiles(invalid))
+        Err(InvalidSeedFiles(invalid, StoppedWriting(true)))
     }
 }
 

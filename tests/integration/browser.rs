@@ -4,10 +4,8 @@
 //! `tests/artifacts/`. Needs Docker and Chromium, so it is ignored unless
 //! asked for.
 
+use crate::support::{codemetrics_with, command, per_engine, root, run};
 use std::path::PathBuf;
-use std::process::Command;
-
-use crate::support::{codemetrics_with, per_engine, root, run};
 
 /// Debian's Chromium, or the one `DEVSTACK_CHROMIUM` names. The test is
 /// ignored unless asked for, and then a missing browser is a failure.
@@ -26,7 +24,7 @@ fn chromium() -> PathBuf {
 /// Runs headless Chromium on `url` with `action` (`--dump-dom` or
 /// `--screenshot=…`), letting the page's scripts finish first.
 fn browse(chromium: &PathBuf, profile: &tempfile::TempDir, url: &str, action: &str) -> String {
-    let out = run(Command::new(chromium).args([
+    let out = run(command(chromium).args([
         "--headless",
         "--no-sandbox",
         "--disable-gpu",

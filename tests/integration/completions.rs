@@ -1,9 +1,37 @@
-//! `devstack completions SHELL`: a script each shell accepts, offering the
-//! subcommands and not the hidden one.
+//! `devstack completions SHELL`: a script each shell accepts, offering
+//! every subcommand and its options, and not the hidden one. bash (always
+//! there) runs its script and is asked for completions, as at a prompt.
 
-use std::process::Command;
+use crate::support::{Home, command, commands, root, run};
 
-use crate::support::{Home, commands, root, run};
+/// Whether `word` stands in `text` as a word of its own: not inside a
+/// longer name or option (`up` in `--pull` or `setup` does not count).
+fn has_word(text: &str, word: &str) -> bool {
+    let part = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    text.match_indices(word).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + word.len()..].chars().next();
+        !before.is_some_and(part) && !after.is_some_and(part)
+    })
+}
+
+/// What bash offers after `line` (the words typed so far, the last one
+/// being completed) with the script sourced.
+fn bash_offers(script: &std::path::Path, line: &[&str]) -> Vec<String> {
+    let words: Vec<String> = line.iter().map(|w| format!("'{w}'")).collect();
+    let last = line.len() - 1;
+    let program = format!(
+        "source '{}'; COMP_WORDS=({}); COMP_CWORD={last}; \
+         _devstack devstack '{}' '{}'; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        script.display(),
+        words.join(" "),
+        line[last],
+        line[last - 1],
+    );
+    let out = run(command("bash").arg("-c").arg(program));
+    out.assert_code(0);
+    out.stdout.lines().map(String::from).collect()
+}
 
 #[test]
 fn completion_scripts_name_the_subcommands_and_parse_in_their_shell() {
@@ -13,22 +41,41 @@ fn completion_scripts_name_the_subcommands_and_parse_in_their_shell() {
     for shell in ["bash", "zsh", "fish"] {
         let out = run(home.devstack(&root()).args(["completions", shell]));
         out.assert_code(0);
-        assert!(!out.stdout.trim().is_empty(), "{shell}: empty script");
         for command in &commands {
-            out.assert_stdout_has(command);
+            assert!(has_word(&out.stdout, command), "{shell}: no `{command}`");
+        }
+        for option in ["timeout", "pull", "volumes", "no-seed", "engine"] {
+            // fish names a long option `-l NAME`.
+            let written = match shell {
+                "fish" => format!("-l {option}"),
+                _ => format!("--{option}"),
+            };
+            assert!(has_word(&out.stdout, &written), "{shell}: no `{written}`");
         }
         out.assert_stdout_lacks("serve-engine");
         let script = dir.path().join(format!("devstack.{shell}"));
         std::fs::write(&script, &out.stdout).unwrap();
         match shell {
             "bash" => {
-                let checked = run(Command::new("bash").arg("-n").arg(&script));
-                checked.assert_code(0);
+                run(command("bash").arg("-n").arg(&script)).assert_code(0);
+                let mut offered = bash_offers(&script, &["devstack", ""]);
+                offered.retain(|word| !word.starts_with('-'));
+                let mut expected = commands.clone();
+                expected.push("help".to_string());
+                expected.sort();
+                offered.sort();
+                assert_eq!(offered, expected, "bash offers the subcommands");
+                let options = bash_offers(&script, &["devstack", "up", "--"]);
+                for option in ["--timeout", "--pull", "--reseed"] {
+                    assert!(
+                        options.iter().any(|o| o == option),
+                        "`up {option}`: {options:?}"
+                    );
+                }
             }
             // Checked only where fish is installed.
-            "fish" if Command::new("fish").arg("--version").output().is_ok() => {
-                let checked = run(Command::new("fish").arg("--no-execute").arg(&script));
-                checked.assert_code(0);
+            "fish" if command("fish").arg("--version").output().is_ok() => {
+                run(command("fish").arg("--no-execute").arg(&script)).assert_code(0);
             }
             _ => {}
         }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::support::{
     Run, Stack, Watched, block_on, client_from_env, engine_pid, process_alive, processes_naming,
-    run,
+    run, send_signal,
 };
 
 /// The project's engine processes: found by their state folder.
@@ -28,7 +28,7 @@ fn status_row(status: &serde_json::Value) -> serde_json::Value {
 
 /// Kills a process outright, as `kill -9` does.
 fn kill_9(pid: u32) {
-    let out = run(std::process::Command::new("kill").args(["-9", &pid.to_string()]));
+    let out = send_signal(pid, "-9");
     out.assert_code(0);
     let started = Instant::now();
     while process_alive(pid) {
@@ -106,10 +106,7 @@ fn a_stale_record_is_detected_and_never_acted_on() {
     let stack = Stack::new("emb-stale", "embedded", "");
     // A record naming a live process that is not the engine (its pid may
     // have been reused), and no engine holding the lock.
-    let mut bystander = std::process::Command::new("sleep")
-        .arg("60")
-        .spawn()
-        .unwrap();
+    let mut bystander = crate::support::command("sleep").arg("60").spawn().unwrap();
     let dir = stack.engine_dir();
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("engine.lock"), "").unwrap();
@@ -143,54 +140,71 @@ fn a_stale_record_is_detected_and_never_acted_on() {
 }
 
 /// What a `kill -9` of `up` right after it started the engine can leave: a
-/// second engine process, still waiting for the lock while the next `up`'s
-/// engine serves. When `down` stops that one, the waiting one gets the
-/// lock, and must give up rather than serve on as a leftover.
+/// second engine process, still waiting for the lock while another engine
+/// holds it. When it gets the lock, it must give up rather than serve on
+/// as a leftover, since the last start asked for another engine.
+///
+/// The lock is held by the test itself, and let go as soon as the late
+/// engine runs, so no other command's pace decides whether the late engine
+/// gets it within its wait. Should a very slow machine still make it give
+/// up waiting first (it says so, and has not served either), the scenario
+/// is run again.
 #[test]
 fn an_engine_left_waiting_for_the_lock_never_takes_over() {
     let stack = Stack::new("emb-waiting", "embedded", "");
     stack.up();
+    stack.run(&["down"]).assert_code(0);
     let dir = stack.engine_dir();
-    let mut late = stack
-        .command(&[
-            "serve-engine",
-            "--dir",
-            &dir.to_string_lossy(),
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--config",
-            "late",
-            "--ticket",
-            "late",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while engines(&stack).len() < 2 {
-        assert!(Instant::now() < deadline, "the late engine never started");
-        std::thread::sleep(Duration::from_millis(20));
+    for _attempt in 0..5 {
+        std::fs::create_dir_all(&dir).unwrap();
+        let lock = std::fs::File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join("engine.lock"))
+            .unwrap();
+        lock.lock().unwrap();
+        let mut late = stack
+            .command(&[
+                "serve-engine",
+                "--dir",
+                &dir.to_string_lossy(),
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--config",
+                "late",
+                "--ticket",
+                "late",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // A bound that only catches an engine that never runs.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while engines(&stack).is_empty() {
+            assert!(Instant::now() < deadline, "the late engine never started");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        drop(lock);
+        let ended = crate::support::wait_within(&mut late, Duration::from_secs(60));
+        let said = std::io::read_to_string(late.stderr.take().unwrap()).unwrap();
+        assert!(engines(&stack).is_empty(), "{:?}", engines(&stack));
+        assert!(!dir.join("engine.json").exists(), "no engine record");
+        if said.contains("another embedded engine of this project is running") {
+            eprintln!("the late engine gave up waiting before the lock was let go; again");
+            continue;
+        }
+        assert!(ended.success(), "{ended}: {said}");
+        assert!(
+            said.contains("not started: another engine was started"),
+            "{said}"
+        );
+        return;
     }
-    let down = stack.run(&["down"]);
-    down.assert_code(0);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let status = loop {
-        if let Some(status) = late.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() >= deadline {
-            let _ = late.kill();
-            let _ = late.wait();
-            panic!("the late engine took the lock over and serves");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert!(status.success(), "{status}");
-    assert!(engines(&stack).is_empty(), "{:?}", engines(&stack));
-    assert!(!dir.join("engine.json").exists(), "no engine record");
+    panic!("the late engine never got the lock within its wait, in 5 tries");
 }
 
 #[test]
@@ -437,7 +451,7 @@ fn engine_embedded_runs_a_manifest_written_for_ministack_and_down_finds_it() {
 #[test]
 fn up_killed_while_seeding_is_finished_by_the_next_up() {
     use std::sync::Arc;
-    use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+    use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 
     let items = 20_000;
     let stack = Stack::new("emb-kill-seed", "embedded", "");
@@ -446,22 +460,31 @@ fn up_killed_while_seeding_is_finished_by_the_next_up() {
     stack.add_seeded_orders(items);
 
     // Seeding goes through a proxy that kills `up` with SIGKILL after 20
-    // batches and holds every later request.
+    // batches and holds every later request. Should the 21st batch come
+    // before the test knows `up`'s pid (it is stored as soon as `up` is
+    // spawned, long before it seeds), nothing is signalled, every request
+    // goes through, and the test fails saying so.
     let pid = Arc::new(AtomicU32::new(0));
     let batches = Arc::new(AtomicUsize::new(0));
+    let too_early = Arc::new(AtomicBool::new(false));
     let code = block_on(async {
         let proxy = crate::support::fake::FakeServer::gated_proxy(&engine, {
-            let (pid, batches) = (pid.clone(), batches.clone());
+            let (pid, batches, too_early) = (pid.clone(), batches.clone(), too_early.clone());
             move |seen| {
-                if seen.operation != "BatchWriteItem" {
+                if seen.operation != "BatchWriteItem" || too_early.load(Ordering::SeqCst) {
                     return true;
                 }
                 let n = batches.fetch_add(1, Ordering::SeqCst) + 1;
                 if n == 21 {
-                    let pid = pid.load(Ordering::SeqCst).to_string();
-                    let _ = std::process::Command::new("kill")
-                        .args(["-9", &pid])
-                        .status();
+                    match pid.load(Ordering::SeqCst) {
+                        0 => {
+                            too_early.store(true, Ordering::SeqCst);
+                            return true;
+                        }
+                        pid => {
+                            let _ = send_signal(pid, "-9");
+                        }
+                    }
                 }
                 n <= 20
             }
@@ -481,6 +504,10 @@ fn up_killed_while_seeding_is_finished_by_the_next_up() {
         .await
         .unwrap()
     });
+    assert!(
+        !too_early.load(Ordering::SeqCst),
+        "the 21st batch came before the test knew `up`'s pid: nothing was killed"
+    );
     assert_eq!(code, Some(9), "killed while seeding");
     assert_eq!(
         engines(&stack).len(),
@@ -537,7 +564,7 @@ fn the_aws_cli_and_boto3_configured_from_env_see_the_codemetrics_tables() {
     // Nothing but what `devstack env` prints, a PATH and a home without AWS
     // configuration.
     let client = |program: &str| {
-        let mut command = std::process::Command::new(bin.join(program));
+        let mut command = crate::support::command(bin.join(program));
         command
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -598,7 +625,6 @@ fn the_aws_cli_and_boto3_configured_from_env_see_the_codemetrics_tables() {
 
 #[test]
 fn logs_follow_prints_what_the_engine_writes_later() {
-    use std::io::{BufRead, BufReader};
     let stack = Stack::new("emb-logs", "embedded", "");
     stack.up();
     let mut follow = stack
@@ -607,13 +633,13 @@ fn logs_follow_prints_what_the_engine_writes_later() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(follow.stdout.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
+    let lines = crate::support::Lines::of("`logs -f`", follow.stdout.take().unwrap());
+    let first = lines.next_within(Duration::from_secs(60));
     assert!(first.contains("listening on http://127.0.0.1:"), "{first}");
     // `down` makes the engine write its last line, after `logs -f` began.
     let down = stack.run(&["down"]);
     down.assert_code(0);
-    let next = lines.next().unwrap().unwrap();
+    let next = lines.next_within(Duration::from_secs(60));
     assert_eq!(next, "stopped");
     let _ = follow.kill();
     let _ = follow.wait();
@@ -637,15 +663,13 @@ fn an_engine_stopped_or_killed_while_seeding_is_reported_naming_it() {
         let mut watched = Watched::spawn(stack.command(&["up", "--reseed"]));
         watched.until("orders: loading seed data", Duration::from_secs(120));
         let pid = engine_pid(&stack.engine_dir()).expect("the engine's pid");
-        assert!(pid > 0);
-        run(std::process::Command::new("kill").args([signal, &pid.to_string()])).assert_code(0);
+        send_signal(pid, signal).assert_code(0);
         let out = watched.wait(Duration::from_secs(120)).context(signal);
         out.assert_code(1);
         out.assert_stderr_has(format!("the embedded engine (pid {pid}) {said}"));
         if signal == "-STOP" {
             out.assert_stderr_has(format!("`kill -CONT {pid}` resumes it"));
-            run(std::process::Command::new("kill").args(["-CONT", &pid.to_string()]))
-                .assert_code(0);
+            send_signal(pid, "-CONT").assert_code(0);
         } else {
             out.assert_stderr_has("--- last lines of its log");
         }

@@ -329,16 +329,20 @@ fn ctrl_c_during_up_exits_130_and_the_next_up_converges() {
     out.assert_code(130);
     out.assert_stderr_has("error: interrupted");
 
-    // Everything made so far is labelled; the next `up` finishes the job.
-    let leftovers = stack.containers(&docker);
+    // Everything made so far carries the project's label: nothing named
+    // for the project is without it (asked of the `docker` command line).
+    let unlabelled = crate::support::docker::unlabelled(&stack.project);
+    assert!(unlabelled.is_empty(), "unlabelled: {unlabelled:?}");
     assert!(
-        leftovers
-            .iter()
-            .all(|c| c.labels.contains_key("dev.devstack.config-hash"))
+        !stack.containers(&docker).is_empty(),
+        "the engine's container was made"
     );
+    // The next `up` finishes the job, and `down --volumes` then leaves
+    // nothing, by name or by label.
     stack.up();
     let (code, status) = stack.status();
     assert_eq!(code, 0, "{status}");
+    stack.assert_down_leaves_nothing();
 }
 
 #[test]
@@ -479,7 +483,7 @@ struct ImageTag(String);
 
 impl Drop for ImageTag {
     fn drop(&mut self) {
-        let _ = std::process::Command::new("docker")
+        let _ = crate::support::command("docker")
             .args(["rmi", "--force", &self.0])
             .output();
     }

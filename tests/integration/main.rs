@@ -13,6 +13,7 @@ mod embedded;
 mod faults;
 mod guard;
 mod identity;
+mod isolation;
 mod kill;
 mod lifecycle;
 mod manifest;

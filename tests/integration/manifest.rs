@@ -284,13 +284,18 @@ fn validate_reads_every_seed_item() {
     .unwrap();
     std::fs::write(
         dir.path().join("orders.jsonl"),
-        "{\"pk\": \"a\"}\n{\"total\": 3}\n{not json\n",
+        "{\"pk\": \"a\"}\n{\"total\": 3}\n{not json\n{\"total\": 4}\n",
     )
     .unwrap();
     let out = devstack(dir.path(), &["validate"]);
     out.assert_code(2);
+    out.assert_stderr_has("error: the seed files have 3 problems\n");
     out.assert_stderr_has("orders.jsonl:2: missing partition key `pk`");
     out.assert_stderr_has("orders.jsonl:3:2:");
+    // The line after invalid JSON is checked in the same run.
+    out.assert_stderr_has("orders.jsonl:4: missing partition key `pk`");
+    // `validate` writes nothing, so it does not say so.
+    out.assert_stderr_lacks("nothing was written");
 
     let out = devstack(dir.path(), &["validate", "--json"]);
     out.assert_code(2);

@@ -138,12 +138,10 @@ async fn until(cuts: &mut tokio::sync::watch::Receiver<Cut>, wanted: fn(Cut) -> 
     let _ = cuts.wait_for(|c| wanted(*c)).await.map(|_| ());
 }
 
+/// The socket of the daemon the tests use (see `support::docker`).
 fn daemon_socket() -> PathBuf {
-    let host = std::env::var("DOCKER_HOST").unwrap_or_default();
-    PathBuf::from(
-        host.strip_prefix("unix://")
-            .unwrap_or("/var/run/docker.sock"),
-    )
+    let host = devstack::stack::docker::Docker::default_host();
+    PathBuf::from(host.strip_prefix("unix://").unwrap_or(&host))
 }
 
 impl DockerProxy {

@@ -351,3 +351,50 @@ per_engine!(
     tables_lists_manifest_tables_and_marks_the_others_foreign,
     "tables-list": dynamodb_local, embedded
 );
+
+/// A seed file that is gone stops only the commands that load seed data
+/// (`up`, `reset`), naming the manifest line; those that read or empty
+/// tables (`scan`, `query`, `tables`, `reset --no-seed`) work on.
+fn a_missing_seed_file_stops_only_the_commands_that_load_seed_data(engine: &str, test: &str) {
+    let stack = Stack::new(test, engine, "");
+    stack.add_seeded_orders(3);
+    stack.up();
+    std::fs::remove_file(stack.dir.path().join("orders.jsonl")).unwrap();
+    let manifest = std::fs::read_to_string(stack.manifest()).unwrap();
+    let line = 1 + manifest
+        .lines()
+        .position(|l| l.starts_with("seed = "))
+        .unwrap();
+    let gone = format!(
+        "devstack.toml:{line}:9: table[0].seed[0]: seed file `orders.jsonl` does not exist"
+    );
+
+    let scanned = stack.run(&["scan", "orders"]);
+    scanned.assert_code(0);
+    assert_eq!(scanned.stdout.lines().count(), 3, "{}", scanned.stdout);
+    let queried = stack.run(&["query", "orders", "ORDER#000001"]);
+    queried.assert_code(0).assert_stdout_has("\"ORDER#000001\"");
+    assert_eq!(queried.stdout.lines().count(), 1, "{}", queried.stdout);
+    stack
+        .run(&["tables"])
+        .assert_code(0)
+        .assert_stdout_has("orders");
+
+    for refused in [&["up"][..], &["reset"]] {
+        stack.run(refused).assert_code(2).assert_stderr_has(&gone);
+    }
+    // The refused `reset` left the items alone; `--no-seed` empties the table.
+    assert_eq!(stack.run(&["scan", "orders"]).stdout.lines().count(), 3);
+    stack
+        .run(&["reset", "--no-seed"])
+        .assert_code(0)
+        .assert_stderr_has("reset 1 table (0 items)");
+    let scanned = stack.run(&["scan", "orders"]);
+    scanned.assert_code(0);
+    assert_eq!(scanned.stdout, "");
+}
+
+per_engine!(
+    a_missing_seed_file_stops_only_the_commands_that_load_seed_data,
+    "noseed": ministack, embedded
+);

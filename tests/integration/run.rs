@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::support::{
     Run, Stack, assert_nothing_left, block_on, client_from_env, codemetrics_with, docker,
-    per_engine, process_alive, processes_naming, run,
+    per_engine, process_alive, processes_naming, send_signal,
 };
 
 const ORDERS: &str = "\n[[table]]\nname = \"orders\"\npartition_key = \"pk:S\"\n";
@@ -246,9 +246,7 @@ fn signal_reaches_cmd_and_the_stack_is_removed(test: &str, signal: &str, code: i
     );
     let child = spawn(&stack, &["run", "--", "sh", "-c", &script]);
     wait_for(&dir.join("ready.txt"));
-    let out = run(
-        std::process::Command::new("kill").args([format!("-{signal}"), child.id().to_string()])
-    );
+    let out = send_signal(child.id(), &format!("-{signal}"));
     out.assert_code(0);
     // CMD decided how it ends.
     finish(child).assert_code(code);
@@ -346,11 +344,11 @@ fn gc_removes_what_a_killed_run_left_and_nothing_else() {
         ],
     );
     let victim: u32 = read(&dir.join("victim.txt")).parse().unwrap();
-    let out = run(std::process::Command::new("kill").args(["-9", &killed.id().to_string()]));
+    let out = send_signal(killed.id(), "-9");
     out.assert_code(0);
     // Its CMD is the test's to stop (it holds the output pipes open); its
     // stack is left for `gc`.
-    let _ = run(std::process::Command::new("kill").args(["-9", &victim.to_string()]));
+    let _ = send_signal(victim, "-9");
     let killed = finish(killed);
     assert_ne!(killed.code, 0);
 

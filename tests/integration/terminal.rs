@@ -2,8 +2,8 @@
 //! from util-linux), for every command that prints progress (`up`,
 //! `reset`, `run`, `down`): spinners and marks on a terminal; one plain
 //! line per event, with no cursor or colour codes, under `NO_COLOR`, `CI`,
-//! `TERM=dumb` or when stderr is not a terminal; and `--json` output that
-//! is JSON alone whatever the terminal.
+//! `TERM=dumb` or when stderr is not a terminal (colour allowed or not);
+//! and `--json` output that is JSON alone whatever the terminal.
 
 use crate::support::{Run, Stack, per_engine, run};
 
@@ -33,8 +33,11 @@ enum Shown {
     Fancy,
     /// A terminal told to be plain (`NO_COLOR`, `CI`, `TERM=dumb`).
     PlainTerminal(&'static str, &'static str),
-    /// stderr a pipe.
+    /// stderr a pipe (under `NO_COLOR`, as every other test runs).
     Piped,
+    /// stderr a pipe, and colour allowed: no `NO_COLOR`, no `CI`, a `TERM`
+    /// that has colours. Still plain lines: a pipe is not a terminal.
+    PipedColourAllowed,
 }
 
 /// `devstack ARGS` as `shown` says, which must succeed; what stderr (or the
@@ -43,9 +46,16 @@ fn shown_by(stack: &Stack, args: &str, shown: Shown) -> Run {
     let out = match shown {
         Shown::Fancy => in_terminal(stack, args, &[]),
         Shown::PlainTerminal(name, value) => in_terminal(stack, args, &[(name, value)]),
-        Shown::Piped => {
+        Shown::Piped | Shown::PipedColourAllowed => {
             let words: Vec<&str> = args.split_whitespace().collect();
-            let out = stack.run(&words);
+            let mut command = stack.command(&words);
+            if shown == Shown::PipedColourAllowed {
+                command
+                    .env_remove("NO_COLOR")
+                    .env_remove("CI")
+                    .env("TERM", "xterm-256color");
+            }
+            let out = run(&mut command);
             Run {
                 stdout: out.stderr,
                 stderr: String::new(),
@@ -102,6 +112,7 @@ fn progress_on_a_terminal_and_plain_lines_everywhere_else(engine: &str, test: &s
         Shown::PlainTerminal("CI", "true"),
         Shown::PlainTerminal("TERM", "dumb"),
         Shown::Piped,
+        Shown::PipedColourAllowed,
     ] {
         let up = shown_by(&stack, "up", shown);
         assert_shown(&up, shown, Some(("orders", "created, 0 items")), "is up (");

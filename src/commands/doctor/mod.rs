@@ -283,7 +283,10 @@ fn manifest_check(settings: &Settings) -> anyhow::Result<(Check, Subject)> {
             Err(err) => Err(invalid(&err, &path)),
             Ok(manifest) => match seed::validate_tables(&manifest.tables, &settings.dirs.cache)
             {
-                Err(err) => Err(invalid(&anyhow::Error::new(err), &path)),
+                Err(err) => Err(invalid(
+                    &anyhow::Error::new(err.found_by_a_check()),
+                    &path,
+                )),
                 Ok(counts) => {
                     let items: u64 = counts.values().sum();
                     let tables = manifest.tables.len();
@@ -319,8 +322,6 @@ fn invalid(err: &anyhow::Error, path: &Path) -> Check {
         first_line(&invalid.to_string())
     } else if let Some(seeds) = err.downcast_ref::<InvalidSeedFiles>() {
         first_line(&seeds.to_string())
-            .trim_end_matches("; nothing was written")
-            .to_string()
     } else {
         format!("`{}`: {}", path.display(), first_line(&format!("{err:#}")))
     };

@@ -219,11 +219,27 @@ impl Docker {
         Docker::connect_within(Duration::from_secs(1)).await.ok()
     }
 
+    /// Connects to the daemon at `host` (`unix://PATH` or `tcp://HOST:PORT`),
+    /// whatever `DOCKER_HOST` says, giving up after `limit`: for callers that
+    /// must not follow the environment they were started in (the tests).
+    pub async fn connect_to(host: &str, limit: Duration) -> Result<Docker, Unreachable> {
+        Docker::connect_host(host.to_string(), limit).await
+    }
+
+    /// The daemon the docker CLI talks to when `DOCKER_HOST` is not set.
+    pub fn default_host() -> String {
+        format!("unix://{DEFAULT_SOCKET}")
+    }
+
     async fn connect_within(limit: Duration) -> Result<Docker, Unreachable> {
         let host = std::env::var("DOCKER_HOST")
             .ok()
             .filter(|h| !h.is_empty())
-            .unwrap_or_else(|| format!("unix://{DEFAULT_SOCKET}"));
+            .unwrap_or_else(Docker::default_host);
+        Docker::connect_host(host, limit).await
+    }
+
+    async fn connect_host(host: String, limit: Duration) -> Result<Docker, Unreachable> {
         if let Some(path) = host.strip_prefix("unix://") {
             probe_socket(path, limit).await?;
         }

@@ -3,21 +3,30 @@
 //! devstack's work (what is left, a paused container), so the code under
 //! test does not check itself.
 
-use std::process::Command;
 use std::time::Duration;
 
 use devstack::stack::docker::Docker;
 
-use super::{block_on, run};
+use super::{block_on, command, run};
 
-/// The daemon. Tests that need one are `#[ignore = "needs a Docker
-/// daemon"]`, so they run only when asked (`scripts/test.sh` asks), and
-/// then a missing daemon is a failure.
+/// The daemon the tests use: the default socket, whatever `DOCKER_HOST`
+/// the tests were started with, as for every command they run (see
+/// `support::command`). Tests that need one are `#[ignore = "needs a
+/// Docker daemon"]`, so they run only when asked (`scripts/test.sh` asks),
+/// and then a missing daemon is a failure.
 pub async fn connect_docker() -> Docker {
-    match Docker::connect().await {
+    match Docker::connect_to(&Docker::default_host(), Duration::from_secs(5)).await {
         Ok(docker) => docker,
         Err(err) => panic!("this test needs a Docker daemon: {err}"),
     }
+}
+
+/// The daemon the tests use, if one answers within a second: for clean-up
+/// after tests that may have made no Docker object at all.
+pub async fn docker_if_there() -> Option<Docker> {
+    Docker::connect_to(&Docker::default_host(), Duration::from_secs(1))
+        .await
+        .ok()
 }
 
 /// The daemon; see `connect_docker`.
@@ -28,7 +37,7 @@ pub fn docker() -> Docker {
 /// `docker ARGS`, which must succeed.
 #[track_caller]
 pub fn docker_cli(args: &[&str]) {
-    run(Command::new("docker").args(args)).assert_code(0);
+    run(command("docker").args(args)).assert_code(0);
 }
 
 /// `docker pause container`, tried again while the kernel cannot freeze it
@@ -41,7 +50,7 @@ pub fn pause(container: &str, deadline: Duration) -> Result<u32, String> {
     let mut tries = 0;
     loop {
         tries += 1;
-        let out = run(Command::new("docker").args(["pause", container]));
+        let out = run(command("docker").args(["pause", container]));
         if out.code == 0 {
             return Ok(tries);
         }
@@ -66,6 +75,19 @@ pub fn assert_nothing_left(project: &str) {
 /// Every container, network and volume named for `project` or labelled
 /// with it, as `kind name`.
 pub fn leftovers(project: &str) -> Vec<String> {
+    objects(project, false)
+}
+
+/// Every container, network and volume named for `project` that does not
+/// carry its label, as `kind name`: what devstack could never find again.
+pub fn unlabelled(project: &str) -> Vec<String> {
+    objects(project, true)
+}
+
+/// The project's objects as the `docker` command line lists them: those
+/// named for it or labelled with it, or only those named for it without
+/// the label.
+fn objects(project: &str, unlabelled_only: bool) -> Vec<String> {
     let prefix = format!("devstack-{project}");
     let mut found = Vec::new();
     for (kind, args) in [
@@ -79,12 +101,13 @@ pub fn leftovers(project: &str) -> Vec<String> {
             ".Name"
         };
         let format = format!("{{{{{name}}}}}\t{{{{.Label \"dev.devstack.project\"}}}}");
-        let out = run(Command::new("docker").args(args).arg(format));
+        let out = run(command("docker").args(args).arg(format));
         out.assert_code(0);
         for line in out.stdout.lines() {
             let (name, label) = line.split_once('\t').unwrap_or((line, ""));
             let named = name == prefix || name.starts_with(&format!("{prefix}-"));
-            if named || label == project {
+            let labelled = label == project;
+            if (named && !labelled) || (!unlabelled_only && labelled) {
                 found.push(format!("{kind} {name}"));
             }
         }

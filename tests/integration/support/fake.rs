@@ -1,7 +1,6 @@
 //! A tiny HTTP server on 127.0.0.1 for tests: a fake DynamoDB endpoint with
 //! scripted answers, or a proxy to a real one that records every request.
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -33,7 +32,8 @@ pub struct FakeServer {
 
 impl FakeServer {
     /// Serves on a free loopback port; `handler` gets each request and its
-    /// 0-based number and returns (status, JSON body).
+    /// 0-based number and returns (status, JSON body); status [`HANG_UP`]
+    /// closes the connection without an answer.
     pub async fn start(
         handler: impl Fn(Seen, usize) -> Reply + Send + Sync + 'static,
     ) -> FakeServer {
@@ -88,12 +88,15 @@ impl FakeServer {
                                 all.len() - 1
                             };
                             let (status, body) = handler(seen, number).await;
+                            if status == HANG_UP {
+                                return Err(std::io::Error::other("hung up"));
+                            }
                             let response = Response::builder()
                                 .status(status)
                                 .header("content-type", "application/x-amz-json-1.0")
                                 .body(Full::new(Bytes::from(body)))
                                 .unwrap();
-                            Ok::<_, Infallible>(response)
+                            Ok::<_, std::io::Error>(response)
                         }
                     });
                     let _ = hyper::server::conn::http1::Builder::new()
@@ -121,17 +124,36 @@ impl FakeServer {
         upstream: &str,
         gate: impl Fn(&Seen) -> bool + Send + Sync + 'static,
     ) -> FakeServer {
-        let gate = Arc::new(gate);
+        FakeServer::faulty_proxy(upstream, move |seen| {
+            if gate(seen) {
+                Pass::Forward
+            } else {
+                Pass::Hold
+            }
+        })
+        .await
+    }
+
+    /// A proxy to `upstream` that does with each request what `fault`
+    /// says: forwards it, holds it, or answers it itself (an error, or
+    /// [`HANG_UP`]).
+    pub async fn faulty_proxy(
+        upstream: &str,
+        fault: impl Fn(&Seen) -> Pass + Send + Sync + 'static,
+    ) -> FakeServer {
+        let fault = Arc::new(fault);
         let upstream = upstream.to_string();
         let client = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
             .build_http::<Full<Bytes>>();
         FakeServer::start(move |seen, _| {
             let client = client.clone();
             let upstream = upstream.clone();
-            let gate = gate.clone();
+            let fault = fault.clone();
             Box::pin(async move {
-                if !gate(&seen) {
-                    std::future::pending::<()>().await;
+                match fault(&seen) {
+                    Pass::Forward => {}
+                    Pass::Hold => std::future::pending::<()>().await,
+                    Pass::Answer(status, body) => return (status, body),
                 }
                 let mut request = Request::post(format!("{upstream}/"));
                 for (name, value) in &seen.headers {
@@ -176,6 +198,19 @@ impl FakeServer {
             .map(|s| s.operation.clone())
             .collect()
     }
+}
+
+/// The status that makes the fake close the connection without answering,
+/// as a dropped connection.
+pub const HANG_UP: u16 = 0;
+
+/// What a faulty proxy does with a request.
+pub enum Pass {
+    Forward,
+    /// Never answers it, as a hung endpoint.
+    Hold,
+    /// Answers it itself.
+    Answer(u16, String),
 }
 
 /// A DynamoDB error answer.

@@ -23,10 +23,10 @@ pub mod watch;
 
 pub use docker::{assert_nothing_left, docker, docker_cli, pause};
 pub(crate) use engines::per_engine;
-pub use process::{engine_pid, process_alive, processes_naming};
+pub use process::{engine_pid, process_alive, processes_naming, send_signal};
 pub use stack::Stack;
 pub use tables::{CODEMETRICS_TABLES, client_from_env, codemetrics_with};
-pub use watch::Watched;
+pub use watch::{Lines, Watched};
 
 /// The repository root, where `tests/` and `bootstrap/` live.
 pub fn root() -> PathBuf {
@@ -180,20 +180,12 @@ impl Home {
     }
 
     /// `program` in `cwd` with this home, and none of the settings of the
-    /// environment the tests were started in: every `DEVSTACK_*` and
-    /// `AWS_*` variable and `DOCKER_HOST` are removed, so no test reads the
-    /// developer's endpoint, manifest, credentials or daemon.
+    /// environment the tests were started in (see [`command`]).
     pub fn command(&self, program: impl AsRef<OsStr>, cwd: &Path) -> Command {
-        let mut command = Command::new(program);
-        command.current_dir(cwd).env_remove("DOCKER_HOST");
-        for (name, _) in std::env::vars_os() {
-            let text = name.to_string_lossy();
-            if text.starts_with("DEVSTACK_") || text.starts_with("AWS_") {
-                command.env_remove(&name);
-            }
-        }
+        let mut command = command(program);
         let at = |sub: &str| self.0.path().join(sub);
         command
+            .current_dir(cwd)
             .env("HOME", self.0.path())
             .env("XDG_CACHE_HOME", at("cache"))
             .env("XDG_STATE_HOME", at("state"))
@@ -211,6 +203,28 @@ impl Home {
         command.env("COLUMNS", "100").env("NO_COLOR", "1");
         command
     }
+}
+
+/// The one way a test starts a program (devstack, a shell, `docker`, `kill`,
+/// a browser): with none of the settings of the environment the tests were
+/// started in that could point it at something not the test's own. Every
+/// `DEVSTACK_*` and `AWS_*` variable, `DOCKER_HOST` and `DOCKER_CONTEXT` are
+/// removed, so no test reads the developer's project, engine, manifest,
+/// endpoint, credentials or daemon; a test that needs one sets it on the
+/// command. `isolation.rs` checks that no test builds a command otherwise,
+/// and that a run with all of them exported leaves a stack they name alone.
+pub fn command(program: impl AsRef<OsStr>) -> Command {
+    let mut command = Command::new(program);
+    command
+        .env_remove("DOCKER_HOST")
+        .env_remove("DOCKER_CONTEXT");
+    for (name, _) in std::env::vars_os() {
+        let text = name.to_string_lossy();
+        if text.starts_with("DEVSTACK_") || text.starts_with("AWS_") {
+            command.env_remove(&name);
+        }
+    }
+    command
 }
 
 /// Runs `command` to its end.
@@ -244,6 +258,27 @@ pub fn run_within(command: &mut Command, deadline: Duration) -> Run {
         std::thread::sleep(Duration::from_millis(50));
     }
     Run::of(command, child.wait_with_output().unwrap())
+}
+
+/// Waits until `child` ends; fails the test (killing it) if it still runs
+/// after `deadline`, a bound far above the expected time that only catches
+/// a hang.
+pub fn wait_within(
+    child: &mut std::process::Child,
+    deadline: Duration,
+) -> std::process::ExitStatus {
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if started.elapsed() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("still running after {deadline:?}, killed");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 pub fn block_on<F: Future>(future: F) -> F::Output {

@@ -3,8 +3,9 @@
 //! that stops a home's engines when a test ends.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
+
+use super::{Run, command, run};
 
 /// Stops every embedded engine of a test's home when dropped (the stack's
 /// own, and those of its `run`s), each found by the record in its state
@@ -26,7 +27,7 @@ fn stop_engine(dir: &Path) {
         return;
     };
     let signal = |name: &str| {
-        let _ = Command::new("kill").args([name, &pid.to_string()]).output();
+        send_signal(pid, name);
     };
     signal("-TERM");
     let started = std::time::Instant::now();
@@ -37,6 +38,19 @@ fn stop_engine(dir: &Path) {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// Sends `signal` (`"-9"`, `"-TERM"`, `"-INT"`) to the process `pid`, and
+/// says how `kill` ended. Pid 0 (and anything `kill` would read as a
+/// negative number) signals a whole process group, the test's own
+/// included: a pid not yet known fails the test instead.
+#[track_caller]
+pub fn send_signal(pid: u32, signal: &str) -> Run {
+    assert!(
+        pid > 0 && i32::try_from(pid).is_ok(),
+        "refusing to send {signal} to pid {pid}: not one process"
+    );
+    run(command("kill").args([signal, &pid.to_string()]))
 }
 
 /// The pid of the live embedded engine whose state folder is `dir`.

@@ -38,7 +38,7 @@ impl Drop for Cleanup {
                 .map_err(|e| e.to_string())?;
             runtime.block_on(async {
                 // No daemon: a Docker-free test made no Docker objects.
-                let Some(docker) = Docker::connect_if_there().await else {
+                let Some(docker) = super::docker::docker_if_there().await else {
                     return Ok(Default::default());
                 };
                 docker

@@ -6,7 +6,7 @@ use std::os::unix::process::ExitStatusExt;
 use std::process::Command;
 use std::time::Duration;
 
-use super::{Run, command_line, run};
+use super::{Run, command_line};
 
 /// A devstack process whose stderr is read line by line as it comes, so a
 /// test can act at one progress line (kill it, pause its engine, press
@@ -95,7 +95,7 @@ impl Watched {
 
     /// Sends it a signal: `"-9"`, `"-INT"`.
     pub fn signal(&self, signal: &str) {
-        run(Command::new("kill").args([signal, &self.child.id().to_string()])).assert_code(0);
+        super::process::send_signal(self.child.id(), signal).assert_code(0);
     }
 
     /// Waits until it ends; fails the test (killing it) if it still runs
@@ -139,6 +139,51 @@ impl Drop for Watched {
         if self.child.try_wait().ok().flatten().is_none() {
             let _ = self.child.kill();
             let _ = self.child.wait();
+        }
+    }
+}
+
+/// The lines a child writes to a pipe, read on a thread of their own, so a
+/// test waits for each with a deadline and never hangs on a child that
+/// falls silent.
+pub struct Lines {
+    what: String,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl Lines {
+    /// Reads `pipe` (a child's stdout or stderr); `what` names it in
+    /// failures.
+    pub fn of(what: &str, pipe: impl std::io::Read + Send + 'static) -> Lines {
+        use std::io::BufRead;
+        let (send, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(pipe).lines() {
+                let Ok(line) = line else { return };
+                if send.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        Lines {
+            what: what.to_string(),
+            lines,
+        }
+    }
+
+    /// The next line; fails the test if none comes within `within` (a
+    /// bound far above the expected time) or the pipe closes first.
+    #[track_caller]
+    pub fn next_within(&self, within: Duration) -> String {
+        use std::sync::mpsc::RecvTimeoutError;
+        match self.lines.recv_timeout(within) {
+            Ok(line) => line,
+            Err(RecvTimeoutError::Timeout) => {
+                panic!("{} wrote no line within {within:?}", self.what)
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                panic!("{} closed before its next line", self.what)
+            }
         }
     }
 }
