@@ -15,7 +15,7 @@ use super::log::{LOG_TAIL, tail};
 use crate::manifest::Manifest;
 use crate::process::Liveness;
 use crate::service::ServiceKind;
-use crate::stack::net::PortBusy;
+use crate::stack::net::{PortBusy, PortHolder};
 use crate::wait::poll_until;
 
 /// The hidden subcommand that hosts the engine.
@@ -118,7 +118,8 @@ pub async fn spawn(
             service: ServiceKind::Embedded,
             ip: spec.bind,
             port: spec.port,
-            holder: " by another program".to_string(),
+            // Named by `stack::up`, which knows the other projects.
+            holder: PortHolder::Unknown,
         }
         .into());
     }
