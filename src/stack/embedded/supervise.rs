@@ -246,9 +246,9 @@ pub async fn stop(files: &EngineFiles) -> anyhow::Result<Option<Record>> {
         }
     };
     // Its pid means another process here, or none: never signalled.
-    if let Liveness::CannotTell(why) = record.liveness() {
+    if let Liveness::CannotTell(_) = record.liveness() {
         anyhow::bail!(
-            "the embedded engine in `{}` (pid {} where it runs) cannot be stopped from here: {why}\n  hint: stop it where it runs",
+            "the embedded engine in `{}` (pid {} where it runs) runs in another PID namespace or boot, and cannot be stopped from here\n  hint: run `devstack down` where it was started",
             files.dir.display(),
             record.pid
         );
