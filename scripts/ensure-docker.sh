@@ -9,10 +9,19 @@
 #                                     and wait for it to exit; an engine it did not start is left alone.
 #
 # Environment:
-#   DEVSTACK_DOCKERD_DIR   where dockerd.log and dockerd.pid live (default /tmp/devstack-dockerd)
+#   DEVSTACK_DOCKERD_DIR   where dockerd.log and dockerd.pid live (default
+#                          $XDG_RUNTIME_DIR/devstack-dockerd, else /tmp/devstack-dockerd-UID); a
+#                          folder of this user's own, made with mode 0700 and refused when it is a
+#                          symbolic link, belongs to another user or is open to others
 set -euo pipefail
 
-dir=${DEVSTACK_DOCKERD_DIR:-/tmp/devstack-dockerd}
+if [ -n "${DEVSTACK_DOCKERD_DIR:-}" ]; then
+  dir=$DEVSTACK_DOCKERD_DIR
+elif [ -n "${XDG_RUNTIME_DIR:-}" ] && [ -d "$XDG_RUNTIME_DIR" ]; then
+  dir=$XDG_RUNTIME_DIR/devstack-dockerd
+else
+  dir=/tmp/devstack-dockerd-$(id -u)
+fi
 log="$dir/dockerd.log"
 pidfile="$dir/dockerd.pid"
 deadline_s=60
@@ -32,6 +41,30 @@ as_root() {
 }
 
 engine_answers() { docker info >/dev/null 2>&1; }
+
+# Refuses the folder unless it is one of this user's own: not a symbolic link, owned by this
+# user, closed to others. In /tmp anyone may have made it first, to read or redirect the log
+# or to plant a pid file that would have root signal another process.
+check_private() {
+  local hint="remove it, or set DEVSTACK_DOCKERD_DIR to a folder of your own"
+  [ ! -L "$1" ] || die "$1 is a symbolic link; $hint"
+  [ -d "$1" ] || die "$1 is not a folder; $hint"
+  local owner mode
+  owner=$(stat -c %u "$1")
+  [ "$owner" = "$(id -u)" ] || die "$1 belongs to user $owner, not to $(id -un); $hint"
+  mode=$(stat -c %a "$1")
+  (( (8#$mode & 8#077) == 0 )) || die "others may use $1 (mode $mode, not 700); $hint"
+}
+
+# Makes the folder (mode 0700) when it is missing, then checks it.
+make_private() {
+  if [ ! -e "$1" ] && [ ! -L "$1" ]; then
+    mkdir -p "$(dirname "$1")"
+    # Fails if someone made it meanwhile; check_private then judges what is there.
+    mkdir -m 0700 "$1" 2>/dev/null || true
+  fi
+  check_private "$1"
+}
 
 now_ms() { date +%s%3N; }
 
@@ -54,6 +87,9 @@ started_pid() {
 
 stop_engine() {
   local pid
+  if [ -e "$dir" ] || [ -L "$dir" ]; then
+    check_private "$dir"
+  fi
   if ! pid=$(started_pid); then
     say "no engine started by this script is running (pid file: $pidfile)"
     rm -f "$pidfile"
@@ -93,11 +129,11 @@ add the user to the 'docker' group (then log in again) or run as root" ;;
       docker.io >/dev/null
     command -v dockerd >/dev/null 2>&1 || die "dockerd still missing after installing docker.io"
   fi
+  make_private "$dir"
   local pid
   if pid=$(started_pid); then
     say "dockerd started earlier (pid $pid) does not answer yet; waiting for it"
   else
-    mkdir -p "$dir"
     local dockerd_bin
     dockerd_bin=$(command -v dockerd)
     # Detached and with its output in a file: a background process holding CI's stdout

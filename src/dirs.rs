@@ -21,20 +21,28 @@ pub struct BaseDirs {
     pub state: Option<PathBuf>,
     /// `$XDG_DATA_HOME/devstack`, else `~/.local/share/devstack`.
     pub data: Option<PathBuf>,
-    /// `$XDG_RUNTIME_DIR` when it is a folder, else the system's temporary one.
+    /// `$XDG_RUNTIME_DIR` when it is a folder, else `devstack-UID` in the
+    /// system's temporary folder.
     pub runtime: PathBuf,
+    /// Whether `runtime` is in the system's temporary folder, where anyone
+    /// may have made it first: it is then made private, and refused when
+    /// it is not, before a lock is taken in it ([`private_dir`]).
+    pub runtime_in_temp: bool,
 }
 
 impl BaseDirs {
     pub fn from_env() -> BaseDirs {
+        let given = std::env::var_os("XDG_RUNTIME_DIR")
+            .map(PathBuf::from)
+            .filter(|d| d.is_dir());
         BaseDirs {
             cache: xdg("XDG_CACHE_HOME", ".cache").map_or_else(Cache::none, Cache::at),
             state: xdg("XDG_STATE_HOME", ".local/state"),
             data: xdg("XDG_DATA_HOME", ".local/share"),
-            runtime: std::env::var_os("XDG_RUNTIME_DIR")
-                .map(PathBuf::from)
-                .filter(|d| d.is_dir())
-                .unwrap_or_else(std::env::temp_dir),
+            runtime_in_temp: given.is_none(),
+            runtime: given.unwrap_or_else(|| {
+                std::env::temp_dir().join(format!("devstack-{}", nix::unistd::geteuid()))
+            }),
         }
     }
 
@@ -47,6 +55,7 @@ impl BaseDirs {
             state: under(&self.state),
             data: under(&self.data),
             lock: self.runtime.join(format!("devstack-{name}.lock")),
+            private_lock_dir: self.runtime_in_temp.then(|| self.runtime.clone()),
             run_note: self.runs().map(|dir| dir.join(format!("{name}.json"))),
             origin_note: (self.state.as_ref())
                 .map(|state| state.join("stacks").join(format!("{name}.json"))),
@@ -103,11 +112,22 @@ pub struct ProjectDirs {
     pub data: Option<PathBuf>,
     /// The lock two commands on the project take turns with.
     pub lock: PathBuf,
+    /// The lock's folder, when it must be made private first.
+    private_lock_dir: Option<PathBuf>,
     run_note: Option<PathBuf>,
     origin_note: Option<PathBuf>,
 }
 
 impl ProjectDirs {
+    /// Makes the lock's folder ready: one of this user's own when it is in
+    /// the system's temporary folder.
+    pub fn prepare_lock(&self) -> Result<(), UnsafeDir> {
+        match &self.private_lock_dir {
+            Some(dir) => private_dir(dir),
+            None => Ok(()),
+        }
+    }
+
     /// Notes that a `run` owns the project, before it makes anything.
     pub fn note_run(&self, run: &RunRecord) -> std::io::Result<()> {
         let Some(path) = &self.run_note else {
@@ -171,6 +191,60 @@ impl ProjectDirs {
     }
 }
 
+/// A folder devstack will not use: someone else could have made it, or
+/// could change what is in it.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "`{}` is not a folder of this user's own: {why}\n  hint: remove it, or set `XDG_RUNTIME_DIR` to a folder of your own",
+    path.display()
+)]
+pub struct UnsafeDir {
+    pub path: PathBuf,
+    pub why: String,
+}
+
+/// Makes `dir` a folder of this user's own, or refuses it: made with mode
+/// 0700 when missing (its parent must exist), and accepted only when it is
+/// a folder itself (not a symbolic link to one), owned by this user and
+/// closed to everyone else. For a name in a folder anyone may write to,
+/// such as `/tmp`, where another user could have made it first to read or
+/// redirect what devstack writes there.
+pub fn private_dir(dir: &Path) -> Result<(), UnsafeDir> {
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+
+    let refuse = |why: String| UnsafeDir {
+        path: dir.to_path_buf(),
+        why,
+    };
+    match std::fs::DirBuilder::new().mode(0o700).create(dir) {
+        Ok(()) => {}
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(err) => return Err(refuse(format!("cannot create it: {err}"))),
+    }
+    // Of the name itself, never of what a link points at.
+    let meta = std::fs::symlink_metadata(dir).map_err(|err| refuse(err.to_string()))?;
+    if meta.file_type().is_symlink() {
+        return Err(refuse("it is a symbolic link".to_string()));
+    }
+    if !meta.is_dir() {
+        return Err(refuse("it is not a folder".to_string()));
+    }
+    let me = nix::unistd::geteuid().as_raw();
+    if meta.uid() != me {
+        return Err(refuse(format!(
+            "it belongs to user {} (this is user {me})",
+            meta.uid()
+        )));
+    }
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(refuse(format!(
+            "others may use it (mode {mode:o}, not 700)"
+        )));
+    }
+    Ok(())
+}
+
 /// `$VARIABLE/devstack` when the variable is an absolute path, else
 /// `$HOME/<under_home>/devstack`.
 pub fn xdg(variable: &str, under_home: &str) -> Option<PathBuf> {
@@ -191,7 +265,86 @@ mod tests {
             state: Some(root.join("state")),
             data: Some(root.join("data")),
             runtime: root.join("runtime"),
+            runtime_in_temp: false,
         }
+    }
+
+    #[test]
+    fn a_private_folder_is_made_or_refused_when_it_is_not_ours_alone() {
+        use std::os::unix::fs::PermissionsExt;
+
+        let dir = tempfile::tempdir().unwrap();
+        let made = dir.path().join("devstack-made");
+        private_dir(&made).unwrap();
+        let mode = std::fs::metadata(&made).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+        private_dir(&made).expect("made before: still fine");
+
+        let open = dir.path().join("devstack-open");
+        std::fs::create_dir(&open).unwrap();
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let err = private_dir(&open).unwrap_err();
+        assert_eq!(err.why, "others may use it (mode 777, not 700)");
+
+        // A link to a folder of our own is refused all the same: it could
+        // be changed to point anywhere.
+        let link = dir.path().join("devstack-link");
+        std::os::unix::fs::symlink(&made, &link).unwrap();
+        assert_eq!(private_dir(&link).unwrap_err().why, "it is a symbolic link");
+        let dangling = dir.path().join("devstack-dangling");
+        std::os::unix::fs::symlink(dir.path().join("nowhere"), &dangling).unwrap();
+        assert_eq!(
+            private_dir(&dangling).unwrap_err().why,
+            "it is a symbolic link"
+        );
+        assert!(
+            !dir.path().join("nowhere").exists(),
+            "the link is not followed"
+        );
+
+        let file = dir.path().join("devstack-file");
+        std::fs::write(&file, "").unwrap();
+        assert_eq!(private_dir(&file).unwrap_err().why, "it is not a folder");
+
+        // Another user's folder: as root, make one and give it away.
+        if nix::unistd::geteuid().is_root() {
+            let theirs = dir.path().join("devstack-theirs");
+            std::fs::DirBuilder::new().create(&theirs).unwrap();
+            std::fs::set_permissions(&theirs, std::fs::Permissions::from_mode(0o700)).unwrap();
+            std::os::unix::fs::chown(&theirs, Some(65534), None).unwrap();
+            assert_eq!(
+                private_dir(&theirs).unwrap_err().why,
+                "it belongs to user 65534 (this is user 0)"
+            );
+        }
+        assert_eq!(
+            private_dir(&open).unwrap_err().to_string(),
+            format!(
+                "`{}` is not a folder of this user's own: others may use it (mode 777, not 700)\n  hint: remove it, or set `XDG_RUNTIME_DIR` to a folder of your own",
+                open.display()
+            )
+        );
+    }
+
+    #[test]
+    fn without_a_runtime_folder_locks_go_to_a_private_one_in_temp() {
+        let dir = tempfile::tempdir().unwrap();
+        let in_temp = BaseDirs {
+            runtime: dir.path().join("devstack-1000"),
+            runtime_in_temp: true,
+            ..base(dir.path())
+        };
+        let project = in_temp.project("demo");
+        assert_eq!(
+            project.lock,
+            dir.path().join("devstack-1000/devstack-demo.lock")
+        );
+        project.prepare_lock().unwrap();
+        assert!(dir.path().join("devstack-1000").is_dir());
+        // A given runtime folder is the user's to keep: not checked.
+        let given = base(dir.path()).project("demo");
+        given.prepare_lock().unwrap();
+        assert!(!dir.path().join("runtime").exists());
     }
 
     #[test]

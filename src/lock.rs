@@ -26,6 +26,7 @@ pub struct ProjectLock {
 impl ProjectLock {
     /// Takes the project's lock, saying so if another command holds it.
     pub async fn take(project: &ProjectDirs, printer: &Printer) -> anyhow::Result<ProjectLock> {
+        project.prepare_lock()?;
         ProjectLock::acquire(&project.lock, &project.name, LOCK_WAIT, || {
             printer.info(&format!(
                 "waiting for another devstack command on project `{}` to finish…",

@@ -1,35 +1,44 @@
 //! `devstack gc`: removes what `run`s left behind when they could not clean
-//! up (`kill -9`, a crash): the stacks of runs whose process is gone. A run
-//! still going, a kept run (`--keep`) and every other project are never
-//! touched.
+//! up (`kill -9`, a crash): the stacks of runs whose process is proved
+//! gone. A run still going, a kept run (`--keep`), a run whose owner lives
+//! where this process cannot see it (another container sharing the Docker
+//! daemon, another boot) and every other project are never touched; the
+//! judgement is `runs::judge`, the one `ls` shows.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use crate::output::{Printer, plural};
-use crate::process;
+use crate::runs::{self, RunState};
 use crate::settings::Settings;
 use crate::stack;
 
 pub async fn run(settings: &Settings, dry_run: bool, printer: &Printer) -> anyhow::Result<()> {
     let dirs = &settings.dirs;
-    // Abandoned: a run noted here whose process is gone, or Docker objects
-    // whose owner label names a process that is gone (a run noted under
-    // another home), unless a note says the run was kept.
-    let mut abandoned = BTreeSet::new();
-    let mut kept = BTreeSet::new();
-    for run in dirs.runs_noted() {
-        if run.kept {
-            kept.insert(run.project);
-        } else if !process::is_alive(&run.owner) {
-            abandoned.insert(run.project);
+    // Every run noted in this home, and every project found (Docker's
+    // objects carry their run's owner, also a run noted in another home).
+    let notes: BTreeMap<String, runs::RunRecord> = dirs
+        .runs_noted()
+        .into_iter()
+        .map(|run| (run.project.clone(), run))
+        .collect();
+    let mut labels: BTreeMap<String, Option<String>> = notes
+        .keys()
+        .map(|project| (project.clone(), None))
+        .collect();
+    for found in stack::projects(dirs).await? {
+        let label = labels.entry(found.project).or_default();
+        if found.owner.is_some() {
+            *label = found.owner;
         }
     }
-    for found in stack::projects(dirs).await? {
-        if let Some(owner) = &found.owner
-            && !process::is_alive(owner)
-            && !kept.contains(&found.project)
-        {
-            abandoned.insert(found.project);
+    let mut abandoned = Vec::new();
+    for (project, label) in &labels {
+        match runs::judge(notes.get(project), label.as_deref()) {
+            RunState::Abandoned => abandoned.push(project.clone()),
+            RunState::CannotTell(why) => printer.info(&format!(
+                "left `{project}` alone: cannot tell from here whether its run still goes on ({why})"
+            )),
+            _ => {}
         }
     }
     if abandoned.is_empty() {

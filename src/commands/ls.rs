@@ -1,15 +1,14 @@
 //! `devstack ls`: every devstack project on this machine, from Docker's
 //! labels and the embedded engines' folders, with its engine, state and
-//! endpoint, and whether it is a `run`'s (still going, kept, or left
-//! behind for `gc`).
+//! endpoint, and whether it is a `run`'s (still going, kept, left behind
+//! for `gc`, or owned where this process cannot tell), as `gc` judges it.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use crate::output::{Column, Printer, columns};
-use crate::process;
-use crate::runs::RunRecord;
+use crate::runs::{self, RunRecord};
 use crate::settings::Settings;
 use crate::stack;
 
@@ -19,28 +18,20 @@ struct Row {
     engine: String,
     state: String,
     endpoint: Option<String>,
-    /// `-`, `run (pid N)`, `kept run`, or `left behind` (for `gc`).
+    /// `-`, `run (pid N)`, `kept run`, `left behind` (for `gc`), or
+    /// `cannot tell from here (…)`: the judgement `gc` acts on.
     run: String,
 }
 
 pub async fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::Result<()> {
     let dirs = &settings.dirs;
-    let runs: BTreeMap<String, RunRecord> = dirs
+    let notes: BTreeMap<String, RunRecord> = dirs
         .runs_noted()
         .into_iter()
         .map(|r| (r.project.clone(), r))
         .collect();
-    let run_of = |project: &str, owner: Option<&str>| -> String {
-        let owner = runs.get(project).map(|r| r.owner.as_str()).or(owner);
-        match (runs.get(project), owner) {
-            (Some(run), _) if run.kept => "kept run".to_string(),
-            (_, Some(owner)) if process::is_alive(owner) => {
-                format!("run (pid {})", process::pid_of(owner).unwrap_or_default())
-            }
-            (_, Some(_)) => "left behind (`devstack gc`)".to_string(),
-            (_, None) => "-".to_string(),
-        }
-    };
+    let run_of =
+        |project: &str, owner: Option<&str>| runs::judge(notes.get(project), owner).to_string();
     let rows: Vec<Row> = stack::projects(dirs)
         .await?
         .into_iter()

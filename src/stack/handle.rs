@@ -137,21 +137,20 @@ impl EngineHandle {
     }
 }
 
-/// Whether the embedded engine's process has ended or is stopped.
+/// Whether the embedded engine's process has ended or is stopped. One that
+/// runs where this process cannot see it (another PID namespace) is not
+/// judged.
 fn embedded_lost(record: &Record, log: Option<&std::path::Path>) -> Option<EngineLost> {
-    let liveness = if record.process.is_empty() {
-        process::liveness_of_pid(record.pid)
-    } else {
-        process::liveness(&record.process)
-    };
-    match liveness {
-        Liveness::Running => None,
-        Liveness::Stopped => Some(EngineLost::EmbeddedStopped { pid: record.pid }),
+    match record.liveness() {
         Liveness::Gone => Some(EngineLost::EmbeddedEnded {
             pid: record.pid,
             log: log.map(|l| l.display().to_string()).unwrap_or_default(),
             lines: log.map(|l| embedded::tail(l, 0, 20)).unwrap_or_default(),
         }),
+        Liveness::Alive if process::is_stopped(record.pid) => {
+            Some(EngineLost::EmbeddedStopped { pid: record.pid })
+        }
+        Liveness::Alive | Liveness::CannotTell(_) => None,
     }
 }
 

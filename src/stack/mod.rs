@@ -20,6 +20,7 @@ pub mod embedded;
 mod handle;
 pub mod health;
 mod net;
+mod ports;
 mod report;
 
 use std::path::PathBuf;
@@ -39,7 +40,8 @@ use embedded::{EngineFiles, Found};
 pub use docker::ContainerSpec;
 pub use embedded::HostOptions;
 pub use handle::{EngineHandle, EngineLost};
-pub use net::{host_url, network_url};
+pub use net::{PortBusy, PortHolder, host_url, network_url};
+pub use ports::holder as port_holder;
 pub use report::{ProjectState, ServiceState, projects, services};
 
 /// A service `up` brought to the manifest.
@@ -84,8 +86,40 @@ impl RunningStack {
 /// engine changed) is left running, and said so: `up` never removes an
 /// engine, as compose never removes an orphan unasked; `down` removes
 /// every engine of the project. The other services start in
-/// [`RunningStack::start_companions`].
+/// [`RunningStack::start_companions`]. A port it needs that another
+/// devstack project holds is named as that project's.
 pub async fn up(
+    manifest: &Manifest,
+    pull: PullPolicy,
+    ready_timeout: Duration,
+    project: &ProjectDirs,
+    printer: &Printer,
+) -> anyhow::Result<RunningStack> {
+    match up_engine(manifest, pull, ready_timeout, project, printer).await {
+        Err(err) => Err(name_port_holder(err, project).await),
+        up => up,
+    }
+}
+
+/// A taken port whose holder the engine's own check could not name (the
+/// embedded engine's asks no Docker, and neither knows the embedded
+/// engines of other projects), named when it is a devstack project's.
+async fn name_port_holder(err: anyhow::Error, project: &ProjectDirs) -> anyhow::Error {
+    match err.downcast::<PortBusy>() {
+        Ok(busy) if busy.holder == PortHolder::Unknown => {
+            let docker = Docker::connect_if_there().await;
+            PortBusy {
+                holder: ports::holder(busy.port, docker.as_ref(), Some(project)).await,
+                ..busy
+            }
+            .into()
+        }
+        Ok(busy) => busy.into(),
+        Err(err) => err,
+    }
+}
+
+async fn up_engine(
     manifest: &Manifest,
     pull: PullPolicy,
     ready_timeout: Duration,

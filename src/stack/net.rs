@@ -1,24 +1,68 @@
 //! Where a service answers: the URL made from an address and a port (the
 //! one way devstack works it out, for containers and the embedded engine
 //! alike), the URL containers on the project network use, and the error
-//! for a host port that is taken.
+//! for a host port that is taken, naming who holds it.
 
+use std::fmt;
 use std::net::IpAddr;
 
 use super::docker::ContainerState;
 use crate::service::ServiceKind;
 
+/// Who holds a host port, as far as devstack can tell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PortHolder {
+    /// Neither a container nor an embedded engine devstack can see.
+    Unknown,
+    /// A container that is not devstack's.
+    Container(String),
+    /// A devstack project: `what` of it holds the port (its container, or
+    /// its embedded engine).
+    Project { project: String, what: String },
+}
+
+impl fmt::Display for PortHolder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PortHolder::Unknown => f.write_str("another program"),
+            PortHolder::Container(name) => write!(f, "container `{name}`"),
+            PortHolder::Project { project, what } => {
+                write!(f, "devstack project `{project}` ({what})")
+            }
+        }
+    }
+}
+
 /// A host port that is already taken.
-#[derive(Debug, thiserror::Error)]
-#[error(
-    "port {port} on {ip} is already in use{holder}; `{service}` needs it\n  hint: stop what holds it, or set another `port` under `[services.{service}]` (0 picks a free one)"
-)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub struct PortBusy {
     pub service: ServiceKind,
     pub ip: IpAddr,
     pub port: u16,
-    /// ` by container `name`` or ` by another program`.
-    pub holder: String,
+    pub holder: PortHolder,
+}
+
+impl fmt::Display for PortBusy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let PortBusy {
+            service,
+            ip,
+            port,
+            holder,
+        } = self;
+        let other_port =
+            format!("set another `port` under `[services.{service}]` (0 picks a free one)");
+        match holder {
+            PortHolder::Project { project, .. } => write!(
+                f,
+                "port {port} on {ip} is taken by {holder}; `{service}` needs it\n  hint: `devstack -p {project} down` frees it, or {other_port}"
+            ),
+            _ => write!(
+                f,
+                "port {port} on {ip} is already in use by {holder}; `{service}` needs it\n  hint: stop what holds it, or {other_port}"
+            ),
+        }
+    }
 }
 
 /// The URL a service answers on from this machine: the one way devstack
@@ -79,6 +123,33 @@ mod tests {
                 .collect(),
             addresses: Default::default(),
         }
+    }
+
+    #[test]
+    fn a_taken_port_names_its_holder_and_how_to_free_it() {
+        let busy = |holder| PortBusy {
+            service: ServiceKind::DynamodbLocal,
+            ip: IpAddr::from([127, 0, 0, 1]),
+            port: 8000,
+            holder,
+        };
+        assert_eq!(
+            busy(PortHolder::Project {
+                project: "other".into(),
+                what: "container `devstack-other-dynamodb-local`".into(),
+            })
+            .to_string(),
+            "port 8000 on 127.0.0.1 is taken by devstack project `other` (container `devstack-other-dynamodb-local`); `dynamodb-local` needs it\n  hint: `devstack -p other down` frees it, or set another `port` under `[services.dynamodb-local]` (0 picks a free one)"
+        );
+        assert_eq!(
+            busy(PortHolder::Unknown).to_string(),
+            "port 8000 on 127.0.0.1 is already in use by another program; `dynamodb-local` needs it\n  hint: stop what holds it, or set another `port` under `[services.dynamodb-local]` (0 picks a free one)"
+        );
+        assert!(
+            busy(PortHolder::Container("web".into()))
+                .to_string()
+                .starts_with("port 8000 on 127.0.0.1 is already in use by container `web`;")
+        );
     }
 
     #[test]

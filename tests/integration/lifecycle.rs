@@ -7,10 +7,12 @@ use std::time::{Duration, Instant};
 
 use devstack::service::ServiceKind;
 
+use crate::support::docker::leftovers;
 use crate::support::fake::FakeServer;
+use crate::support::stack::Cleanup;
 use crate::support::{
-    Run, Stack, Watched, assert_nothing_left, block_on, client_from_env, docker, docker_cli, pause,
-    per_engine, run, run_within,
+    Run, Stack, Watched, assert_nothing_left, block_on, client_from_env, command, docker,
+    docker_cli, engine_pid, pause, per_engine, run, run_within,
 };
 
 fn service_url(status: &serde_json::Value, service: ServiceKind) -> String {
@@ -104,26 +106,114 @@ fn a_port_held_by_another_program_fails_before_anything_is_created() {
     assert_nothing_left(&stack.project);
 }
 
+/// A container that is not devstack's, publishing a port; removed when
+/// dropped.
+struct ForeignContainer(String);
+
+impl Drop for ForeignContainer {
+    fn drop(&mut self) {
+        let _ = run(command("docker").args(["rm", "-f", &self.0]));
+    }
+}
+
 #[test]
 #[ignore = "needs a Docker daemon"]
 fn a_port_held_by_a_container_names_that_container() {
     let _docker = docker();
-    let first = Stack::new("port-held-a", "ministack", "");
-    first.up();
-    let (_, status) = first.status();
-    let url = service_url(&status, ServiceKind::Ministack);
-    let port = url.rsplit(':').next().unwrap();
-
-    let second = Stack::new("port-held-b", "ministack", "");
-    second.write_manifest(&format!(
+    let stack = Stack::new("port-held-foreign", "ministack", "");
+    let manifest = devstack::manifest::Manifest::load(&stack.manifest(), None).unwrap();
+    let image =
+        devstack::stack::containers::spec::container_spec(&manifest, ServiceKind::Ministack)
+            .unwrap()
+            .image;
+    // No devstack label: someone else's container.
+    let foreign = ForeignContainer(format!("{}-foreign", stack.project));
+    docker_cli(&[
+        "run",
+        "-d",
+        "--name",
+        &foreign.0,
+        "-p",
+        "127.0.0.1::4566",
+        "--entrypoint",
+        "sleep",
+        &image,
+        "600",
+    ]);
+    let published = run(command("docker").args(["port", &foreign.0, "4566"]));
+    published.assert_code(0);
+    let port = published
+        .stdout
+        .lines()
+        .next()
+        .unwrap()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .to_string();
+    stack.write_manifest(&format!(
         "engine = \"ministack\"\n[services.ministack]\nport = {port}\n"
     ));
-    let out = second.run(&["up"]);
+    let out = stack.run(&["up"]);
     out.assert_code(1);
-    let holder = format!("by container `devstack-{}-ministack`", first.project);
-    out.assert_stderr_has(&holder);
-    assert_nothing_left(&second.project);
+    out.assert_stderr_has(format!(
+        "port {port} on 127.0.0.1 is already in use by container `{}`",
+        foreign.0
+    ));
+    assert_nothing_left(&stack.project);
 }
+
+/// A port that another devstack project holds (its container, or its
+/// embedded engine) is named as that project's, with the command that
+/// frees it; nothing of the second project is made.
+fn a_port_held_by_another_project_names_that_project(engine: &str, test: &str) {
+    let first = Stack::new(test, engine, "");
+    first.write_manifest(&format!(
+        "engine = \"{engine}\"\n[services.{engine}]\nport = 0\n"
+    ));
+    first.up();
+    let endpoint = first.env()["AWS_ENDPOINT_URL"].clone();
+    let port = endpoint.rsplit(':').next().unwrap().to_string();
+
+    // The second project, in the same home.
+    let second = format!("{}-b", first.project);
+    let _cleanup = Cleanup(second.clone());
+    let dir = first.dir.path().join("second");
+    std::fs::create_dir(&dir).unwrap();
+    let manifest = dir.join("devstack.toml");
+    std::fs::write(
+        &manifest,
+        format!(
+            "[project]\nname = \"{second}\"\nengine = \"{engine}\"\n[services.{engine}]\nport = {port}\n"
+        ),
+    )
+    .unwrap();
+    let out = first.run(&["-f", manifest.to_str().unwrap(), "up"]);
+    out.assert_code(1);
+    let what = if engine == "embedded" {
+        let pid = engine_pid(&first.engine_dir()).expect("the first project's engine runs");
+        format!("its embedded engine, pid {pid}")
+    } else {
+        format!("container `devstack-{}-{engine}`", first.project)
+    };
+    out.assert_stderr_has(format!(
+        "port {port} on 127.0.0.1 is taken by devstack project `{}` ({what}); `{engine}` needs it",
+        first.project
+    ));
+    out.assert_stderr_has(format!("`devstack -p {} down` frees it", first.project));
+    if engine == "embedded" {
+        assert!(!first.home.engine_dir(&second).join("engine.json").exists());
+    } else {
+        assert!(leftovers(&second).is_empty(), "{:?}", leftovers(&second));
+    }
+    let (code, status) = first.status();
+    assert_eq!(code, 0, "the first project still runs: {status}");
+}
+
+per_engine!(
+    a_port_held_by_another_project_names_that_project,
+    "port-held": dynamodb_local, embedded
+);
 
 #[test]
 fn an_unreachable_daemon_gets_its_own_message_and_exit_1() {

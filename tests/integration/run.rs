@@ -8,9 +8,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::support::stack::Cleanup;
 use crate::support::{
-    Run, Stack, assert_nothing_left, block_on, client_from_env, codemetrics_with, docker,
-    per_engine, process_alive, processes_naming, send_signal,
+    Run, Stack, assert_nothing_left, block_on, client_from_env, codemetrics_with, command, docker,
+    per_engine, process_alive, processes_naming, run, send_signal,
 };
 
 const ORDERS: &str = "\n[[table]]\nname = \"orders\"\npartition_key = \"pk:S\"\n";
@@ -403,6 +404,182 @@ fn gc_removes_what_a_killed_run_left_and_nothing_else() {
     finish(going).assert_code(0);
     assert!(!process_alive(victim));
 }
+
+/// A `devstack run` whose process lives in a PID namespace of its own, as a
+/// CI job in another container sharing the Docker daemon (and here the
+/// home) would: started through `unshare --pid --fork --mount-proc`, its
+/// CMD waiting for the file `stop-unshared`. Dropped before [`finish`], it
+/// is stopped all the same: its CMD told to end, else the namespace killed
+/// with `unshare` (`--kill-child`).
+///
+/// [`finish`]: Unshared::finish
+struct Unshared {
+    child: Option<Child>,
+    stop: PathBuf,
+}
+
+impl Unshared {
+    /// Starts the run; fails the test, saying why, where no PID namespace
+    /// can be made.
+    fn start(stack: &Stack) -> Unshared {
+        let namespace = ["--pid", "--fork", "--mount-proc", "--kill-child"];
+        // As root; otherwise in a user namespace of its own too.
+        let options: Vec<&str> = [&namespace[..], &["--user", "--map-root-user"], &namespace[..]]
+            .into_iter()
+            .find(|options| {
+                let works = run(command("unshare").args(*options).arg("true"));
+                works.code == 0
+            })
+            .map(|options| options.to_vec())
+            .unwrap_or_else(|| {
+                panic!(
+                    "this test starts a run in a PID namespace of its own, and `unshare --pid --fork --mount-proc true` fails here (it needs root, CAP_SYS_ADMIN or user namespaces)"
+                )
+            });
+        let script = "echo x > unshared.txt; while [ ! -e stop-unshared ]; do sleep 0.05; done";
+        let child = stack
+            .program("unshare")
+            .args(options)
+            .args([
+                env!("CARGO_BIN_EXE_devstack"),
+                "run",
+                "--",
+                "sh",
+                "-c",
+                script,
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let unshared = Unshared {
+            child: Some(child),
+            stop: stack.dir.path().join("stop-unshared"),
+        };
+        wait_for(&stack.dir.path().join("unshared.txt"));
+        unshared
+    }
+
+    /// Lets CMD end; the run removes its stack and ends with it.
+    fn finish(mut self) -> Run {
+        std::fs::write(&self.stop, "").unwrap();
+        finish(self.child.take().unwrap())
+    }
+}
+
+impl Drop for Unshared {
+    fn drop(&mut self) {
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        let _ = std::fs::write(&self.stop, "");
+        let started = Instant::now();
+        while child.try_wait().ok().flatten().is_none() {
+            if started.elapsed() > Duration::from_secs(60) {
+                let _ = child.kill();
+                let _ = child.wait();
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+/// `gc` from here leaves alone a run whose owner lives in another PID
+/// namespace (its pid means another process here, or none), and says it
+/// cannot tell; `ls` says the same; a run killed on this side is still
+/// collected. Both runs share the test's home, so both are noted there.
+fn gc_leaves_a_run_of_another_pid_namespace_alone(engine: &str, test: &str) {
+    let stack = Stack::new(test, engine, ORDERS);
+    let dir: PathBuf = stack.dir.path().to_path_buf();
+    let unshared = Unshared::start(&stack);
+    let unshared_project = run_project(&stack);
+    let _cleanup_unshared = Cleanup(unshared_project.clone());
+    let killed = spawn(
+        &stack,
+        &[
+            "run",
+            "--",
+            "sh",
+            "-c",
+            "echo $$ > victim.txt; while [ ! -e stop ]; do sleep 0.05; done",
+        ],
+    );
+    let victim: u32 = read(&dir.join("victim.txt")).parse().unwrap();
+    send_signal(killed.id(), "-9").assert_code(0);
+    let _ = send_signal(victim, "-9");
+    assert_ne!(finish(killed).code, 0);
+
+    // Only this test's projects: the daemon may hold other tests' too.
+    let rows = || -> Vec<serde_json::Value> {
+        let listed = stack.run(&["ls", "--json"]);
+        listed.assert_code(0);
+        let rows: Vec<serde_json::Value> = serde_json::from_str(&listed.stdout).unwrap();
+        rows.into_iter()
+            .filter(|r| r["project"].as_str().unwrap().starts_with(&stack.project))
+            .collect()
+    };
+    let listed = rows();
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    let row = |rows: &[serde_json::Value], project: &str| {
+        rows.iter().find(|r| r["project"] == project).cloned()
+    };
+    let elsewhere = "cannot tell from here (its owner runs in another PID namespace)";
+    let shown = row(&listed, &unshared_project).expect("the unshared run is listed");
+    assert_eq!(shown["run"], elsewhere, "{listed:?}");
+    assert_eq!(shown["state"], "running", "{listed:?}");
+    let killed_project = listed
+        .iter()
+        .find(|r| r["run"] == "left behind (`devstack gc`)")
+        .unwrap_or_else(|| panic!("the killed run is left behind: {listed:?}"))["project"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let _cleanup_killed = Cleanup(killed_project.clone());
+
+    let left_alone = format!(
+        "left `{unshared_project}` alone: cannot tell from here whether its run still goes on (its owner runs in another PID namespace)"
+    );
+    let dry = stack.run(&["gc", "--dry-run"]);
+    dry.assert_code(0).assert_stderr_has(&left_alone);
+    let ours: Vec<&str> = dry
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with(&stack.project))
+        .collect();
+    assert_eq!(ours, [killed_project.as_str()], "{}", dry.stderr);
+    let gc = stack.run(&["gc"]);
+    gc.assert_code(0)
+        .assert_stdout_has(format!("removed run `{killed_project}`"))
+        .assert_stdout_lacks(&unshared_project)
+        .assert_stderr_has(&left_alone);
+    let listed = rows();
+    assert!(row(&listed, &killed_project).is_none(), "{listed:?}");
+    let shown = row(&listed, &unshared_project).expect("the unshared run stays");
+    assert_eq!(shown["run"], elsewhere, "{listed:?}");
+    assert_eq!(shown["state"], "running", "{listed:?}");
+    if engine != "embedded" {
+        assert_nothing_left(&killed_project);
+    }
+
+    // Its own run, where it lives, still removes it.
+    unshared.finish().assert_code(0);
+    assert!(
+        run_leftovers(&stack).is_empty(),
+        "{:?}",
+        run_leftovers(&stack)
+    );
+    if engine != "embedded" {
+        assert_nothing_left(&stack.project);
+    }
+    assert!(!process_alive(victim));
+}
+
+per_engine!(
+    gc_leaves_a_run_of_another_pid_namespace_alone,
+    "run-gc-ns": dynamodb_local, embedded
+);
 
 #[test]
 fn run_keep_leaves_the_stack_up_until_down() {

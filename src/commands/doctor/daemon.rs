@@ -10,6 +10,7 @@ use crate::settings::Settings;
 use crate::stack::containers::spec;
 use crate::stack::docker::Docker;
 use crate::stack::embedded;
+use crate::stack::{self, PortHolder};
 
 use super::{Asked, Check, Need, Part, Subject, Verdict, asked};
 
@@ -188,12 +189,14 @@ pub(super) async fn ports_check(
             match TcpListener::bind(at) {
                 Ok(_) => Part::new(Verdict::Ok, format!("{at} is free for `{service}`")),
                 Err(err) if err.kind() == std::io::ErrorKind::AddrInUse => {
-                    let holder = match docker {
-                        Some(docker) => match docker.container_publishing(port).await {
-                            Ok(Some(name)) => format!("container `{name}`"),
-                            _ => "another program".to_string(),
-                        },
-                        None => "another program".to_string(),
+                    let holder =
+                        stack::port_holder(port, docker, Some(&settings.dirs.project(project)))
+                            .await;
+                    let fix = match &holder {
+                        PortHolder::Project { project, .. } => format!(
+                            "`devstack -p {project} down` frees it, or set another `port` under `[services.{service}]` (0 picks a free one)"
+                        ),
+                        _ => change,
                     };
                     Part::new(
                         Verdict::Failed,
@@ -201,7 +204,7 @@ pub(super) async fn ports_check(
                             "port {port} on {ip}, which `{service}` needs, is in use by {holder}"
                         ),
                     )
-                    .fix(change)
+                    .fix(fix)
                 }
                 Err(err) => Part::new(
                     Verdict::Failed,

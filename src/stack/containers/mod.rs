@@ -20,6 +20,7 @@ use futures_util::StreamExt;
 use super::docker::{ContainerSpec, ContainerState, ContainerStatus, Docker, LABEL_SERVICE};
 use super::health::{self, Watch};
 use super::net::{PortBusy, container_url};
+use super::ports;
 use super::{LogLine, ServiceUp};
 use crate::manifest::{Manifest, PullPolicy};
 use crate::output::Printer;
@@ -258,15 +259,11 @@ async fn check_port(
     if TcpListener::bind((spec.host_ip, spec.host_port)).is_ok() {
         return Ok(());
     }
-    let holder = match docker.container_publishing(spec.host_port).await? {
-        Some(name) => format!(" by container `{name}`"),
-        None => " by another program".to_string(),
-    };
     Err(PortBusy {
         service: spec.service,
         ip: spec.host_ip,
         port: spec.host_port,
-        holder,
+        holder: ports::holder(spec.host_port, Some(docker), None).await,
     }
     .into())
 }

@@ -14,11 +14,17 @@ use bollard::query_parameters::{
 };
 use futures_util::StreamExt;
 
-use super::{CALL_TIMEOUT, ContainerSpec, ContainerState, Docker, label_filter, state_of};
+use super::{
+    CALL_TIMEOUT, ContainerSpec, ContainerState, Docker, LABEL_PROJECT, label_filter, state_of,
+};
 
 impl Docker {
-    /// The running container (any, labelled or not) that publishes host `port`.
-    pub async fn container_publishing(&self, port: u16) -> anyhow::Result<Option<String>> {
+    /// The running container (any, labelled or not) that publishes host
+    /// `port`: its name, and the devstack project its labels name.
+    pub async fn container_publishing(
+        &self,
+        port: u16,
+    ) -> anyhow::Result<Option<(String, Option<String>)>> {
         let running = self
             .call(
                 "list containers",
@@ -32,11 +38,14 @@ impl Docker {
                 .iter()
                 .any(|p| p.public_port == Some(port));
             publishes.then(|| {
-                c.names
+                let name = c
+                    .names
                     .unwrap_or_default()
                     .first()
                     .map(|n| n.trim_start_matches('/').to_string())
-                    .unwrap_or_else(|| c.id.unwrap_or_default())
+                    .unwrap_or_else(|| c.id.unwrap_or_default());
+                let project = c.labels.unwrap_or_default().remove(LABEL_PROJECT);
+                (name, project)
             })
         }))
     }

@@ -12,7 +12,7 @@ use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
 use crate::dirs::ProjectDirs;
-use crate::process;
+use crate::process::{Elsewhere, Identity, Liveness};
 use crate::stack::net::host_url;
 
 /// The engine's files for one project.
@@ -72,8 +72,9 @@ impl EngineFiles {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Record {
     pub pid: u32,
-    /// Its process, `pid:start` ([`process::identity`]): a pid that another
-    /// process got since is never taken for the engine.
+    /// Its process ([`process::Identity`]): a pid that another process got
+    /// since, or that means another process here, is never taken for the
+    /// engine.
     #[serde(default)]
     pub process: String,
     pub bind: IpAddr,
@@ -90,13 +91,29 @@ impl Record {
         host_url(self.bind, self.port)
     }
 
-    /// Whether its process still runs. A record of a devstack that did
-    /// not note its process is judged by its pid alone.
-    pub fn is_alive(&self) -> bool {
-        if self.process.is_empty() {
-            return process::identity(self.pid).is_some();
+    /// What can be told of its process from here. A record of a devstack
+    /// that noted no process is judged by its pid alone, one that noted no
+    /// place by pid and start time here, as that devstack did.
+    pub fn liveness(&self) -> Liveness {
+        let Some(process) = Identity::parse(&self.process) else {
+            let runs = self.process.is_empty() && Identity::of(self.pid).is_some();
+            return if runs {
+                Liveness::Alive
+            } else {
+                Liveness::Gone
+            };
+        };
+        match process.judge() {
+            Liveness::CannotTell(Elsewhere::NotNoted) => process.judge_by_pid_here(),
+            judged => judged,
         }
-        process::is_alive(&self.process)
+    }
+
+    /// Whether its process may still run: alive here, or where this
+    /// process cannot see it (another PID namespace sharing this home),
+    /// where the held lock is all there is to go by.
+    pub fn is_alive(&self) -> bool {
+        self.liveness() != Liveness::Gone
     }
 }
 
@@ -204,6 +221,7 @@ pub(super) mod tests {
     use std::net::Ipv4Addr;
 
     use super::*;
+    use crate::process;
 
     pub fn files() -> (tempfile::TempDir, EngineFiles) {
         let dir = tempfile::tempdir().unwrap();
@@ -251,6 +269,24 @@ pub(super) mod tests {
         let live = record(process::own_identity().unwrap());
         std::fs::write(files.record(), serde_json::to_string(&live).unwrap()).unwrap();
         assert_eq!(find(&files).unwrap(), Found::Running(live));
+    }
+
+    #[test]
+    fn a_held_lock_of_an_engine_elsewhere_is_believed_but_its_pid_is_not_ours() {
+        let (_dir, files) = files();
+        let held = File::create(files.lock()).unwrap();
+        held.lock().unwrap();
+        // This very pid and start time, in another PID namespace.
+        let me = process::own_identity().unwrap();
+        let (boot, _) = me.split_once('@').unwrap().1.split_once(':').unwrap();
+        let (pid_start, _) = me.split_once('@').unwrap();
+        let elsewhere = record(format!("{pid_start}@{boot}:1"));
+        std::fs::write(files.record(), serde_json::to_string(&elsewhere).unwrap()).unwrap();
+        assert_eq!(find(&files).unwrap(), Found::Running(elsewhere.clone()));
+        assert_eq!(
+            elsewhere.liveness(),
+            Liveness::CannotTell(Elsewhere::AnotherPidNamespace)
+        );
     }
 
     #[test]

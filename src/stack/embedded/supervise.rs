@@ -13,8 +13,9 @@ use sha2::{Digest, Sha256};
 use super::files::{EngineFiles, Found, Record, find, is_locked, read_record};
 use super::log::{LOG_TAIL, tail};
 use crate::manifest::Manifest;
+use crate::process::Liveness;
 use crate::service::ServiceKind;
-use crate::stack::net::PortBusy;
+use crate::stack::net::{PortBusy, PortHolder};
 use crate::wait::poll_until;
 
 /// The hidden subcommand that hosts the engine.
@@ -117,7 +118,8 @@ pub async fn spawn(
             service: ServiceKind::Embedded,
             ip: spec.bind,
             port: spec.port,
-            holder: " by another program".to_string(),
+            // Named by `stack::up`, which knows the other projects.
+            holder: PortHolder::Unknown,
         }
         .into());
     }
@@ -243,6 +245,14 @@ pub async fn stop(files: &EngineFiles) -> anyhow::Result<Option<Record>> {
             return Err(never_listened(&files.dir.display().to_string(), files));
         }
     };
+    // Its pid means another process here, or none: never signalled.
+    if let Liveness::CannotTell(_) = record.liveness() {
+        anyhow::bail!(
+            "the embedded engine in `{}` (pid {} where it runs) runs in another PID namespace or boot, and cannot be stopped from here\n  hint: run `devstack down` where it was started",
+            files.dir.display(),
+            record.pid
+        );
+    }
     let pid = Pid::from_raw(i32::try_from(record.pid).unwrap_or(i32::MAX));
     let _ = kill(pid, Signal::SIGTERM);
     let signalled = Instant::now();
@@ -274,6 +284,7 @@ pub fn signal_stop(files: &EngineFiles) {
 
     let _ = std::fs::remove_file(files.ticket());
     if let Ok(Found::Running(record)) = find(files)
+        && record.liveness() == Liveness::Alive
         && let Ok(pid) = i32::try_from(record.pid)
     {
         let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
