@@ -19,6 +19,7 @@ mod outage;
 mod pull;
 mod read;
 mod run;
+mod seeded;
 mod support;
 mod tables;
 mod terminal;
