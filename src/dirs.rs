@@ -51,7 +51,6 @@ impl BaseDirs {
         let under = |base: &Option<PathBuf>| base.as_ref().map(|b| b.join("projects").join(name));
         ProjectDirs {
             name: name.to_string(),
-            cache: self.cache.clone(),
             state: under(&self.state),
             data: under(&self.data),
             lock: self.runtime.join(format!("devstack-{name}.lock")),
@@ -99,13 +98,13 @@ impl BaseDirs {
     }
 }
 
-/// Everything devstack keeps on this machine for one project: its notes in
-/// the cache, its folders in the state and data folders (the embedded
-/// engine's), its lock, and the note of the `run` that owns it.
+/// Everything devstack keeps on this machine for one project: its folders
+/// in the state and data folders (the embedded engine's), its lock, and the
+/// note of the `run` that owns it. (Whether its tables got their seed data
+/// is noted on the engine, with the tables.)
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProjectDirs {
     pub name: String,
-    pub cache: Cache,
     /// `<state>/projects/<name>`; `None` without `HOME`.
     pub state: Option<PathBuf>,
     /// `<data>/projects/<name>`; `None` without `HOME`.
@@ -170,18 +169,10 @@ impl ProjectDirs {
         }
     }
 
-    /// Forgets what was noted about the project's tables, once they are
-    /// gone (taken down in memory, or with their data).
-    pub fn forget_tables(&self) {
-        self.cache.forget_project(&self.name);
-    }
-
     /// Forgets the project altogether, once its services are gone: its
-    /// notes, its folders (the embedded engine's lock, record, log and
-    /// database), its lock and its run note. For a stack that is gone for
-    /// good (a `run`'s).
+    /// folders (the embedded engine's lock, record, log and database), its
+    /// lock and its run note. For a stack that is gone for good (a `run`'s).
     pub fn forget(&self) {
-        self.forget_tables();
         for dir in [&self.state, &self.data].into_iter().flatten() {
             let _ = std::fs::remove_dir_all(dir);
         }
@@ -375,7 +366,6 @@ mod tests {
                 std::fs::write(folder.join("file"), "x").unwrap();
             }
             std::fs::write(&project.lock, "").unwrap();
-            project.cache.mark_seeded(&project.name, "t", 1);
             project
                 .note_run(&RunRecord {
                     project: project.name.clone(),
@@ -401,10 +391,9 @@ mod tests {
         assert!(!gone.state.as_ref().unwrap().exists());
         assert!(!gone.data.as_ref().unwrap().exists());
         assert!(!gone.lock.exists());
-        assert!(!gone.cache.is_seeded("gone", "t", 1));
         assert_eq!(base.projects_with_state(), std::slice::from_ref(&kept));
         assert_eq!(base.runs_noted().len(), 1);
-        assert!(kept.lock.exists() && kept.cache.is_seeded("kept", "t", 1));
+        assert!(kept.lock.exists());
         assert!(gone.origin().is_none());
         assert_eq!(
             kept.origin().map(|o| o.manifest),

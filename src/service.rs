@@ -130,6 +130,12 @@ impl Engine {
 pub const ACCESS_KEY_ID: &str = "test";
 pub const SECRET_ACCESS_KEY: &str = "test";
 
+/// devstack's own table on the engine, beside the manifest's: one item per
+/// table devstack made, saying how far its seed data got. It lives with the
+/// tables, so every checkout and home that reaches the engine reads the
+/// same notes, and they go when the tables go. No manifest may name it.
+pub const STATE_TABLE: &str = "_devstack";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,11 +16,6 @@ pub async fn run(settings: &Settings, volumes: bool, printer: &Printer) -> anyho
         .lines();
     project.forget_run();
     project.forget_origin();
-    // Its tables are gone with the engine, or with their data: a table made
-    // again must be seeded again, even one created within the same second.
-    if volumes || !manifest.project.persist {
-        project.forget_tables();
-    }
     if done.is_empty() {
         printer.info(&format!("project `{}`: nothing to remove", project.name));
         return Ok(());

@@ -21,7 +21,7 @@ pub mod validate;
 use std::time::Duration;
 
 use crate::dynamo::client::{self, Profile};
-use crate::dynamo::reconcile::{self, Outcome, ProjectTables};
+use crate::dynamo::reconcile::{self, Outcome};
 use crate::lock::ProjectLock;
 use crate::manifest::{Manifest, PullPolicy};
 use crate::origin::Origin;
@@ -50,13 +50,8 @@ pub async fn bring_up(
     let mut stack = stack::up(manifest, pull, timeout, &dirs, printer).await?;
     let engine = &stack.engine;
     let client = client::client(engine.url(), &project.region, Profile::Command);
-    let at = ProjectTables {
-        client: &client,
-        project: &project.name,
-        cache: &settings.dirs.cache,
-    };
     let outcomes = tokio::select! {
-        outcomes = reconcile::reconcile(at, manifest, seeds, reseed, printer) => outcomes,
+        outcomes = reconcile::reconcile(&client, manifest, seeds, reseed, printer) => outcomes,
         lost = engine.lost() => Err(lost.into()),
     };
     let outcomes = match outcomes {

@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use crate::dynamo::client::{self, Profile};
-use crate::dynamo::reconcile::{self, ProjectTables};
+use crate::dynamo::reconcile;
 use crate::endpoint;
 use crate::error::UsageError;
 use crate::manifest::TableSpec;
@@ -70,11 +70,6 @@ pub async fn run(
         endpoint::check_destructive(endpoint, &manifest, settings.allow_remote, "reset tables")
             .await?;
     let client = client::client(endpoint.url(), &manifest.project.region, Profile::Command);
-    let at = ProjectTables {
-        client: &client,
-        project: &manifest.project.name,
-        cache: &settings.dirs.cache,
-    };
     // The project's engine is watched only when it is the endpoint: an
     // `--endpoint` elsewhere does not care how that container is doing.
     let engine = endpoint.engine();
@@ -85,7 +80,7 @@ pub async fn run(
         }
     };
     let reset = tokio::select! {
-        done = reconcile::reset(at, &tables, seeds.as_ref(), printer) => done,
+        done = reconcile::reset(&client, &tables, seeds.as_ref(), printer) => done,
         lost = watch => Err(lost.into()),
     };
     let done = match (reset, engine) {

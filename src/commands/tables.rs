@@ -1,12 +1,14 @@
 //! `devstack tables`: every table on the endpoint with its status, keys,
 //! indexes, item count and size; the manifest's tables marked, the others
 //! shown as foreign, and manifest tables that are missing listed too.
+//! devstack's own table of notes is not shown.
 
 use serde::Serialize;
 
 use crate::dynamo::client::{self, Profile, describe_error};
 use crate::dynamo::tables::{self, Condition, TableState};
 use crate::output::{Column, Printer, columns, plural};
+use crate::service::STATE_TABLE;
 use crate::settings::Settings;
 
 #[derive(Debug, Serialize)]
@@ -29,7 +31,10 @@ pub async fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::
     let mut names = Vec::new();
     let mut pages = client.list_tables().into_paginator().items().send();
     while let Some(name) = pages.next().await {
-        names.push(name.map_err(|err| anyhow::anyhow!("ListTables: {}", describe_error(&err)))?);
+        let name = name.map_err(|err| anyhow::anyhow!("ListTables: {}", describe_error(&err)))?;
+        if name != STATE_TABLE {
+            names.push(name);
+        }
     }
     let mut rows = Vec::new();
     for name in &names {

@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use crate::dynamo::client::{self, Profile};
-use crate::dynamo::reconcile::{self, ProjectTables};
+use crate::dynamo::reconcile;
 use crate::output::Printer;
 use crate::seed;
 use crate::settings::{Settings, UpOptions};
@@ -30,12 +30,7 @@ pub async fn run(
         };
         health::wait_ready(url, &[probe], timeout, Watch::Nothing).await?;
         let client = client::client(url, &project.region, Profile::Command);
-        let at = ProjectTables {
-            client: &client,
-            project: &project.name,
-            cache: &settings.dirs.cache,
-        };
-        reconcile::reconcile(at, &manifest, &seeds, options.reseed, printer).await?;
+        reconcile::reconcile(&client, &manifest, &seeds, options.reseed, printer).await?;
         printer.info(&format!(
             "tables of project `{}` are ready at {url} in {:.1}s",
             project.name,

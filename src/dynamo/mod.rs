@@ -6,6 +6,7 @@
 pub mod client;
 pub mod items;
 pub mod load;
+pub mod notes;
 pub mod read;
 pub mod reconcile;
 pub mod tables;

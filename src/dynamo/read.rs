@@ -15,7 +15,7 @@ use super::tables::{self, TableState};
 use crate::error::UsageError;
 use crate::item::Item;
 use crate::manifest::{KeyAttribute, KeyType, Manifest};
-use crate::service::{ACCESS_KEY_ID, Engine};
+use crate::service::{ACCESS_KEY_ID, Engine, STATE_TABLE};
 
 /// Pages buffered between the readers and the writer. A page is at most
 /// 1 MB (DynamoDB's own page size, which devstack asks for: fewer requests
@@ -247,7 +247,10 @@ async fn missing(
     let mut names = Vec::new();
     let mut pages = client.list_tables().into_paginator().items().send();
     while let Some(Ok(name)) = pages.next().await {
-        names.push(name);
+        // devstack's own table is no table of the user's.
+        if name != STATE_TABLE {
+            names.push(name);
+        }
     }
     // Compare with and without the table prefix, so a logical name with a
     // typo still finds its table.

@@ -1,6 +1,7 @@
 //! Bringing the manifest's tables to an endpoint: created, updated,
 //! unchanged or reported as drift, and seeded when devstack created them
-//! (or when an earlier run never finished seeding them); and `reset`.
+//! (or when an earlier run never finished seeding them, as the notes on the
+//! engine say); and `reset`.
 
 use std::time::Instant;
 
@@ -8,8 +9,8 @@ use aws_sdk_dynamodb::Client;
 
 use super::client::{Profile, with_profile};
 use super::load::{self, RetryPolicy};
-use super::tables::{self, TablePlan, TableState};
-use crate::cache::Cache;
+use super::notes::{Notes, Seeding, Stage};
+use super::tables::{self, TablePlan};
 use crate::manifest::{Manifest, TableSpec};
 use crate::output::{Printer, Task, plural};
 use crate::seed::SeedCounts;
@@ -17,60 +18,46 @@ use crate::seed::SeedCounts;
 /// What happened to one table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    Created { items: u64 },
-    Updated { changes: Vec<String>, items: u64 },
-    Unchanged { items: u64 },
+    Created {
+        items: u64,
+    },
+    Updated {
+        changes: Vec<String>,
+        items: u64,
+    },
+    /// `not_ours`: devstack did not make it, so its seed data was not
+    /// loaded.
+    Unchanged {
+        items: u64,
+        not_ours: bool,
+    },
     Drift(Vec<String>),
 }
+
+/// Why a table's seed data was left out, in its line.
+const NOT_OURS: &str = "not made by devstack: seed data not loaded; --reseed loads it";
 
 /// Some tables differ from the manifest in ways devstack will not change in place.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct Drift(String);
 
-/// The endpoint's tables as one project sees them: the client, the
-/// project's name (the seeded notes are per project) and the notes.
-#[derive(Clone, Copy)]
-pub struct ProjectTables<'a> {
-    pub client: &'a Client,
-    pub project: &'a str,
-    pub cache: &'a Cache,
-}
-
-impl ProjectTables<'_> {
-    fn mark_seeded(&self, state: &TableState) {
-        if let Some(created) = state.created {
-            self.cache.mark_seeded(self.project, &state.name, created);
-        }
-    }
-
-    fn is_seeded(&self, state: &TableState) -> bool {
-        state
-            .created
-            .is_some_and(|created| self.cache.is_seeded(self.project, &state.name, created))
-    }
-
-    fn unmark_seeded(&self, state: &TableState) {
-        if let Some(created) = state.created {
-            self.cache.unmark_seeded(self.project, &state.name, created);
-        }
-    }
-}
-
 /// Reconciles every manifest table, concurrently. Seeds load into tables
-/// created now, or into every table with `reseed`. Drift fails the whole
-/// run (exit 1) after the other tables are done.
+/// created now and tables whose load an earlier run left unfinished, or
+/// into every table with `reseed`. Drift fails the whole run (exit 1) after
+/// the other tables are done.
 pub async fn reconcile(
-    at: ProjectTables<'_>,
+    client: &Client,
     manifest: &Manifest,
     seeds: &SeedCounts,
     reseed: bool,
     printer: &Printer,
 ) -> anyhow::Result<Vec<(String, Outcome)>> {
+    let notes = &Notes::read(client).await?;
     let work = manifest.tables.iter().map(|table| async move {
         let task = printer.task(&table.name, "checking");
         let expected = seeds.get(&table.physical).copied().unwrap_or(0);
-        let result = reconcile_one(at, table, expected, reseed, &task).await;
+        let result = reconcile_one(client, notes, table, expected, reseed, &task).await;
         match &result {
             Ok(outcome) => report(task, outcome),
             Err(_) => task.fail("failed"),
@@ -121,30 +108,43 @@ fn report(task: Task, outcome: &Outcome) {
         Outcome::Updated { changes, items: n } => {
             task.finish(&format!("updated ({}), {}", changes.join(", "), items(n)))
         }
-        Outcome::Unchanged { items: n } => task.finish(&format!("unchanged, {}", items(n))),
+        Outcome::Unchanged {
+            items: n,
+            not_ours: false,
+        } => task.finish(&format!("unchanged, {}", items(n))),
+        Outcome::Unchanged {
+            items: n,
+            not_ours: true,
+        } => task.finish(&format!("unchanged ({NOT_OURS}), {}", items(n))),
         Outcome::Drift(_) => task.fail("schema drift"),
     }
 }
 
 async fn reconcile_one(
-    at: ProjectTables<'_>,
+    client: &Client,
+    notes: &Notes<'_>,
     table: &TableSpec,
     expected: u64,
     reseed: bool,
     task: &Task,
 ) -> anyhow::Result<Outcome> {
-    let mut observed = tables::describe(at.client, &table.physical).await?;
+    let mut observed = tables::describe(client, &table.physical).await?;
     let mut plan = tables::plan(table, observed.as_ref());
+    let mut created_now = false;
     if let TablePlan::Create = plan {
         task.update("creating");
-        if tables::create(at.client, table).await?.is_some() {
-            let items = seed_table(at, table, expected, true, task).await?;
+        notes.write(&table.physical, Stage::Creating, None).await?;
+        if let Some(made) = tables::create(client, table).await? {
+            let items =
+                seed_table(client, notes, table, made.created, expected, true, task).await?;
             return Ok(Outcome::Created { items });
         }
         // Someone else created it meanwhile (another up, or the request of
         // a run that was stopped after sending it): once it is ACTIVE,
-        // compare and change it like any table found at the start.
-        observed = Some(tables::wait_active(at.client, &table.physical).await?);
+        // compare and change it like any table found at the start. Its
+        // note says `creating`: it is taken as this run's.
+        created_now = true;
+        observed = Some(tables::wait_active(client, &table.physical).await?);
         plan = tables::plan(table, observed.as_ref());
     }
     // The table's state after this run's changes, as the last call saw it.
@@ -159,7 +159,7 @@ async fn reconcile_one(
             let mut state = observed;
             for change in &changes {
                 task.update(&change.describe());
-                state = Some(tables::apply_change(at.client, table, change).await?);
+                state = Some(tables::apply_change(client, table, change).await?);
             }
             (
                 state,
@@ -167,53 +167,68 @@ async fn reconcile_one(
             )
         }
     };
+    let seeding = match &state {
+        Some(state) if !created_now => notes.seeding(state),
+        _ => Seeding::Unfinished,
+    };
     // A table whose seeding never finished (an earlier run was stopped or
-    // failed while loading) gets its seed data now.
-    let unfinished = expected > 0 && !state.as_ref().is_some_and(|s| at.is_seeded(s));
-    let items = if reseed || unfinished {
-        if unfinished && !reseed {
+    // failed while loading) gets its seed data now; one devstack did not
+    // make gets it only when asked.
+    let not_ours = !reseed && seeding == Seeding::NotOurs && expected > 0;
+    let items = if reseed || seeding == Seeding::Unfinished {
+        if seeding == Seeding::Unfinished && !reseed && expected > 0 {
             changes.push("seed data loaded: no earlier run finished loading it".to_string());
         }
-        seed_table(at, table, expected, false, task).await?
+        let created = state.as_ref().and_then(|s| s.created);
+        seed_table(client, notes, table, created, expected, false, task).await?
     } else {
         state
             .and_then(|s| s.item_count)
             .map_or(0, |n| n.unsigned_abs())
     };
     Ok(if changes.is_empty() {
-        Outcome::Unchanged { items }
+        Outcome::Unchanged { items, not_ours }
     } else {
+        if not_ours {
+            changes.push(NOT_OURS.to_string());
+        }
         Outcome::Updated { changes, items }
     })
 }
 
 /// Loads the table's `expected` seed items. Into a table created empty
 /// (`fresh`), checks it then holds exactly as many items as were written;
-/// otherwise (`--reseed`) at least as many. Notes that the table got all
-/// its seed data, and returns its item count.
+/// otherwise (`--reseed`) at least as many. Notes on the engine that the
+/// load of the table created at `created` is under way, then that it
+/// finished, and returns the item count.
 pub async fn seed_table(
-    at: ProjectTables<'_>,
+    client: &Client,
+    notes: &Notes<'_>,
     table: &TableSpec,
+    created: Option<i64>,
     expected: u64,
     fresh: bool,
     task: &Task,
 ) -> anyhow::Result<u64> {
+    let name = &table.physical;
     if table.seeds.is_empty() {
+        notes.write(name, Stage::Seeded, created).await?;
         return Ok(0);
     }
     let started = Instant::now();
     task.update("loading seed data");
-    let loader = with_profile(at.client, Profile::Loading);
+    notes.write(name, Stage::Loading, created).await?;
+    let loader = with_profile(client, Profile::Loading);
     let written = load::load_table(&loader, table, RetryPolicy::default(), |n| {
         task.items(n, expected);
     })
     .await?;
-    let state = tables::describe(at.client, &table.physical)
+    let state = tables::describe(client, name)
         .await?
-        .ok_or_else(|| anyhow::anyhow!("table `{}` vanished while loading", table.physical))?;
+        .ok_or_else(|| anyhow::anyhow!("table `{name}` vanished while loading"))?;
     let counted = match state.item_count {
         Some(count) => count.unsigned_abs(),
-        None => load::count_items(at.client, &table.physical).await?,
+        None => load::count_items(client, name).await?,
     };
     anyhow::ensure!(
         counted == written || (!fresh && counted > written),
@@ -222,7 +237,7 @@ pub async fn seed_table(
         plural(counted, "item"),
         plural(written, "seed item")
     );
-    at.mark_seeded(&state);
+    notes.write(name, Stage::Seeded, state.created).await?;
     task.update(&format!(
         "loaded {} in {:.1}s",
         plural(written, "item"),
@@ -234,22 +249,22 @@ pub async fn seed_table(
 /// Deletes and recreates the tables, then loads their seeds unless `seeds`
 /// is `None`. Touches no container and no other table.
 pub async fn reset(
-    at: ProjectTables<'_>,
+    client: &Client,
     tables: &[&TableSpec],
     seeds: Option<&SeedCounts>,
     printer: &Printer,
 ) -> anyhow::Result<Vec<(String, u64)>> {
+    let notes = &Notes::new(client);
     let work = tables.iter().map(|table| async move {
         let task = printer.task(&table.name, "deleting");
         let result = async {
-            // The new table may get the same creation time (some emulators
-            // count whole seconds): forget the old one's note first.
-            if let Some(old) = tables::describe(at.client, &table.physical).await? {
-                at.unmark_seeded(&old);
-            }
-            tables::delete(at.client, &table.physical).await?;
+            tables::delete(client, &table.physical).await?;
             task.update("creating");
-            let Some(created) = tables::create(at.client, table).await? else {
+            // Before the table exists, so the old table's note never
+            // stands for the new one (some engines count whole seconds:
+            // both may have the same creation time).
+            notes.write(&table.physical, Stage::Creating, None).await?;
+            let Some(created) = tables::create(client, table).await? else {
                 anyhow::bail!(
                     "table `{}` was created by someone else while resetting it",
                     table.physical
@@ -258,11 +273,13 @@ pub async fn reset(
             match seeds {
                 Some(counts) => {
                     let expected = counts.get(&table.physical).copied().unwrap_or(0);
-                    seed_table(at, table, expected, true, &task).await
+                    seed_table(client, notes, table, created.created, expected, true, &task).await
                 }
                 None => {
                     // Empty on purpose: the next `up` must not fill it.
-                    at.mark_seeded(&created);
+                    notes
+                        .write(&table.physical, Stage::Seeded, created.created)
+                        .await?;
                     Ok(0)
                 }
             }

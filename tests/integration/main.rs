@@ -21,6 +21,7 @@ mod outage;
 mod pull;
 mod read;
 mod run;
+mod seeded;
 mod support;
 mod tables;
 mod terminal;

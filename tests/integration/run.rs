@@ -602,7 +602,7 @@ fn run_keep_leaves_the_stack_up_until_down() {
             .table_names()
             .to_vec()
     });
-    assert_eq!(names, ["orders"]);
+    assert_eq!(names, ["_devstack", "orders"]);
     // A kept run stays.
     let gc = stack.run(&["gc"]);
     gc.assert_stderr_has("nothing to collect");

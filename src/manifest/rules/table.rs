@@ -6,6 +6,7 @@ use super::keys::Declared;
 use super::{Found, Part, Problem, Rules, TableDraft};
 use crate::manifest::path::FieldPath;
 use crate::manifest::{Billing, StreamView, TableSpec};
+use crate::service::STATE_TABLE;
 use strum::VariantNames;
 
 const NAME_RULE: &str = "3 to 255 characters of `A-Z a-z 0-9 _ . -`";
@@ -17,7 +18,24 @@ impl Rules<'_> {
         let path = &draft.path;
         let name_path = path.key("name");
         match &draft.name {
-            Some(name) => self.check_name(name, &format!("{prefix}{name}"), &name_path, "table"),
+            Some(name) => {
+                let full = format!("{prefix}{name}");
+                self.check_name(name, &full, &name_path, "table");
+                if full == STATE_TABLE {
+                    let after = if full == *name {
+                        ""
+                    } else {
+                        " (after the table prefix)"
+                    };
+                    self.push(
+                        Problem::value(
+                            &name_path,
+                            format!("table name `{full}`{after} is devstack's own: it notes there which tables it made"),
+                        )
+                        .help("give the table another name"),
+                    );
+                }
+            }
             None => self.push(Problem::missing(&name_path, "missing `name`")),
         }
 
@@ -277,6 +295,23 @@ mod tests {
             [format!(
                 "table name `{long}orders` (after the table prefix) is not valid"
             )]
+        );
+    }
+
+    #[test]
+    fn devstacks_own_table_name_is_refused_with_or_without_a_prefix() {
+        assert_eq!(
+            problems(&table(0, "_devstack")),
+            [
+                "table[0].name (value): table name `_devstack` is devstack's own: it notes there which tables it made = help: give the table another name"
+            ]
+        );
+        let checked = check_tables(&[table(0, "devstack")], Some("_"), &lines(&[]));
+        assert_eq!(
+            shown(&checked.problems),
+            [
+                "table[0].name (value): table name `_devstack` (after the table prefix) is devstack's own: it notes there which tables it made = help: give the table another name"
+            ]
         );
     }
 
