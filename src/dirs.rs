@@ -378,6 +378,7 @@ mod tests {
                 .note_origin(&Origin {
                     manifest: PathBuf::from("/p/devstack.toml"),
                     engine: "embedded".into(),
+                    throwaway: false,
                     run_owner: None,
                 })
                 .unwrap();

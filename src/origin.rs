@@ -19,8 +19,10 @@ pub struct Origin {
     pub manifest: PathBuf,
     /// The engine it runs (the manifest's, or `--engine`'s).
     pub engine: String,
-    /// The `run` that owns it: its stack is a throwaway one
-    /// ([`Manifest::make_throwaway`]).
+    /// A `run`'s throwaway stack ([`Manifest::make_throwaway`])…
+    #[serde(default)]
+    pub throwaway: bool,
+    /// …and the `run` that owns it (none when kept on purpose).
     #[serde(default)]
     pub run_owner: Option<String>,
 }
@@ -31,6 +33,7 @@ impl Origin {
         Origin {
             manifest: std::path::absolute(&manifest.path).unwrap_or_else(|_| manifest.path.clone()),
             engine: manifest.project.engine.to_string(),
+            throwaway: manifest.project.throwaway,
             run_owner: manifest.project.owner.clone(),
         }
     }
@@ -43,8 +46,8 @@ impl Origin {
     /// `manifest` as the stack was brought up: its engine's, and a run's
     /// throwaway settings (the name is the caller's).
     pub fn apply(&self, manifest: &mut Manifest) {
-        if let Some(owner) = &self.run_owner {
-            manifest.make_throwaway(owner);
+        if self.throwaway {
+            manifest.make_throwaway(self.run_owner.as_deref());
         }
     }
 }
@@ -58,7 +61,7 @@ mod tests {
         let mut run = Manifest::for_test(
             "[project]\nname = \"demo-run-1\"\nengine = \"ministack\"\npersist = true\n",
         );
-        run.make_throwaway("1:2");
+        run.make_throwaway(Some("1:2"));
         let origin = Origin::of(&run);
         assert_eq!(origin.engine(), Some(Engine::Ministack));
         assert!(origin.manifest.is_absolute());

@@ -34,7 +34,9 @@ pub async fn run(
     let mut manifest = settings.manifest()?;
     let seeds = seed::validate_tables(&manifest.tables, &settings.dirs.cache)?;
     let owner = process::own_identity().context("cannot tell this process's start time")?;
-    make_throwaway(&mut manifest, &owner);
+    // A stack kept on purpose outlives its run: its Docker objects carry no
+    // owner, so `gc` never takes it for a run's left behind, from any home.
+    make_throwaway(&mut manifest, (!options.keep).then_some(owner.as_str()));
     let project = manifest.project.name.clone();
     let dirs = settings.dirs.project(&project);
     // Noted before anything is made: a run killed at any point can be
@@ -108,7 +110,7 @@ pub async fn run(
 
 /// The manifest's stack as one of its own: a fresh project name, every port
 /// picked free, in memory, labelled with its owner.
-fn make_throwaway(manifest: &mut Manifest, owner: &str) {
+fn make_throwaway(manifest: &mut Manifest, owner: Option<&str>) {
     let base: String = manifest.project.name.chars().take(40).collect();
     let suffix = format!("{:08x}", fastrand::u32(..));
     manifest.project.name = format!("{base}-run-{suffix}");
@@ -230,7 +232,7 @@ mod tests {
             "[project]\nname = \"demo\"\nengine = \"ministack\"\nadmin = true\npersist = true\n\
              [services.ministack]\nport = 4566\n",
         );
-        make_throwaway(&mut m, "1:2");
+        make_throwaway(&mut m, Some("1:2"));
         assert!(
             m.project.name.starts_with("demo-run-"),
             "{}",
@@ -243,7 +245,7 @@ mod tests {
             assert_eq!(m.services[&service].port, Some(0), "{service}");
         }
         let mut again = Manifest::for_test("[project]\nname = \"demo\"\nengine = \"ministack\"\n");
-        make_throwaway(&mut again, "1:2");
+        make_throwaway(&mut again, Some("1:2"));
         assert_ne!(
             again.project.name, m.project.name,
             "no two runs share a name"
@@ -253,7 +255,7 @@ mod tests {
     #[test]
     fn cmd_gets_the_runs_identity_and_none_of_the_callers_aws_or_devstack_variables() {
         let mut m = Manifest::for_test("[project]\nname = \"demo\"\nengine = \"embedded\"\n");
-        make_throwaway(&mut m, "1:2");
+        make_throwaway(&mut m, Some("1:2"));
         let vars: std::collections::HashMap<String, String> =
             command_variables(&m, "http://127.0.0.1:9")
                 .unwrap()

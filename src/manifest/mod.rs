@@ -58,6 +58,9 @@ pub struct Project {
     /// stack, labelled on its Docker objects so `gc` can tell an abandoned
     /// run's.
     pub owner: Option<String>,
+    /// Set by `run` (never by the manifest): a throwaway stack, in memory
+    /// and on ports picked free ([`Manifest::make_throwaway`]).
+    pub throwaway: bool,
 }
 
 /// When to pull an image from its registry: the manifest's `pull` and
@@ -254,11 +257,13 @@ impl Manifest {
         Manifest::read(path, false, engine)
     }
 
-    /// The stack as a `run`'s throwaway one, owned by the `run` process
-    /// `owner`: in memory, every port picked free, labelled with its owner.
-    pub fn make_throwaway(&mut self, owner: &str) {
+    /// The stack as a `run`'s throwaway one: in memory, every port picked
+    /// free, labelled with the `run` process that owns it (none for a stack
+    /// kept on purpose, which outlives its run).
+    pub fn make_throwaway(&mut self, owner: Option<&str>) {
         self.project.persist = false;
-        self.project.owner = Some(owner.to_string());
+        self.project.throwaway = true;
+        self.project.owner = owner.map(str::to_string);
         for service in self.services() {
             self.services.entry(service).or_default().port = Some(0);
         }

@@ -152,6 +152,20 @@ fn a_kept_run_is_reached_by_its_name_from_anywhere(engine: &str, project: &str) 
     ] {
         at(args).context(format!("{args:?}")).assert_code(0);
     }
+    // A kept run's stack outlives its run: `gc` from a home that never saw
+    // the run (its note of being kept is not there) does not take it for
+    // one left behind. A dry run: the daemon holds other tests' runs too.
+    let other_home = crate::support::Home::new();
+    let mut gc = other_home.devstack(elsewhere.path());
+    if engine == "embedded" {
+        gc.env(
+            "DOCKER_HOST",
+            "unix:///nonexistent/devstack-test-docker.sock",
+        );
+    }
+    let gc = run(gc.args(["gc", "--dry-run"]));
+    gc.assert_code(0);
+    gc.assert_stdout_lacks(&name);
     let env = at(&["env", "--format", "json"]);
     let env: BTreeMap<String, String> = serde_json::from_str(&env.stdout).unwrap();
     assert_eq!(count(&env, "orders"), 0);

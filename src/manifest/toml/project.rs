@@ -165,6 +165,7 @@ impl Reader<'_> {
             ready_timeout,
             pull,
             owner: None,
+            throwaway: false,
         })
     }
 }
