@@ -4,7 +4,9 @@
 
 use std::collections::HashMap;
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
 use std::time::Duration;
 
 use crate::cli::{self, Cli, Command, Shell};
@@ -238,21 +240,38 @@ impl Settings {
         self.load_manifest(false)
     }
 
-    /// The manifest, as the stack was brought up when a project is named
-    /// (`--project`, `DEVSTACK_PROJECT`) whose stack was brought up here:
-    /// its manifest file (unless `-f` says another), its engine (unless
-    /// `--engine` says another), and a run's throwaway settings.
+    /// The manifest. A project named on the command line (`--project`,
+    /// `DEVSTACK_PROJECT`) whose stack was brought up here is taken as it
+    /// was brought up: from its manifest file when no manifest is found
+    /// here (`devstack -p NAME down` from any folder), with its engine
+    /// (unless `--engine` says another) and a run's throwaway settings
+    /// when the manifest is that same file (a command inside `run`'s CMD).
+    /// A manifest found here that is another file is the one used, as is.
     fn load_manifest(&self, check_files: bool) -> anyhow::Result<Manifest> {
         let origin = self.origin();
-        let path = match (&origin, &self.file) {
-            (Some(origin), None) => origin.manifest.clone(),
-            _ => self.manifest_path()?,
+        let path = match (self.manifest_path(), &origin) {
+            (Ok(path), _) => path,
+            (Err(manifest::NotFound::Project { .. }), Some(origin)) => origin.manifest.clone(),
+            (Err(err), _) => return Err(err.into()),
         };
+        let origin = origin.filter(|origin| same_file(&origin.manifest, &path));
         let engine = self.engine.or_else(|| origin.as_ref()?.engine());
-        let mut manifest = if check_files {
-            Manifest::load(&path, engine)?
-        } else {
-            Manifest::load_without_seed_files(&path, engine)?
+        let load = |path: &Path| {
+            if check_files {
+                Manifest::load(path, engine)
+            } else {
+                Manifest::load_without_seed_files(path, engine)
+            }
+        };
+        let mut manifest = match &origin {
+            Some(origin) => load(&path).with_context(|| {
+                format!(
+                    "project `{}` was brought up from `{}`",
+                    self.project.as_deref().unwrap_or_default(),
+                    origin.manifest.display()
+                )
+            })?,
+            None => load(&path)?,
         };
         if let Some(origin) = &origin {
             origin.apply(&mut manifest);
@@ -301,6 +320,14 @@ impl Settings {
                 (err, _) => err,
             }
         })
+    }
+}
+
+/// Whether two paths name one file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
     }
 }
 
