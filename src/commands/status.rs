@@ -85,7 +85,7 @@ pub async fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::
     let mut bad: Vec<&str> = report
         .services
         .iter()
-        .filter(|r| !r.health.is_ready())
+        .filter(|r| !r.beside && !r.health.is_ready())
         .map(|r| r.service.as_str())
         .collect();
     bad.extend(
@@ -103,7 +103,11 @@ pub async fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::
     if bad.is_empty() {
         return Ok(());
     }
-    let hint = if report.services.iter().any(|r| !r.health.is_ready()) {
+    let hint = if report
+        .services
+        .iter()
+        .any(|r| !r.beside && !r.health.is_ready())
+    {
         format!(
             "`devstack up` starts or repairs it; `devstack logs {}` shows why it stopped",
             bad[0]

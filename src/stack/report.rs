@@ -29,6 +29,10 @@ pub struct ServiceState {
     pub image: String,
     pub ports: Vec<String>,
     pub url: Option<String>,
+    /// A running engine of the project other than the one in use (started
+    /// with another `--engine`): shown, but not the stack's health.
+    #[serde(skip)]
+    pub beside: bool,
 }
 
 /// Each service of the project, and the URL of its engine when it answers.
@@ -53,7 +57,8 @@ pub async fn services(
         // The project's stack on a container engine, brought up with
         // `--engine`, runs beside it: shown too.
         if let Some(docker) = Docker::connect_if_there().await {
-            for state in docker.project_containers(&manifest.project.name).await? {
+            let containers = docker.project_containers(&manifest.project.name).await?;
+            for state in containers.iter().filter(|c| c.is_running()) {
                 let Some(service) = state
                     .labels
                     .get(LABEL_SERVICE)
@@ -61,10 +66,11 @@ pub async fn services(
                 else {
                     continue;
                 };
-                let mut row = container_row(&state, service, &manifest.project.region).await;
+                let mut row = container_row(state, service, &manifest.project.region).await;
                 if service != ServiceKind::DynamodbAdmin {
                     row.state.push_str(NOT_IN_USE);
                 }
+                row.beside = true;
                 rows.push(row);
             }
         }
@@ -89,6 +95,7 @@ pub async fn services(
                     image: spec.image.clone(),
                     ports: Vec::new(),
                     url: None,
+                    beside: false,
                 });
             }
             let ready = rows.iter().find(|r| r.health.is_ready());
@@ -107,6 +114,7 @@ pub async fn services(
                 image: spec.image.clone(),
                 ports: Vec::new(),
                 url: None,
+                beside: false,
             });
             continue;
         };
@@ -160,6 +168,7 @@ async fn container_row(state: &ContainerState, service: ServiceKind, region: &st
             .map(|(container, ip, host)| format!("{ip}:{host}->{container}"))
             .collect(),
         url,
+        beside: false,
     }
 }
 
@@ -173,6 +182,7 @@ async fn embedded_row(manifest: &Manifest, found: &Found) -> ServiceState {
         image: format!("devstack {} (dynoxide)", env!("CARGO_PKG_VERSION")),
         ports: Vec::new(),
         url: None,
+        beside: false,
     };
     match found {
         Found::Stopped | Found::Exiting => {}
@@ -195,6 +205,7 @@ async fn embedded_row(manifest: &Manifest, found: &Found) -> ServiceState {
     if manifest.project.engine != Engine::Embedded {
         // Started with `--engine embedded`; not the engine in use.
         row.state.push_str(NOT_IN_USE);
+        row.beside = true;
     }
     row
 }
