@@ -6,7 +6,7 @@
 //! is not `http://HOST` or `https://HOST`, included) needs `--allow-remote`,
 //! and is refused before a single request is sent.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use crate::dirs::ProjectDirs;
 use crate::manifest::Manifest;
@@ -116,6 +116,19 @@ pub fn is_local_host(host: &str) -> bool {
         .is_ok_and(|ip| ip.to_canonical().is_loopback())
 }
 
+/// Whether `url` reaches this machine's loopback, read as the guard reads
+/// it, never resolved: where devstack may keep its notes on an engine it
+/// did not start (`up --endpoint`).
+pub fn is_on_this_machine(url: &str) -> bool {
+    url.parse::<hyper::Uri>().is_ok_and(|uri| {
+        matches!(uri.scheme_str(), Some("http" | "https"))
+            && uri.authority().is_some_and(|a| !a.as_str().contains('@'))
+            && uri
+                .host()
+                .is_some_and(|h| is_local_host(h.trim_start_matches('[').trim_end_matches(']')))
+    })
+}
+
 /// How the guard reads an endpoint URL, before Docker is asked anything.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Reading {
@@ -186,12 +199,14 @@ pub async fn check_destructive(
     }
     let reason = match read(url, manifest) {
         Reading::Local => return Ok(endpoint),
-        Reading::Container(named) => match stack::container_address(&named, manifest).await {
-            Some(address) => return Ok(Endpoint::Given(with_host(url, address))),
-            None => Reason::NotLocal {
-                project: manifest.project.name.clone(),
-            },
-        },
+        Reading::Container(named) => {
+            match stack::container_address(&named, manifest, port_of(url)).await {
+                Some(address) => return Ok(Endpoint::Given(with_address(url, address))),
+                None => Reason::NotLocal {
+                    project: manifest.project.name.clone(),
+                },
+            }
+        }
         Reading::Refused(reason) => reason,
     };
     Err(Refused {
@@ -201,26 +216,31 @@ pub async fn check_destructive(
     })
 }
 
-/// `url` with its host replaced by `address`: scheme, port and path kept.
-fn with_host(url: &str, address: IpAddr) -> String {
+/// The port a URL names, or its scheme's.
+fn port_of(url: &str) -> u16 {
+    let uri: Option<hyper::Uri> = url.parse().ok();
+    let uri = uri.as_ref();
+    uri.and_then(hyper::Uri::port_u16).unwrap_or(
+        if uri.and_then(hyper::Uri::scheme_str) == Some("https") {
+            443
+        } else {
+            80
+        },
+    )
+}
+
+/// `url` with its host and port replaced by `address`: scheme and path kept.
+fn with_address(url: &str, address: SocketAddr) -> String {
     let Ok(uri) = url.parse::<hyper::Uri>() else {
         return url.to_string();
     };
-    let host = match address {
-        IpAddr::V6(ip) => format!("[{ip}]"),
-        IpAddr::V4(ip) => ip.to_string(),
-    };
-    let port = uri.port_u16().map(|p| format!(":{p}")).unwrap_or_default();
     let path = uri.path_and_query().map_or("", |p| p.as_str());
     let path = if path == "/" && !url.ends_with('/') {
         ""
     } else {
         path
     };
-    format!(
-        "{}://{host}{port}{path}",
-        uri.scheme_str().unwrap_or("http")
-    )
+    format!("{}://{address}{path}", uri.scheme_str().unwrap_or("http"))
 }
 
 #[cfg(test)]
@@ -519,20 +539,50 @@ mod tests {
 
     #[test]
     fn a_container_name_is_replaced_by_the_address_docker_reports() {
-        let at = IpAddr::from([172, 18, 0, 2]);
+        let at: SocketAddr = "172.18.0.2:4566".parse().unwrap();
+        assert_eq!(port_of("http://aws-local:4566"), 4566);
+        assert_eq!(port_of("http://aws-local"), 80);
+        assert_eq!(port_of("https://aws-local"), 443);
         assert_eq!(
-            with_host("http://aws-local:4566", at),
+            with_address("http://aws-local:4566", at),
             "http://172.18.0.2:4566"
         );
         assert_eq!(
-            with_host("http://aws-local:4566/", at),
+            with_address("http://aws-local:4566/", at),
             "http://172.18.0.2:4566/"
         );
-        assert_eq!(with_host("https://aws-local", at), "https://172.18.0.2");
+        let published: SocketAddr = "127.0.0.1:49153".parse().unwrap();
         assert_eq!(
-            with_host("http://dynamodb-local:8000", "fd00::2".parse().unwrap()),
+            with_address("https://aws-local", published),
+            "https://127.0.0.1:49153"
+        );
+        assert_eq!(
+            with_address(
+                "http://dynamodb-local:8000",
+                "[fd00::2]:8000".parse().unwrap()
+            ),
             "http://[fd00::2]:8000"
         );
+    }
+
+    #[test]
+    fn only_loopback_urls_are_on_this_machine() {
+        for here in [
+            "http://127.0.0.1:8000",
+            "http://localhost:4566",
+            "https://[::1]:1",
+        ] {
+            assert!(is_on_this_machine(here), "{here}");
+        }
+        for elsewhere in [
+            "https://dynamodb.us-east-1.amazonaws.com",
+            "http://aws-local:4566",
+            "http://127.0.0.1@evil.example",
+            "ftp://127.0.0.1",
+            "http://10.0.0.5:8000",
+        ] {
+            assert!(!is_on_this_machine(elsewhere), "{elsewhere}");
+        }
     }
 
     #[test]

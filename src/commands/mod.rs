@@ -51,7 +51,7 @@ pub async fn bring_up(
     let engine = &stack.engine;
     let client = client::client(engine.url(), &project.region, Profile::Command);
     let outcomes = tokio::select! {
-        outcomes = reconcile::reconcile(&client, manifest, seeds, reseed, printer) => outcomes,
+        outcomes = reconcile::reconcile(&client, manifest, seeds, reseed, true, printer) => outcomes,
         lost = engine.lost() => Err(lost.into()),
     };
     let outcomes = match outcomes {

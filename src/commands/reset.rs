@@ -73,6 +73,9 @@ pub async fn run(
     // The project's engine is watched only when it is the endpoint: an
     // `--endpoint` elsewhere does not care how that container is doing.
     let engine = endpoint.engine();
+    // devstack's notes on its own engine, or one on this machine; never a
+    // table of its own in an account somewhere else (`--allow-remote`).
+    let notes = engine.is_some() || endpoint::is_on_this_machine(endpoint.url());
     let watch = async {
         match engine {
             Some(engine) => engine.lost().await,
@@ -80,7 +83,7 @@ pub async fn run(
         }
     };
     let reset = tokio::select! {
-        done = reconcile::reset(&client, &tables, seeds.as_ref(), printer) => done,
+        done = reconcile::reset(&client, &tables, seeds.as_ref(), notes, printer) => done,
         lost = watch => Err(lost.into()),
     };
     let done = match (reset, engine) {

@@ -30,7 +30,10 @@ pub async fn run(
         };
         health::wait_ready(url, &[probe], timeout, Watch::Nothing).await?;
         let client = client::client(url, &project.region, Profile::Command);
-        reconcile::reconcile(&client, &manifest, &seeds, options.reseed, printer).await?;
+        // devstack's notes only on an engine of this machine: never a
+        // table of its own in an account somewhere else.
+        let notes = crate::endpoint::is_on_this_machine(url);
+        reconcile::reconcile(&client, &manifest, &seeds, options.reseed, notes, printer).await?;
         printer.info(&format!(
             "tables of project `{}` are ready at {url} in {:.1}s",
             project.name,

@@ -88,6 +88,8 @@ pub struct Notes<'a> {
     client: &'a Client,
     read: HashMap<String, Note>,
     made: OnceCell<()>,
+    /// Whether notes are kept at this endpoint at all (see [`Notes::off`]).
+    kept: bool,
 }
 
 impl<'a> Notes<'a> {
@@ -97,6 +99,28 @@ impl<'a> Notes<'a> {
             client,
             read: HashMap::new(),
             made: OnceCell::new(),
+            kept: true,
+        }
+    }
+
+    /// No notes, none read and none written: for an endpoint that is not
+    /// devstack's own nor on this machine (`--endpoint` with
+    /// `--allow-remote`, a real account), where devstack makes no table of
+    /// its own. There, seed data goes only into the tables a command
+    /// creates, or every table with `--reseed`.
+    pub fn off(client: &'a Client) -> Notes<'a> {
+        Notes {
+            kept: false,
+            ..Notes::new(client)
+        }
+    }
+
+    /// The notes of an endpoint: read when `kept`, else [`Notes::off`].
+    pub async fn at(client: &'a Client, kept: bool) -> anyhow::Result<Notes<'a>> {
+        if kept {
+            Notes::read(client).await
+        } else {
+            Ok(Notes::off(client))
         }
     }
 
@@ -140,6 +164,9 @@ impl<'a> Notes<'a> {
         stage: Stage,
         created: Option<i64>,
     ) -> anyhow::Result<()> {
+        if !self.kept {
+            return Ok(());
+        }
         self.made
             .get_or_try_init(|| make_state_table(self.client))
             .await?;
@@ -163,6 +190,24 @@ impl<'a> Notes<'a> {
                 )
             })?;
         Ok(())
+    }
+}
+
+impl Notes<'_> {
+    /// Forgets the note of a table that was not made after all
+    /// (`CreateTable` failed): a table made later by someone else must not
+    /// be taken for devstack's. Best effort: the note is only a `creating`.
+    pub async fn forget(&self, table: &str) {
+        if !self.kept || self.made.get().is_none() {
+            return;
+        }
+        let _ = self
+            .client
+            .delete_item()
+            .table_name(STATE_TABLE)
+            .key(KEY, AttributeValue::S(table.to_string()))
+            .send()
+            .await;
     }
 }
 

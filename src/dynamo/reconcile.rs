@@ -45,15 +45,17 @@ pub struct Drift(String);
 /// Reconciles every manifest table, concurrently. Seeds load into tables
 /// created now and tables whose load an earlier run left unfinished, or
 /// into every table with `reseed`. Drift fails the whole run (exit 1) after
-/// the other tables are done.
+/// the other tables are done. `notes`: whether the endpoint keeps
+/// devstack's notes (see [`Notes::off`]).
 pub async fn reconcile(
     client: &Client,
     manifest: &Manifest,
     seeds: &SeedCounts,
     reseed: bool,
+    notes: bool,
     printer: &Printer,
 ) -> anyhow::Result<Vec<(String, Outcome)>> {
-    let notes = &Notes::read(client).await?;
+    let notes = &Notes::at(client, notes).await?;
     let work = manifest.tables.iter().map(|table| async move {
         let task = printer.task(&table.name, "checking");
         let expected = seeds.get(&table.physical).copied().unwrap_or(0);
@@ -134,7 +136,14 @@ async fn reconcile_one(
     if let TablePlan::Create = plan {
         task.update("creating");
         notes.write(&table.physical, Stage::Creating, None).await?;
-        if let Some(made) = tables::create(client, table).await? {
+        let made = match tables::create(client, table).await {
+            Ok(made) => made,
+            Err(err) => {
+                notes.forget(&table.physical).await;
+                return Err(err);
+            }
+        };
+        if let Some(made) = made {
             let items =
                 seed_table(client, notes, table, made.created, expected, true, task).await?;
             return Ok(Outcome::Created { items });
@@ -216,8 +225,8 @@ pub async fn seed_table(
         return Ok(0);
     }
     let started = Instant::now();
-    task.update("loading seed data");
     notes.write(name, Stage::Loading, created).await?;
+    task.update("loading seed data");
     let loader = with_profile(client, Profile::Loading);
     let written = load::load_table(&loader, table, RetryPolicy::default(), |n| {
         task.items(n, expected);
@@ -252,19 +261,33 @@ pub async fn reset(
     client: &Client,
     tables: &[&TableSpec],
     seeds: Option<&SeedCounts>,
+    notes: bool,
     printer: &Printer,
 ) -> anyhow::Result<Vec<(String, u64)>> {
-    let notes = &Notes::new(client);
+    let notes = &if notes {
+        Notes::new(client)
+    } else {
+        Notes::off(client)
+    };
     let work = tables.iter().map(|table| async move {
         let task = printer.task(&table.name, "deleting");
         let result = async {
-            tables::delete(client, &table.physical).await?;
-            task.update("creating");
-            // Before the table exists, so the old table's note never
+            // Before the table goes, so that a note that cannot be written
+            // (its table cannot be made) leaves the table in place; and
+            // before the new table exists, so the old table's note never
             // stands for the new one (some engines count whole seconds:
             // both may have the same creation time).
             notes.write(&table.physical, Stage::Creating, None).await?;
-            let Some(created) = tables::create(client, table).await? else {
+            tables::delete(client, &table.physical).await?;
+            task.update("creating");
+            let created = match tables::create(client, table).await {
+                Ok(created) => created,
+                Err(err) => {
+                    notes.forget(&table.physical).await;
+                    return Err(err);
+                }
+            };
+            let Some(created) = created else {
                 anyhow::bail!(
                     "table `{}` was created by someone else while resetting it",
                     table.physical

@@ -362,13 +362,15 @@ pub fn containers_named(manifest: &Manifest, host: &str) -> Vec<ContainerSpec> {
         .collect()
 }
 
-/// The address of the first of `named` that runs as a container of the
-/// project, on the project network, as Docker reports it.
+/// Where `port` of the first of `named` that runs as a container of the
+/// project is reached, from what Docker reports: its address on the
+/// project network, or the host port it is published on.
 pub async fn container_address(
     named: &[ContainerSpec],
     manifest: &Manifest,
-) -> Option<std::net::IpAddr> {
-    containers::address_of(named, &manifest.project.name).await
+    port: u16,
+) -> Option<std::net::SocketAddr> {
+    containers::address_of(named, &manifest.project.name, port).await
 }
 
 #[cfg(test)]

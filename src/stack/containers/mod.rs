@@ -10,8 +10,8 @@ pub mod spec;
 pub mod volume;
 mod watch;
 
-use std::net::IpAddr;
 use std::net::TcpListener;
+use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -496,18 +496,52 @@ pub(super) async fn find_engine(manifest: &Manifest) -> anyhow::Result<Option<En
         }))
 }
 
-/// The address on the project network of the first of `named` that runs
-/// as a container of the project.
-pub(super) async fn address_of(named: &[ContainerSpec], project: &str) -> Option<IpAddr> {
+/// Where to reach `port` of the first of `named` that runs as a container
+/// of the project, from what Docker reports: its address on the project
+/// network when that answers from here (Linux, or a container on that
+/// network), else the host port it publishes `port` on (Docker Desktop,
+/// whose container addresses the host cannot reach).
+pub(super) async fn address_of(
+    named: &[ContainerSpec],
+    project: &str,
+    port: u16,
+) -> Option<SocketAddr> {
     let docker = Docker::connect().await.ok()?;
     let network = spec::network_name(project);
     for spec in named {
-        if let Ok(Some(found)) = docker.inspect_container(&spec.name).await
-            && plan::is_ours(spec, &found)
-            && found.is_running()
-            && let Some(address) = found.addresses.get(&network)
-        {
-            return Some(*address);
+        let Ok(Some(found)) = docker.inspect_container(&spec.name).await else {
+            continue;
+        };
+        if !plan::is_ours(spec, &found) || !found.is_running() {
+            continue;
+        }
+        let on_network = found
+            .addresses
+            .get(&network)
+            .map(|ip| SocketAddr::new(*ip, port));
+        if let Some(address) = on_network {
+            let answers = tokio::time::timeout(
+                Duration::from_millis(500),
+                tokio::net::TcpStream::connect(address),
+            )
+            .await
+            .is_ok_and(|connected| connected.is_ok());
+            if answers {
+                return Some(address);
+            }
+        }
+        let published = found.ports.iter().find(|(p, _, _)| *p == port);
+        if let Some((_, ip, host_port)) = published {
+            let ip: IpAddr = ip.parse().unwrap_or(IpAddr::from([127, 0, 0, 1]));
+            let ip = if ip.is_unspecified() {
+                IpAddr::from([127, 0, 0, 1])
+            } else {
+                ip
+            };
+            return Some(SocketAddr::new(ip, *host_port));
+        }
+        if on_network.is_some() {
+            return on_network;
         }
     }
     None
