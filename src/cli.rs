@@ -101,7 +101,7 @@ pub enum Command {
     Run(RunArgs),
     /// List every devstack project on this machine
     Ls(LsArgs),
-    /// Remove what runs that no longer exist left behind
+    /// Remove what runs that no longer exist left behind (`-p NAME`: its runs only)
     Gc(GcArgs),
     /// Check what `up` needs on this machine, and say how to fix what is missing
     Doctor(DoctorArgs),

@@ -22,6 +22,14 @@ use std::fmt;
 
 use crate::process::{Elsewhere, Identity, Liveness};
 
+/// How the projects of a manifest's `run`s begin: `PROJECT-run-`, the
+/// project's name cut at 40 characters (a run's project is this and 8 hex
+/// digits).
+pub fn runs_prefix(project: &str) -> String {
+    let base: String = project.chars().take(40).collect();
+    format!("{base}-run-")
+}
+
 /// What `run` notes about the stack it owns.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RunRecord {
@@ -74,20 +82,25 @@ impl fmt::Display for RunState {
 /// in another boot or PID namespace, is never judged gone: its pid means
 /// another process here, or none.
 pub fn judge(note: Option<&RunRecord>, label: Option<&str>) -> RunState {
-    if note.is_some_and(|run| run.kept) {
-        return RunState::Kept;
-    }
+    let kept = note.is_some_and(|run| run.kept);
     let Some(owner) = note.map(|run| run.owner.as_str()).or(label) else {
         return RunState::NotARun;
     };
-    let Some(owner) = Identity::parse(owner) else {
+    let state = match Identity::parse(owner) {
         // Not an identity devstack writes: nothing can be told of it.
-        return RunState::CannotTell(Elsewhere::NotNoted);
+        None => RunState::CannotTell(Elsewhere::NotNoted),
+        Some(owner) => match owner.judge() {
+            Liveness::Alive => RunState::Running { pid: owner.pid },
+            Liveness::Gone => RunState::Abandoned,
+            Liveness::CannotTell(why) => RunState::CannotTell(why),
+        },
     };
-    match owner.judge() {
-        Liveness::Alive => RunState::Running { pid: owner.pid },
-        Liveness::Gone => RunState::Abandoned,
-        Liveness::CannotTell(why) => RunState::CannotTell(why),
+    // A run with `--keep` is kept from its start: killed before it ends,
+    // its stack is left as asked, never collected.
+    match state {
+        RunState::Running { .. } => state,
+        _ if kept => RunState::Kept,
+        _ => state,
     }
 }
 
@@ -119,6 +132,11 @@ mod tests {
         assert_eq!(judge(None, Some(&gone)), RunState::Abandoned);
         assert!(judge(Some(&note(&gone, false)), Some(&me)).is_abandoned());
         assert_eq!(judge(Some(&note(&gone, true)), None), RunState::Kept);
+        assert_eq!(
+            judge(Some(&note(&me, true)), None),
+            RunState::Running { pid },
+            "a kept run still going is shown going"
+        );
         let (boot, _) = place.split_once(':').unwrap();
         let elsewhere = format!("{pid}:0@{boot}:1");
         assert_eq!(

@@ -31,6 +31,11 @@ pub async fn run(settings: &Settings, dry_run: bool, printer: &Printer) -> anyho
             *label = found.owner;
         }
     }
+    // `--project NAME`: only the runs of NAME's manifest, and NAME itself.
+    if let Some(name) = &settings.project {
+        let runs_of = runs::runs_prefix(name);
+        labels.retain(|project, _| project == name || project.starts_with(&runs_of));
+    }
     let mut abandoned = Vec::new();
     for (project, label) in &labels {
         match runs::judge(notes.get(project), label.as_deref()) {

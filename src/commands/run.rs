@@ -41,11 +41,13 @@ pub async fn run(
     let dirs = settings.dirs.project(&project);
     // Noted before anything is made: a run killed at any point can be
     // collected by `devstack gc`.
-    let mut record = RunRecord {
+    let record = RunRecord {
         project: project.clone(),
         engine: manifest.project.engine.to_string(),
         owner,
-        kept: false,
+        // Kept from the start: a run with `--keep` killed before it ends
+        // leaves its stack as asked, and `gc` never collects it.
+        kept: options.keep,
     };
     dirs.note_run(&record).context("cannot note the run")?;
     for note in &manifest.notes {
@@ -91,8 +93,6 @@ pub async fn run(
         Err(err) => Err(err.into()),
     };
     if options.keep {
-        record.kept = true;
-        dirs.note_run(&record)?;
         printer.info(&format!(
             "run: kept project `{project}` at {}\n  `eval \"$(devstack --project {project} env)\"` reaches it; `devstack --project {project} down` removes it",
             stack.engine.url()
@@ -111,9 +111,8 @@ pub async fn run(
 /// The manifest's stack as one of its own: a fresh project name, every port
 /// picked free, in memory, labelled with its owner.
 fn make_throwaway(manifest: &mut Manifest, owner: Option<&str>) {
-    let base: String = manifest.project.name.chars().take(40).collect();
-    let suffix = format!("{:08x}", fastrand::u32(..));
-    manifest.project.name = format!("{base}-run-{suffix}");
+    let prefix = crate::runs::runs_prefix(&manifest.project.name);
+    manifest.project.name = format!("{prefix}{:08x}", fastrand::u32(..));
     manifest.make_throwaway(owner);
 }
 
@@ -253,7 +252,7 @@ mod tests {
     }
 
     #[test]
-    fn cmd_gets_the_runs_identity_and_none_of_the_callers_aws_or_devstack_variables() {
+    fn cmd_gets_the_runs_identity_and_the_callers_aws_and_devstack_variables_are_withheld() {
         let mut m = Manifest::for_test("[project]\nname = \"demo\"\nengine = \"embedded\"\n");
         make_throwaway(&mut m, Some("1:2"));
         let vars: std::collections::HashMap<String, String> =
@@ -274,7 +273,6 @@ mod tests {
             "DEVSTACK_ENDPOINT",
         ] {
             assert!(is_withheld(name.as_ref()), "{name}");
-            assert!(!vars.contains_key(name), "{name}");
         }
         assert!(!is_withheld("PATH".as_ref()));
         assert!(!is_withheld("HOME".as_ref()));
