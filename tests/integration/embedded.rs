@@ -401,16 +401,13 @@ fn an_engine_that_cannot_start_is_reported_at_once_with_its_log() {
     stack.write_manifest(
         "engine = \"embedded\"\n[services.embedded]\nport = 0\nbind = \"192.0.2.1\"\n",
     );
-    let started = Instant::now();
     let out = stack.run(&["up"]);
     out.assert_code(1);
+    // Its exit, at once: not the deadline's "was not ready after".
     out.assert_stderr_has("the embedded engine exited before it was ready");
+    out.assert_stderr_lacks("was not ready after");
     // Its own words, from its log.
     out.assert_stderr_has("cannot listen on 192.0.2.1:0");
-    assert!(
-        started.elapsed() < Duration::from_secs(60),
-        "at once, not at the 90 s deadline"
-    );
     assert!(engines(&stack).is_empty());
 }
 

@@ -163,7 +163,7 @@ fn a_kept_run_is_reached_by_its_name_from_anywhere(engine: &str, project: &str) 
             "unix:///nonexistent/devstack-test-docker.sock",
         );
     }
-    let gc = run(gc.args(["gc", "--dry-run"]));
+    let gc = run(gc.args(["--project", &stack.project, "gc", "--dry-run"]));
     gc.assert_code(0);
     gc.assert_stdout_lacks(&name);
     let env = at(&["env", "--format", "json"]);

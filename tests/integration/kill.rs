@@ -60,7 +60,7 @@ fn kill_9_at_every_phase_then_up_converges_and_down_leaves_nothing(engine: &str,
         &["run", "--", "true"],
         "github-issues: loading seed data",
     );
-    let gc = stack.run(&["gc"]);
+    let gc = stack.run(&["--project", &stack.project, "gc"]);
     gc.assert_code(0);
     gc.assert_stdout_has("removed run `");
     let project = gc.stdout.split('`').nth(1).unwrap().to_string();

@@ -541,7 +541,7 @@ fn gc_leaves_a_run_of_another_pid_namespace_alone(engine: &str, test: &str) {
     let left_alone = format!(
         "left `{unshared_project}` alone: cannot tell from here whether its run still goes on (its owner runs in another PID namespace)"
     );
-    let dry = stack.run(&["gc", "--dry-run"]);
+    let dry = stack.run(&["--project", &stack.project, "gc", "--dry-run"]);
     dry.assert_code(0).assert_stderr_has(&left_alone);
     let ours: Vec<&str> = dry
         .stdout
@@ -549,7 +549,7 @@ fn gc_leaves_a_run_of_another_pid_namespace_alone(engine: &str, test: &str) {
         .filter(|l| l.starts_with(&stack.project))
         .collect();
     assert_eq!(ours, [killed_project.as_str()], "{}", dry.stderr);
-    let gc = stack.run(&["gc"]);
+    let gc = stack.run(&["--project", &stack.project, "gc"]);
     gc.assert_code(0)
         .assert_stdout_has(format!("removed run `{killed_project}`"))
         .assert_stdout_lacks(&unshared_project)
@@ -576,10 +576,22 @@ fn gc_leaves_a_run_of_another_pid_namespace_alone(engine: &str, test: &str) {
     assert!(!process_alive(victim));
 }
 
-per_engine!(
-    gc_leaves_a_run_of_another_pid_namespace_alone,
-    "run-gc-ns": dynamodb_local, embedded
-);
+/// Both need a PID namespace of their own (`unshare`: root, or user
+/// namespaces), which `scripts/test.sh` runs where it may.
+mod gc_leaves_a_run_of_another_pid_namespace_alone {
+    #[test]
+    #[ignore = "needs a Docker daemon, and root or user namespaces (unshare --pid)"]
+    fn dynamodb_local() {
+        let _docker = crate::support::docker();
+        super::gc_leaves_a_run_of_another_pid_namespace_alone("dynamodb-local", "run-gc-ns-ddb");
+    }
+
+    #[test]
+    #[ignore = "needs root or user namespaces (unshare --pid)"]
+    fn embedded() {
+        super::gc_leaves_a_run_of_another_pid_namespace_alone("embedded", "run-gc-ns-emb");
+    }
+}
 
 #[test]
 fn run_keep_leaves_the_stack_up_until_down() {
@@ -604,7 +616,7 @@ fn run_keep_leaves_the_stack_up_until_down() {
     });
     assert_eq!(names, ["_devstack", "orders"]);
     // A kept run stays.
-    let gc = stack.run(&["gc"]);
+    let gc = stack.run(&["--project", &stack.project, "gc"]);
     gc.assert_stderr_has("nothing to collect");
     let down = stack.run(&["--project", &project, "down"]);
     down.assert_code(0);
