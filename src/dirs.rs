@@ -129,13 +129,7 @@ impl ProjectDirs {
 
     /// Notes that a `run` owns the project, before it makes anything.
     pub fn note_run(&self, run: &RunRecord) -> std::io::Result<()> {
-        let Some(path) = &self.run_note else {
-            return Err(std::io::Error::other("no state folder (set HOME)"));
-        };
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        std::fs::write(path, serde_json::to_string(run).unwrap_or_default())
+        write_note(self.run_note.as_deref(), run)
     }
 
     /// Forgets that a `run` owns the project (a kept run, taken down).
@@ -147,13 +141,7 @@ impl ProjectDirs {
 
     /// Notes where the project's stack comes from, as it is brought up.
     pub fn note_origin(&self, origin: &Origin) -> std::io::Result<()> {
-        let Some(path) = &self.origin_note else {
-            return Err(std::io::Error::other("no state folder (set HOME)"));
-        };
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        std::fs::write(path, serde_json::to_string(origin).unwrap_or_default())
+        write_note(self.origin_note.as_deref(), origin)
     }
 
     /// Where the project's stack came from, if it was brought up here.
@@ -234,6 +222,18 @@ pub fn private_dir(dir: &Path) -> Result<(), UnsafeDir> {
         )));
     }
     Ok(())
+}
+
+/// Writes a note as JSON at `path`, making its folder; none without a
+/// state folder.
+fn write_note(path: Option<&Path>, note: &impl serde::Serialize) -> std::io::Result<()> {
+    let Some(path) = path else {
+        return Err(std::io::Error::other("no state folder (set HOME)"));
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(path, serde_json::to_string(note).unwrap_or_default())
 }
 
 /// `$VARIABLE/devstack` when the variable is an absolute path, else
