@@ -120,13 +120,7 @@ pub fn is_local_host(host: &str) -> bool {
 /// it, never resolved: where devstack may keep its notes on an engine it
 /// did not start (`up --endpoint`).
 pub fn is_on_this_machine(url: &str) -> bool {
-    url.parse::<hyper::Uri>().is_ok_and(|uri| {
-        matches!(uri.scheme_str(), Some("http" | "https"))
-            && uri.authority().is_some_and(|a| !a.as_str().contains('@'))
-            && uri
-                .host()
-                .is_some_and(|h| is_local_host(h.trim_start_matches('[').trim_end_matches(']')))
-    })
+    host_to_reach(url).is_ok_and(|host| is_local_host(&host))
 }
 
 /// How the guard reads an endpoint URL, before Docker is asked anything.
@@ -147,28 +141,14 @@ enum Reading {
 /// refused outright: no local emulator needs one, and it only serves to
 /// make `http://127.0.0.1@evil.example` look local.
 fn read(url: &str, manifest: &Manifest) -> Reading {
-    let Ok(uri) = url.parse::<hyper::Uri>() else {
-        return Reading::Refused(Reason::NotHttp);
+    let host = match host_to_reach(url) {
+        Ok(host) => host,
+        Err(reason) => return Reading::Refused(reason),
     };
-    let (Some("http" | "https"), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
-        return Reading::Refused(Reason::NotHttp);
-    };
-    let host = authority
-        .host()
-        .trim_start_matches('[')
-        .trim_end_matches(']');
-    if host.is_empty() {
-        return Reading::Refused(Reason::NotHttp);
-    }
-    if authority.as_str().contains('@') {
-        return Reading::Refused(Reason::UserInfo {
-            host: authority.host().to_string(),
-        });
-    }
-    if is_local_host(host) {
+    if is_local_host(&host) {
         return Reading::Local;
     }
-    let named = stack::containers_named(manifest, host);
+    let named = stack::containers_named(manifest, &host);
     if named.is_empty() {
         Reading::Refused(Reason::NotLocal {
             project: manifest.project.name.clone(),
@@ -176,6 +156,30 @@ fn read(url: &str, manifest: &Manifest) -> Reading {
     } else {
         Reading::Container(named)
     }
+}
+
+/// The host a request to `url` goes to, without IPv6 brackets, as the SDK
+/// reads the URL; or why the guard will not read it.
+fn host_to_reach(url: &str) -> Result<String, Reason> {
+    let Ok(uri) = url.parse::<hyper::Uri>() else {
+        return Err(Reason::NotHttp);
+    };
+    let (Some("http" | "https"), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
+        return Err(Reason::NotHttp);
+    };
+    let host = authority
+        .host()
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    if host.is_empty() {
+        return Err(Reason::NotHttp);
+    }
+    if authority.as_str().contains('@') {
+        return Err(Reason::UserInfo {
+            host: authority.host().to_string(),
+        });
+    }
+    Ok(host.to_string())
 }
 
 /// Checks that `action` may run against `endpoint`, before any request is

@@ -31,7 +31,7 @@ impl Origin {
     /// The origin of `manifest`'s stack, as `up` or `run` brings it up.
     pub fn of(manifest: &Manifest) -> Origin {
         Origin {
-            manifest: std::path::absolute(&manifest.path).unwrap_or_else(|_| manifest.path.clone()),
+            manifest: manifest.file(),
             engine: manifest.project.engine.to_string(),
             throwaway: manifest.project.throwaway,
             run_owner: manifest.project.owner.clone(),

@@ -126,7 +126,6 @@ fn make_throwaway(manifest: &mut Manifest, owner: Option<&str>) {
 /// against the real service instead of succeeding there.
 fn command_variables(manifest: &Manifest, url: &str) -> Result<Vec<(String, String)>, UsageError> {
     let mut vars = variables::of(manifest, url)?;
-    let file = std::path::absolute(&manifest.path).unwrap_or_else(|_| manifest.path.clone());
     vars.extend([
         (
             "DEVSTACK_PROJECT".to_string(),
@@ -136,7 +135,10 @@ fn command_variables(manifest: &Manifest, url: &str) -> Result<Vec<(String, Stri
             "DEVSTACK_ENGINE".to_string(),
             manifest.project.engine.to_string(),
         ),
-        ("DEVSTACK_FILE".to_string(), file.display().to_string()),
+        (
+            "DEVSTACK_FILE".to_string(),
+            manifest.file().display().to_string(),
+        ),
     ]);
     Ok(vars)
 }

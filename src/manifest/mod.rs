@@ -257,6 +257,12 @@ impl Manifest {
         Manifest::read(path, false, engine)
     }
 
+    /// The manifest file as an absolute path, which names it from any
+    /// folder.
+    pub fn file(&self) -> PathBuf {
+        std::path::absolute(&self.path).unwrap_or_else(|_| self.path.clone())
+    }
+
     /// The stack as a `run`'s throwaway one: in memory, every port picked
     /// free, labelled with the `run` process that owns it (none for a stack
     /// kept on purpose, which outlives its run).

@@ -130,7 +130,10 @@ async fn up_engine(
     let engine = manifest.project.engine;
     let (handle, service, companions) = if engine == Engine::Embedded {
         let files = EngineFiles::of(project)?;
-        containers::note_running_engines(name, printer).await?;
+        for (other, container) in containers::running_engines(name).await? {
+            let what = format!("container `{container}`");
+            printer.info(&left_running(name, other, &what));
+        }
         let (record, changed) = embedded::up(manifest, &files, ready_timeout, printer).await?;
         let handle = EngineHandle::embedded(record, Some(files.log()));
         let service = ServiceUp {
@@ -178,7 +181,8 @@ pub async fn engine(manifest: &Manifest, project: &ProjectDirs) -> anyhow::Resul
             let log = EngineFiles::of(project).ok().map(|files| files.log());
             return Ok(EngineHandle::embedded(record, log));
         }
-        if let Some(other) = containers::running_engine(name).await {
+        let others = containers::running_engines(name).await.unwrap_or_default();
+        if let Some((other, _)) = others.into_iter().next() {
             anyhow::bail!(
                 "the embedded engine of project `{name}` is not running, but its `{other}` is\n  hint: pass `--engine {other}` (or set `DEVSTACK_ENGINE={other}`) to use it"
             );

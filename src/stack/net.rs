@@ -90,12 +90,23 @@ pub fn container_url(state: &ContainerState, service: ServiceKind) -> Option<Str
     if !state.is_running() {
         return None;
     }
+    let (ip, port) = published(state, service.port())?;
+    Some(host_url(ip, port))
+}
+
+/// Where this machine reaches `container_port` of a container: the host
+/// address and port it is published on (loopback when published on every
+/// interface).
+pub fn published(state: &ContainerState, container_port: u16) -> Option<(IpAddr, u16)> {
     let (_, ip, port) = state
         .ports
         .iter()
-        .find(|(port, _, _)| *port == service.port())?;
-    let ip = ip.parse().unwrap_or(IpAddr::from([127, 0, 0, 1]));
-    Some(host_url(ip, *port))
+        .find(|(port, _, _)| *port == container_port)?;
+    let ip = match ip.parse() {
+        Ok(ip) if !IpAddr::is_unspecified(&ip) => ip,
+        _ => IpAddr::from([127, 0, 0, 1]),
+    };
+    Some((ip, *port))
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::containers::{discover, spec};
-use super::docker::{ContainerState, ContainerStatus, Docker, LABEL_SERVICE};
+use super::docker::{ContainerState, ContainerStatus, Docker};
 use super::embedded::{self, EngineFiles, Found};
 use super::handle::EngineHandle;
 use super::health::{Health, readiness};
@@ -59,11 +59,7 @@ pub async fn services(
         if let Some(docker) = Docker::connect_if_there().await {
             let containers = docker.project_containers(&manifest.project.name).await?;
             for state in containers.iter().filter(|c| c.is_running()) {
-                let Some(service) = state
-                    .labels
-                    .get(LABEL_SERVICE)
-                    .and_then(|s| ServiceKind::from_name(s))
-                else {
+                let Some(service) = state.service() else {
                     continue;
                 };
                 let mut row = container_row(state, service, &manifest.project.region).await;
@@ -229,7 +225,7 @@ pub async fn projects(base: &BaseDirs) -> anyhow::Result<Vec<ProjectState>> {
     if let Some(docker) = Docker::connect_if_there().await {
         for objects in docker.all_projects().await? {
             let engine = objects.containers.iter().find_map(|c| {
-                let kind = ServiceKind::from_name(c.labels.get(LABEL_SERVICE)?)?;
+                let kind = c.service()?;
                 (kind != ServiceKind::DynamodbAdmin).then_some((c, kind))
             });
             let (engine, state, endpoint) = match engine {

@@ -10,14 +10,14 @@ pub mod spec;
 pub mod volume;
 mod watch;
 
+use std::net::SocketAddr;
 use std::net::TcpListener;
-use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use futures_util::StreamExt;
 
-use super::docker::{ContainerSpec, ContainerState, ContainerStatus, Docker, LABEL_SERVICE};
+use super::docker::{ContainerSpec, ContainerState, ContainerStatus, Docker};
 use super::health::{self, Watch};
 use super::net::{PortBusy, container_url};
 use super::ports;
@@ -188,14 +188,11 @@ async fn remove_dropped(
     printer: &Printer,
 ) -> anyhow::Result<()> {
     for container in docker.project_containers(project).await? {
-        let service = container.labels.get(LABEL_SERVICE).map(String::as_str);
-        if wanted
-            .iter()
-            .any(|spec| Some(spec.service.name()) == service)
-        {
+        let service = container.service();
+        if wanted.iter().any(|spec| Some(spec.service) == service) {
             continue;
         }
-        if let Some(engine) = service.and_then(Engine::from_name) {
+        if let Some(engine) = service.and_then(|s| Engine::from_name(s.name())) {
             if container.is_running() {
                 let what = format!("container `{}`", container.name);
                 printer.info(&super::left_running(project, engine, &what));
@@ -448,36 +445,18 @@ pub(super) async fn discover(
     Ok(found)
 }
 
-/// Says which engine containers of the project run, if Docker answers: an
-/// `up` on the embedded engine leaves them running.
-pub(super) async fn note_running_engines(project: &str, printer: &Printer) -> anyhow::Result<()> {
+/// The project's engine containers that run, of every engine, with their
+/// names; none when Docker does not answer.
+pub(super) async fn running_engines(project: &str) -> anyhow::Result<Vec<(Engine, String)>> {
     let Some(docker) = Docker::connect_if_there().await else {
-        return Ok(());
+        return Ok(Vec::new());
     };
-    for container in docker.project_containers(project).await? {
-        let engine = container
-            .labels
-            .get(LABEL_SERVICE)
-            .and_then(|service| Engine::from_name(service));
-        if let Some(engine) = engine
-            && container.is_running()
-        {
-            let what = format!("container `{}`", container.name);
-            printer.info(&super::left_running(project, engine, &what));
-        }
-    }
-    Ok(())
-}
-
-/// The engine container of the project that runs, of any engine: the one a
-/// command on the embedded engine points to when that is not running.
-pub(super) async fn running_engine(project: &str) -> Option<Engine> {
-    let docker = Docker::connect_if_there().await?;
-    let containers = docker.project_containers(project).await.ok()?;
-    containers.iter().filter(|c| c.is_running()).find_map(|c| {
-        let engine = Engine::from_name(c.labels.get(LABEL_SERVICE)?)?;
-        (engine != Engine::Embedded).then_some(engine)
-    })
+    let containers = docker.project_containers(project).await?;
+    Ok(containers
+        .into_iter()
+        .filter(|c| c.is_running())
+        .filter_map(|c| Some((Engine::from_name(c.service()?.name())?, c.name)))
+        .collect())
 }
 
 /// The engine's container, when it is the project's.
@@ -530,15 +509,8 @@ pub(super) async fn address_of(
                 return Some(address);
             }
         }
-        let published = found.ports.iter().find(|(p, _, _)| *p == port);
-        if let Some((_, ip, host_port)) = published {
-            let ip: IpAddr = ip.parse().unwrap_or(IpAddr::from([127, 0, 0, 1]));
-            let ip = if ip.is_unspecified() {
-                IpAddr::from([127, 0, 0, 1])
-            } else {
-                ip
-            };
-            return Some(SocketAddr::new(ip, *host_port));
+        if let Some((ip, host_port)) = crate::stack::net::published(&found, port) {
+            return Some(SocketAddr::new(ip, host_port));
         }
         if on_network.is_some() {
             return on_network;

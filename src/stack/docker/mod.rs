@@ -176,6 +176,11 @@ impl ContainerState {
         self.status == ContainerStatus::Running
     }
 
+    /// The service its label names, if it is one of devstack's.
+    pub fn service(&self) -> Option<ServiceKind> {
+        ServiceKind::from_name(self.labels.get(LABEL_SERVICE)?)
+    }
+
     /// The host port published for `container_port`, if any.
     pub fn host_port(&self, container_port: u16) -> Option<u16> {
         self.ports
