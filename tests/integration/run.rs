@@ -68,6 +68,27 @@ fn run_leftovers(stack: &Stack) -> Vec<String> {
     left
 }
 
+/// A run killed with `kill -9` while its CMD runs: its stack is left for
+/// `gc`. Its CMD is the test's to stop (it holds the output pipes open),
+/// and is killed too; returns CMD's pid.
+fn leave_a_killed_run(stack: &Stack) -> u32 {
+    let killed = spawn(
+        stack,
+        &[
+            "run",
+            "--",
+            "sh",
+            "-c",
+            "echo $$ > victim.txt; while [ ! -e stop ]; do sleep 0.05; done",
+        ],
+    );
+    let victim: u32 = read(&stack.dir.path().join("victim.txt")).parse().unwrap();
+    send_signal(killed.id(), "-9").assert_code(0);
+    let _ = send_signal(victim, "-9");
+    assert_ne!(finish(killed).code, 0);
+    victim
+}
+
 fn spawn(stack: &Stack, args: &[&str]) -> Child {
     // Not the test's own stdin: a terminal there would keep signals from
     // being passed on to CMD.
@@ -334,24 +355,7 @@ fn gc_removes_what_a_killed_run_left_and_nothing_else() {
     );
     wait_for(&dir.join("going.txt"));
     let going_project = run_project(&stack);
-    let killed = spawn(
-        &stack,
-        &[
-            "run",
-            "--",
-            "sh",
-            "-c",
-            "echo $$ > victim.txt; while [ ! -e stop ]; do sleep 0.05; done",
-        ],
-    );
-    let victim: u32 = read(&dir.join("victim.txt")).parse().unwrap();
-    let out = send_signal(killed.id(), "-9");
-    out.assert_code(0);
-    // Its CMD is the test's to stop (it holds the output pipes open); its
-    // stack is left for `gc`.
-    let _ = send_signal(victim, "-9");
-    let killed = finish(killed);
-    assert_ne!(killed.code, 0);
+    let victim = leave_a_killed_run(&stack);
 
     let listed = stack.run(&["ls", "--json"]);
     listed.assert_code(0);
@@ -492,24 +496,10 @@ impl Drop for Unshared {
 /// collected. Both runs share the test's home, so both are noted there.
 fn gc_leaves_a_run_of_another_pid_namespace_alone(engine: &str, test: &str) {
     let stack = Stack::new(test, engine, ORDERS);
-    let dir: PathBuf = stack.dir.path().to_path_buf();
     let unshared = Unshared::start(&stack);
     let unshared_project = run_project(&stack);
     let _cleanup_unshared = Cleanup(unshared_project.clone());
-    let killed = spawn(
-        &stack,
-        &[
-            "run",
-            "--",
-            "sh",
-            "-c",
-            "echo $$ > victim.txt; while [ ! -e stop ]; do sleep 0.05; done",
-        ],
-    );
-    let victim: u32 = read(&dir.join("victim.txt")).parse().unwrap();
-    send_signal(killed.id(), "-9").assert_code(0);
-    let _ = send_signal(victim, "-9");
-    assert_ne!(finish(killed).code, 0);
+    let victim = leave_a_killed_run(&stack);
 
     // Only this test's projects: the daemon may hold other tests' too.
     let rows = || -> Vec<serde_json::Value> {
