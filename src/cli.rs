@@ -301,6 +301,15 @@ pub struct UpArgs {
     /// Load the seed data into every table again, not only into tables this run creates
     #[arg(long)]
     pub reseed: bool,
+
+    /// A fresh stack of its own, as `run` makes (a new project name, free ports, in memory),
+    /// owned by the process that started devstack: `gc` removes it once that process is gone
+    #[arg(long)]
+    pub throwaway: bool,
+
+    /// How to print the variables on stdout
+    #[arg(long, value_enum, default_value_t = EnvFormat::Shell)]
+    pub format: EnvFormat,
 }
 
 #[derive(Debug, Args)]

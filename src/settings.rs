@@ -93,6 +93,10 @@ pub struct UpOptions {
     /// `--pull`, else the manifest's `pull`.
     pull: Option<PullPolicy>,
     pub reseed: bool,
+    /// `--throwaway`: a fresh stack owned by devstack's caller.
+    pub throwaway: bool,
+    /// `--format`: how the variables are printed.
+    pub format: EnvFormat,
 }
 
 impl UpOptions {
@@ -173,6 +177,8 @@ impl Settings {
                 timeout: args.timeout.map(Duration::from_secs),
                 pull: args.pull,
                 reseed: args.reseed,
+                throwaway: args.throwaway,
+                format: args.format,
             }),
             Command::Down(args) => Job::Down {
                 volumes: args.volumes,

@@ -78,6 +78,32 @@ pub fn of(manifest: &Manifest, endpoint: &str) -> Result<Vec<(String, String)>, 
     Ok(vars)
 }
 
+/// The stack's variables ([`of`]) and its identity: the project, its engine
+/// and the manifest, so that a devstack command run with them (`devstack
+/// reset` between tests) acts on this stack and never on another. What
+/// `run` gives CMD, and what `up --throwaway` prints.
+pub fn with_identity(
+    manifest: &Manifest,
+    endpoint: &str,
+) -> Result<Vec<(String, String)>, UsageError> {
+    let mut vars = of(manifest, endpoint)?;
+    vars.extend([
+        (
+            "DEVSTACK_PROJECT".to_string(),
+            manifest.project.name.clone(),
+        ),
+        (
+            "DEVSTACK_ENGINE".to_string(),
+            manifest.project.engine.to_string(),
+        ),
+        (
+            "DEVSTACK_FILE".to_string(),
+            manifest.file().display().to_string(),
+        ),
+    ]);
+    Ok(vars)
+}
+
 pub fn render(vars: &[(String, String)], format: EnvFormat) -> String {
     match format {
         EnvFormat::Shell => vars

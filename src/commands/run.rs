@@ -36,20 +36,8 @@ pub async fn run(
     let owner = process::own_identity().context("cannot tell this process's start time")?;
     // A stack kept on purpose outlives its run: its Docker objects carry no
     // owner, so `gc` never takes it for a run's left behind, from any home.
-    make_throwaway(&mut manifest, (!options.keep).then_some(owner.as_str()));
+    let dirs = begin_throwaway(settings, &mut manifest, owner, options.keep)?;
     let project = manifest.project.name.clone();
-    let dirs = settings.dirs.project(&project);
-    // Noted before anything is made: a run killed at any point can be
-    // collected by `devstack gc`.
-    let record = RunRecord {
-        project: project.clone(),
-        engine: manifest.project.engine.to_string(),
-        owner,
-        // Kept from the start: a run with `--keep` killed before it ends
-        // leaves its stack as asked, and `gc` never collects it.
-        kept: options.keep,
-    };
-    dirs.note_run(&record).context("cannot note the run")?;
     for note in &manifest.notes {
         printer.info(note);
     }
@@ -88,7 +76,7 @@ pub async fn run(
         started.elapsed().as_secs_f64()
     ));
 
-    let status = match command_variables(&manifest, stack.engine.url()) {
+    let status = match variables::with_identity(&manifest, stack.engine.url()) {
         Ok(vars) => run_command(&options.command, &vars, &mut terminate, &mut interrupt).await,
         Err(err) => Err(err.into()),
     };
@@ -108,39 +96,36 @@ pub async fn run(
     }
 }
 
+/// Makes `manifest` a throwaway stack of `owner`'s (kept: with no owner on
+/// its Docker objects) and notes the run before anything is made, so that a
+/// run killed at any point can be collected by `devstack gc`. Returns the
+/// run's folders.
+pub(super) fn begin_throwaway(
+    settings: &Settings,
+    manifest: &mut Manifest,
+    owner: String,
+    kept: bool,
+) -> anyhow::Result<ProjectDirs> {
+    make_throwaway(manifest, (!kept).then_some(owner.as_str()));
+    let dirs = settings.dirs.project(&manifest.project.name);
+    let record = RunRecord {
+        project: manifest.project.name.clone(),
+        engine: manifest.project.engine.to_string(),
+        owner,
+        // Kept from the start: a run with `--keep` killed before it ends
+        // leaves its stack as asked, and `gc` never collects it.
+        kept,
+    };
+    dirs.note_run(&record).context("cannot note the run")?;
+    Ok(dirs)
+}
+
 /// The manifest's stack as one of its own: a fresh project name, every port
 /// picked free, in memory, labelled with its owner.
 fn make_throwaway(manifest: &mut Manifest, owner: Option<&str>) {
     let prefix = crate::runs::runs_prefix(&manifest.project.name);
     manifest.project.name = format!("{prefix}{:08x}", fastrand::u32(..));
     manifest.make_throwaway(owner);
-}
-
-/// CMD's variables: the stack's (endpoint, region, the fixed local
-/// credentials, the manifest's `[env]`), and the run's identity, so that a
-/// devstack command inside CMD (`devstack reset` between tests) acts on
-/// the run's stack and never on another: the project, its engine and the
-/// manifest. Every other `AWS_*` and `DEVSTACK_*` variable of devstack's own
-/// environment is left out ([`run_command`]): a real session token or
-/// profile never reaches CMD, so a test that forgets its endpoint fails
-/// against the real service instead of succeeding there.
-fn command_variables(manifest: &Manifest, url: &str) -> Result<Vec<(String, String)>, UsageError> {
-    let mut vars = variables::of(manifest, url)?;
-    vars.extend([
-        (
-            "DEVSTACK_PROJECT".to_string(),
-            manifest.project.name.clone(),
-        ),
-        (
-            "DEVSTACK_ENGINE".to_string(),
-            manifest.project.engine.to_string(),
-        ),
-        (
-            "DEVSTACK_FILE".to_string(),
-            manifest.file().display().to_string(),
-        ),
-    ]);
-    Ok(vars)
 }
 
 /// Whether devstack's own variable `name` is left out of CMD's environment:
@@ -208,7 +193,7 @@ async fn run_command(
 /// Removes everything of the run, whatever happened: its services, its
 /// notes, its lock, its record. Problems are said, not raised: the exit
 /// code is CMD's.
-async fn clean_up(project: &ProjectDirs, engine: Engine, printer: &Printer) {
+pub(super) async fn clean_up(project: &ProjectDirs, engine: Engine, printer: &Printer) {
     match stack::down(project, Some(engine), true, printer).await {
         Ok(done) => printer.info(&format!(
             "run: removed project `{}` ({})",
@@ -258,7 +243,7 @@ mod tests {
         let mut m = Manifest::for_test("[project]\nname = \"demo\"\nengine = \"embedded\"\n");
         make_throwaway(&mut m, Some("1:2"));
         let vars: std::collections::HashMap<String, String> =
-            command_variables(&m, "http://127.0.0.1:9")
+            variables::with_identity(&m, "http://127.0.0.1:9")
                 .unwrap()
                 .into_iter()
                 .collect();

@@ -2,13 +2,18 @@
 
 use std::time::Instant;
 
+use anyhow::Context;
+
 use crate::dynamo::client::{self, Profile};
 use crate::dynamo::reconcile;
+use crate::error::UsageError;
+use crate::manifest::Manifest;
 use crate::output::Printer;
+use crate::process;
 use crate::seed;
 use crate::settings::{Settings, UpOptions};
 use crate::stack::health::{self, Probe, Watch};
-use crate::variables::{self, EnvFormat};
+use crate::variables;
 
 pub async fn run(
     settings: &Settings,
@@ -22,6 +27,12 @@ pub async fn run(
     let seeds = seed::validate_tables(&manifest.tables, &settings.dirs.cache)?;
     let timeout = options.timeout(project);
 
+    if let (Some(url), true) = (&settings.endpoint, options.throwaway) {
+        return Err(UsageError(format!(
+            "`up --throwaway` starts a stack of its own, and `--endpoint {url}` names an engine devstack did not start\n  hint: leave out `--endpoint` (or `DEVSTACK_ENDPOINT`)"
+        ))
+        .into());
+    }
     if let Some(url) = &settings.endpoint {
         // An emulator devstack did not start: only its tables are ours to make.
         let probe = Probe::ListTables {
@@ -41,9 +52,12 @@ pub async fn run(
         ));
         printer.data(&variables::render(
             &variables::of(&manifest, url)?,
-            EnvFormat::Shell,
+            options.format,
         ))?;
         return Ok(());
+    }
+    if options.throwaway {
+        return throwaway(settings, options, manifest, &seeds, started, printer).await;
     }
 
     for note in &manifest.notes {
@@ -72,7 +86,60 @@ pub async fn run(
     }
     printer.data(&variables::render(
         &variables::of(&manifest, stack.engine.url())?,
-        EnvFormat::Shell,
+        options.format,
+    ))?;
+    Ok(())
+}
+
+/// `up --throwaway`: the manifest's stack as `run` makes it (a fresh project
+/// name, free ports, in memory), for a test runner that starts a stack and
+/// removes it itself (`devstack -p NAME down`). It is owned by the process
+/// that started devstack: if that process dies without removing it, `gc`
+/// collects it. Its variables name it (`DEVSTACK_PROJECT`), so that devstack
+/// commands run with them act on it.
+async fn throwaway(
+    settings: &Settings,
+    options: &UpOptions,
+    mut manifest: Manifest,
+    seeds: &seed::SeedCounts,
+    started: Instant,
+    printer: &Printer,
+) -> anyhow::Result<()> {
+    let owner = process::Identity::of(nix::unistd::getppid().as_raw().unsigned_abs())
+        .context("cannot tell the start time of the process that started devstack")?;
+    let dirs = super::run::begin_throwaway(settings, &mut manifest, owner.to_string(), false)?;
+    for note in &manifest.notes {
+        printer.info(note);
+    }
+    let project = &manifest.project;
+    let stack = super::bring_up(
+        settings,
+        &manifest,
+        seeds,
+        options.pull(project),
+        options.timeout(project),
+        false,
+        printer,
+    )
+    .await;
+    let stack = match stack {
+        Ok(stack) => stack,
+        Err(err) => {
+            super::run::clean_up(&dirs, project.engine, printer).await;
+            return Err(err);
+        }
+    };
+    printer.info(&format!(
+        "project `{}` is up ({}, region {}) in {:.1}s; `devstack -p {} down` removes it",
+        project.name,
+        project.engine,
+        project.region,
+        started.elapsed().as_secs_f64(),
+        project.name
+    ));
+    printer.data(&variables::render(
+        &variables::with_identity(&manifest, stack.engine.url())?,
+        options.format,
     ))?;
     Ok(())
 }

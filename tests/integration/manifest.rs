@@ -60,12 +60,43 @@ fn the_manifest_comes_from_devstack_file_when_no_file_is_given() {
 
 #[test]
 fn valid_fixtures_pass() {
-    for case in ["valid-minimal", "valid-full"] {
+    for case in ["valid-minimal", "valid-full", "valid-no-engine"] {
         let file = format!("{case}/devstack.toml");
         let out = devstack(&fixtures(), &["-f", &file, "validate"]);
         out.assert_code(0);
         out.assert_stdout_has("is valid");
     }
+}
+
+#[test]
+fn a_manifest_that_names_no_engine_runs_on_the_embedded_one_and_says_so() {
+    let out = devstack(
+        &fixtures(),
+        &["-f", "valid-no-engine/devstack.toml", "validate"],
+    );
+    out.assert_code(0);
+    out.assert_stderr_has("the manifest names no engine: using the embedded engine");
+    let out = devstack(
+        &fixtures(),
+        &["-f", "valid-no-engine/devstack.toml", "validate", "--json"],
+    );
+    out.assert_code(0);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(report["engine"], "embedded", "{report}");
+
+    // An engine given on the command line needs no note.
+    let out = devstack(
+        &fixtures(),
+        &[
+            "-f",
+            "valid-no-engine/devstack.toml",
+            "--engine",
+            "ministack",
+            "validate",
+        ],
+    );
+    out.assert_code(0);
+    assert!(!out.stderr.contains("names no engine"), "{}", out.stderr);
 }
 
 /// The broken fixtures: every folder here except the valid ones.

@@ -701,3 +701,65 @@ fn ministack_run_and_placeholders_on_the_host_and_the_network() {
     assert_eq!(net["DYNAMODB_ENDPOINT_URL"], "http://aws-local:4566");
     assert_eq!(net["DYNAMODB_LOCAL_PORT"], "4566");
 }
+
+/// `up --throwaway`, as a test runner's fixture uses it: a fresh stack under
+/// a name of its own and on free ports, whose variables name it; a run of
+/// its caller's while the caller lives (`gc` leaves it), removed by `down`;
+/// and collected by `gc` once a caller that never removed it is gone.
+fn up_throwaway_belongs_to_its_caller(engine: &str, test: &str) {
+    let stack = Stack::new(test, engine, ORDERS);
+    let up = stack.run(&["up", "--throwaway", "--format", "json"]);
+    up.assert_code(0);
+    let vars: std::collections::BTreeMap<String, String> =
+        serde_json::from_str(&up.stdout).unwrap();
+    let project = vars["DEVSTACK_PROJECT"].clone();
+    assert!(
+        project.starts_with(&format!("{}-run-", stack.project)),
+        "{project}"
+    );
+    assert_eq!(vars["DEVSTACK_ENGINE"], engine);
+    up.assert_stderr_has(format!("`devstack -p {project} down` removes it"));
+    let names = block_on(async {
+        let client = client_from_env(&vars).await;
+        client
+            .list_tables()
+            .send()
+            .await
+            .unwrap()
+            .table_names()
+            .to_vec()
+    });
+    assert_eq!(names, ["_devstack", "orders"]);
+    // Its variables reach it: `status` with them names its project.
+    let mut status = stack.command(&["status", "--json"]);
+    status.envs(vars.iter().filter(|(k, _)| k.starts_with("DEVSTACK_")));
+    let status = run(&mut status);
+    status.assert_code(0);
+    status.assert_stdout_has(&project);
+    // Its caller (this test) lives: `gc` leaves it.
+    let gc = stack.run(&["--project", &stack.project, "gc"]);
+    gc.assert_stderr_has("nothing to collect");
+    stack.run(&["--project", &project, "down"]).assert_code(0);
+
+    // A caller that ends without removing it: `gc` collects it.
+    let left = run(stack
+        .program("sh")
+        .args(["-c", "\"$0\" up --throwaway --format json; echo done"])
+        .arg(env!("CARGO_BIN_EXE_devstack")));
+    left.assert_code(0);
+    let vars: serde_json::Value =
+        serde_json::from_str(left.stdout.trim_end_matches("done\n")).unwrap();
+    let orphan = vars["DEVSTACK_PROJECT"].as_str().unwrap().to_string();
+    let gc = stack.run(&["--project", &stack.project, "gc"]);
+    gc.assert_code(0);
+    gc.assert_stdout_has(format!("removed run `{orphan}`"));
+    assert!(
+        run_leftovers(&stack)
+            .iter()
+            .all(|l| !l.starts_with("process")),
+        "{:?}",
+        run_leftovers(&stack)
+    );
+}
+
+per_engine!(up_throwaway_belongs_to_its_caller, "up-throwaway": embedded, dynamodb_local);

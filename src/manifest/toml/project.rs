@@ -76,16 +76,15 @@ impl Reader<'_> {
                     None
                 }
             },
+            // No engine named: the one that needs nothing but devstack.
+            None if f.mistyped(PROJECT_FIELDS).contains(&"engine") => None,
             None => {
-                f.missing(
-                    "engine",
-                    PROJECT_FIELDS,
-                    self,
-                    Diagnostic::new(f.span.clone(), "project.engine", "missing `engine`").help(
-                        "set `engine = \"dynamodb-local\"`, `\"ministack\"` or `\"embedded\"`",
-                    ),
-                );
-                None
+                if engine_override.is_none() {
+                    notes.push(
+                        "the manifest names no engine: using the embedded engine (set `engine = \"dynamodb-local\"` or `\"ministack\"` in `[project]` for a container engine)".to_string(),
+                    );
+                }
+                Some(Engine::Embedded)
             }
         };
         let region = match region {
