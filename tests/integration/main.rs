@@ -19,6 +19,7 @@ mod lifecycle;
 mod manifest;
 mod outage;
 mod pull;
+mod python;
 mod read;
 mod run;
 mod seeded;
