@@ -11,6 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use crate::support::process::StopEngine;
 use crate::support::stack::project_name;
 use crate::support::{Home, Run, command, root, run};
 
@@ -61,6 +62,7 @@ fn the_wheel_installs_and_brings_the_bundled_manifest_up_with_no_rust_toolchain(
     let venv = tempfile::tempdir().unwrap();
     venv_with(venv.path(), &[wheel.as_os_str()]);
     let home = Home::new();
+    let _stop = StopEngine(home.path().join("state/devstack/projects"));
     let project = project_name("wheel");
     let devstack = |args: &[&str]| {
         let mut cmd = home.command("devstack", &root());
@@ -240,6 +242,7 @@ fn copy_dir(from: &Path, to: &Path) {
 fn the_pytest_example_passes_alone_and_on_two_workers(engine: &str, test: &str) {
     let example = Example::new(test);
     let home = Home::new();
+    let _stop = StopEngine(home.path().join("state/devstack/projects"));
     let engine = (engine != "embedded").then_some(engine);
     let _collect = CollectRuns {
         home: &home,
@@ -321,6 +324,7 @@ mod the_pytest_example_passes_alone_and_on_two_workers {
 fn a_manifest_devstack_cannot_bring_up_fails_the_session_with_devstacks_message() {
     let example = Example::new("pytest-broken");
     let home = Home::new();
+    let _stop = StopEngine(home.path().join("state/devstack/projects"));
     let manifest = example.dir.path().join("devstack.toml");
     let text = std::fs::read_to_string(&manifest).unwrap();
     std::fs::write(
