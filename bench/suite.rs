@@ -352,6 +352,43 @@ impl Bench {
         (tables_at.unwrap_or(total), total)
     }
 
+    /// The pytest plugin's session fixture set-up, timed inside Python
+    /// (the package from `python/`, this binary on PATH); its stack is
+    /// removed after the clock stops. Returns seconds.
+    fn fixture_setup(&self, stack: &str) -> f64 {
+        const SCRIPT: &str = "import time\n\
+            t = time.perf_counter()\n\
+            from devstack import Stack\n\
+            stack = Stack.start(engine='embedded')\n\
+            with stack.environment():\n    took = time.perf_counter() - t\n\
+            stack.down()\n\
+            print(took)\n";
+        let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let bin_dir = self.bin.parent().unwrap().canonicalize().unwrap();
+        let path = std::env::var("PATH").unwrap_or_default();
+        // The benchmark's home and a clean environment, as devstack gets them.
+        let python = self.command(stack, &[]);
+        let mut command = Command::new("python3");
+        command
+            .current_dir(self.dir(stack))
+            .args(["-c", SCRIPT])
+            .env("PYTHONPATH", repo.join("python"))
+            .env("PATH", format!("{}:{path}", bin_dir.display()));
+        for (name, value) in python.get_envs() {
+            match value {
+                Some(value) => command.env(name, value),
+                None => command.env_remove(name),
+            };
+        }
+        let out = command.output().unwrap();
+        assert!(
+            out.status.success(),
+            "the fixture's set-up failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+    }
+
     fn manifest(&self, stack: &str) -> Manifest {
         Manifest::load(&self.dir(stack).join("devstack.toml"), None).unwrap()
     }
@@ -856,6 +893,24 @@ fn measure(rt: &tokio::runtime::Runtime, bench: &Bench, runs: usize) -> Vec<Row>
         note: "the floor here is devstack's own `up` and `down`: the ratio is what `run` adds"
             .into(),
     });
+
+    // The pytest plugin's session fixture: its set-up, from the call to
+    // its stack's variables in `os.environ`, in the Python process.
+    if engine == Engine::Embedded {
+        let mut took = Vec::new();
+        for _ in 0..runs {
+            took.push(bench.fixture_setup("codemetrics"));
+        }
+        rows.push(Row {
+            workload: "pytest session fixture set-up of CodeMetrics (`up --throwaway` from Python)"
+                .into(),
+            devstack: Stats::of(took),
+            floor: None,
+            unit: "s",
+            target: Target::Seconds(0.3),
+            note: "what the `devstack` fixture does before the first test: start the stack, read its variables, set them".into(),
+        });
+    }
 
     // Seeding and scanning 10,000 items.
     bench.run("items-10k", &["up"]);
