@@ -5,17 +5,17 @@
 
 use std::time::Duration;
 
-use devstack::stack::docker::Docker;
+use devstack::stack::docker::{DaemonAddress, Docker};
 
 use super::{block_on, command, run};
 
-/// The daemon the tests use: the default socket, whatever `DOCKER_HOST`
-/// the tests were started with, as for every command they run (see
-/// `support::command`). Tests that need one are `#[ignore = "needs a
+/// The daemon the tests use: the default socket, whatever `DOCKER_HOST`,
+/// `DOCKER_CONTEXT` or `DOCKER_CONFIG` the tests were started with, as for
+/// every command they run (see `support::command`). Tests that need one are `#[ignore = "needs a
 /// Docker daemon"]`, so they run only when asked (`scripts/test.sh` asks),
 /// and then a missing daemon is a failure.
 pub async fn connect_docker() -> Docker {
-    match Docker::connect_to(&Docker::default_host(), Duration::from_secs(5)).await {
+    match Docker::connect_to(DaemonAddress::default_socket(), Duration::from_secs(5)).await {
         Ok(docker) => docker,
         Err(err) => panic!("this test needs a Docker daemon: {err}"),
     }
@@ -24,7 +24,7 @@ pub async fn connect_docker() -> Docker {
 /// The daemon the tests use, if one answers within a second: for clean-up
 /// after tests that may have made no Docker object at all.
 pub async fn docker_if_there() -> Option<Docker> {
-    Docker::connect_to(&Docker::default_host(), Duration::from_secs(1))
+    Docker::connect_to(DaemonAddress::default_socket(), Duration::from_secs(1))
         .await
         .ok()
 }
