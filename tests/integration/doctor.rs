@@ -131,6 +131,12 @@ fn a_current_context_without_its_meta_file_fails_naming_the_context_the_file_and
     ));
     out.assert_stderr_has("`docker context use default`");
     out.assert_stderr_lacks("ready");
+    assert_eq!(
+        out.stderr.matches("does not exist").count(),
+        1,
+        "said once: {}",
+        out.stderr
+    );
 }
 
 #[test]

@@ -187,8 +187,7 @@ fn current_context(
 ) -> Result<Option<(String, ContextFrom)>, Unresolved> {
     const WHAT: &str = "config file";
     let hint = || {
-        "fix or remove it (the docker CLI reads it too), or point `DOCKER_HOST` at your daemon"
-            .to_string()
+        "fix it (the docker CLI reads it too), or point `DOCKER_HOST` at your daemon".to_string()
     };
     let Some(config) = read_json(path, WHAT, hint)? else {
         return Ok(None);

@@ -55,10 +55,11 @@ pub enum Why {
     Other(String),
 }
 
+/// `Unresolved` is shown as it is, not as a cause of itself.
 impl std::error::Error for Unreachable {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Unreachable::Unresolved(err) => Some(err),
+            Unreachable::Unresolved(err) => std::error::Error::source(err),
             Unreachable::At { .. } => None,
         }
     }
