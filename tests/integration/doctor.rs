@@ -1,10 +1,11 @@
 //! `devstack doctor`: each check on a machine set up to fail it (no Docker
-//! daemon, a port someone else holds, a state folder that is a file), and
-//! a healthy machine, in text and as `--json`.
+//! daemon, a docker context that does not exist, a port someone else holds,
+//! a state folder that is a file), and a healthy machine, reached through
+//! the default socket or a docker context, in text and as `--json`.
 
 use std::net::TcpListener;
 
-use crate::support::{Home, Run, Stack, run};
+use crate::support::{Home, Run, Stack, command, context_meta, run, use_context};
 
 /// A socket that does not exist: no Docker daemon.
 const NO_DOCKER: &str = "unix:///nonexistent.sock";
@@ -88,6 +89,54 @@ fn without_docker_a_container_engine_fails_the_docker_check_naming_the_socket_an
         .filter(|c| c["status"] == "failed")
         .collect();
     assert_eq!(failed.len(), 1, "{report:#}");
+}
+
+#[test]
+fn a_current_context_without_its_meta_file_fails_naming_the_context_the_file_and_the_fix() {
+    let stack = Stack::new("doctor-no-context", "dynamodb-local", "");
+    let config = stack.home.path().join(".docker");
+    use_context(&config, "colima");
+    let meta = context_meta(&config, "colima");
+    let out = stack.run(&["doctor"]);
+    out.assert_code(1);
+    let (docker, fix) = line(&out, "docker socket");
+    assert_eq!(
+        docker,
+        format!(
+            "✗ docker socket   the Docker context `colima` (from ~/.docker/config.json) does not exist: there is no `{}`",
+            meta.display()
+        )
+    );
+    assert!(fix.starts_with("  fix: `docker context ls`"), "{fix}");
+    assert!(fix.contains("`docker context use default`"), "{fix}");
+    out.assert_stderr_has("check failed: `docker socket`");
+
+    let report = report(&stack.run(&["doctor", "--json"]));
+    let docker = check(&report, "docker socket");
+    assert_eq!(docker["status"], "failed", "{docker}");
+    assert!(
+        docker["detail"].as_str().unwrap().contains(&format!(
+            "`colima` (from ~/.docker/config.json) does not exist: there is no `{}`",
+            meta.display()
+        )),
+        "{docker}"
+    );
+
+    // Never the default socket instead, whether a daemon answers there or not.
+    let out = stack.run(&["up"]);
+    out.assert_code(1);
+    out.assert_stderr_has(format!(
+        "the Docker context `colima` (from ~/.docker/config.json) does not exist: there is no `{}`",
+        meta.display()
+    ));
+    out.assert_stderr_has("`docker context use default`");
+    out.assert_stderr_lacks("ready");
+    assert_eq!(
+        out.stderr.matches("does not exist").count(),
+        1,
+        "said once: {}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -276,7 +325,7 @@ fn on_a_healthy_machine_every_check_passes() {
         docker["detail"]
             .as_str()
             .unwrap()
-            .contains("answers (Docker "),
+            .starts_with("unix:///var/run/docker.sock answers (the default socket; Docker "),
         "{docker}"
     );
     let images = check(&report, "images")["detail"].as_str().unwrap();
@@ -307,4 +356,52 @@ fn a_port_held_by_the_projects_own_container_is_fine() {
         "{ports}"
     );
     stack.run(&["down"]).assert_code(0);
+}
+
+/// The daemon the tests use, at a link to its socket named only by a
+/// docker context of the test's home, made by the docker CLI itself and
+/// made current in the home's `~/.docker/config.json`: only the context
+/// can lead there.
+#[test]
+#[ignore = "needs a Docker daemon"]
+fn the_daemon_of_the_current_docker_context_is_used_and_named() {
+    let stack = Stack::new("doctor-context", "dynamodb-local", "");
+    let daemon = devstack::stack::docker::DEFAULT_HOST;
+    let link = stack.home.path().join("docker.sock");
+    std::os::unix::fs::symlink(daemon.strip_prefix("unix://").unwrap(), &link).unwrap();
+    let host = format!("unix://{}", link.display());
+    let config = stack.home.path().join(".docker");
+    let docker = |args: &[&str]| {
+        run(command("docker").env("DOCKER_CONFIG", &config).args(args)).assert_code(0);
+    };
+    docker(&[
+        "context",
+        "create",
+        "devstack-test",
+        "--docker",
+        &format!("host={host}"),
+    ]);
+    docker(&["context", "use", "devstack-test"]);
+
+    let out = stack.run(&["doctor"]);
+    out.assert_code(0);
+    let (line, _) = line(&out, "docker socket");
+    assert!(
+        line.starts_with(&format!(
+            "✓ docker socket   {host} answers (context `devstack-test`, from ~/.docker/config.json; Docker "
+        )),
+        "{line}"
+    );
+
+    let report = report(&stack.run(&["doctor", "--json"]));
+    assert_eq!(report["ok"], true, "{report:#}");
+    let docker = check(&report, "docker socket");
+    assert!(
+        docker["detail"].as_str().unwrap().starts_with(&format!(
+            "{host} answers (context `devstack-test`, from ~/.docker/config.json; Docker "
+        )),
+        "{docker}"
+    );
+    // More than the ping went through it: the images were looked up there.
+    assert_eq!(check(&report, "images")["status"], "ok", "{report:#}");
 }

@@ -7,7 +7,10 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::support::{Stack, block_on, client_from_env, command, engine_pid, process_alive, root};
+use crate::support::{
+    Stack, block_on, client_from_env, command, create_context, engine_pid, process_alive, root,
+    use_context,
+};
 
 /// Set, in the copy of this test binary that runs the commands, to say it
 /// is that copy. Not a `DEVSTACK_*` name: nothing of devstack reads it.
@@ -90,7 +93,9 @@ fn devstack_variables(sentinel: &Stack, url: &str) -> BTreeMap<String, String> {
 /// of its own, with an item written), and every variable that could point
 /// a command at it exported as a developer's shell would: devstack's own,
 /// the AWS SDKs' and CLI's (endpoint, profile, credentials, their files),
-/// Docker's (at a socket that notes any connection), and the home its
+/// Docker's (`DOCKER_HOST`, and a docker CLI config whose current context
+/// `DOCKER_CONTEXT` also names, all at a socket that notes any
+/// connection), and the home its
 /// engine is recorded in. The tests that run with them (`up`, `scan`,
 /// `reset`, `env`, `ls`, `down --volumes` on a project of their own) must
 /// leave it as it was: the same engine process running, the item there.
@@ -130,6 +135,13 @@ fn a_run_with_the_developers_variables_exported_leaves_their_stack_alone() {
     let socket = aside.path().join("docker.sock");
     let docker = std::os::unix::net::UnixListener::bind(&socket).unwrap();
     docker.set_nonblocking(true).unwrap();
+    let docker_config = aside.path().join("docker-config");
+    create_context(
+        &docker_config,
+        "sentinel",
+        &format!("unix://{}", socket.display()),
+    );
+    use_context(&docker_config, "sentinel");
     let config = aside.path().join("aws-config");
     std::fs::write(
         &config,
@@ -168,6 +180,7 @@ fn a_run_with_the_developers_variables_exported_leaves_their_stack_alone() {
         ])
         .env("AWS_CONFIG_FILE", &config)
         .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
+        .env("DOCKER_CONFIG", &docker_config)
         .env("DOCKER_HOST", format!("unix://{}", socket.display()));
     let home = sentinel.home.path();
     inner.env("HOME", home);
@@ -197,7 +210,7 @@ fn a_run_with_the_developers_variables_exported_leaves_their_stack_alone() {
         docker
             .accept()
             .is_err_and(|e| e.kind() == std::io::ErrorKind::WouldBlock),
-        "something connected to the Docker socket DOCKER_HOST named\n{}",
+        "something connected to the Docker socket DOCKER_HOST and the context named\n{}",
         ran.stdout
     );
     sentinel.assert_down_leaves_nothing();

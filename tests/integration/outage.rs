@@ -140,8 +140,8 @@ async fn until(cuts: &mut tokio::sync::watch::Receiver<Cut>, wanted: fn(Cut) -> 
 
 /// The socket of the daemon the tests use (see `support::docker`).
 fn daemon_socket() -> PathBuf {
-    let host = devstack::stack::docker::Docker::default_host();
-    PathBuf::from(host.strip_prefix("unix://").unwrap_or(&host))
+    let host = devstack::stack::docker::DEFAULT_HOST;
+    PathBuf::from(host.strip_prefix("unix://").unwrap_or(host))
 }
 
 impl DockerProxy {

@@ -14,7 +14,8 @@ use crate::stack::{self, PortHolder};
 
 use super::{Asked, Check, Need, Part, Subject, Verdict, asked};
 
-/// The daemon: reachable, allowed, answering, and its version.
+/// The daemon: which one (and what named it), reachable, allowed,
+/// answering, and its version.
 pub(super) async fn docker_check(
     subject: &Subject,
     docker: &Result<Docker, crate::stack::docker::Unreachable>,
@@ -25,8 +26,11 @@ pub(super) async fn docker_check(
         Ok(docker) => match asked(docker).await {
             Ok(info) => {
                 let detail = format!(
-                    "{} answers (Docker {}, API {})",
-                    docker.host, info.daemon.version, info.daemon.api_version
+                    "{} answers ({}; Docker {}, API {})",
+                    docker.address.host,
+                    docker.address.source,
+                    info.daemon.version,
+                    info.daemon.api_version
                 );
                 (Check::new(NAME, Verdict::Ok, detail), Some(info))
             }
@@ -34,7 +38,10 @@ pub(super) async fn docker_check(
                 Check::new(
                     NAME,
                     need.problem(),
-                    format!("{} answers, but not to `info`: {err:#}", docker.host),
+                    format!(
+                        "{} ({}) answers, but not to `info`: {err:#}",
+                        docker.address.host, docker.address.source
+                    ),
                 )
                 .fix("check the daemon with `docker info`"),
                 None,
@@ -46,7 +53,7 @@ pub(super) async fn docker_check(
                 Some((what, hint)) => (what.to_string(), hint.to_string()),
                 None => (
                     text.clone(),
-                    "check that the daemon runs (`docker info`) and that `DOCKER_HOST` points at it"
+                    "check that the daemon runs (`docker info`), and that `DOCKER_HOST` or the active `docker context` (`docker context ls`) points at it"
                         .to_string(),
                 ),
             };

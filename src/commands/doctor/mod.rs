@@ -393,11 +393,11 @@ mod tests {
         let ok = Check::new(
             "docker socket",
             Verdict::Ok,
-            "unix:///var/run/docker.sock answers",
+            "unix:///var/run/docker.sock answers (the default socket; Docker 20.10.24, API 1.41)",
         );
         assert_eq!(
             render(&ok),
-            "✓ docker socket   unix:///var/run/docker.sock answers"
+            "✓ docker socket   unix:///var/run/docker.sock answers (the default socket; Docker 20.10.24, API 1.41)"
         );
         let failed = Check::new("ports", Verdict::Failed, "port 8000 is taken").fix("free it");
         assert_eq!(

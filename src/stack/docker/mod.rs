@@ -1,8 +1,9 @@
 //! The only module that speaks to Docker. Everything it creates carries
 //! devstack's labels, and it only ever finds objects again by those labels.
 //! Here: the connection, every call's deadline and error, the states read
-//! back. Beside it: `containers`, `images` (pulls), and `project` (its
-//! network and volumes, every project found by its labels).
+//! back. Beside it: `context` (which daemon: the one the docker CLI talks
+//! to), `containers`, `images` (pulls), and `project` (its network and
+//! volumes, every project found by its labels).
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
@@ -14,9 +15,11 @@ use aws_sdk_dynamodb::primitives::{DateTime, DateTimeFormat};
 use crate::service::ServiceKind;
 
 mod containers;
+pub mod context;
 mod images;
 mod project;
 
+pub use context::{ContextFrom, DEFAULT_HOST, DaemonAddress, Source, Unresolved};
 pub use images::{PullError, split_tag};
 pub use project::ProjectObjects;
 
@@ -31,30 +34,103 @@ pub const LABEL_OWNER: &str = "dev.devstack.owner";
 const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long the first contact with the daemon may take.
 const PING_TIMEOUT: Duration = Duration::from_secs(5);
-const DEFAULT_SOCKET: &str = "/var/run/docker.sock";
 
 /// Why devstack could not talk to Docker. Each gets its own advice.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum Unreachable {
-    #[error(
-        "no Docker daemon: the socket `{0}` does not exist\n  hint: start Docker (Docker Desktop, or `sudo systemctl start docker`), or point `DOCKER_HOST` at your daemon"
-    )]
+    /// Which daemon could not be worked out: a context that does not resolve.
+    Unresolved(Unresolved),
+    /// The daemon at `address` cannot be reached.
+    At { address: DaemonAddress, why: Why },
+}
+
+/// How the daemon could not be reached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Why {
     SocketMissing(PathBuf),
-    #[error(
-        "permission denied on the Docker socket `{0}`\n  hint: add your user to the `docker` group (`sudo usermod -aG docker $USER`, then log in again), or use rootless Docker; do not loosen the socket's permissions"
-    )]
     PermissionDenied(PathBuf),
-    #[error(
-        "no Docker daemon answers at `{0}` (connection refused)\n  hint: the daemon is not running; start it, or check `DOCKER_HOST`"
-    )]
-    Refused(String),
-    #[error(
-        "the Docker daemon at `{0}` did not answer within {secs} s\n  hint: it may be starting, overloaded or hung; check it with `docker info`",
-        secs = PING_TIMEOUT.as_secs()
-    )]
-    NotAnswering(String),
-    #[error("cannot reach the Docker daemon at `{0}`: {1}")]
-    Other(String, String),
+    Refused,
+    /// No answer within this long.
+    NotAnswering(Duration),
+    Other(String),
+}
+
+/// `Unresolved` is shown as it is, not as a cause of itself.
+impl std::error::Error for Unreachable {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Unreachable::Unresolved(err) => std::error::Error::source(err),
+            Unreachable::At { .. } => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Unreachable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (address, why) = match self {
+            Unreachable::Unresolved(err) => return err.fmt(f),
+            Unreachable::At { address, why } => (address, why),
+        };
+        let host = &address.host;
+        match why {
+            Why::SocketMissing(path) => write!(
+                f,
+                "no Docker daemon: the socket `{}` does not exist",
+                path.display()
+            )?,
+            Why::PermissionDenied(path) => write!(
+                f,
+                "permission denied on the Docker socket `{}`",
+                path.display()
+            )?,
+            Why::Refused => write!(
+                f,
+                "no Docker daemon answers at `{host}`: the connection was refused"
+            )?,
+            Why::NotAnswering(limit) => write!(
+                f,
+                "the Docker daemon at `{host}` did not answer within {} s",
+                limit.as_secs_f32()
+            )?,
+            Why::Other(text) => write!(f, "cannot reach the Docker daemon at `{host}`: {text}")?,
+        }
+        write!(f, " ({})", address.source)?;
+        if let Some(hint) = hint(why, &address.source) {
+            write!(f, "\n  hint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+/// What to do about `why`, for the daemon `source` named.
+fn hint(why: &Why, source: &Source) -> Option<String> {
+    const START: &str = "start Docker (Docker Desktop, or `sudo systemctl start docker`)";
+    const ELSEWHERE: &str = "a daemon elsewhere (Colima, OrbStack, rootless Docker) is found through its `docker context` (`docker context use NAME`) or `DOCKER_HOST`";
+    Some(match (why, source) {
+        (Why::SocketMissing(_), Source::DockerHost) => format!(
+            "{START}, or point `DOCKER_HOST` at your daemon (or unset it: the active `docker context` is used)"
+        ),
+        (Why::SocketMissing(_), Source::Context { name, from }) => format!(
+            "start the daemon of the context `{name}` (Colima: `colima start`; OrbStack or Docker Desktop: open it); {}",
+            context::other_context(from)
+        ),
+        (Why::SocketMissing(_), Source::Default) => format!("{START}; {ELSEWHERE}"),
+        (Why::PermissionDenied(_), _) => "add your user to the `docker` group (`sudo usermod -aG docker $USER`, then log in again), or use rootless Docker; do not loosen the socket's permissions".to_string(),
+        (Why::Refused, Source::DockerHost) => {
+            "the daemon is not running; start it, or check `DOCKER_HOST`".to_string()
+        }
+        (Why::Refused, Source::Context { name, from }) => format!(
+            "the daemon of the context `{name}` is not running; start it, or check the context (`docker context inspect {name}`); {}",
+            context::other_context(from)
+        ),
+        (Why::Refused, Source::Default) => format!(
+            "the daemon is not running; start it (`sudo systemctl start docker`); {ELSEWHERE}"
+        ),
+        (Why::NotAnswering(_), _) => {
+            "it may be starting, overloaded or hung; check it with `docker info`".to_string()
+        }
+        (Why::Other(_), _) => return None,
+    })
 }
 
 /// The daemon answered once, then broke off or fell silent mid-call.
@@ -208,12 +284,13 @@ pub struct DaemonInfo {
 #[derive(Clone)]
 pub struct Docker {
     client: bollard::Docker,
-    /// Where the daemon is, for messages.
-    pub host: String,
+    /// Where the daemon is and what named it, for messages.
+    pub address: DaemonAddress,
 }
 impl Docker {
-    /// Connects as the docker CLI would (`DOCKER_HOST`, else the default
-    /// socket) and checks the daemon answers, telling apart the ways it may not.
+    /// Connects to the daemon the docker CLI would talk to (`DOCKER_HOST`,
+    /// else the active `docker context`, else the default socket; see
+    /// `context`) and checks it answers, telling apart the ways it may not.
     pub async fn connect() -> Result<Docker, Unreachable> {
         Docker::connect_within(PING_TIMEOUT).await
     }
@@ -224,38 +301,38 @@ impl Docker {
         Docker::connect_within(Duration::from_secs(1)).await.ok()
     }
 
-    /// Connects to the daemon at `host` (`unix://PATH` or `tcp://HOST:PORT`),
-    /// whatever `DOCKER_HOST` says, giving up after `limit`: for callers that
-    /// must not follow the environment they were started in (the tests).
-    pub async fn connect_to(host: &str, limit: Duration) -> Result<Docker, Unreachable> {
-        Docker::connect_host(host.to_string(), limit).await
-    }
-
-    /// The daemon the docker CLI talks to when `DOCKER_HOST` is not set.
-    pub fn default_host() -> String {
-        format!("unix://{DEFAULT_SOCKET}")
+    /// Connects to the daemon at `address`, whatever the environment
+    /// says, giving up after `limit`: for callers that must not follow the
+    /// environment they were started in (the tests).
+    pub async fn connect_to(
+        address: DaemonAddress,
+        limit: Duration,
+    ) -> Result<Docker, Unreachable> {
+        Docker::connect_at(address, limit).await
     }
 
     async fn connect_within(limit: Duration) -> Result<Docker, Unreachable> {
-        let host = std::env::var("DOCKER_HOST")
-            .ok()
-            .filter(|h| !h.is_empty())
-            .unwrap_or_else(Docker::default_host);
-        Docker::connect_host(host, limit).await
+        let address = DaemonAddress::from_env().map_err(Unreachable::Unresolved)?;
+        Docker::connect_at(address, limit).await
     }
 
-    async fn connect_host(host: String, limit: Duration) -> Result<Docker, Unreachable> {
+    async fn connect_at(address: DaemonAddress, limit: Duration) -> Result<Docker, Unreachable> {
+        let host = address.host.clone();
+        let fail = |why: Why| Unreachable::At {
+            address: address.clone(),
+            why,
+        };
         if let Some(path) = host.strip_prefix("unix://") {
-            probe_socket(path, limit).await?;
+            probe_socket(path, limit).await.map_err(fail)?;
         }
         let client = bollard::Docker::connect_with_host(&host)
-            .map_err(|err| Unreachable::Other(host.clone(), err.to_string()))?;
+            .map_err(|err| fail(Why::Other(err.to_string())))?;
         let client = match tokio::time::timeout(limit, client.negotiate_version()).await {
             Ok(Ok(client)) => client,
-            Ok(Err(err)) => return Err(classify(&host, err)),
-            Err(_) => return Err(Unreachable::NotAnswering(host)),
+            Ok(Err(err)) => return Err(fail(classify(err, limit))),
+            Err(_) => return Err(fail(Why::NotAnswering(limit))),
         };
-        Ok(Docker { client, host })
+        Ok(Docker { client, address })
     }
 
     async fn call<T>(
@@ -283,7 +360,7 @@ impl Docker {
 
     fn lost(&self, what: &str, why: String) -> anyhow::Error {
         anyhow::Error::new(DaemonLost {
-            host: self.host.clone(),
+            host: self.address.host.clone(),
             what: what.to_string(),
             why,
         })
@@ -338,7 +415,7 @@ impl Docker {
     /// Whether the daemon runs on this machine (a Unix socket), so that
     /// the paths and ports it names are this machine's.
     pub fn is_local(&self) -> bool {
-        self.host.starts_with("unix://")
+        self.address.host.starts_with("unix://")
     }
 }
 
@@ -409,32 +486,32 @@ fn state_of(info: bollard::models::ContainerInspectResponse) -> ContainerState {
 
 /// Connects to the Unix socket once to tell "missing", "forbidden" and
 /// "refused" apart before bollard hides the difference.
-async fn probe_socket(path: &str, limit: Duration) -> Result<(), Unreachable> {
+async fn probe_socket(path: &str, limit: Duration) -> Result<(), Why> {
     use std::io::ErrorKind;
     let connect = tokio::net::UnixStream::connect(path);
     match tokio::time::timeout(limit, connect).await {
         Ok(Ok(_)) => Ok(()),
         Ok(Err(err)) => Err(match err.kind() {
-            ErrorKind::NotFound => Unreachable::SocketMissing(path.into()),
-            ErrorKind::PermissionDenied => Unreachable::PermissionDenied(path.into()),
-            ErrorKind::ConnectionRefused => Unreachable::Refused(format!("unix://{path}")),
-            _ => Unreachable::Other(format!("unix://{path}"), err.to_string()),
+            ErrorKind::NotFound => Why::SocketMissing(path.into()),
+            ErrorKind::PermissionDenied => Why::PermissionDenied(path.into()),
+            ErrorKind::ConnectionRefused => Why::Refused,
+            _ => Why::Other(err.to_string()),
         }),
-        Err(_) => Err(Unreachable::NotAnswering(format!("unix://{path}"))),
+        Err(_) => Err(Why::NotAnswering(limit)),
     }
 }
 
-fn classify(host: &str, err: bollard::errors::Error) -> Unreachable {
+fn classify(err: bollard::errors::Error, limit: Duration) -> Why {
     use bollard::errors::Error as E;
     match err {
-        E::RequestTimeoutError => Unreachable::NotAnswering(host.to_string()),
-        E::SocketNotFoundError(path) => Unreachable::SocketMissing(path.into()),
+        E::RequestTimeoutError => Why::NotAnswering(limit),
+        E::SocketNotFoundError(path) => Why::SocketMissing(path.into()),
         other => {
             let text = other.to_string();
             if text.to_ascii_lowercase().contains("connection refused") {
-                Unreachable::Refused(host.to_string())
+                Why::Refused
             } else {
-                Unreachable::Other(host.to_string(), text)
+                Why::Other(text)
             }
         }
     }
@@ -443,6 +520,63 @@ fn classify(host: &str, err: bollard::errors::Error) -> Unreachable {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn unreachable(source: Source, why: Why) -> String {
+        let host = "unix:///run/user/1000/docker.sock".to_string();
+        Unreachable::At {
+            address: DaemonAddress { host, source },
+            why,
+        }
+        .to_string()
+    }
+
+    #[test]
+    fn an_unreachable_daemon_is_named_with_what_named_it_and_the_fix_for_that() {
+        let socket = PathBuf::from("/run/user/1000/docker.sock");
+        let from_file = Source::Context {
+            name: "rootless".to_string(),
+            from: ContextFrom::ConfigFile {
+                path: PathBuf::from("/home/me/.docker/config.json"),
+                shown: "~/.docker/config.json".to_string(),
+            },
+        };
+        assert_eq!(
+            unreachable(from_file.clone(), Why::SocketMissing(socket.clone())),
+            "no Docker daemon: the socket `/run/user/1000/docker.sock` does not exist (context `rootless`, from ~/.docker/config.json)\n  hint: start the daemon of the context `rootless` (Colima: `colima start`; OrbStack or Docker Desktop: open it); `docker context ls` lists the contexts: `docker context use NAME` picks one, `docker context use default` the default socket"
+        );
+        let text = unreachable(Source::DockerHost, Why::SocketMissing(socket.clone()));
+        assert!(
+            text.starts_with(
+                "no Docker daemon: the socket `/run/user/1000/docker.sock` does not exist (DOCKER_HOST)\n  hint: start Docker"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("`DOCKER_HOST`"), "{text}");
+        let text = unreachable(Source::Default, Why::SocketMissing(socket));
+        assert!(text.contains("(the default socket)\n"), "{text}");
+        assert!(text.contains("`docker context use NAME`"), "{text}");
+
+        let from_variable = Source::Context {
+            name: "colima".to_string(),
+            from: ContextFrom::Variable,
+        };
+        assert_eq!(
+            unreachable(from_variable, Why::Refused),
+            "no Docker daemon answers at `unix:///run/user/1000/docker.sock`: the connection was refused (context `colima`, from DOCKER_CONTEXT)\n  hint: the daemon of the context `colima` is not running; start it, or check the context (`docker context inspect colima`); `docker context ls` lists the contexts: set `DOCKER_CONTEXT` to one of them, or unset it"
+        );
+        assert_eq!(
+            unreachable(from_file, Why::NotAnswering(Duration::from_secs(5))),
+            "the Docker daemon at `unix:///run/user/1000/docker.sock` did not answer within 5 s (context `rootless`, from ~/.docker/config.json)\n  hint: it may be starting, overloaded or hung; check it with `docker info`"
+        );
+        // No advice of its own: the caller gives the general one.
+        assert_eq!(
+            unreachable(
+                Source::DockerHost,
+                Why::Other("Unsupported URI".to_string())
+            ),
+            "cannot reach the Docker daemon at `unix:///run/user/1000/docker.sock`: Unsupported URI (DOCKER_HOST)"
+        );
+    }
 
     #[test]
     fn the_daemon_clock_is_read_with_its_fraction_and_offset() {

@@ -3,19 +3,20 @@
 //! devstack's work (what is left, a paused container), so the code under
 //! test does not check itself.
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use devstack::stack::docker::Docker;
+use devstack::stack::docker::{DaemonAddress, Docker};
 
 use super::{block_on, command, run};
 
-/// The daemon the tests use: the default socket, whatever `DOCKER_HOST`
-/// the tests were started with, as for every command they run (see
-/// `support::command`). Tests that need one are `#[ignore = "needs a
+/// The daemon the tests use: the default socket, whatever `DOCKER_HOST`,
+/// `DOCKER_CONTEXT` or `DOCKER_CONFIG` the tests were started with, as for
+/// every command they run (see `support::command`). Tests that need one are `#[ignore = "needs a
 /// Docker daemon"]`, so they run only when asked (`scripts/test.sh` asks),
 /// and then a missing daemon is a failure.
 pub async fn connect_docker() -> Docker {
-    match Docker::connect_to(&Docker::default_host(), Duration::from_secs(5)).await {
+    match Docker::connect_to(DaemonAddress::default_socket(), Duration::from_secs(5)).await {
         Ok(docker) => docker,
         Err(err) => panic!("this test needs a Docker daemon: {err}"),
     }
@@ -24,7 +25,7 @@ pub async fn connect_docker() -> Docker {
 /// The daemon the tests use, if one answers within a second: for clean-up
 /// after tests that may have made no Docker object at all.
 pub async fn docker_if_there() -> Option<Docker> {
-    Docker::connect_to(&Docker::default_host(), Duration::from_secs(1))
+    Docker::connect_to(DaemonAddress::default_socket(), Duration::from_secs(1))
         .await
         .ok()
 }
@@ -113,4 +114,39 @@ fn objects(project: &str, unlabelled_only: bool) -> Vec<String> {
         }
     }
     found
+}
+
+/// Makes `name` the current context in the docker CLI's config folder
+/// `config` (`DOCKER_CONFIG`, `~/.docker` by default), as `docker context
+/// use` writes it, whether the context exists or not.
+pub fn use_context(config: &Path, name: &str) {
+    std::fs::create_dir_all(config).unwrap();
+    let text = serde_json::json!({"auths": {}, "currentContext": name});
+    std::fs::write(config.join("config.json"), text.to_string()).unwrap();
+}
+
+/// Where the docker CLI keeps the context `name` in its config folder
+/// `config`: `contexts/meta/<SHA-256 of the name, in hex>/meta.json`.
+pub fn context_meta(config: &Path, name: &str) -> PathBuf {
+    use sha2::{Digest, Sha256};
+    let id: String = Sha256::digest(name.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    config.join("contexts/meta").join(id).join("meta.json")
+}
+
+/// The context `name` at `host` in the docker CLI's config folder
+/// `config`, as `docker context create NAME --docker host=HOST` writes it;
+/// returns its `meta.json`.
+pub fn create_context(config: &Path, name: &str, host: &str) -> PathBuf {
+    let meta = context_meta(config, name);
+    std::fs::create_dir_all(meta.parent().unwrap()).unwrap();
+    let text = serde_json::json!({
+        "Name": name,
+        "Metadata": {},
+        "Endpoints": {"docker": {"Host": host, "SkipTLSVerify": false}},
+    });
+    std::fs::write(&meta, text.to_string()).unwrap();
+    meta
 }

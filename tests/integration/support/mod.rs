@@ -21,7 +21,9 @@ pub mod stack;
 pub mod tables;
 pub mod watch;
 
-pub use docker::{assert_nothing_left, docker, docker_cli, pause};
+pub use docker::{
+    assert_nothing_left, context_meta, create_context, docker, docker_cli, pause, use_context,
+};
 pub(crate) use engines::per_engine;
 pub use process::{engine_pid, process_alive, processes_naming, send_signal};
 pub use stack::Stack;
@@ -208,7 +210,8 @@ impl Home {
 /// The one way a test starts a program (devstack, a shell, `docker`, `kill`,
 /// a browser): with none of the settings of the environment the tests were
 /// started in that could point it at something not the test's own. Every
-/// `DEVSTACK_*` and `AWS_*` variable, `DOCKER_HOST` and `DOCKER_CONTEXT` are
+/// `DEVSTACK_*` and `AWS_*` variable, `DOCKER_HOST`, `DOCKER_CONTEXT` and
+/// `DOCKER_CONFIG` (whose config file names the current context) are
 /// removed, so no test reads the developer's project, engine, manifest,
 /// endpoint, credentials or daemon; a test that needs one sets it on the
 /// command. `isolation.rs` checks that no test builds a command otherwise,
@@ -217,7 +220,8 @@ pub fn command(program: impl AsRef<OsStr>) -> Command {
     let mut command = Command::new(program);
     command
         .env_remove("DOCKER_HOST")
-        .env_remove("DOCKER_CONTEXT");
+        .env_remove("DOCKER_CONTEXT")
+        .env_remove("DOCKER_CONFIG");
     for (name, _) in std::env::vars_os() {
         let text = name.to_string_lossy();
         if text.starts_with("DEVSTACK_") || text.starts_with("AWS_") {
