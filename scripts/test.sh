@@ -10,8 +10,11 @@
 # (scripts/ensure-docker.sh), the emulator images exist
 # (scripts/build-images.sh, seconds when they are up to date), Debian's
 # Chromium be installed (scripts/ensure-chromium.sh) and the AWS clients be
-# there (scripts/ensure-aws-clients.sh), then runs everything, ignored tests
-# included; it fails when any of that fails.
+# there (scripts/ensure-aws-clients.sh), and builds the Python and npm
+# packages (scripts/package.sh: a release build) that the packaging and
+# example tests install, then runs everything, ignored tests included; it
+# fails when any of that fails. `DEVSTACK_PACKAGES=DIR` skips the packaging
+# and uses the packages in DIR (target/packages of an earlier run).
 #
 # Arguments go to `cargo test`; those after `--` to the test binaries, e.g.
 #   bash scripts/test.sh --test integration -- lifecycle::
@@ -23,6 +26,11 @@ bash scripts/build-images.sh
 bash scripts/ensure-chromium.sh
 DEVSTACK_AWS_CLIENTS=$(bash scripts/ensure-aws-clients.sh)
 export DEVSTACK_AWS_CLIENTS
+if [ -z "${DEVSTACK_PACKAGES:-}" ]; then
+  bash scripts/package.sh >/dev/null
+  DEVSTACK_PACKAGES=$PWD/${CARGO_TARGET_DIR:-target}/packages
+fi
+export DEVSTACK_PACKAGES
 
 cargo_args=()
 test_args=()

@@ -337,9 +337,12 @@ fn a_manifest_devstack_cannot_bring_up_fails_the_session_with_devstacks_message(
     .unwrap();
     let out = example.pytest(&home, None, &["-q", "tests/test_orders.py"]);
     assert_ne!(out.code, 0);
+    out.assert_stdout_has("devstack could not bring up a stack of the devstack.toml found from");
+    // devstack's own message: the file, line and field.
     out.assert_stdout_has(
-        "devstack: devstack could not bring up a stack of the devstack.toml found from",
+        "devstack.toml:18:17: table[0].partition_key: key type `Q` is not S, N or B",
     );
-    out.assert_stdout_has("devstack.toml:");
+    // Said once per test, not again as the cause of another error.
+    assert!(!out.stdout.contains("During handling"), "{}", out.stdout);
     out.assert_stdout_has("hint: `devstack doctor` checks what `up` needs");
 }
