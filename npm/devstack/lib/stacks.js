@@ -8,7 +8,8 @@
 // into each worker they start after the global set-up). A set-up file in
 // each worker picks the stack of its worker id and makes its variables the
 // worker's environment. The stacks are removed by the global teardown, and
-// also when the runner exits without it or is stopped by a signal.
+// also when the runner exits without it or is stopped by a signal; those an
+// earlier run could not remove (killed with -9) go at the next run's start.
 //
 // devstack is spawned directly by the runner's main process, never through
 // a shell or `npx`: a throwaway stack belongs to the process that started
@@ -36,7 +37,7 @@ const AIMING = ['DEVSTACK_PROJECT', 'DEVSTACK_ENDPOINT', 'DEVSTACK_ENGINE', 'DEV
 const state = (() => {
   const key = Symbol.for('devstack.test-stacks');
   if (!globalThis[key]) {
-    globalThis[key] = { running: new Map(), handlersInstalled: false };
+    globalThis[key] = { running: new Map(), sweep: null, handlersInstalled: false };
   }
   return globalThis[key];
 })();
@@ -136,6 +137,31 @@ function indent(text) {
 }
 
 /**
+ * Removes the stacks of this manifest's project that earlier runs left
+ * behind (`devstack gc -p PROJECT`: only runs whose process is gone, never
+ * a live one such as another terminal's), and says so when there were
+ * any: a runner killed with -9, or stopped while its stacks were starting,
+ * cannot remove its own. Best effort: never throws.
+ */
+async function sweepAbandoned(settings, run) {
+  // A throwaway stack's project is the manifest's, `-run-`, 8 hex digits.
+  const project = /^(.+)-run-[0-9a-f]{8}$/.exec(run)?.[1];
+  if (!project) return;
+  try {
+    const gc = await runDevstack(settings.binary, ['gc', '-p', project], settings.root);
+    const removed = gc.stdout.split('\n').filter((line) => line.startsWith('removed run'));
+    if (gc.code === 0 && removed.length > 0 && !settings.quiet) {
+      process.stderr.write(
+        `devstack: removed ${removed.length} ${removed.length === 1 ? 'stack' : 'stacks'} of ` +
+          `\`${project}\` that an earlier run left behind\n`,
+      );
+    }
+  } catch {
+    // Best effort: the stacks of this run are what matters.
+  }
+}
+
+/**
  * Starts `count` stacks of the manifest, all at once, one per worker
  * (worker ids 1..count); sets DEVSTACK_TEST_STACKS for the workers and
  * resolves to the stacks' variables by worker id. When any fails, the
@@ -164,6 +190,7 @@ async function startStacks(count, options, root, runner) {
     stacks[String(i + 1)] = r.value;
   });
   process.env[STACKS_VAR] = JSON.stringify({ binary: settings.binary, runner, stacks });
+  state.sweep = sweepAbandoned(settings, stacks['1'].DEVSTACK_PROJECT);
   if (!settings.quiet) {
     const names = Object.values(stacks).map((s) => s.DEVSTACK_PROJECT);
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
@@ -182,6 +209,7 @@ async function startStacks(count, options, root, runner) {
  * the command that removes it.
  */
 async function stopStacks() {
+  await state.sweep;
   const projects = [...state.running.entries()];
   await Promise.all(
     projects.map(async ([project, binary]) => {
