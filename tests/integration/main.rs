@@ -17,6 +17,7 @@ mod isolation;
 mod kill;
 mod lifecycle;
 mod manifest;
+mod node;
 mod outage;
 mod pull;
 mod python;
