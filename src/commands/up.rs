@@ -3,10 +3,12 @@
 use std::time::Instant;
 
 use anyhow::Context;
+use nix::sys::signal::Signal;
+use tokio::signal::unix::{SignalKind, signal};
 
 use crate::dynamo::client::{self, Profile};
 use crate::dynamo::reconcile;
-use crate::error::UsageError;
+use crate::error::{ExitWith, Interrupted, UsageError};
 use crate::manifest::Manifest;
 use crate::output::Printer;
 use crate::process;
@@ -112,16 +114,23 @@ async fn throwaway(
         printer.info(note);
     }
     let project = &manifest.project;
-    let stack = super::bring_up(
-        settings,
-        &manifest,
-        seeds,
-        options.pull(project),
-        options.timeout(project),
-        false,
-        printer,
-    )
-    .await;
+    // Stopped while it is made (Ctrl-C, SIGTERM from a test runner that
+    // gives up), the stack is removed, as `run`'s is.
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let stack = tokio::select! {
+        stack = super::bring_up(
+            settings,
+            &manifest,
+            seeds,
+            options.pull(project),
+            options.timeout(project),
+            false,
+            printer,
+        ) => stack,
+        _ = terminate.recv() => Err(ExitWith(128 + Signal::SIGTERM as u8).into()),
+        _ = interrupt.recv() => Err(Interrupted.into()),
+    };
     let stack = match stack {
         Ok(stack) => stack,
         Err(err) => {

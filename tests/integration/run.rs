@@ -763,3 +763,29 @@ fn up_throwaway_belongs_to_its_caller(engine: &str, test: &str) {
 }
 
 per_engine!(up_throwaway_belongs_to_its_caller, "up-throwaway": embedded, dynamodb_local);
+
+/// `up --throwaway` stopped while its stack is being made (a test runner
+/// that gives up, Ctrl-C): the stack is removed, as `run`'s is, and nothing
+/// is left for `gc`.
+#[test]
+#[ignore = "needs a Docker daemon"]
+fn up_throwaway_stopped_while_starting_removes_its_stack() {
+    let _docker = crate::support::docker();
+    let stack = Stack::new("up-throwaway-stopped", "dynamodb-local", ORDERS);
+    let child = spawn(&stack, &["up", "--throwaway"]);
+    // The run is noted before anything is made; DynamoDB Local then takes
+    // seconds to answer, so the signal comes while the stack is made.
+    let project = run_project(&stack);
+    send_signal(child.id(), "-TERM").assert_code(0);
+    let done = finish(child);
+    assert_eq!(
+        done.code,
+        128 + 15,
+        "stopped before the stack was up:\n{}",
+        done.stderr
+    );
+    done.assert_stderr_has(format!("run: removed project `{project}`"));
+    let listed = stack.run(&["ls", "--json"]);
+    assert!(!listed.stdout.contains(&project), "{}", listed.stdout);
+    assert_nothing_left(&project);
+}
