@@ -231,7 +231,18 @@ fn the_npm_packages_install_and_run_without_rust() {
     let _remove = RemoveStacks::new(&home, &project);
     let manifest = root().join("bootstrap/devstack.toml");
     let manifest = manifest.to_str().unwrap();
-    let up = npx(&["--engine", "embedded", "-f", manifest, "-p", &project, "up"]);
+    // A stack of its own on free ports, so that a developer's own stack of
+    // the bundled manifest (on 4566 or 8000) stays out of the way.
+    let up = npx(&[
+        "--engine",
+        "embedded",
+        "-f",
+        manifest,
+        "-p",
+        &project,
+        "up",
+        "--throwaway",
+    ]);
     up.assert_code(0)
         .assert_stdout_has("AWS_ENDPOINT_URL=")
         .assert_stdout_has("DEVSTACK_TABLE_PREFIX=")
@@ -239,9 +250,15 @@ fn the_npm_packages_install_and_run_without_rust() {
         .assert_stdout_has("DATASTORE_IMPL=")
         .assert_stderr_has("github-issues")
         .assert_stderr_has("180 items");
-    assert_eq!(projects_named(&home, &project), vec![project.clone()]);
+    let stack = up
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("export DEVSTACK_PROJECT="))
+        .unwrap()
+        .to_string();
+    assert_eq!(projects_named(&home, &project), vec![stack.clone()]);
 
-    npx(&["-p", &project, "down"]).assert_code(0);
+    npx(&["-p", &stack, "down"]).assert_code(0);
     assert_eq!(projects_named(&home, &project), Vec::<String>::new());
     let state = home.path().join("state/devstack");
     let left = processes_naming(&state.to_string_lossy());
