@@ -6,23 +6,23 @@
 
 use std::ffi::OsString;
 use std::io::IsTerminal;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
-use tokio::signal::unix::{SignalKind, signal};
+use tokio::signal::unix::{Signal as UnixSignal, SignalKind, signal};
 
 use crate::dirs::ProjectDirs;
 use crate::error::{ExitWith, UsageError};
-use crate::manifest::Manifest;
+use crate::manifest::{Manifest, PullPolicy};
 use crate::output::{Printer, plural};
 use crate::process;
 use crate::runs::RunRecord;
 use crate::seed;
 use crate::service::Engine;
 use crate::settings::{RunOptions, Settings};
-use crate::stack;
+use crate::stack::{self, RunningStack};
 use crate::variables;
 
 pub async fn run(
@@ -50,26 +50,17 @@ pub async fn run(
     // removed; while CMD runs they are passed on to CMD first.
     let mut terminate = signal(SignalKind::terminate())?;
     let mut interrupt = signal(SignalKind::interrupt())?;
-    let stack = tokio::select! {
-        stack = super::bring_up(
-            settings,
-            &manifest,
-            &seeds,
-            manifest.project.pull,
-            manifest.project.ready_timeout,
-            false,
-            printer,
-        ) => stack,
-        _ = terminate.recv() => Err(ExitWith(128 + Signal::SIGTERM as u8).into()),
-        _ = interrupt.recv() => Err(crate::error::Interrupted.into()),
-    };
-    let stack = match stack {
-        Ok(stack) => stack,
-        Err(err) => {
-            clean_up(&dirs, manifest.project.engine, printer).await;
-            return Err(err);
-        }
-    };
+    let stack = bring_up_throwaway(
+        settings,
+        &manifest,
+        &seeds,
+        manifest.project.pull,
+        manifest.project.ready_timeout,
+        &dirs,
+        (&mut terminate, &mut interrupt),
+        printer,
+    )
+    .await?;
     printer.info(&format!(
         "run: stack ready at {} in {:.1}s",
         stack.engine.url(),
@@ -94,6 +85,31 @@ pub async fn run(
     } else {
         Err(ExitWith(code).into())
     }
+}
+
+/// Brings a throwaway stack up ([`super::bring_up`]); when that fails, or
+/// SIGTERM or SIGINT stops it while the stack is made, what was made of it
+/// is removed.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn bring_up_throwaway(
+    settings: &Settings,
+    manifest: &Manifest,
+    seeds: &seed::SeedCounts,
+    pull: PullPolicy,
+    timeout: Duration,
+    dirs: &ProjectDirs,
+    (terminate, interrupt): (&mut UnixSignal, &mut UnixSignal),
+    printer: &Printer,
+) -> anyhow::Result<RunningStack> {
+    let stack = tokio::select! {
+        stack = super::bring_up(settings, manifest, seeds, pull, timeout, false, printer) => stack,
+        _ = terminate.recv() => Err(ExitWith(128 + Signal::SIGTERM as u8).into()),
+        _ = interrupt.recv() => Err(crate::error::Interrupted.into()),
+    };
+    if stack.is_err() {
+        clean_up(dirs, manifest.project.engine, printer).await;
+    }
+    stack
 }
 
 /// Makes `manifest` a throwaway stack of `owner`'s (kept: with no owner on

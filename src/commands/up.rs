@@ -3,12 +3,11 @@
 use std::time::Instant;
 
 use anyhow::Context;
-use nix::sys::signal::Signal;
 use tokio::signal::unix::{SignalKind, signal};
 
 use crate::dynamo::client::{self, Profile};
 use crate::dynamo::reconcile;
-use crate::error::{ExitWith, Interrupted, UsageError};
+use crate::error::UsageError;
 use crate::manifest::Manifest;
 use crate::output::Printer;
 use crate::process;
@@ -118,26 +117,17 @@ async fn throwaway(
     // gives up), the stack is removed, as `run`'s is.
     let mut terminate = signal(SignalKind::terminate())?;
     let mut interrupt = signal(SignalKind::interrupt())?;
-    let stack = tokio::select! {
-        stack = super::bring_up(
-            settings,
-            &manifest,
-            seeds,
-            options.pull(project),
-            options.timeout(project),
-            false,
-            printer,
-        ) => stack,
-        _ = terminate.recv() => Err(ExitWith(128 + Signal::SIGTERM as u8).into()),
-        _ = interrupt.recv() => Err(Interrupted.into()),
-    };
-    let stack = match stack {
-        Ok(stack) => stack,
-        Err(err) => {
-            super::run::clean_up(&dirs, project.engine, printer).await;
-            return Err(err);
-        }
-    };
+    let stack = super::run::bring_up_throwaway(
+        settings,
+        &manifest,
+        seeds,
+        options.pull(project),
+        options.timeout(project),
+        &dirs,
+        (&mut terminate, &mut interrupt),
+        printer,
+    )
+    .await?;
     printer.info(&format!(
         "project `{}` is up ({}, region {}) in {:.1}s; `devstack -p {} down` removes it",
         project.name,

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::support::{
     Run, Stack, Watched, block_on, client_from_env, engine_pid, process_alive, processes_naming,
-    run, send_signal,
+    run, send_signal, table_names,
 };
 
 /// The project's engine processes: found by their state folder.
@@ -67,16 +67,7 @@ fn embedded_up_status_env_up_again_down_without_docker() {
         env["AWS_ENDPOINT_URL"].starts_with("http://127.0.0.1:"),
         "{env:?}"
     );
-    let names = block_on(async {
-        let client = client_from_env(&env).await;
-        client
-            .list_tables()
-            .send()
-            .await
-            .unwrap()
-            .table_names()
-            .to_vec()
-    });
+    let names = table_names(&env);
     // Beside it, devstack's own table of notes.
     assert_eq!(names, ["_devstack", "orders"]);
 

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use crate::support::stack::Cleanup;
 use crate::support::{
     Run, Stack, assert_nothing_left, block_on, client_from_env, codemetrics_with, command, docker,
-    per_engine, process_alive, processes_naming, run, send_signal,
+    per_engine, process_alive, processes_naming, run, send_signal, table_names,
 };
 
 const ORDERS: &str = "\n[[table]]\nname = \"orders\"\npartition_key = \"pk:S\"\n";
@@ -592,18 +592,9 @@ fn run_keep_leaves_the_stack_up_until_down() {
     out.assert_stderr_has(format!("`devstack --project {project} down` removes it"));
     let env = stack.run(&["--project", &project, "env", "--format", "json"]);
     env.assert_code(0);
-    let vars: serde_json::Value = serde_json::from_str(&env.stdout).unwrap();
-    let names = block_on(async {
-        let env: std::collections::BTreeMap<String, String> = serde_json::from_value(vars).unwrap();
-        let client = client_from_env(&env).await;
-        client
-            .list_tables()
-            .send()
-            .await
-            .unwrap()
-            .table_names()
-            .to_vec()
-    });
+    let vars: std::collections::BTreeMap<String, String> =
+        serde_json::from_str(&env.stdout).unwrap();
+    let names = table_names(&vars);
     assert_eq!(names, ["_devstack", "orders"]);
     // A kept run stays.
     let gc = stack.run(&["--project", &stack.project, "gc"]);
@@ -719,16 +710,7 @@ fn up_throwaway_belongs_to_its_caller(engine: &str, test: &str) {
     );
     assert_eq!(vars["DEVSTACK_ENGINE"], engine);
     up.assert_stderr_has(format!("`devstack -p {project} down` removes it"));
-    let names = block_on(async {
-        let client = client_from_env(&vars).await;
-        client
-            .list_tables()
-            .send()
-            .await
-            .unwrap()
-            .table_names()
-            .to_vec()
-    });
+    let names = table_names(&vars);
     assert_eq!(names, ["_devstack", "orders"]);
     // Its variables reach it: `status` with them names its project.
     let mut status = stack.command(&["status", "--json"]);

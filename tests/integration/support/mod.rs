@@ -27,7 +27,7 @@ pub use docker::{
 pub(crate) use engines::per_engine;
 pub use process::{engine_pid, process_alive, processes_naming, send_signal};
 pub use stack::Stack;
-pub use tables::{CODEMETRICS_TABLES, client_from_env, codemetrics_with};
+pub use tables::{CODEMETRICS_TABLES, client_from_env, codemetrics_with, table_names};
 pub use watch::{Lines, Watched};
 
 /// The repository root, where `tests/` and `bootstrap/` live.

@@ -53,6 +53,20 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// The tables on the endpoint `devstack env`'s output names.
+pub fn table_names(env: &BTreeMap<String, String>) -> Vec<String> {
+    super::block_on(async {
+        let client = client_from_env(env).await;
+        client
+            .list_tables()
+            .send()
+            .await
+            .unwrap()
+            .table_names()
+            .to_vec()
+    })
+}
+
 /// An SDK client built from nothing but `devstack env`'s output.
 pub async fn client_from_env(env: &BTreeMap<String, String>) -> aws_sdk_dynamodb::Client {
     let credentials = aws_sdk_dynamodb::config::Credentials::new(
