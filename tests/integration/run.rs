@@ -68,6 +68,18 @@ fn run_leftovers(stack: &Stack) -> Vec<String> {
     left
 }
 
+/// Nothing of the stack's runs is left: no engine process or file in its
+/// home ([`run_leftovers`], read once) and, on a container engine, no Docker
+/// object of its project.
+#[track_caller]
+fn assert_no_run_left(stack: &Stack) {
+    let left = run_leftovers(stack);
+    assert!(left.is_empty(), "{left:?}");
+    if stack.engine != "embedded" {
+        assert_nothing_left(&stack.project);
+    }
+}
+
 /// A run killed with `kill -9` while its CMD runs: its stack is left for
 /// `gc`. Its CMD is the test's to stop (it holds the output pipes open),
 /// and is killed too; returns CMD's pid.
@@ -129,11 +141,7 @@ fn run_passes_the_stacks_variables_and_the_exit_code_and_leaves_nothing() {
         std::net::TcpListener::bind(("127.0.0.1", port)).is_ok(),
         "the port is free again"
     );
-    assert!(
-        run_leftovers(&stack).is_empty(),
-        "{:?}",
-        run_leftovers(&stack)
-    );
+    assert_no_run_left(&stack);
     done.assert_stderr_has("run: removed project");
 
     let ok = stack.run(&["run", "--", "true"]);
@@ -141,11 +149,7 @@ fn run_passes_the_stacks_variables_and_the_exit_code_and_leaves_nothing() {
     let killed = stack.run(&["run", "--", "sh", "-c", "kill -TERM $$"]);
     // 128 + the signal.
     killed.assert_code(128 + 15);
-    assert!(
-        run_leftovers(&stack).is_empty(),
-        "{:?}",
-        run_leftovers(&stack)
-    );
+    assert_no_run_left(&stack);
     let quiet = stack.run(&["run", "--quiet", "--", "sh", "-c", "echo out; echo err >&2"]);
     quiet.assert_code(0);
     assert_eq!(quiet.stdout, "out\n", "CMD's output, nothing of devstack's");
@@ -242,14 +246,7 @@ fn four_runs_of_the_bundled_manifest_at_once_each_see_only_their_own_data(
         let out = finish(child);
         out.assert_code(0);
     }
-    assert!(
-        run_leftovers(&stack).is_empty(),
-        "{:?}",
-        run_leftovers(&stack)
-    );
-    if engine != "embedded" {
-        assert_nothing_left(&stack.project);
-    }
+    assert_no_run_left(&stack);
 }
 
 per_engine!(
@@ -273,11 +270,7 @@ fn signal_reaches_cmd_and_the_stack_is_removed(test: &str, signal: &str, code: i
     // CMD decided how it ends.
     finish(child).assert_code(code);
     assert_eq!(read(&dir.join("got.txt")), "got it");
-    assert!(
-        run_leftovers(&stack).is_empty(),
-        "{:?}",
-        run_leftovers(&stack)
-    );
+    assert_no_run_left(&stack);
 }
 
 #[test]
@@ -311,7 +304,7 @@ fn cmd_reads_what_is_written_to_devstacks_stdin() {
         std::fs::read_to_string(stack.dir.path().join("got.txt")).unwrap(),
         "line one\nline two\n"
     );
-    assert!(run_leftovers(&stack).is_empty());
+    assert_no_run_left(&stack);
 }
 
 /// The stack of a run, found from its CMD's endpoint.
@@ -555,14 +548,7 @@ fn gc_leaves_a_run_of_another_pid_namespace_alone(engine: &str, test: &str) {
 
     // Its own run, where it lives, still removes it.
     unshared.finish().assert_code(0);
-    assert!(
-        run_leftovers(&stack).is_empty(),
-        "{:?}",
-        run_leftovers(&stack)
-    );
-    if engine != "embedded" {
-        assert_nothing_left(&stack.project);
-    }
+    assert_no_run_left(&stack);
     assert!(!process_alive(victim));
 }
 
