@@ -14,14 +14,6 @@ set -euo pipefail
 AWSCLI=awscli==1.46.3
 BOTO3=boto3==1.44.8
 
-dir=${DEVSTACK_TOOLS_DIR:-$HOME/.cache/devstack-tools}/aws
-stamp="$dir/.installed"
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$AWSCLI $BOTO3" ]; then
-  echo "ensure-aws-clients: installing $AWSCLI and $BOTO3 into $dir" >&2
-  rm -rf "$dir"
-  python3 -m venv "$dir" >&2
-  "$dir/bin/python" -m pip install --quiet --disable-pip-version-check "$AWSCLI" "$BOTO3" >&2
-  printf '%s' "$AWSCLI $BOTO3" >"$stamp"
-fi
-"$dir/bin/aws" --version >&2
-printf '%s\n' "$dir/bin"
+bin=$(bash "$(dirname "$0")/ensure-python-tools.sh" aws "$AWSCLI" "$BOTO3")
+"$bin/aws" --version >&2
+printf '%s\n' "$bin"

@@ -11,7 +11,7 @@
 #
 # The binary is a release build with the embedded engine (about 7 minutes
 # on 2 cores from clean; seconds when target/ is up to date). maturin comes
-# from PyPI, into a virtual environment of its own.
+# from PyPI, into a virtual environment of its own (scripts/ensure-python-tools.sh).
 #
 # Environment:
 #   DEVSTACK_TOOLS_DIR   where maturin's environment lives (default ~/.cache/devstack-tools)
@@ -20,20 +20,12 @@ cd "$(dirname "$0")/.."
 
 MATURIN=maturin==1.16.0
 out=${CARGO_TARGET_DIR:-target}/packages
-tools=${DEVSTACK_TOOLS_DIR:-$HOME/.cache/devstack-tools}/package
-stamp="$tools/.installed"
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$MATURIN" ]; then
-  echo "package: installing $MATURIN into $tools" >&2
-  rm -rf "$tools"
-  python3 -m venv "$tools" >&2
-  "$tools/bin/python" -m pip install --quiet --disable-pip-version-check "$MATURIN" >&2
-  printf '%s' "$MATURIN" >"$stamp"
-fi
+tools=$(bash scripts/ensure-python-tools.sh package "$MATURIN")
 
 rm -rf "$out"
 mkdir -p "$out/python" "$out/npm"
 echo "package: building the wheel (a release build of devstack: minutes from clean)" >&2
-"$tools/bin/maturin" build --release --locked --out "$out/python" >&2
+"$tools/maturin" build --release --locked --out "$out/python" >&2
 wheel=$(ls "$out"/python/devstack-*.whl)
 
 # The npm packages carry the very binary the wheel does.
