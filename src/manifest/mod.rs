@@ -2,12 +2,15 @@
 //! every command works from. Reading the TOML starts in `toml`; the table
 //! rules, which tables from any reader meet, are in `rules`.
 
+pub mod cloudformation;
 mod diagnostic;
+pub mod imported;
 mod path;
 mod rules;
 mod source_map;
 mod suggest;
 pub mod template;
+pub mod terraform;
 mod toml;
 
 use std::collections::BTreeMap;

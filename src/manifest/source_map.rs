@@ -18,17 +18,48 @@ struct Written {
 }
 
 /// A reader's text and where each field it read is written in it.
-pub struct SourceMap<'t> {
-    text: &'t str,
+pub struct SourceMap {
+    text: String,
     fields: HashMap<FieldPath, Written>,
+    /// How a field is shown where the file does not name it as the
+    /// manifest does: `Resources.Orders.Properties.KeySchema[0]` for the
+    /// rules' `Resources.Orders.partition_key`.
+    shown: HashMap<FieldPath, String>,
 }
 
-impl<'t> SourceMap<'t> {
-    pub fn new(text: &'t str) -> SourceMap<'t> {
+impl SourceMap {
+    pub fn new(text: String) -> SourceMap {
         SourceMap {
             text,
             fields: HashMap::new(),
+            shown: HashMap::new(),
         }
+    }
+
+    /// The text the places are in.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Like `record`, for a field the file names otherwise: problems about
+    /// the field at `path` are shown under `shown`.
+    pub fn record_as(
+        &mut self,
+        path: FieldPath,
+        shown: impl Into<String>,
+        key: Option<Location>,
+        value: Location,
+    ) {
+        self.shown.insert(path.clone(), shown.into());
+        self.record(path, key, value);
+    }
+
+    /// How the field at `path` is shown in a problem.
+    pub fn shown(&self, path: &FieldPath) -> String {
+        self.shown
+            .get(path)
+            .cloned()
+            .unwrap_or_else(|| path.to_string())
     }
 
     /// Remembers where the field at `path` is written: its key, if it has
@@ -56,16 +87,16 @@ impl<'t> SourceMap<'t> {
     pub fn diagnostic(&self, problem: Problem) -> Diagnostic {
         Diagnostic {
             span: self.locate(&problem.path, &problem.part),
-            field: problem.path.to_string(),
+            field: self.shown(&problem.path),
             message: problem.message,
             help: problem.help,
         }
     }
 }
 
-impl Lines for SourceMap<'_> {
+impl Lines for SourceMap {
     fn line(&self, path: &FieldPath) -> usize {
         let at = self.locate(path, &Part::Value);
-        Position::of(self.text, at.start).line
+        Position::of(&self.text, at.start).line
     }
 }

@@ -35,19 +35,19 @@ const INDEX_FIELDS: &[&str] = &[
 ];
 
 /// The manifest's tables as read so far.
-pub(super) struct Tables<'t> {
+pub(super) struct Tables {
     drafts: Vec<TableDraft>,
-    source: SourceMap<'t>,
+    source: SourceMap,
     /// Fields not to report as missing: an unknown key of the same entry is
     /// a typo of them, and its did-you-mean already says it all.
     mistyped: HashSet<FieldPath>,
 }
 
-impl<'t> Tables<'t> {
-    pub(super) fn new(text: &'t str) -> Tables<'t> {
+impl Tables {
+    pub(super) fn new(text: &str) -> Tables {
         Tables {
             drafts: Vec::new(),
-            source: SourceMap::new(text),
+            source: SourceMap::new(text.to_string()),
             mistyped: HashSet::new(),
         }
     }
@@ -85,7 +85,7 @@ impl<'t> Tables<'t> {
 
 impl Reader<'_> {
     /// Reads one `[[table]]` entry into a draft.
-    pub(super) fn table(&mut self, mut f: Fields<'_, '_>, tables: &mut Tables<'_>) {
+    pub(super) fn table(&mut self, mut f: Fields<'_, '_>, tables: &mut Tables) {
         let name = f.string("name", self).map(Spanned::into_inner);
         let partition_key = self.key(&mut f, "partition_key");
         let sort_key = self.key(&mut f, "sort_key");
@@ -123,7 +123,7 @@ impl Reader<'_> {
         });
     }
 
-    fn index(&mut self, mut f: Fields<'_, '_>, tables: &mut Tables<'_>) -> IndexDraft {
+    fn index(&mut self, mut f: Fields<'_, '_>, tables: &mut Tables) -> IndexDraft {
         let name = f.string("name", self).map(Spanned::into_inner);
         let partition_key = self.key(&mut f, "partition_key");
         let sort_key = self.key(&mut f, "sort_key");
