@@ -19,6 +19,15 @@ struct Report<'a> {
     tables: Vec<TableReport>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     errors: Vec<DiagnosticJson>,
+    /// Properties of tables from other files that have no local effect.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    not_carried: Vec<NotCarriedReport>,
+}
+
+#[derive(Serialize)]
+struct NotCarriedReport {
+    place: String,
+    field: String,
 }
 
 #[derive(Serialize)]
@@ -28,6 +37,9 @@ struct TableReport {
     global_indexes: usize,
     local_indexes: usize,
     seed_files: usize,
+    /// The file and line a table taken from another file comes from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    from: Option<String>,
 }
 
 pub fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::Result<()> {
@@ -60,9 +72,18 @@ pub fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::Result
                     global_indexes: t.global_indexes.len(),
                     local_indexes: t.local_indexes.len(),
                     seed_files: t.seeds.len(),
+                    from: t.from.clone(),
                 })
                 .collect(),
             errors: Vec::new(),
+            not_carried: manifest
+                .not_carried
+                .iter()
+                .map(|n| NotCarriedReport {
+                    place: n.place.clone(),
+                    field: n.field.clone(),
+                })
+                .collect(),
         },
         Err(err) => {
             let errors = if let Some(invalid) = err.downcast_ref::<Invalid>() {
@@ -79,6 +100,7 @@ pub fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::Result
                 engine: None,
                 tables: Vec::new(),
                 errors,
+                not_carried: Vec::new(),
             }
         }
     };
@@ -168,11 +190,26 @@ pub fn summary(manifest: &Manifest, counts: &SeedCounts) -> String {
         for seed in &t.seeds {
             extras.push(format!("seed {}", seed.shown));
         }
+        if let Some(from) = &t.from {
+            extras.push(format!("from {from}"));
+        }
         out.push_str(&format!("    {:width$}  {keys}", t.physical));
         if !extras.is_empty() {
             out.push_str(&format!("  [{}]", extras.join(", ")));
         }
         out.push('\n');
+    }
+    if !manifest.not_carried.is_empty() {
+        out.push_str("  not carried (no effect on a local engine):\n");
+        let width = manifest
+            .not_carried
+            .iter()
+            .map(|n| n.place.len())
+            .max()
+            .unwrap_or(0);
+        for n in &manifest.not_carried {
+            out.push_str(&format!("    {:width$}  {}\n", n.place, n.field));
+        }
     }
     out
 }

@@ -67,67 +67,42 @@ impl Position {
     }
 }
 
-/// A file's problems, ready to show. This is the error type for every
-/// manifest and seed-file problem; it maps to exit code 2.
-#[derive(Debug, thiserror::Error)]
-pub struct Invalid {
+/// One file's problems, with its text to show them in.
+#[derive(Debug, Clone)]
+pub struct FileProblems {
     pub path: PathBuf,
     pub text: String,
     pub diagnostics: Vec<Diagnostic>,
 }
 
-impl Invalid {
+impl FileProblems {
     pub fn new(path: &Path, text: String, mut diagnostics: Vec<Diagnostic>) -> Self {
         diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
         diagnostics.dedup();
-        Invalid {
+        FileProblems {
             path: path.to_path_buf(),
             text,
             diagnostics,
         }
     }
 
-    /// Machine-readable form for `--json`.
-    pub fn to_json(&self) -> Vec<DiagnosticJson> {
-        self.diagnostics
-            .iter()
-            .map(|d| {
-                let Position { line, column } = Position::of(&self.text, d.span.start);
-                DiagnosticJson {
-                    file: self.path.display().to_string(),
-                    line,
-                    column,
-                    field: d.field.clone(),
-                    message: d.message.clone(),
-                    help: d.help.clone(),
-                }
-            })
-            .collect()
+    fn to_json(&self) -> impl Iterator<Item = DiagnosticJson> + '_ {
+        self.diagnostics.iter().map(|d| {
+            let Position { line, column } = Position::of(&self.text, d.span.start);
+            DiagnosticJson {
+                file: self.path.display().to_string(),
+                line,
+                column,
+                field: d.field.clone(),
+                message: d.message.clone(),
+                help: d.help.clone(),
+            }
+        })
     }
-}
 
-#[derive(Debug, Serialize)]
-pub struct DiagnosticJson {
-    pub file: String,
-    pub line: usize,
-    pub column: usize,
-    pub field: String,
-    pub message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub help: Option<String>,
-}
-
-impl fmt::Display for Invalid {
-    /// Renders like a compiler: a headline, then per problem the place, the
-    /// offending line with a caret under the span, and the help.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let count = self.diagnostics.len();
-        write!(
-            f,
-            "`{}` is not valid ({})",
-            self.path.display(),
-            plural(count, "problem")
-        )?;
+    /// Each problem like a compiler shows it: the place, the line with a
+    /// caret under the span, and the help.
+    fn render(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for d in &self.diagnostics {
             let at = Position::of(&self.text, d.span.start);
             let source_line = self.text.lines().nth(at.line - 1).unwrap_or("");
@@ -162,6 +137,71 @@ impl fmt::Display for Invalid {
             }
         }
         Ok(())
+    }
+}
+
+/// A manifest's problems, and those of the files it takes tables from,
+/// ready to show. This is the error type for every manifest and seed-file
+/// problem; it maps to exit code 2.
+#[derive(Debug, thiserror::Error)]
+pub struct Invalid {
+    /// The manifest's own problems (none when all are in other files).
+    pub manifest: FileProblems,
+    /// Problems in the files the manifest takes tables from.
+    pub others: Vec<FileProblems>,
+}
+
+impl Invalid {
+    pub fn new(path: &Path, text: String, diagnostics: Vec<Diagnostic>) -> Self {
+        Invalid {
+            manifest: FileProblems::new(path, text, diagnostics),
+            others: Vec::new(),
+        }
+    }
+
+    /// With the problems of the files the manifest takes tables from.
+    pub fn with_others(mut self, others: Vec<FileProblems>) -> Self {
+        self.others = others;
+        self
+    }
+
+    /// Every problem, in every file.
+    pub fn count(&self) -> usize {
+        self.files().map(|f| f.diagnostics.len()).sum()
+    }
+
+    fn files(&self) -> impl Iterator<Item = &FileProblems> {
+        std::iter::once(&self.manifest).chain(&self.others)
+    }
+
+    /// Machine-readable form for `--json`.
+    pub fn to_json(&self) -> Vec<DiagnosticJson> {
+        self.files().flat_map(FileProblems::to_json).collect()
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct DiagnosticJson {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub field: String,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+}
+
+impl fmt::Display for Invalid {
+    /// Renders like a compiler: a headline, then per problem the place, the
+    /// offending line with a caret under the span, and the help.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "`{}` is not valid ({})",
+            self.manifest.path.display(),
+            plural(self.count(), "problem")
+        )?;
+        self.files().try_for_each(|file| file.render(f))
     }
 }
 

@@ -13,12 +13,18 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::rules::TableDraft;
+use toml::Spanned;
+
+use super::path::FieldPath;
+use super::rules::{self, TableDraft};
 use super::source_map::SourceMap;
-use super::{Diagnostic, Location};
+use super::suggest::quoted;
+use super::{Diagnostic, FileProblems, Location, Position, SeedSpec, TableSpec};
 
 /// The formats tables are read from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::VariantNames, strum::Display)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::VariantNames, strum::Display,
+)]
 #[strum(serialize_all = "kebab-case")]
 pub enum Format {
     /// A CloudFormation or SAM template, YAML or JSON (CDK's
@@ -100,30 +106,235 @@ pub fn read(format: Format, request: &Request<'_>) -> anyhow::Result<Vec<FileRea
     }
 }
 
-/// The format a file is in, by its name and, for JSON, a look inside:
-/// `None` when neither tells.
-pub fn guess_format(path: &Path, text: Option<&str>) -> Option<Format> {
-    if path.is_dir() {
-        return Some(Format::Terraform);
-    }
-    let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
-    if name.ends_with(".tf") || name.ends_with(".tf.json") {
-        return Some(Format::Terraform);
-    }
-    if name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".template") {
-        return Some(Format::Cloudformation);
-    }
-    if name.ends_with(".json") {
+impl Format {
+    /// The format a file is in, by its name and, for JSON, a look inside:
+    /// `None` when neither tells.
+    pub fn guess(path: &Path, text: Option<&str>) -> Option<Format> {
+        if path.is_dir() {
+            return Some(Format::Terraform);
+        }
+        let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
+        if name.ends_with(".tf") {
+            return Some(Format::Terraform);
+        }
+        if name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".template") {
+            return Some(Format::Cloudformation);
+        }
+        if !name.ends_with(".json") {
+            return None;
+        }
         let text = text?;
-        return if text.contains("\"Resources\"") {
+        if text.contains("\"Resources\"") {
             Some(Format::Cloudformation)
-        } else if text.contains("\"format_version\"") && text.contains("\"values\"") {
+        } else if text.contains("\"format_version\"") {
             Some(Format::Terraform)
         } else if text.contains("\"KeySchema\"") {
             Some(Format::CreateTable)
         } else {
             None
-        };
+        }
     }
-    None
+}
+
+/// A `[[tables_from]]` entry of the manifest, read.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// The entry's place in the manifest, `tables_from[0]`.
+    pub path: FieldPath,
+    /// Where the entry is written in the manifest.
+    pub span: Location,
+    /// The file as the manifest names it, for messages.
+    pub shown: String,
+    /// Where that name is written in the manifest.
+    pub file_span: Location,
+    /// The file, joined to the manifest's folder.
+    pub file: PathBuf,
+    pub format: Format,
+    /// Only these resources or tables, when not empty.
+    pub only: Vec<Spanned<String>>,
+    /// Parameters or variables.
+    pub values: BTreeMap<String, String>,
+    /// The table prefix: the entry's own or the project's; `None` when the
+    /// project could not be read.
+    pub prefix: Option<String>,
+    pub settings: Vec<TableSettings>,
+}
+
+/// `[tables_from.table.ID]`: one table's settings.
+#[derive(Debug, Clone)]
+pub struct TableSettings {
+    /// The resource's id in its file, or its table name.
+    pub id: Spanned<String>,
+    /// Its place in the manifest.
+    pub path: FieldPath,
+    /// The table's name here, instead of the file's.
+    pub name: Option<Spanned<String>>,
+    pub seeds: Vec<SeedSpec>,
+}
+
+/// A property that is not carried, at its place: what `validate` lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Uncarried {
+    /// `infra/template.yaml:14:7`.
+    pub place: String,
+    /// The property as the file names it.
+    pub field: String,
+}
+
+/// What one `[[tables_from]]` entry gave.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// The validated tables.
+    pub tables: Vec<TableSpec>,
+    /// Problems with the entry itself, in the manifest.
+    pub manifest: Vec<Diagnostic>,
+    /// Problems in the files read.
+    pub files: Vec<FileProblems>,
+    pub not_carried: Vec<Uncarried>,
+}
+
+impl Source {
+    /// Reads the entry's file and checks its tables with the table rules,
+    /// after applying the manifest's selection and per-table settings.
+    /// `region` and `stack_name` are the project's.
+    pub fn load(&self, region: &str, stack_name: &str) -> Loaded {
+        let mut loaded = Loaded::default();
+        let request = Request {
+            path: &self.file,
+            values: &self.values,
+            region,
+            stack_name,
+        };
+        let files = match read(self.format, &request) {
+            Ok(files) => files,
+            Err(err) => {
+                loaded.manifest.push(Diagnostic::new(
+                    self.file_span.clone(),
+                    self.path.key("path").to_string(),
+                    format!("{err:#}"),
+                ));
+                return loaded;
+            }
+        };
+        let mut ids = Vec::new();
+        let mut used_only = vec![false; self.only.len()];
+        let mut used_settings = vec![false; self.settings.len()];
+        for file in files {
+            let shown = self.shown_file(&file.path);
+            let mut diagnostics = file.diagnostics;
+            let mut drafts = Vec::new();
+            for table in file.tables {
+                let name = table.draft.name.clone();
+                let names = |wanted: &str| wanted == table.id || name.as_deref() == Some(wanted);
+                ids.push(table.id.clone());
+                if !self.only.is_empty() {
+                    let Some(at) = self.only.iter().position(|o| names(o.get_ref())) else {
+                        continue;
+                    };
+                    used_only[at] = true;
+                }
+                let mut draft = table.draft;
+                let mut unnamed = table.unnamed;
+                if let Some(at) = self.settings.iter().position(|s| names(s.id.get_ref())) {
+                    used_settings[at] = true;
+                    let settings = &self.settings[at];
+                    if let Some(name) = &settings.name {
+                        draft.name = Some(name.get_ref().clone());
+                        unnamed = None;
+                    }
+                    draft.seeds = settings.seeds.clone();
+                }
+                diagnostics.extend(unnamed);
+                drafts.push(draft);
+            }
+            let checked = rules::check_tables(&drafts, self.prefix.as_deref(), &file.source);
+            diagnostics.extend(
+                checked
+                    .problems
+                    .into_iter()
+                    .map(|p| file.source.diagnostic(p)),
+            );
+            for (spec, draft) in checked.tables.into_iter().zip(&drafts) {
+                let Some(mut spec) = spec else { continue };
+                let at = file
+                    .source
+                    .locate(&draft.path.key("name"), &rules::Part::Value);
+                let place = Position::of(file.source.text(), at.start);
+                spec.line = place.line;
+                spec.from = Some(format!("{shown}:{}", place.line));
+                loaded.tables.push(spec);
+            }
+            for property in file.not_carried {
+                let at = Position::of(file.source.text(), property.span.start);
+                loaded.not_carried.push(Uncarried {
+                    place: format!("{shown}:{}:{}", at.line, at.column),
+                    field: property.field,
+                });
+            }
+            if !diagnostics.is_empty() {
+                loaded.files.push(FileProblems::new(
+                    &file.path,
+                    file.source.text().to_string(),
+                    diagnostics,
+                ));
+            }
+        }
+        let known = if ids.is_empty() {
+            format!("`{}` defines no DynamoDB table", self.shown)
+        } else {
+            let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+            format!("`{}` defines {}", self.shown, quoted(&ids))
+        };
+        for (only, used) in self.only.iter().zip(used_only) {
+            if !used {
+                loaded.manifest.push(
+                    Diagnostic::new(
+                        only.span(),
+                        self.path.key("only").to_string(),
+                        format!("`{}` names no table of `{}`", only.get_ref(), self.shown),
+                    )
+                    .help(known.clone()),
+                );
+            }
+        }
+        for (settings, used) in self.settings.iter().zip(used_settings) {
+            if !used {
+                loaded.manifest.push(
+                    Diagnostic::new(
+                        settings.id.span(),
+                        settings.path.to_string(),
+                        format!(
+                            "`{}` names no table of `{}`",
+                            settings.id.get_ref(),
+                            self.shown
+                        ),
+                    )
+                    .help(known.clone()),
+                );
+            }
+        }
+        loaded
+    }
+
+    /// A file this entry read, as the user knows it: the entry's path, or
+    /// for a Terraform folder, the file inside it.
+    fn shown_file(&self, file: &Path) -> String {
+        if file == self.file {
+            return self.shown.clone();
+        }
+        let shown = Path::new(&self.shown);
+        let (folder, shown_folder) = if self.file.is_dir() {
+            (self.file.as_path(), shown)
+        } else {
+            let parent = |p: &'_ Path| p.parent().map(Path::to_path_buf).unwrap_or_default();
+            return match file.strip_prefix(parent(&self.file)) {
+                Ok(inside) => parent(shown).join(inside).display().to_string(),
+                Err(_) => file.display().to_string(),
+            };
+        };
+        match file.strip_prefix(folder) {
+            Ok(inside) => shown_folder.join(inside).display().to_string(),
+            Err(_) => file.display().to_string(),
+        }
+    }
 }

@@ -22,7 +22,8 @@ use std::time::Duration;
 use anyhow::Context;
 
 pub use self::toml::is_project_name;
-pub use diagnostic::{Diagnostic, DiagnosticJson, Invalid, Location, Position};
+pub use diagnostic::{Diagnostic, DiagnosticJson, FileProblems, Invalid, Location, Position};
+pub use imported::Uncarried;
 pub use template::{Placeholder, Template};
 
 use crate::service::{Engine, ServiceKind};
@@ -45,6 +46,9 @@ pub struct Manifest {
     pub tables: Vec<TableSpec>,
     /// Things a command says before it starts, e.g. what `--engine` left out.
     pub notes: Vec<String>,
+    /// Properties of tables taken from other files that have no effect on
+    /// a local engine, for `validate` to list.
+    pub not_carried: Vec<Uncarried>,
 }
 
 #[derive(Debug, Clone)]
@@ -237,8 +241,12 @@ pub struct TableSpec {
     pub global_indexes: Vec<IndexSpec>,
     pub local_indexes: Vec<IndexSpec>,
     pub seeds: Vec<SeedSpec>,
-    /// The manifest line where the table is declared.
+    /// The line where the table's name is written: in the manifest, or in
+    /// the file it was taken from.
     pub line: usize,
+    /// The file and line a table taken from another file comes from,
+    /// `infra/template.yaml:12`; `None` for a `[[table]]` of the manifest.
+    pub from: Option<String>,
 }
 
 impl Manifest {
@@ -308,8 +316,11 @@ impl Manifest {
                 env: parsed.env,
                 tables: parsed.tables,
                 notes: parsed.notes,
+                not_carried: parsed.not_carried,
             }),
-            Err(diagnostics) => Err(Invalid::new(path, text, diagnostics)),
+            Err(problems) => {
+                Err(Invalid::new(path, text, problems.manifest).with_others(problems.others))
+            }
         }
     }
 

@@ -83,6 +83,7 @@ pub(super) fn table(seeds: Vec<SeedSpec>) -> TableSpec {
         local_indexes: vec![index("by-created", "pk:S", Some("created_at:S"))],
         seeds,
         line: 1,
+        from: None,
     }
 }
 

@@ -8,13 +8,19 @@ use crate::manifest::imported::{FileRead, Request};
 
 /// Reads the tables of the template at `request.path`.
 pub fn read_template(request: &Request<'_>) -> anyhow::Result<FileRead> {
-    anyhow::bail!("`{}`: reading CloudFormation is not built yet", request.path.display())
+    anyhow::bail!(
+        "`{}`: reading CloudFormation is not built yet",
+        request.path.display()
+    )
 }
 
 /// Reads the `CreateTable` requests (or `describe-table` output) at
 /// `request.path`.
 pub fn read_create_table(request: &Request<'_>) -> anyhow::Result<FileRead> {
-    anyhow::bail!("`{}`: reading CreateTable JSON is not built yet", request.path.display())
+    anyhow::bail!(
+        "`{}`: reading CreateTable JSON is not built yet",
+        request.path.display()
+    )
 }
 
 /// The tables as a CloudFormation template.

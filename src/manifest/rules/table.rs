@@ -129,6 +129,7 @@ impl Rules<'_> {
             local_indexes,
             seeds: draft.seeds.clone(),
             line: self.lines.line(&name_path),
+            from: None,
         })
     }
 

@@ -8,7 +8,10 @@ use crate::manifest::imported::{FileRead, Request};
 /// Reads the tables of the module (a `.tf` file or a folder) or the
 /// `terraform show -json` output at `request.path`.
 pub fn read(request: &Request<'_>) -> anyhow::Result<Vec<FileRead>> {
-    anyhow::bail!("`{}`: reading Terraform is not built yet", request.path.display())
+    anyhow::bail!(
+        "`{}`: reading Terraform is not built yet",
+        request.path.display()
+    )
 }
 
 /// The tables as `aws_dynamodb_table` resources.

@@ -17,6 +17,7 @@ mod project;
 mod seeds;
 mod services;
 mod table;
+mod tables_from;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -25,9 +26,10 @@ use toml::de::DeTable;
 
 use self::fields::{Fields, Reader};
 use self::table::Tables;
+use super::imported::Uncarried;
 use super::path::FieldPath;
 use super::template::Template;
-use super::{Diagnostic, Project, ServiceOverride, TableSpec};
+use super::{Diagnostic, FileProblems, Project, ServiceOverride, TableSpec};
 use crate::service::{Engine, ServiceKind};
 
 pub use self::project::is_project_name;
@@ -38,6 +40,22 @@ pub struct Parsed {
     pub env: Vec<(String, Template)>,
     pub tables: Vec<TableSpec>,
     pub notes: Vec<String>,
+    pub not_carried: Vec<Uncarried>,
+}
+
+/// What is wrong: in the manifest, and in the files it takes tables from.
+pub struct Problems {
+    pub manifest: Vec<Diagnostic>,
+    pub others: Vec<FileProblems>,
+}
+
+impl From<Vec<Diagnostic>> for Problems {
+    fn from(manifest: Vec<Diagnostic>) -> Problems {
+        Problems {
+            manifest,
+            others: Vec::new(),
+        }
+    }
 }
 
 /// Parses and checks a manifest. `engine`, when given (`--engine`), stands
@@ -47,7 +65,7 @@ pub fn parse(
     dir: &Path,
     check_files: bool,
     engine: Option<Engine>,
-) -> Result<Parsed, Vec<Diagnostic>> {
+) -> Result<Parsed, Problems> {
     let root = match DeTable::parse(text) {
         Ok(root) => root,
         Err(err) => {
@@ -57,7 +75,8 @@ pub fn parse(
                 span,
                 "",
                 format!("invalid TOML: {message}"),
-            )]);
+            )]
+            .into());
         }
     };
     let mut reader = Reader::new(dir, check_files);
@@ -83,21 +102,73 @@ pub fn parse(
     for fields in top.tables("table", &mut reader) {
         reader.table(fields, &mut tables);
     }
-    top.reject_unknown(&["project", "services", "env", "table"], &mut reader);
+    let sources: Vec<_> = top
+        .tables("tables_from", &mut reader)
+        .into_iter()
+        .filter_map(|fields| reader.tables_from(fields, project.as_ref()))
+        .collect();
+    top.reject_unknown(
+        &["project", "services", "env", "table", "tables_from"],
+        &mut reader,
+    );
 
     if let Some(project) = &project {
         reader.check_ports(project, &services);
     }
     let prefix = project.as_ref().map(|p| p.table_prefix.as_str());
-    let tables = tables.check(prefix, &mut reader);
+    let mut tables = tables.check(prefix, &mut reader);
+    let mut others = Vec::new();
+    let mut not_carried = Vec::new();
+    if let Some(project) = &project {
+        let mut places: Vec<(String, String)> = tables
+            .iter()
+            .flatten()
+            .map(|t| (t.physical.clone(), format!("line {}", t.line)))
+            .collect();
+        for source in &sources {
+            let loaded = source.load(&project.region, &project.name);
+            for table in loaded.tables {
+                let place = table.from.clone().unwrap_or_default();
+                match places
+                    .iter()
+                    .find(|(physical, _)| *physical == table.physical)
+                {
+                    Some((_, first)) => {
+                        let (span, field) = source.place();
+                        reader.push(
+                            Diagnostic::new(
+                                span,
+                                field.to_string(),
+                                format!(
+                                    "duplicate table `{}` ({place}), first declared on {first}",
+                                    table.physical
+                                ),
+                            )
+                            .help("leave one out with `only = [...]`, or give one another name under `[tables_from.table.ID]`"),
+                        );
+                    }
+                    None => {
+                        places.push((table.physical.clone(), place));
+                        tables.push(Some(table));
+                    }
+                }
+            }
+            reader.diagnostics.extend(loaded.manifest);
+            others.extend(loaded.files);
+            not_carried.extend(loaded.not_carried);
+        }
+    }
     reader.check_env_tables(&env, &tables);
-    if !reader.diagnostics.is_empty() {
-        return Err(reader.diagnostics);
+    if !reader.diagnostics.is_empty() || !others.is_empty() {
+        return Err(Problems {
+            manifest: reader.diagnostics,
+            others,
+        });
     }
     let (Some(project), Some(tables)) = (project, tables.into_iter().collect::<Option<Vec<_>>>())
     else {
         // Every path that yields `None` recorded a diagnostic.
-        return Err(vec![Diagnostic::new(0..0, "", "invalid manifest")]);
+        return Err(vec![Diagnostic::new(0..0, "", "invalid manifest")].into());
     };
     Ok(Parsed {
         project,
@@ -108,5 +179,6 @@ pub fn parse(
             .collect(),
         tables,
         notes,
+        not_carried,
     })
 }
