@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::dynamo::items::ItemFormat;
 use crate::manifest::PullPolicy;
+use crate::manifest::imported::{ExportFormat, Format};
 use crate::service::Engine;
 use crate::variables::EnvFormat;
 
@@ -97,6 +98,12 @@ pub enum Command {
     Tables(TablesArgs),
     /// Check the manifest and its seed files without touching Docker
     Validate(ValidateArgs),
+    /// Write a `devstack.toml` here, with tables from files or an endpoint if given
+    Init(InitArgs),
+    /// Print `[[table]]` entries for the tables that templates, Terraform or an endpoint define
+    Import(ImportArgs),
+    /// Write the manifest's tables for CloudFormation, Terraform or the AWS CLI
+    Export(ExportArgs),
     /// Run a command against a fresh stack of its own, removed afterwards
     Run(RunArgs),
     /// List every devstack project on this machine
@@ -360,6 +367,76 @@ pub struct EnvArgs {
     /// The endpoint as seen from a container on the project's network (`http://aws-local:4566`)
     #[arg(long)]
     pub network: bool,
+}
+
+/// Where tables are read from: files, or a running DynamoDB.
+#[derive(Debug, Args)]
+pub struct TableSourceArgs {
+    /// What the files are, when their names do not tell [default: by the file's name and content]
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
+
+    /// A template parameter or Terraform variable, e.g. `--set Stage=dev` (repeatable)
+    #[arg(long = "set", value_name = "NAME=VALUE", value_parser = name_value)]
+    pub values: Vec<(String, String)>,
+
+    /// Also read the tables of this running DynamoDB (DescribeTable, TTL), e.g. a compose stack's
+    #[arg(long, value_name = "URL")]
+    pub from_endpoint: Option<String>,
+
+    /// With `--from-endpoint`: write each table's items to this folder as seed files, and name them
+    #[arg(long, value_name = "DIR", requires = "from_endpoint")]
+    pub seeds: Option<PathBuf>,
+
+    /// With `--from-endpoint`: the region to ask in
+    #[arg(long, value_name = "REGION", default_value = "us-east-1")]
+    pub region: String,
+}
+
+fn name_value(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.is_empty() => Ok((name.to_string(), value.to_string())),
+        _ => Err(format!("`{text}` is not NAME=VALUE")),
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Take the tables from these files: a CloudFormation/SAM template, CDK's `cdk.out/*.template.json`, a Terraform module, CreateTable JSON
+    #[arg(long = "from", value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub source: TableSourceArgs,
+
+    /// The project's name [default: this folder's name]
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// The engine's port on this machine [default: the engine's own]
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<u16>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// A CloudFormation/SAM template, CDK's `cdk.out/*.template.json`, a Terraform module (file or folder) or `terraform show -json` output, CreateTable JSON
+    #[arg(value_name = "FILE", required_unless_present = "from_endpoint")]
+    pub files: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub source: TableSourceArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// What to write
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: ExportFormat,
+
+    /// Write to this file instead of standard output
+    #[arg(long, short, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -85,6 +85,11 @@ fn dispatch(job: Job, settings: &Settings, printer: &Printer) -> anyhow::Result<
             Job::Query(options) => commands::query::run(settings, options, printer).await,
             Job::Tables { json } => commands::tables::run(settings, *json, printer).await,
             Job::Validate { json } => commands::validate::run(settings, *json, printer),
+            Job::Init(options) => commands::init::run(settings, options, printer).await,
+            Job::Import(options) => commands::import::run(settings, options, printer).await,
+            Job::Export { format, out } => {
+                commands::export::run(settings, *format, out.as_deref(), printer)
+            }
             Job::Gc { dry_run } => commands::gc::run(settings, *dry_run, printer).await,
             Job::Ls { json } => commands::ls::run(settings, *json, printer).await,
             Job::Doctor { json } => commands::doctor::run(settings, *json, printer).await,

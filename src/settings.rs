@@ -2,7 +2,7 @@
 //! need. Commands see these values and never clap's types; every choice
 //! that has a default in the manifest is resolved here too.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -15,6 +15,7 @@ use crate::dynamo::items::ItemFormat;
 use crate::dynamo::read::{Comparison, Expressions, SortCondition};
 use crate::endpoint::{self, Endpoint};
 use crate::error::UsageError;
+use crate::manifest::imported::{ExportFormat, Format};
 use crate::manifest::{self, Manifest, Project, PullPolicy};
 use crate::origin::Origin;
 use crate::output::Style;
@@ -62,6 +63,12 @@ pub enum Job {
     Validate {
         json: bool,
     },
+    Init(InitOptions),
+    Import(ImportOptions),
+    Export {
+        format: ExportFormat,
+        out: Option<PathBuf>,
+    },
     Run(RunOptions),
     Ls {
         json: bool,
@@ -77,6 +84,37 @@ pub enum Job {
     },
     /// The embedded engine's own process.
     ServeEngine(HostOptions),
+}
+
+/// Where `import` and `init` read tables from.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TableSources {
+    /// Files (or Terraform folders), as given.
+    pub files: Vec<PathBuf>,
+    /// What the files are, when given.
+    pub format: Option<Format>,
+    /// `--set NAME=VALUE`: parameters or variables.
+    pub values: BTreeMap<String, String>,
+    /// `--from-endpoint`: a running DynamoDB to read the tables of.
+    pub endpoint: Option<String>,
+    /// `--seeds`: where to write the endpoint's items as seed files.
+    pub seeds: Option<PathBuf>,
+    /// The region to ask the endpoint in.
+    pub region: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportOptions {
+    pub sources: TableSources,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InitOptions {
+    pub sources: TableSources,
+    /// `--name`: the project's name.
+    pub name: Option<String>,
+    /// `--port`: the engine's port.
+    pub port: Option<u16>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -211,6 +249,18 @@ impl Settings {
             }),
             Command::Tables(args) => Job::Tables { json: args.json },
             Command::Validate(args) => Job::Validate { json: args.json },
+            Command::Init(args) => Job::Init(InitOptions {
+                sources: table_sources(args.files, args.source),
+                name: args.name,
+                port: args.port,
+            }),
+            Command::Import(args) => Job::Import(ImportOptions {
+                sources: table_sources(args.files, args.source),
+            }),
+            Command::Export(args) => Job::Export {
+                format: args.format,
+                out: args.out,
+            },
             Command::Run(args) => Job::Run(RunOptions {
                 command: args.command,
                 keep: args.keep,
@@ -403,6 +453,17 @@ fn sort_condition(args: &cli::QueryArgs) -> Option<SortCondition> {
         .or_else(|| compare(Comparison::Ge, &args.sort_ge))
         .or_else(|| compare(Comparison::Lt, &args.sort_lt))
         .or_else(|| compare(Comparison::Le, &args.sort_le))
+}
+
+fn table_sources(files: Vec<PathBuf>, args: cli::TableSourceArgs) -> TableSources {
+    TableSources {
+        files,
+        format: args.format,
+        values: args.values.into_iter().collect(),
+        endpoint: args.from_endpoint,
+        seeds: args.seeds,
+        region: args.region,
+    }
 }
 
 #[cfg(test)]

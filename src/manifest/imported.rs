@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 
 use toml::Spanned;
 
+use crate::error::UsageError;
+
 use super::path::FieldPath;
 use super::rules::{self, TableDraft};
 use super::source_map::SourceMap;
@@ -36,6 +38,17 @@ pub enum Format {
     /// `CreateTable` requests as `aws dynamodb create-table --cli-input-json`
     /// takes them, or `describe-table` output: one object or an array.
     CreateTable,
+}
+
+/// The formats the manifest's tables are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// A CloudFormation template (YAML), one `AWS::DynamoDB::Table` per table
+    Cloudformation,
+    /// Terraform, one `aws_dynamodb_table` per table
+    Terraform,
+    /// `CreateTable` requests, as `aws dynamodb create-table --cli-input-json` takes them
+    CreateTableJson,
 }
 
 /// What the manifest asks of a reader.
@@ -337,4 +350,66 @@ impl Source {
             Err(_) => file.display().to_string(),
         }
     }
+}
+
+/// Reads the tables of files outside any manifest, as `import` and `init`
+/// do: each file in `format` or the one its name tells, with `values` for
+/// its parameters or variables, names as the files give them (no prefix).
+/// Problems in the files come back as one [`Invalid`](super::Invalid).
+pub fn read_files(
+    files: &[PathBuf],
+    format: Option<Format>,
+    values: &BTreeMap<String, String>,
+    region: &str,
+    stack_name: &str,
+) -> anyhow::Result<(Vec<TableSpec>, Vec<Uncarried>)> {
+    let mut tables = Vec::new();
+    let mut not_carried = Vec::new();
+    let mut problems = Vec::new();
+    for (i, file) in files.iter().enumerate() {
+        let shown = file.display().to_string();
+        if !file.exists() {
+            return Err(UsageError(format!("`{shown}` does not exist")).into());
+        }
+        let format = match format {
+            Some(format) => format,
+            None => {
+                let text = std::fs::read_to_string(file).ok();
+                Format::guess(file, text.as_deref()).ok_or_else(|| {
+                    UsageError(format!(
+                        "cannot tell what `{shown}` is\n  hint: pass `--format`, one of {}",
+                        <Format as strum::VariantNames>::VARIANTS.join(", ")
+                    ))
+                })?
+            }
+        };
+        let source = Source {
+            path: FieldPath::default().key("file").index(i),
+            span: 0..0,
+            shown,
+            file_span: 0..0,
+            file: file.clone(),
+            format,
+            only: Vec::new(),
+            values: values.clone(),
+            prefix: Some(String::new()),
+            settings: Vec::new(),
+        };
+        let loaded = source.load(region, stack_name);
+        if let Some(first) = loaded.manifest.first() {
+            anyhow::bail!("{}", first.message);
+        }
+        tables.extend(loaded.tables);
+        not_carried.extend(loaded.not_carried);
+        problems.extend(loaded.files);
+    }
+    if !problems.is_empty() {
+        let first = problems.remove(0);
+        return Err(super::Invalid {
+            manifest: first,
+            others: problems,
+        }
+        .into());
+    }
+    Ok((tables, not_carried))
 }

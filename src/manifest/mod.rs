@@ -13,6 +13,8 @@ pub mod template;
 pub mod terraform;
 mod toml;
 
+pub use self::toml::write::tables as write_tables;
+
 use std::collections::BTreeMap;
 use std::fmt;
 use std::net::IpAddr;

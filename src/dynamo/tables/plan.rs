@@ -218,6 +218,7 @@ pub(super) mod tests {
             local_indexes: spec.local_indexes.iter().map(index).collect(),
             stream: spec.stream,
             ttl: spec.ttl.clone(),
+            billing: spec.billing,
             item_count: Some(0),
             size_bytes: Some(0),
             created: Some(1),

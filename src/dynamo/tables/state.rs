@@ -9,7 +9,9 @@ use aws_sdk_dynamodb::types::{
     ScalarAttributeType, TableDescription,
 };
 
-use crate::manifest::{KeyAttribute, KeyType, Projection, StreamView};
+use crate::manifest::{
+    Billing, IndexSpec, KeyAttribute, KeyType, Projection, StreamView, TableSpec,
+};
 
 /// Where a table or a global index is in its life, as DynamoDB names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,6 +97,8 @@ pub struct TableState {
     pub stream: Option<StreamView>,
     /// The attribute TTL is enabled on, if any.
     pub ttl: Option<String>,
+    /// On demand, or provisioned with the table's capacities.
+    pub billing: Billing,
     pub item_count: Option<i64>,
     pub size_bytes: Option<i64>,
     /// When the table was created, in milliseconds since the epoch: tells
@@ -183,12 +187,40 @@ impl TableState {
             local_indexes,
             stream,
             ttl,
+            billing: billing_of(table),
             item_count: table.item_count(),
             size_bytes: table.table_size_bytes(),
             created: table
                 .creation_date_time()
                 .map(|t| t.secs() * 1000 + i64::from(t.subsec_nanos() / 1_000_000)),
         }
+    }
+
+    /// The table as a manifest would declare it, named by its name on the
+    /// endpoint; `None` without a readable partition key.
+    pub fn to_spec(&self) -> Option<TableSpec> {
+        let index = |i: &IndexState| {
+            Some(IndexSpec {
+                name: i.name.clone(),
+                partition_key: i.partition_key.clone()?,
+                sort_key: i.sort_key.clone(),
+                projection: i.projection.clone(),
+            })
+        };
+        Some(TableSpec {
+            name: self.name.clone(),
+            physical: self.name.clone(),
+            partition_key: self.partition_key.clone()?,
+            sort_key: self.sort_key.clone(),
+            billing: self.billing,
+            ttl: self.ttl.clone(),
+            stream: self.stream,
+            global_indexes: self.global_indexes.iter().filter_map(index).collect(),
+            local_indexes: self.local_indexes.iter().filter_map(index).collect(),
+            seeds: Vec::new(),
+            line: 0,
+            from: None,
+        })
     }
 
     /// Whether the table and every global index can be used.
@@ -210,5 +242,27 @@ fn projection_of(projection: Option<&SdkProjection>) -> Projection {
                 .unwrap_or_default(),
         ),
         _ => Projection::All,
+    }
+}
+
+/// A table's billing: provisioned when it says so, or when it has
+/// capacities and says nothing (DynamoDB Local leaves the mode out); an
+/// on-demand table reports capacities of 0.
+fn billing_of(table: &TableDescription) -> Billing {
+    let mode = table
+        .billing_mode_summary()
+        .and_then(|s| s.billing_mode())
+        .map(|m| m.as_str().to_string());
+    let throughput = table.provisioned_throughput();
+    let read = throughput
+        .and_then(|t| t.read_capacity_units())
+        .unwrap_or(0);
+    let write = throughput
+        .and_then(|t| t.write_capacity_units())
+        .unwrap_or(0);
+    match mode.as_deref() {
+        Some("PAY_PER_REQUEST") => Billing::PayPerRequest,
+        _ if read > 0 && write > 0 => Billing::Provisioned { read, write },
+        _ => Billing::PayPerRequest,
     }
 }

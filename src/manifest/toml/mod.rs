@@ -18,6 +18,7 @@ mod seeds;
 mod services;
 mod table;
 mod tables_from;
+pub mod write;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -1,0 +1,162 @@
+//! Where `import` and `init` read tables from: the files that define them
+//! (through the manifest's readers), or a running DynamoDB, whose items may
+//! be written out as seed files on the way.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use crate::dynamo::client::{self, Profile, describe_error};
+use crate::dynamo::tables;
+use crate::error::UsageError;
+use crate::item::{self, JsonForm};
+use crate::manifest::TableSpec;
+use crate::manifest::imported::{self, Uncarried};
+use crate::output::{Printer, plural};
+use crate::service::STATE_TABLE;
+use crate::settings::TableSources;
+
+/// The tables found, and the seed files written for them, by physical name.
+pub(super) struct Found {
+    pub tables: Vec<TableSpec>,
+    pub not_carried: Vec<Uncarried>,
+    pub seeds: BTreeMap<String, PathBuf>,
+}
+
+impl Found {
+    /// The seed files to name for `table`, as `seeds` was given.
+    pub fn seeds_of(&self, table: &TableSpec) -> Vec<String> {
+        self.seeds
+            .get(&table.physical)
+            .map(|p| vec![p.display().to_string()])
+            .unwrap_or_default()
+    }
+}
+
+/// Reads the tables of the files, then those of the endpoint. `stack_name`
+/// stands in for `AWS::StackName`.
+pub(super) async fn read(
+    sources: &TableSources,
+    stack_name: &str,
+    printer: &Printer,
+) -> anyhow::Result<Found> {
+    let (mut tables, not_carried) = imported::read_files(
+        &sources.files,
+        sources.format,
+        &sources.values,
+        &sources.region,
+        stack_name,
+    )?;
+    let mut seeds = BTreeMap::new();
+    if let Some(url) = &sources.endpoint {
+        let (from_endpoint, written) =
+            from_endpoint(url, &sources.region, sources.seeds.as_deref(), printer).await?;
+        tables.extend(from_endpoint);
+        seeds = written;
+    }
+    Ok(Found {
+        tables,
+        not_carried,
+        seeds,
+    })
+}
+
+/// Every table of the endpoint but devstack's own, as described; with
+/// `seeds`, each table's items written there as DynamoDB JSON lines.
+async fn from_endpoint(
+    url: &str,
+    region: &str,
+    seeds: Option<&Path>,
+    printer: &Printer,
+) -> anyhow::Result<(Vec<TableSpec>, BTreeMap<String, PathBuf>)> {
+    if !url.starts_with("http://") && !url.starts_with("https://") {
+        return Err(UsageError(format!(
+            "`{url}` is not an endpoint URL\n  hint: write it as `http://localhost:8000`"
+        ))
+        .into());
+    }
+    let client = client::client(url, region, Profile::Command);
+    let mut names = Vec::new();
+    let mut pages = client.list_tables().into_paginator().items().send();
+    while let Some(name) = pages.next().await {
+        let name =
+            name.map_err(|err| anyhow::anyhow!("ListTables at {url}: {}", describe_error(&err)))?;
+        if name != STATE_TABLE {
+            names.push(name);
+        }
+    }
+    let mut specs = Vec::new();
+    for name in &names {
+        let Some(state) = tables::describe(&client, name).await? else {
+            continue;
+        };
+        match state.to_spec() {
+            Some(mut spec) => {
+                spec.from = Some(format!("{url} table `{name}`"));
+                specs.push(spec);
+            }
+            None => printer.info(&format!(
+                "skipped table `{name}`: its key schema cannot be read"
+            )),
+        }
+    }
+    let mut written = BTreeMap::new();
+    if let Some(dir) = seeds {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot make the folder `{}`", dir.display()))?;
+        for spec in &specs {
+            let path = dir.join(format!("{}.jsonl", spec.physical));
+            let count = write_items(&client, spec, &path).await?;
+            printer.info(&format!(
+                "wrote {} of `{}` to {}",
+                plural(count, "item"),
+                spec.physical,
+                path.display()
+            ));
+            written.insert(spec.physical.clone(), path);
+        }
+    }
+    Ok((specs, written))
+}
+
+/// Writes every item of the table to a new file at `path`, one DynamoDB
+/// JSON object a line, keys first. An existing file is left alone.
+async fn write_items(
+    client: &aws_sdk_dynamodb::Client,
+    spec: &TableSpec,
+    path: &Path,
+) -> anyhow::Result<u64> {
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|err| match err.kind() {
+            std::io::ErrorKind::AlreadyExists => UsageError(format!(
+                "`{}` already exists; devstack does not overwrite seed files\n  hint: move it away or pass another `--seeds` folder",
+                path.display()
+            ))
+            .into(),
+            _ => anyhow::Error::new(err).context(format!("cannot write `{}`", path.display())),
+        })?;
+    let mut out = std::io::BufWriter::new(file);
+    let mut keys = vec![spec.partition_key.name.clone()];
+    keys.extend(spec.sort_key.as_ref().map(|k| k.name.clone()));
+    let mut count = 0;
+    let mut pages = client
+        .scan()
+        .table_name(&spec.physical)
+        .into_paginator()
+        .items()
+        .send();
+    while let Some(item) = pages.next().await {
+        let item = item
+            .map_err(|err| anyhow::anyhow!("Scan `{}`: {}", spec.physical, describe_error(&err)))?;
+        serde_json::to_writer(&mut out, &item::to_json(&item, &keys, JsonForm::Typed))?;
+        out.write_all(b"\n")?;
+        count += 1;
+    }
+    out.flush()?;
+    Ok(count)
+}
