@@ -109,6 +109,12 @@ async fn from_endpoint(
         for spec in &specs {
             let path = dir.join(format!("{}.jsonl", spec.physical));
             let count = write_items(&client, spec, &path).await?;
+            if count == 0 {
+                // An empty table needs no seed file.
+                std::fs::remove_file(&path)
+                    .with_context(|| format!("cannot remove `{}`", path.display()))?;
+                continue;
+            }
             printer.info(&format!(
                 "wrote {} of `{}` to {}",
                 plural(count, "item"),

@@ -26,4 +26,5 @@ mod run;
 mod seeded;
 mod support;
 mod tables;
+mod tables_from;
 mod terminal;

@@ -45,7 +45,8 @@ pub fn codemetrics_with(test: &str, engine: &str, admin: bool) -> Stack {
     stack
 }
 
-fn copy_dir(from: &Path, to: &Path) {
+/// Copies the files of `from` (not its folders) into `to`, made if need be.
+pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
