@@ -2,13 +2,24 @@
 //! resources in `.tf` files, or `terraform show -json` output, read into
 //! table drafts; and the manifest's tables written back as HCL.
 
+mod eval;
+mod functions;
+mod module;
+mod table;
+#[cfg(test)]
+mod tests;
+
+use anyhow::Context;
+
 use crate::manifest::TableSpec;
 use crate::manifest::imported::{FileRead, Request};
 
 /// Reads the tables of the module (a `.tf` file or a folder) or the
 /// `terraform show -json` output at `request.path`.
 pub fn read(request: &Request<'_>) -> anyhow::Result<Vec<FileRead>> {
-    anyhow::bail!("`{}`: reading Terraform is not built yet", request.path.display())
+    let path = request.path;
+    std::fs::metadata(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+    module::read(request)
 }
 
 /// The tables as `aws_dynamodb_table` resources.
