@@ -223,3 +223,139 @@ fn a_missing_file_is_an_error_naming_it() {
     let err = read_with(&missing, &[]).err().map(|e| e.to_string());
     assert_eq!(err, Some(format!("cannot read `{}`", missing.display())));
 }
+
+/// The problems of one file of `broken/`, and the names it gave.
+fn broken(name: &str) -> anyhow::Result<(Vec<String>, Vec<Option<String>>)> {
+    let files = read_with(&fixture(&format!("broken/{name}")), &[])?;
+    let names = files
+        .iter()
+        .flat_map(|f| f.tables.iter().map(|t| t.draft.name.clone()))
+        .collect();
+    Ok((problems(&files), names))
+}
+
+#[test]
+fn for_each_is_refused_where_it_is_written() -> anyhow::Result<()> {
+    let (problems, names) = broken("for-each.tf")?;
+    assert_eq!(
+        problems,
+        ["for-each.tf:7:3: aws_dynamodb_table.tenant.for_each: `for_each` is not supported"]
+    );
+    assert!(names.is_empty());
+    Ok(())
+}
+
+#[test]
+fn a_dynamic_block_is_refused_and_the_rest_is_read() -> anyhow::Result<()> {
+    let (problems, names) = broken("dynamic.tf")?;
+    assert_eq!(
+        problems,
+        [
+            "dynamic.tf:16:3: aws_dynamodb_table.contacts.dynamic.global_secondary_index: `dynamic` blocks are not supported"
+        ]
+    );
+    assert_eq!(names, [Some("contacts".to_string())]);
+    Ok(())
+}
+
+#[test]
+fn a_name_from_a_variable_without_a_value_is_the_manifest_s_to_give() -> anyhow::Result<()> {
+    let files = read_with(&fixture("broken/missing-variable.tf"), &[])?;
+    let [file] = files.as_slice() else {
+        anyhow::bail!("expected one file, got {}", files.len());
+    };
+    assert!(file.diagnostics.is_empty());
+    let table = &file.tables[0];
+    assert_eq!(table.draft.name, None);
+    let Some(unnamed) = &table.unnamed else {
+        anyhow::bail!("no reason for the missing name");
+    };
+    assert_eq!(
+        shown(file, unnamed),
+        "missing-variable.tf:7:27: aws_dynamodb_table.users.name: variable `stage` has no value"
+    );
+    let help = unnamed.help.clone().unwrap_or_default();
+    assert!(help.contains("`variables = { stage = \"…\" }`"), "{help}");
+    assert!(
+        help.contains("`[tables_from.table.\"aws_dynamodb_table.users\"]` with `name = \"…\"`"),
+        "{help}"
+    );
+
+    let given = read_with(&fixture("broken/missing-variable.tf"), &[("stage", "qa")])?;
+    let names: Vec<_> = specs(&given).into_iter().map(|t| t.name).collect();
+    assert_eq!(names, ["users-qa"]);
+    Ok(())
+}
+
+#[test]
+fn a_typo_gets_its_did_you_mean_and_no_second_problem() -> anyhow::Result<()> {
+    let files = read_with(&fixture("broken/unknown-attribute.tf"), &[])?;
+    assert_eq!(
+        problems(&files),
+        [
+            "unknown-attribute.tf:4:3: aws_dynamodb_table.carts.hash_keys: unknown argument `hash_keys`"
+        ]
+    );
+    assert_eq!(
+        files[0].diagnostics[0].help.as_deref(),
+        Some("did you mean `hash_key`?")
+    );
+    Ok(())
+}
+
+#[test]
+fn the_rules_problems_come_out_at_the_terraform_place() -> anyhow::Result<()> {
+    let (problems, _) = broken("rules.tf")?;
+    assert_eq!(
+        problems,
+        [
+            "rules.tf:16:3: aws_dynamodb_table.events.local_secondary_index[0]: a local index needs the table to have a `sort_key`",
+            "rules.tf:23:1: aws_dynamodb_table.counters.read_capacity: provisioned billing needs `read_capacity`",
+            "rules.tf:23:1: aws_dynamodb_table.counters.write_capacity: provisioned billing needs `write_capacity`",
+        ]
+    );
+    Ok(())
+}
+
+#[test]
+fn not_valid_hcl_is_one_problem_at_its_place() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    std::fs::write(
+        dir.path().join("main.tf"),
+        "resource \"aws_dynamodb_table\" \"t\" {\n  name = \"t\"\n  hash_key = \n}\n",
+    )?;
+    let files = read_with(dir.path(), &[])?;
+    let problems = problems(&files);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].starts_with("main.tf:3:14: : not valid HCL: invalid expression"),
+        "{problems:?}"
+    );
+    Ok(())
+}
+
+#[test]
+fn count_must_be_zero_or_one_and_counted_tables_know_their_index() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    std::fs::write(
+        dir.path().join("main.tf"),
+        r#"resource "aws_dynamodb_table" "t" {
+  count    = 2
+  name     = "t-${count.index}"
+  hash_key = "id"
+  attribute {
+    name = "id"
+    type = "S"
+  }
+}
+"#,
+    )?;
+    let files = read_with(dir.path(), &[])?;
+    assert_eq!(
+        problems(&files),
+        [
+            "main.tf:2:14: aws_dynamodb_table.t.count: `count` is 2, but devstack reads a resource with `count` 0 or 1"
+        ]
+    );
+    Ok(())
+}
