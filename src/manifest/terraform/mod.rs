@@ -8,6 +8,7 @@ mod module;
 mod table;
 #[cfg(test)]
 mod tests;
+mod write;
 
 use anyhow::Context;
 
@@ -23,6 +24,6 @@ pub fn read(request: &Request<'_>) -> anyhow::Result<Vec<FileRead>> {
 }
 
 /// The tables as `aws_dynamodb_table` resources.
-pub fn write(_tables: &[TableSpec]) -> String {
-    String::new()
+pub fn write(tables: &[TableSpec]) -> String {
+    write::write(tables)
 }
