@@ -5,6 +5,7 @@
 mod eval;
 mod functions;
 mod module;
+mod show_json;
 mod table;
 #[cfg(test)]
 mod tests;
@@ -20,6 +21,16 @@ use crate::manifest::imported::{FileRead, Request};
 pub fn read(request: &Request<'_>) -> anyhow::Result<Vec<FileRead>> {
     let path = request.path;
     std::fs::metadata(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+    let json = path.is_file() && path.extension().is_some_and(|e| e == "json");
+    if json && !path.to_string_lossy().ends_with(".tf.json") {
+        return show_json::read(path).map(|file| vec![file]);
+    }
+    if json {
+        anyhow::bail!(
+            "`{}`: Terraform's JSON syntax is not read; point at `terraform show -json` output or at `.tf` files",
+            path.display()
+        );
+    }
     module::read(request)
 }
 

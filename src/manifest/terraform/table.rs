@@ -43,7 +43,7 @@ const TABLE_BLOCKS: &[&str] = &[
     "ttl",
 ];
 /// What a table may say that has no effect on a local engine.
-const TABLE_NOT_CARRIED: &[&str] = &[
+pub(super) const TABLE_NOT_CARRIED: &[&str] = &[
     "server_side_encryption",
     "point_in_time_recovery",
     "tags",

@@ -359,3 +359,80 @@ fn count_must_be_zero_or_one_and_counted_tables_know_their_index() -> anyhow::Re
     );
     Ok(())
 }
+
+#[test]
+fn show_json_gives_the_tables_terraform_made() -> anyhow::Result<()> {
+    use KeyType::{N, S};
+    let files = read_with(&fixture("show.json"), &[])?;
+    assert_eq!(problems(&files), Vec::<String>::new());
+    let mut orders = table("shop-prod-orders", key("pk", S));
+    orders.sort_key = Some(key("sk", S));
+    orders.ttl = Some("expires_at".to_string());
+    orders.stream = Some(StreamView::NewAndOldImages);
+    orders.global_indexes = vec![IndexSpec {
+        name: "by_status".to_string(),
+        partition_key: key("status", S),
+        sort_key: Some(key("created_at", N)),
+        projection: Projection::Include(vec!["total".to_string()]),
+    }];
+    orders.local_indexes = vec![IndexSpec {
+        name: "by_created_at".to_string(),
+        partition_key: key("pk", S),
+        sort_key: Some(key("created_at", N)),
+        projection: Projection::KeysOnly,
+    }];
+    let mut sessions = table("shop-prod-sessions", key("session_id", S));
+    sessions.billing = Billing::Provisioned { read: 5, write: 2 };
+    assert_eq!(specs(&files), [orders, sessions]);
+
+    let file = &files[0];
+    let ids: Vec<_> = file.tables.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "aws_dynamodb_table.orders",
+            "module.sessions.aws_dynamodb_table.this[0]"
+        ]
+    );
+    let not_carried: Vec<String> = file
+        .not_carried
+        .iter()
+        .map(|n| {
+            let at = Position::of(file.source.text(), n.span.start);
+            format!("{}:{} {}", at.line, at.column, n.field)
+        })
+        .collect();
+    assert_eq!(
+        not_carried,
+        [
+            "30:13 aws_dynamodb_table.orders.deletion_protection_enabled",
+            "57:13 aws_dynamodb_table.orders.point_in_time_recovery",
+            "73:13 aws_dynamodb_table.orders.tags",
+            "74:13 aws_dynamodb_table.orders.tags_all",
+        ]
+    );
+    Ok(())
+}
+
+#[test]
+fn show_json_problems_come_out_at_the_resource() -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(fixture("show.json"))?
+        .replace(r#""range_key": "sk","#, r#""range_key": "sort","#);
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("show.json");
+    std::fs::write(&path, text)?;
+    let files = read_with(&path, &[])?;
+    assert_eq!(
+        problems(&files),
+        [
+            "show.json:60:26: aws_dynamodb_table.orders.range_key: key attribute `sort` has no `attribute`"
+        ]
+    );
+    std::fs::write(&path, "{\"values\": [}")?;
+    let problems = problems(&read_with(&path, &[])?);
+    assert!(
+        problems[0].starts_with("show.json:1:13: : not valid JSON"),
+        "{problems:?}"
+    );
+    Ok(())
+}
