@@ -53,6 +53,7 @@ struct References {
 }
 
 impl Visit for References {
+    /// A bare name: `each`, `aws_s3_bucket`.
     fn visit_expr(&mut self, node: &Expression) {
         if let Expression::Variable(ident) = node {
             self.push(vec![ident.as_str().to_string()], node.span());
@@ -61,6 +62,7 @@ impl Visit for References {
         }
     }
 
+    /// A name and its attributes, `var.env`, as one reference.
     fn visit_traversal(&mut self, node: &Traversal) {
         let Expression::Variable(root) = &node.expr else {
             visit::visit_traversal(self, node);
@@ -77,6 +79,7 @@ impl Visit for References {
         }
     }
 
+    /// A call, by its full name (`provider::aws::arn_parse`).
     fn visit_func_call(&mut self, node: &FuncCall) {
         let name = node
             .name
@@ -90,6 +93,7 @@ impl Visit for References {
         visit::visit_func_call(self, node);
     }
 
+    /// The names a `for` binds are its own, not references.
     fn visit_for_expr(&mut self, node: &ForExpr) {
         self.visit_expr(&node.intro.collection_expr);
         let before = self.bound.len();
@@ -108,12 +112,14 @@ impl Visit for References {
 }
 
 impl References {
+    /// The references and calls of `expr`.
     fn of(expr: &Expression) -> References {
         let mut refs = References::default();
         refs.visit_expr(expr);
         refs
     }
 
+    /// Adds a reference, unless a `for` binds its name.
     fn push(&mut self, names: Vec<String>, span: Option<Location>) {
         if self.bound.contains(&names[0]) {
             return;
@@ -298,6 +304,7 @@ impl Scope {
     }
 }
 
+/// Why, at `span`, with no variable to blame.
 fn unresolved(span: Location, message: String, help: Option<String>) -> Unresolved {
     Unresolved {
         span,

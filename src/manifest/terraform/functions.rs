@@ -81,12 +81,14 @@ pub(super) fn kind(value: &Value) -> &'static str {
     }
 }
 
+/// The items of a list argument.
 fn list(value: &Value) -> Result<&Vec<Value>, String> {
     value
         .as_array()
         .ok_or_else(|| format!("expected a list, found {}", kind(value)))
 }
 
+/// The members of an object argument.
 fn object(value: &Value) -> Result<&hcl::Map<String, Value>, String> {
     value
         .as_object()
@@ -101,6 +103,7 @@ fn coalesce(args: FuncArgs) -> Result<Value, String> {
         .ok_or_else(|| "no non-null, non-empty argument".to_string())
 }
 
+/// The lists, one after the other.
 fn concat(args: FuncArgs) -> Result<Value, String> {
     let mut all = Vec::new();
     for arg in args.iter() {
@@ -138,6 +141,7 @@ fn format(args: FuncArgs) -> Result<Value, String> {
     Ok(out.into())
 }
 
+/// The list's items as text, with the separator between.
 fn join(args: FuncArgs) -> Result<Value, String> {
     let separator = text(&args[0])?;
     let parts = list(&args[1])?
@@ -147,6 +151,7 @@ fn join(args: FuncArgs) -> Result<Value, String> {
     Ok(parts.join(&separator).into())
 }
 
+/// The characters of a string, items of a list or members of an object.
 fn length(args: FuncArgs) -> Result<Value, String> {
     let count = match &args[0] {
         Value::String(s) => s.chars().count(),
@@ -157,6 +162,7 @@ fn length(args: FuncArgs) -> Result<Value, String> {
     Ok(Value::from(count as u64))
 }
 
+/// The member of the object named by the key, or the default.
 fn lookup(args: FuncArgs) -> Result<Value, String> {
     let map = object(&args[0])?;
     let key = text(&args[1])?;
@@ -167,6 +173,7 @@ fn lookup(args: FuncArgs) -> Result<Value, String> {
     }
 }
 
+/// The objects' members, later ones winning.
 fn merge(args: FuncArgs) -> Result<Value, String> {
     let mut all = hcl::Map::new();
     for arg in args.iter().filter(|v| !v.is_null()) {
@@ -187,6 +194,7 @@ fn replace(args: FuncArgs) -> Result<Value, String> {
     Ok(s?.replace(&from, &to?).into())
 }
 
+/// A number, or a string that holds one, as a number.
 fn tonumber(args: FuncArgs) -> Result<Value, String> {
     match &args[0] {
         Value::Null => Ok(Value::Null),
@@ -206,6 +214,7 @@ pub(super) fn number(text: &str) -> Option<Value> {
     hcl::Number::from_f64(float).map(Value::Number)
 }
 
+/// A string, number or bool as a string.
 fn tostring(args: FuncArgs) -> Result<Value, String> {
     match &args[0] {
         Value::Null => Ok(Value::Null),

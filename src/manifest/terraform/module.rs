@@ -33,6 +33,7 @@ struct File {
 }
 
 impl File {
+    /// Reads and parses the file; not valid HCL is its one problem.
     fn load(path: PathBuf, read: bool) -> anyhow::Result<File> {
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("cannot read `{}`", path.display()))?;

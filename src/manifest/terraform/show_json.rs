@@ -22,6 +22,7 @@ struct Node {
     kind: Kind,
 }
 
+/// What a JSON value is.
 enum Kind {
     /// Each member: its name, where the name is written, its value.
     Object(Vec<(String, Location, Node)>),
@@ -30,10 +31,12 @@ enum Kind {
 }
 
 impl Node {
+    /// The member `name` of an object.
     fn get(&self, name: &str) -> Option<&Node> {
         self.member(name).map(|(_, node)| node)
     }
 
+    /// The member `name` of an object, with where its name is written.
     fn member(&self, name: &str) -> Option<(&Location, &Node)> {
         let Kind::Object(members) = &self.kind else {
             return None;
@@ -44,6 +47,7 @@ impl Node {
             .map(|(_, key, node)| (key, node))
     }
 
+    /// The items of an array; none for anything else.
     fn items(&self) -> &[Node] {
         match &self.kind {
             Kind::Array(items) => items,
@@ -51,6 +55,7 @@ impl Node {
         }
     }
 
+    /// The value of a string, number, bool or null.
     fn scalar(&self) -> Option<&Value> {
         match &self.kind {
             Kind::Scalar(value) => Some(value),
@@ -66,6 +71,7 @@ impl Node {
         }
     }
 
+    /// Whether the member `name` is `true`.
     fn flag(&self, name: &str) -> bool {
         matches!(
             self.get(name).and_then(Node::scalar),
@@ -94,11 +100,13 @@ struct Scan<'t> {
 }
 
 impl Scan<'_> {
+    /// Moves past white space.
     fn skip_space(&mut self) {
         let rest = &self.text[self.at..];
         self.at += rest.len() - rest.trim_start().len();
     }
 
+    /// The byte at the current place, 0 at the end.
     fn peek(&self) -> u8 {
         self.text
             .as_bytes()
@@ -107,6 +115,7 @@ impl Scan<'_> {
             .unwrap_or_default()
     }
 
+    /// The value at the current place, and moves past it.
     fn node(&mut self) -> Option<Node> {
         self.skip_space();
         let start = self.at;
@@ -243,6 +252,7 @@ fn offset(text: &str, line: usize, column: usize) -> usize {
 }
 
 impl Out {
+    /// Remembers where the field at `path` is written: the member, when it says anything, else the entry.
     fn record(
         &mut self,
         path: FieldPath,
@@ -281,6 +291,7 @@ impl Out {
         }
     }
 
+    /// Reads one `aws_dynamodb_table` resource.
     fn table(&mut self, resource: &Node) {
         let address = resource
             .text("address")

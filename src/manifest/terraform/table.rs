@@ -24,6 +24,7 @@ pub(super) const TABLE: &str = "aws_dynamodb_table";
 /// The resource type of a global secondary index of its own.
 pub(super) const GSI: &str = "aws_dynamodb_global_secondary_index";
 
+/// The arguments of a table devstack reads, with the meta-arguments.
 const TABLE_ARGS: &[&str] = &[
     "name",
     "hash_key",
@@ -36,6 +37,7 @@ const TABLE_ARGS: &[&str] = &[
     "count",
     "for_each",
 ];
+/// The blocks of a table devstack reads.
 const TABLE_BLOCKS: &[&str] = &[
     "attribute",
     "global_secondary_index",
@@ -64,6 +66,7 @@ pub(super) const TABLE_NOT_CARRIED: &[&str] = &[
     "timeouts",
     "region",
 ];
+/// The arguments of a `global_secondary_index` block.
 const GSI_ARGS: &[&str] = &[
     "name",
     "hash_key",
@@ -71,15 +74,20 @@ const GSI_ARGS: &[&str] = &[
     "projection_type",
     "non_key_attributes",
 ];
+/// The arguments of a `local_secondary_index` block.
 const LSI_ARGS: &[&str] = &["name", "range_key", "projection_type", "non_key_attributes"];
+/// What an index block may say that has no effect locally.
 const INDEX_NOT_CARRIED: &[&str] = &[
     "read_capacity",
     "write_capacity",
     "on_demand_throughput",
     "warm_throughput",
 ];
+/// The arguments of an `aws_dynamodb_global_secondary_index`.
 const GSI_RESOURCE_ARGS: &[&str] = &["table_name", "index_name", "count", "for_each"];
+/// The blocks of an `aws_dynamodb_global_secondary_index`.
 const GSI_RESOURCE_BLOCKS: &[&str] = &["key_schema", "projection"];
+/// What an `aws_dynamodb_global_secondary_index` may say that has no effect locally.
 const GSI_RESOURCE_NOT_CARRIED: &[&str] = &[
     "provisioned_throughput",
     "on_demand_throughput",
@@ -118,6 +126,7 @@ struct Parts<'b> {
 }
 
 impl Parts<'_> {
+    /// The nested blocks named `ident`, in order.
     fn blocks(&self, ident: &str) -> Vec<&Block> {
         self.blocks
             .iter()
@@ -142,21 +151,25 @@ pub(super) struct LooseIndex {
     pub target_span: Location,
 }
 
+/// Where a parsed node is written.
 fn span(node: &impl Span) -> Location {
     node.span().unwrap_or_default()
 }
 
 impl Reader {
+    /// Reports a problem.
     fn push(&mut self, span: Location, field: &str, message: String, help: Option<String>) {
         let mut diagnostic = Diagnostic::new(span, field, message);
         diagnostic.help = help;
         self.diagnostics.push(diagnostic);
     }
 
+    /// Reports why a value cannot be worked out.
     fn unresolved(&mut self, why: Unresolved, field: &str) {
         self.push(why.span, field, why.message, why.help);
     }
 
+    /// Remembers where the field at `path` is written.
     fn record(&mut self, path: FieldPath, shown: String, key: Option<Location>, value: Location) {
         self.records.push(Record {
             path,
@@ -237,6 +250,7 @@ impl Reader {
         parts
     }
 
+    /// Reports a name that is none of `known`; a typo of one counts as it.
     fn unknown(
         &mut self,
         parts: &mut Parts<'_>,
@@ -304,6 +318,7 @@ impl Reader {
         }
     }
 
+    /// A string value; numbers and bools become strings, as in Terraform.
     fn string(
         &mut self,
         scope: &Scope,
@@ -313,6 +328,7 @@ impl Reader {
         self.typed(scope, arg, shown, text)
     }
 
+    /// A whole number value.
     fn integer(
         &mut self,
         scope: &Scope,
@@ -322,6 +338,7 @@ impl Reader {
         self.typed(scope, arg, shown, integer)
     }
 
+    /// A bool value.
     fn boolean(
         &mut self,
         scope: &Scope,
@@ -331,6 +348,7 @@ impl Reader {
         self.typed(scope, arg, shown, boolean)
     }
 
+    /// A list of strings.
     fn strings(
         &mut self,
         scope: &Scope,
@@ -935,6 +953,7 @@ fn read<T>(found: Option<Found<T>>) -> Option<T> {
     }
 }
 
+/// A whole number, or a string that holds one.
 fn integer(value: &Value) -> Result<i64, String> {
     let parsed = match value {
         Value::Number(n) => n.as_i64(),
@@ -944,6 +963,7 @@ fn integer(value: &Value) -> Result<i64, String> {
     parsed.ok_or_else(|| format!("expected a whole number, found {}", kind(value)))
 }
 
+/// A bool, or `"true"` or `"false"`.
 fn boolean(value: &Value) -> Result<bool, String> {
     match value {
         Value::Bool(b) => Ok(*b),

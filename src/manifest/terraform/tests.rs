@@ -13,12 +13,14 @@ use crate::manifest::{
     TableSpec,
 };
 
+/// A file or folder under `tests/fixtures/iac/terraform/`.
 pub(super) fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/iac/terraform")
         .join(name)
 }
 
+/// Reads `path` with the manifest's `values`.
 pub(super) fn read_with(path: &Path, values: &[(&str, &str)]) -> anyhow::Result<Vec<FileRead>> {
     let values: BTreeMap<String, String> = values
         .iter()
@@ -78,6 +80,7 @@ pub(super) fn specs(files: &[FileRead]) -> Vec<TableSpec> {
     all
 }
 
+/// A key attribute.
 pub(super) fn key(name: &str, ty: KeyType) -> KeyAttribute {
     KeyAttribute {
         name: name.to_string(),
@@ -85,6 +88,7 @@ pub(super) fn key(name: &str, ty: KeyType) -> KeyAttribute {
     }
 }
 
+/// An on-demand table with only a partition key, named as is.
 fn table(name: &str, partition: KeyAttribute) -> TableSpec {
     TableSpec {
         name: name.to_string(),

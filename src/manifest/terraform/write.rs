@@ -42,6 +42,7 @@ fn label(name: &str, used: &mut HashSet<String>) -> String {
     label
 }
 
+/// One table as a resource.
 fn resource(table: &TableSpec, label: &str) -> String {
     let mut out = format!("resource \"aws_dynamodb_table\" \"{label}\" {{\n");
     let mut args = vec![("name", quote(&table.physical))];
@@ -134,6 +135,7 @@ fn attributes(table: &TableSpec) -> BTreeMap<&str, &'static str> {
         .collect()
 }
 
+/// A nested block of arguments.
 fn block(out: &mut String, name: &str, args: &[(&str, String)]) {
     let _ = writeln!(out, "  {name} {{");
     arguments(out, 2, args);
