@@ -10,7 +10,7 @@
 # (scripts/ensure-docker.sh), the emulator images exist
 # (scripts/build-images.sh, seconds when they are up to date), Debian's
 # Chromium be installed (scripts/ensure-chromium.sh) and the AWS clients be
-# there (scripts/ensure-aws-clients.sh), and builds the Python and npm
+# there (scripts/ensure-aws-clients.sh), as well as cfn-lint, and builds the Python and npm
 # packages (scripts/package.sh: a release build) that the packaging and
 # example tests install, then runs everything, ignored tests included; it
 # fails when any of that fails. `DEVSTACK_PACKAGES=DIR` skips the packaging
@@ -26,6 +26,9 @@ bash scripts/build-images.sh
 bash scripts/ensure-chromium.sh
 DEVSTACK_AWS_CLIENTS=$(bash scripts/ensure-aws-clients.sh)
 export DEVSTACK_AWS_CLIENTS
+# cfn-lint, which the exported CloudFormation template must pass.
+DEVSTACK_CFN_LINT=$(bash scripts/ensure-python-tools.sh cfn-lint cfn-lint==1.58.0)/cfn-lint
+export DEVSTACK_CFN_LINT
 if [ -z "${DEVSTACK_PACKAGES:-}" ]; then
   bash scripts/package.sh >/dev/null
   DEVSTACK_PACKAGES=$PWD/${CARGO_TARGET_DIR:-target}/packages
