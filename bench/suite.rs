@@ -1082,7 +1082,10 @@ fn startup_rows(options: &Options) -> Vec<Row> {
     // module, as the tests' fixtures of both are written.
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let iac = bench.dir("iac");
-    copy_tree(&repo.join("tests/fixtures/iac/sam-app"), &iac.join("sam-app"));
+    copy_tree(
+        &repo.join("tests/fixtures/iac/sam-app"),
+        &iac.join("sam-app"),
+    );
     copy_tree(
         &repo.join("tests/fixtures/iac/terraform/module"),
         &iac.join("terraform"),

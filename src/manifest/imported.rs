@@ -236,6 +236,7 @@ impl Source {
             let shown = self.shown_file(&file.path);
             let mut diagnostics = file.diagnostics;
             let mut drafts = Vec::new();
+            let mut said = Vec::new();
             for table in file.tables {
                 let name = table.draft.name.clone();
                 let names = |wanted: &str| wanted == table.id || name.as_deref() == Some(wanted);
@@ -257,7 +258,11 @@ impl Source {
                     }
                     draft.seeds = settings.seeds.clone();
                 }
-                diagnostics.extend(unnamed);
+                if let Some(unnamed) = unnamed {
+                    // The reader said why the name is missing.
+                    said.push(draft.path.key("name"));
+                    diagnostics.push(unnamed);
+                }
                 drafts.push(draft);
             }
             let checked = rules::check_tables(&drafts, self.prefix.as_deref(), &file.source);
@@ -265,6 +270,7 @@ impl Source {
                 checked
                     .problems
                     .into_iter()
+                    .filter(|p| !(p.part == rules::Part::Entry && said.contains(&p.path)))
                     .map(|p| file.source.diagnostic(p)),
             );
             for (spec, draft) in checked.tables.into_iter().zip(&drafts) {

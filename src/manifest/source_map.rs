@@ -25,6 +25,9 @@ pub struct SourceMap {
     /// manifest does: `Resources.Orders.Properties.KeySchema[0]` for the
     /// rules' `Resources.Orders.partition_key`.
     shown: HashMap<FieldPath, String>,
+    /// The file's words for the manifest's field names, put in for them
+    /// where the rules' messages name a field in backticks.
+    words: &'static [(&'static str, &'static str)],
 }
 
 impl SourceMap {
@@ -33,7 +36,16 @@ impl SourceMap {
             text,
             fields: HashMap::new(),
             shown: HashMap::new(),
+            words: &[],
         }
+    }
+
+    /// With the file's own words for the manifest's field names:
+    /// `("sort_key", "range_key")` makes the rules' "needs a `sort_key`"
+    /// read "needs a `range_key`".
+    pub fn with_words(mut self, words: &'static [(&'static str, &'static str)]) -> SourceMap {
+        self.words = words;
+        self
     }
 
     /// The text the places are in.
@@ -88,9 +100,44 @@ impl SourceMap {
         Diagnostic {
             span: self.locate(&problem.path, &problem.part),
             field: self.shown(&problem.path),
-            message: problem.message,
-            help: problem.help,
+            message: self.in_words(&problem.message),
+            help: problem.help.map(|help| self.in_words(&help)),
         }
+    }
+}
+
+impl SourceMap {
+    /// `text` with the manifest's field names inside backticks put in the
+    /// file's words.
+    fn in_words(&self, text: &str) -> String {
+        if self.words.is_empty() {
+            return text.to_string();
+        }
+        let mut out = String::with_capacity(text.len());
+        for (i, part) in text.split('`').enumerate() {
+            if i > 0 {
+                out.push('`');
+            }
+            if i % 2 == 0 {
+                out.push_str(part);
+                continue;
+            }
+            // Inside backticks: whole words only.
+            let mut word = String::new();
+            for c in part.chars().chain(std::iter::once('\0')) {
+                if c.is_ascii_alphanumeric() || c == '_' {
+                    word.push(c);
+                    continue;
+                }
+                let theirs = self.words.iter().find(|(ours, _)| *ours == word);
+                out.push_str(theirs.map_or(word.as_str(), |(_, theirs)| theirs));
+                word.clear();
+                if c != '\0' {
+                    out.push(c);
+                }
+            }
+        }
+        out
     }
 }
 
@@ -98,5 +145,24 @@ impl Lines for SourceMap {
     fn line(&self, path: &FieldPath) -> usize {
         let at = self.locate(path, &Part::Value);
         Position::of(&self.text, at.start).line
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_names_in_backticks_are_put_in_the_files_words() {
+        let map = SourceMap::new(String::new())
+            .with_words(&[("sort_key", "range_key"), ("projection", "projection_type")]);
+        assert_eq!(
+            map.in_words("a local index needs a `sort_key`; the sort_key stays"),
+            "a local index needs a `range_key`; the sort_key stays"
+        );
+        assert_eq!(
+            map.in_words("add `projection = \"include\"` or `sort_keys`"),
+            "add `projection_type = \"include\"` or `sort_keys`"
+        );
     }
 }

@@ -59,6 +59,17 @@ use anyhow::Context;
 use crate::manifest::TableSpec;
 use crate::manifest::imported::{FileRead, Request};
 
+/// Terraform's words for the manifest's field names, in the table rules'
+/// messages.
+const WORDS: &[(&str, &str)] = &[
+    ("partition_key", "hash_key"),
+    ("sort_key", "range_key"),
+    ("global_index", "global_secondary_index"),
+    ("local_index", "local_secondary_index"),
+    ("projection", "projection_type"),
+    ("stream", "stream_view_type"),
+];
+
 /// Reads the tables of the module (a `.tf` file or a folder) or the
 /// `terraform show -json` output at `request.path`.
 pub fn read(request: &Request<'_>) -> anyhow::Result<Vec<FileRead>> {

@@ -77,7 +77,7 @@ impl File {
         if self.tables.is_empty() && self.out.diagnostics.is_empty() {
             return None;
         }
-        let mut source = SourceMap::new(self.text);
+        let mut source = SourceMap::new(self.text).with_words(super::WORDS);
         for record in self.out.records {
             source.record_as(record.path, record.shown, record.key, record.value);
         }

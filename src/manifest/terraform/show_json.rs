@@ -195,7 +195,7 @@ pub(super) fn read(path: &Path) -> anyhow::Result<FileRead> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read `{}`", path.display()))?;
     let mut out = Out {
-        source: SourceMap::new(text.clone()),
+        source: SourceMap::new(text.clone()).with_words(super::WORDS),
         tables: Vec::new(),
         diagnostics: Vec::new(),
         not_carried: Vec::new(),

@@ -102,6 +102,7 @@ fn table(name: &str, partition: KeyAttribute) -> TableSpec {
         local_indexes: Vec::new(),
         seeds: Vec::new(),
         line: 0,
+        from: None,
     }
 }
 
@@ -313,7 +314,7 @@ fn the_rules_problems_come_out_at_the_terraform_place() -> anyhow::Result<()> {
     assert_eq!(
         problems,
         [
-            "rules.tf:16:3: aws_dynamodb_table.events.local_secondary_index[0]: a local index needs the table to have a `sort_key`",
+            "rules.tf:16:3: aws_dynamodb_table.events.local_secondary_index[0]: a local index needs the table to have a `range_key`",
             "rules.tf:23:1: aws_dynamodb_table.counters.read_capacity: provisioned billing needs `read_capacity`",
             "rules.tf:23:1: aws_dynamodb_table.counters.write_capacity: provisioned billing needs `write_capacity`",
         ]
