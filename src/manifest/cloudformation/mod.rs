@@ -6,7 +6,7 @@
 //! `yaml` reads the text (JSON is YAML) with byte spans, `intrinsics`
 //! works out the functions a template's table properties use, `table`
 //! reads the properties templates and requests share, `template` and
-//! `request` read each kind of file.
+//! `request` read each kind of file, and `write` writes both.
 
 mod intrinsics;
 mod request;
@@ -14,6 +14,7 @@ mod table;
 mod template;
 #[cfg(test)]
 mod tests;
+mod write;
 mod yaml;
 
 use std::path::Path;
@@ -35,13 +36,21 @@ pub fn read_create_table(request: &Request<'_>) -> anyhow::Result<FileRead> {
 }
 
 /// The tables as a CloudFormation template.
-pub fn write_template(_tables: &[TableSpec]) -> String {
-    String::new()
+pub fn write_template(tables: &[TableSpec]) -> String {
+    write::template(tables)
 }
 
 /// The tables as `CreateTable` requests: a JSON array, one per table.
-pub fn write_create_table(_tables: &[TableSpec]) -> String {
-    String::new()
+pub fn write_create_table(tables: &[TableSpec]) -> String {
+    write::create_table(tables)
+}
+
+/// One table as a `CreateTable` request for `aws dynamodb create-table
+/// --cli-input-json`. The request has no TTL: the CLI refuses keys it does
+/// not know, so a table's TTL is set afterwards, with `aws dynamodb
+/// update-time-to-live`.
+pub fn create_table_request(table: &TableSpec) -> serde_json::Value {
+    write::create_table_request(table)
 }
 
 fn read_text(path: &Path) -> anyhow::Result<String> {

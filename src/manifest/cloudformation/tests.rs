@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use super::*;
 use crate::manifest::imported::FileRead;
 use crate::manifest::rules::check_tables;
-use crate::manifest::{Billing, Diagnostic, Position, Projection};
+use crate::manifest::{Billing, Diagnostic, Manifest, Position, Projection};
 
 fn fixture(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -319,4 +319,116 @@ fn text_that_is_no_template_is_one_problem() -> anyhow::Result<()> {
     };
     assert!(error.to_string().contains("nope.yaml"), "{error}");
     Ok(())
+}
+
+/// `valid-full`'s tables, named by their physical names as a file read
+/// back names them, without what files do not carry.
+fn manifest_tables() -> Vec<TableSpec> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/manifests/valid-full/devstack.toml");
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let text = text.replace("seed = [{ path = \"seed/products.json\", format = \"json\", sets = [\"tags\"], binary = [\"thumbnail\"] }]", "");
+    let manifest = Manifest::for_test(&strip_seeds(&text));
+    manifest.tables
+}
+
+/// The manifest without its seed lists, which name files beside it.
+fn strip_seeds(text: &str) -> String {
+    let mut out = String::new();
+    let mut in_seed = false;
+    for line in text.lines() {
+        if line.starts_with("seed = [") {
+            in_seed = !line.ends_with(']');
+            continue;
+        }
+        if in_seed {
+            in_seed = line != "]";
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+fn comparable(mut table: TableSpec, ttl: bool) -> TableSpec {
+    table.name = table.physical.clone();
+    table.line = 0;
+    table.seeds.clear();
+    if !ttl {
+        table.ttl = None;
+    }
+    table
+}
+
+#[test]
+fn a_written_template_reads_back_the_same() -> anyhow::Result<()> {
+    let mut tables = manifest_tables();
+    assert_eq!(tables.len(), 2);
+    tables.extend(odd_tables());
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("template.yaml");
+    std::fs::write(&path, write_template(&tables))?;
+    let file = template(&path, &[])?;
+    let back = specs(&file).map_err(|p| anyhow::anyhow!("{p:?}"))?;
+    let back: Vec<_> = back.into_iter().map(|t| comparable(t, true)).collect();
+    let expected: Vec<_> = tables.into_iter().map(|t| comparable(t, true)).collect();
+    assert_eq!(back, expected);
+    let ids: Vec<_> = file.tables.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(ids, ["OrdersTable", "ProductsTable", "T2faCodesTable"]);
+    Ok(())
+}
+
+#[test]
+fn written_requests_read_back_the_same_but_ttl() -> anyhow::Result<()> {
+    let mut tables = manifest_tables();
+    tables.extend(odd_tables());
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("tables.json");
+    let text = write_create_table(&tables);
+    assert!(
+        text.ends_with("]\n") && text.starts_with("[\n  {\n    \"TableName\""),
+        "{text}"
+    );
+    std::fs::write(&path, text)?;
+    let file = create_table(&path)?;
+    let back = specs(&file).map_err(|p| anyhow::anyhow!("{p:?}"))?;
+    let back: Vec<_> = back.into_iter().map(|t| comparable(t, false)).collect();
+    let expected: Vec<_> = tables.into_iter().map(|t| comparable(t, false)).collect();
+    assert_eq!(back, expected);
+    // An index's own capacities are not carried: it has the table's.
+    assert_eq!(
+        not_carried(&file),
+        ["[2].GlobalSecondaryIndexes[0].ProvisionedThroughput"]
+    );
+    Ok(())
+}
+
+/// Tables whose names YAML would misread unquoted, provisioned with a
+/// global index, a stream and TTL.
+fn odd_tables() -> Vec<TableSpec> {
+    let manifest = Manifest::for_test(
+        r##"
+[project]
+name = "odd"
+table_prefix = "odd-"
+
+[[table]]
+name = "2fa.codes"
+partition_key = "yes:S"
+sort_key = "a b:N"
+billing_mode = "provisioned"
+read_capacity = 3
+write_capacity = 4
+stream = "keys_only"
+ttl = "#ttl"
+
+[[table.global_index]]
+name = "by-N"
+partition_key = "N:B"
+projection = "include"
+non_key_attributes = ["é", "true", "x: y"]
+"##,
+    );
+    manifest.tables
 }
