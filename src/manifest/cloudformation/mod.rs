@@ -24,6 +24,22 @@ use anyhow::Context;
 use crate::manifest::TableSpec;
 use crate::manifest::imported::{FileRead, Request};
 
+/// CloudFormation's and CreateTable's words for the manifest's field
+/// names, in the table rules' messages.
+const WORDS: &[(&str, &str)] = &[
+    ("partition_key", "HASH key"),
+    ("sort_key", "RANGE key"),
+    ("billing_mode", "BillingMode"),
+    ("read_capacity", "ReadCapacityUnits"),
+    ("write_capacity", "WriteCapacityUnits"),
+    ("global_index", "GlobalSecondaryIndexes"),
+    ("local_index", "LocalSecondaryIndexes"),
+    ("projection", "ProjectionType"),
+    ("non_key_attributes", "NonKeyAttributes"),
+    ("ttl", "TimeToLiveSpecification"),
+    ("stream", "StreamViewType"),
+];
+
 /// Reads the tables of the template at `request.path`.
 pub fn read_template(request: &Request<'_>) -> anyhow::Result<FileRead> {
     Ok(template::read(request, read_text(request.path)?))

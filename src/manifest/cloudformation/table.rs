@@ -341,7 +341,7 @@ impl<'t> Reader<'t> {
     pub(super) fn new(text: String, scope: Option<Scope<'t>>, region: &str) -> Reader<'t> {
         Reader {
             scope,
-            source: SourceMap::new(text),
+            source: SourceMap::new(text).with_words(super::WORDS),
             diagnostics: Vec::new(),
             not_carried: Vec::new(),
             tables: Vec::new(),

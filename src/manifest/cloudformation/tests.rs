@@ -278,7 +278,7 @@ fn broken_templates_are_reported_where_and_as_written() -> anyhow::Result<()> {
     assert_eq!(
         problems(&file),
         [
-            "19:11 Resources.Orders.Properties.LocalSecondaryIndexes[0]: a local index needs the table to have a `sort_key`"
+            "19:11 Resources.Orders.Properties.LocalSecondaryIndexes[0]: a local index needs the table to have a `RANGE key`"
         ]
     );
     Ok(())
