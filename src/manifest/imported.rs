@@ -120,6 +120,14 @@ pub fn read(format: Format, request: &Request<'_>) -> anyhow::Result<Vec<FileRea
 }
 
 impl Format {
+    /// What a file of this format is, for messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Format::Cloudformation => "a CloudFormation template",
+            Format::Terraform => "Terraform",
+            Format::CreateTable => "CreateTable JSON",
+        }
+    }
     /// The format a file is in, by its name and, for JSON, a look inside:
     /// `None` when neither tells.
     pub fn guess(path: &Path, text: Option<&str>) -> Option<Format> {

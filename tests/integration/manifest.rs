@@ -122,7 +122,9 @@ fn every_broken_manifest_exits_2_with_its_position() {
         let out = devstack(&fixtures(), &["-f", &file, "validate"]);
         out.assert_code(2);
         assert!(out.stdout.is_empty(), "{case}: errors belong on stderr");
-        out.assert_stderr_has(format!("{file}:"));
+        // In the manifest, or in the file it takes tables from.
+        out.assert_stderr_has(format!("{case}/"));
+        out.assert_stderr_has(format!("`{file}` is not valid"));
         insta::assert_snapshot!(case.as_str(), out.stderr);
     }
 }
@@ -137,10 +139,13 @@ fn every_reported_position_is_the_one_the_fixtures_readme_gives() {
             .lines()
             .find(|l| l.starts_with(&format!("| `{case}` |")))
             .unwrap_or_else(|| panic!("{case} is not in the fixtures README"));
-        let documented: Vec<String> = row
-            .rsplit('|')
-            .nth(1)
-            .unwrap_or_default()
+        let position = row.rsplit('|').nth(1).unwrap_or_default();
+        // A position in another file than the manifest names it first.
+        let in_file = match position.trim().strip_prefix('`') {
+            Some(rest) => rest.split('`').next().unwrap_or_default(),
+            None => "devstack.toml",
+        };
+        let documented: Vec<String> = position
             .split(|c: char| !(c.is_ascii_digit() || c == ':'))
             .filter(|w| w.contains(':') && w.split(':').all(|n| !n.is_empty()))
             .map(String::from)
@@ -151,6 +156,11 @@ fn every_reported_position_is_the_one_the_fixtures_readme_gives() {
         let errors = report["errors"].as_array().unwrap();
         assert!(!errors.is_empty(), "{case}");
         for error in errors {
+            let file = error["file"].as_str().unwrap_or_default();
+            assert!(
+                file.ends_with(&format!("{case}/{in_file}")),
+                "{case}: reported in {file}, the README says {in_file}"
+            );
             let at = format!("{}:{}", error["line"], error["column"]);
             assert!(
                 documented.contains(&at),

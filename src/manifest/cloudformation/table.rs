@@ -680,14 +680,13 @@ impl<'t> Reader<'t> {
             Err(failure) => {
                 let parameter = failure.parameter.clone();
                 let mut diagnostic = failure.diagnostic(&shown);
-                let give = match parameter {
-                    Some(name) => format!("give parameter `{name}` a value in the manifest's `[[tables_from]]` entry: `parameters = {{ {name} = \"…\" }}`"),
-                    None => "give the parameters it needs in the manifest's `[[tables_from]]` entry: `parameters = { … }`".to_string(),
-                };
-                diagnostic.help = Some(format!(
-                    "{give}, or name the table there: `[tables_from.table.{}] name = \"…\"`",
-                    at.id
-                ));
+                let name_it = format!("`[tables_from.table.{}] name = \"…\"`", at.id);
+                diagnostic.help = Some(match parameter {
+                    Some(name) => format!(
+                        "give parameter `{name}` a value in the manifest's `[[tables_from]]` entry: `parameters = {{ {name} = \"…\" }}`, or name the table there: {name_it}"
+                    ),
+                    None => format!("name the table in the manifest: {name_it}"),
+                });
                 diagnostic
             }
         };

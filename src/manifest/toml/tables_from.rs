@@ -122,7 +122,7 @@ impl Reader<'_> {
                     Diagnostic::new(
                         span,
                         f.child(key).to_string(),
-                        format!("`{key}` are for {what}, and this is {format}"),
+                        format!("`{key}` are for {what}, and this is {}", format.describe()),
                     )
                     .help(takes),
                 );
