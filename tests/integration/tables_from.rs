@@ -151,3 +151,151 @@ fn import_names_a_file_it_cannot_use() {
         .assert_stderr_has("cannot tell what `tables.txt` is")
         .assert_stderr_has("pass `--format`");
 }
+
+/// The fixtures shaped like real projects, each its own `[[tables_from]]`:
+/// a SAM app (with seed data for one of its tables), a CDK app's synth
+/// output, a template whose table name needs a parameter, CreateTable
+/// JSON (a request and `describe-table` output) and a Terraform module.
+fn with_every_kind_of_file(test: &str, engine: &str) -> Stack {
+    let stack = Stack::new(
+        test,
+        engine,
+        "\n[[tables_from]]\npath = \"sam-app/template.yaml\"\nparameters = { Stage = \"staging\" }\n\
+         [tables_from.table.OrdersTable]\nseed = [\"orders.jsonl\"]\n\
+         [[tables_from]]\npath = \"cdk-app/cdk.out/ShopStack.template.json\"\n\
+         [[tables_from]]\npath = \"computed-name/template.yaml\"\nparameters = { Stage = \"ci\" }\n\
+         [[tables_from]]\npath = \"create-table/orders.json\"\n\
+         [[tables_from]]\npath = \"create-table/users.describe.json\"\n\
+         [[tables_from]]\npath = \"terraform/module\"\n",
+    );
+    let fixtures = crate::support::root().join("tests/fixtures/iac");
+    let copy = |from: &str, to: &str| {
+        crate::support::tables::copy_dir(&fixtures.join(from), &stack.dir.path().join(to))
+    };
+    copy("sam-app", "sam-app");
+    copy("cdk-app/cdk.out", "cdk-app/cdk.out");
+    copy("computed-name", "computed-name");
+    copy("create-table", "create-table");
+    copy("terraform/module", "terraform/module");
+    std::fs::write(
+        stack.dir.path().join("orders.jsonl"),
+        "{\"customer_id\": \"c1\", \"order_id\": \"o1\", \"status\": \"placed\", \"placed_at\": 1}\n\
+         {\"customer_id\": \"c1\", \"order_id\": \"o2\", \"status\": \"paid\", \"placed_at\": 2}\n\
+         {\"customer_id\": \"c2\", \"order_id\": \"o3\", \"status\": \"placed\", \"placed_at\": 3}\n",
+    )
+    .unwrap();
+    stack
+}
+
+/// Every table the fixtures define, as the files name them (the stack's
+/// name stands in for `AWS::StackName`).
+fn fixture_tables(project: &str) -> Vec<String> {
+    let mut names = vec![
+        format!("{project}-sessions"),
+        format!("{project}-staging-orders"),
+        "shop-orders".to_string(),
+        "CartsTableA4B2C5E1".to_string(),
+        format!("{project}-ci-orders"),
+        "orders".to_string(),
+        "users".to_string(),
+        "shop-dev-orders".to_string(),
+        "Shop-sessions-dev".to_string(),
+        "shop-dev-audit-0".to_string(),
+    ];
+    names.sort();
+    names
+}
+
+per_engine!(tables_from_templates_and_terraform_come_up_as_the_files_say, "iac-up": dynamodb_local, ministack, embedded);
+
+/// `up` on a manifest that takes its tables from a SAM template, a CDK
+/// synth output, CreateTable JSON and a Terraform module makes every table
+/// those files define, with their keys, indexes, billing, TTL and streams,
+/// and the imported tables take part in reconcile, `scan` and `reset`
+/// like written ones.
+fn tables_from_templates_and_terraform_come_up_as_the_files_say(engine: &str, project: &str) {
+    let stack = with_every_kind_of_file(project, engine);
+    stack.up();
+    let manifest = devstack::manifest::Manifest::load(&stack.manifest(), None).unwrap();
+    let mut physical: Vec<String> = manifest.tables.iter().map(|t| t.physical.clone()).collect();
+    physical.sort();
+    assert_eq!(physical, fixture_tables(&stack.project));
+
+    let env = stack.env();
+    block_on(async {
+        let client = client_from_env(&env).await;
+        for table in &manifest.tables {
+            crate::support::tables::assert_matches_manifest(&client, &manifest, &table.name).await;
+        }
+        // What the files say, read back from the engine.
+        let described = |name: &str| {
+            let client = client.clone();
+            let name = name.to_string();
+            async move { tables::describe(&client, &name).await.unwrap().unwrap() }
+        };
+        let cdk = described("shop-orders").await;
+        assert_eq!(cdk.ttl.as_deref(), Some("expiresAt"));
+        assert_eq!(
+            cdk.stream,
+            Some(devstack::manifest::StreamView::NewAndOldImages)
+        );
+        assert_eq!(cdk.global_indexes[0].name, "gsi1");
+        let sam = described(&format!("{}-staging-orders", stack.project)).await;
+        assert_eq!(sam.ttl.as_deref(), Some("expires_at"));
+        assert_eq!(sam.local_indexes.len(), 1);
+        let terraform = described("shop-dev-orders").await;
+        assert_eq!(terraform.global_indexes.len(), 2, "{terraform:?}");
+        assert_eq!(terraform.local_indexes[0].name, "by_created_at");
+        let provisioned = described("Shop-sessions-dev").await;
+        assert_eq!(
+            provisioned.billing,
+            devstack::manifest::Billing::Provisioned { read: 5, write: 2 }
+        );
+    });
+
+    // A second `up` finds nothing to change.
+    stack
+        .run(&["up"])
+        .assert_code(0)
+        .assert_stderr_has("already up");
+    // The seed data given in the manifest, by the template's logical id.
+    let orders = format!("{}-staging-orders", stack.project);
+    let scanned = stack.run(&["scan", &orders, "-o", "jsonl"]);
+    scanned.assert_code(0);
+    assert_eq!(scanned.stdout.lines().count(), 3, "{}", scanned.stdout);
+    stack.run(&["reset", &orders]).assert_code(0);
+    let scanned = stack.run(&["scan", &orders, "-o", "jsonl"]);
+    assert_eq!(scanned.stdout.lines().count(), 3, "{}", scanned.stdout);
+}
+
+#[test]
+fn validate_says_where_each_table_comes_from_and_what_is_not_carried() {
+    let stack = with_every_kind_of_file("iac-validate", "embedded");
+    let out = stack.run(&["validate"]);
+    out.assert_code(0)
+        .assert_stdout_has("tables   10 ")
+        .assert_stdout_has("from sam-app/template.yaml:57")
+        .assert_stdout_has("from terraform/module/main.tf:23")
+        .assert_stdout_has("from create-table/users.describe.json:")
+        .assert_stdout_has("not carried (no effect on a local engine):")
+        .assert_stdout_has("Resources.OrdersTable.Properties.SSESpecification")
+        .assert_stdout_has("aws_dynamodb_table.orders.point_in_time_recovery");
+    let out = stack.run(&["validate", "--json"]);
+    out.assert_code(0);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let from: Vec<&str> = report["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["from"].as_str())
+        .collect();
+    assert_eq!(from.len(), 10, "{report}");
+    assert!(
+        report["not_carried"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["field"] == "Table.DeletionProtectionEnabled"),
+        "{report}"
+    );
+}
