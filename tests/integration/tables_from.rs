@@ -299,3 +299,156 @@ fn validate_says_where_each_table_comes_from_and_what_is_not_carried() {
         "{report}"
     );
 }
+
+/// A table as the manifest decides it, without where it was read from.
+fn decided(mut table: devstack::manifest::TableSpec) -> devstack::manifest::TableSpec {
+    table.line = 0;
+    table.from = None;
+    table.seeds = Vec::new();
+    table
+}
+
+/// The tables of the manifest at `path`, as `decided` keeps them.
+fn tables_of(path: &std::path::Path) -> Vec<devstack::manifest::TableSpec> {
+    let manifest = devstack::manifest::Manifest::load(path, None)
+        .unwrap_or_else(|err| panic!("{}: {err:#}", path.display()));
+    let mut tables: Vec<_> = manifest.tables.into_iter().map(decided).collect();
+    tables.sort_by(|a, b| a.physical.cmp(&b.physical));
+    tables
+}
+
+#[test]
+fn export_in_every_format_reads_back_as_the_same_tables() {
+    let stack = with_every_kind_of_file("iac-export", "embedded");
+    let want = tables_of(&stack.manifest());
+    assert_eq!(want.len(), 10);
+    for (format, file) in [
+        ("cloudformation", "exported.yaml"),
+        ("terraform", "exported.tf"),
+        ("create-table-json", "exported.json"),
+    ] {
+        let out = stack.run(&["export", "--format", format, "-o", file]);
+        out.assert_code(0)
+            .assert_stderr_has(format!("wrote 10 tables to {file}"));
+        if format == "create-table-json" {
+            // CreateTable cannot carry TTL: the call that sets it is printed.
+            out.assert_stderr_has(
+                "aws dynamodb update-time-to-live --table-name shop-orders --time-to-live-specification Enabled=true,AttributeName=expiresAt",
+            );
+        }
+        let back = stack.dir.path().join(format!("back-{format}"));
+        std::fs::create_dir_all(&back).unwrap();
+        std::fs::write(
+            back.join("devstack.toml"),
+            format!("[project]\nname = \"back\"\n[[tables_from]]\npath = \"../{file}\"\n"),
+        )
+        .unwrap();
+        let mut expected = want.clone();
+        if format == "create-table-json" {
+            for table in &mut expected {
+                table.ttl = None;
+            }
+        }
+        assert_eq!(tables_of(&back.join("devstack.toml")), expected, "{format}");
+    }
+    // To standard output when no file is named.
+    stack
+        .run(&["export", "--format", "terraform"])
+        .assert_code(0)
+        .assert_stdout_has("resource \"aws_dynamodb_table\"");
+}
+
+#[test]
+fn import_prints_tables_that_read_back_as_the_files_define_them() {
+    let stack = with_every_kind_of_file("iac-import", "embedded");
+    let files = [
+        "sam-app/template.yaml",
+        "cdk-app/cdk.out/ShopStack.template.json",
+        "create-table/orders.json",
+        "create-table/users.describe.json",
+        "terraform/module",
+    ];
+    // The same files, through the manifest.
+    let entries: String = files
+        .iter()
+        .map(|f| format!("[[tables_from]]\npath = \"{f}\"\n"))
+        .collect();
+    let through = stack.dir.path().join("through.toml");
+    std::fs::write(
+        &through,
+        format!("[project]\nname = \"{}\"\n{entries}", stack.project),
+    )
+    .unwrap();
+
+    let mut args = vec!["import"];
+    args.extend(files);
+    let stack_name = format!("AWS::StackName={}", stack.project);
+    args.extend(["--set", &stack_name]);
+    let out = stack.run(&args);
+    out.assert_code(0)
+        .assert_stderr_has("9 tables found")
+        .assert_stderr_has("not carried (no effect on a local engine): sam-app/template.yaml:");
+    let imported = stack.dir.path().join("imported.toml");
+    std::fs::write(
+        &imported,
+        format!("[project]\nname = \"{}\"\n{}", stack.project, out.stdout),
+    )
+    .unwrap();
+    assert_eq!(tables_of(&imported), tables_of(&through));
+}
+
+/// `cfn-lint`, from PyPI (`scripts/test.sh` names it in `DEVSTACK_CFN_LINT`).
+fn cfn_lint() -> std::path::PathBuf {
+    match std::env::var_os("DEVSTACK_CFN_LINT").map(std::path::PathBuf::from) {
+        Some(bin) if bin.is_file() => bin,
+        _ => panic!(
+            "this test needs cfn-lint: set DEVSTACK_CFN_LINT to the `cfn-lint` of `bash scripts/ensure-python-tools.sh cfn-lint cfn-lint==1.58.0`"
+        ),
+    }
+}
+
+#[test]
+#[ignore = "needs cfn-lint (scripts/test.sh installs it from PyPI)"]
+fn the_exported_cloudformation_passes_cfn_lint() {
+    let lint = cfn_lint();
+    let stack = with_every_kind_of_file("iac-lint", "embedded");
+    crate::support::tables::copy_dir(
+        &crate::support::root().join("bootstrap/seed"),
+        &stack.dir.path().join("seed"),
+    );
+    std::fs::copy(
+        crate::support::root().join("bootstrap/devstack.toml"),
+        stack.dir.path().join("codemetrics.toml"),
+    )
+    .unwrap();
+    stack
+        .run(&[
+            "export",
+            "--format",
+            "cloudformation",
+            "-o",
+            "every-kind.yaml",
+        ])
+        .assert_code(0);
+    stack
+        .run(&[
+            "-f",
+            "codemetrics.toml",
+            "export",
+            "--format",
+            "cloudformation",
+            "-o",
+            "codemetrics.yaml",
+        ])
+        .assert_code(0);
+    for template in ["every-kind.yaml", "codemetrics.yaml"] {
+        // Errors, warnings and informational findings all fail.
+        let mut command = crate::support::command(&lint);
+        command
+            .current_dir(stack.dir.path())
+            .args(["--include-checks", "I", "--", template]);
+        crate::support::run(&mut command)
+            .context(template)
+            .assert_code(0);
+    }
+}
