@@ -391,6 +391,10 @@ pub struct TableSourceArgs {
     /// With `--from-endpoint`: the region to ask in
     #[arg(long, value_name = "REGION", default_value = "us-east-1")]
     pub region: String,
+
+    /// With `--from-endpoint`: the access key id to ask with, for an engine that keeps tables per key (DynamoDB Local without `-sharedDb`) [default: `test`]
+    #[arg(long, value_name = "ID")]
+    pub access_key_id: Option<String>,
 }
 
 fn name_value(text: &str) -> Result<(String, String), String> {

@@ -101,6 +101,8 @@ pub struct TableSources {
     pub seeds: Option<PathBuf>,
     /// The region to ask the endpoint in.
     pub region: String,
+    /// The access key id to ask the endpoint with, if not devstack's.
+    pub access_key_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -463,6 +465,7 @@ fn table_sources(files: Vec<PathBuf>, args: cli::TableSourceArgs) -> TableSource
         endpoint: args.from_endpoint,
         seeds: args.seeds,
         region: args.region,
+        access_key_id: args.access_key_id,
     }
 }
 

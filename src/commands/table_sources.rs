@@ -51,8 +51,7 @@ pub(super) async fn read(
     )?;
     let mut seeds = BTreeMap::new();
     if let Some(url) = &sources.endpoint {
-        let (from_endpoint, written) =
-            from_endpoint(url, &sources.region, sources.seeds.as_deref(), printer).await?;
+        let (from_endpoint, written) = from_endpoint(url, sources, printer).await?;
         tables.extend(from_endpoint);
         seeds = written;
     }
@@ -64,20 +63,23 @@ pub(super) async fn read(
 }
 
 /// Every table of the endpoint but devstack's own, as described; with
-/// `seeds`, each table's items written there as DynamoDB JSON lines.
+/// `--seeds`, each table's items written there as DynamoDB JSON lines.
 async fn from_endpoint(
     url: &str,
-    region: &str,
-    seeds: Option<&Path>,
+    sources: &TableSources,
     printer: &Printer,
 ) -> anyhow::Result<(Vec<TableSpec>, BTreeMap<String, PathBuf>)> {
+    let seeds = sources.seeds.as_deref();
     if !url.starts_with("http://") && !url.starts_with("https://") {
         return Err(UsageError(format!(
             "`{url}` is not an endpoint URL\n  hint: write it as `http://localhost:8000`"
         ))
         .into());
     }
-    let client = client::client(url, region, Profile::Command);
+    let client = match &sources.access_key_id {
+        Some(key) => client::with_access_key(url, &sources.region, key, Profile::Command),
+        None => client::client(url, &sources.region, Profile::Command),
+    };
     let mut names = Vec::new();
     let mut pages = client.list_tables().into_paginator().items().send();
     while let Some(name) = pages.next().await {

@@ -61,12 +61,19 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// credentials. Every attempt has a deadline: an emulator that accepts a
 /// connection but never answers must not hang devstack.
 pub fn client(endpoint: &str, region: &str, profile: Profile) -> Client {
+    with_access_key(endpoint, region, ACCESS_KEY_ID, profile)
+}
+
+/// Like `client`, signing with another access key id (and devstack's fixed
+/// secret): a local engine that keeps tables per access key (DynamoDB Local
+/// without `-sharedDb`) shows each key its own.
+pub fn with_access_key(endpoint: &str, region: &str, access_key: &str, profile: Profile) -> Client {
     let config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(region.to_string()))
         .endpoint_url(endpoint)
         .credentials_provider(Credentials::new(
-            ACCESS_KEY_ID,
+            access_key,
             SECRET_ACCESS_KEY,
             None,
             None,

@@ -452,3 +452,86 @@ fn the_exported_cloudformation_passes_cfn_lint() {
             .assert_code(0);
     }
 }
+
+#[test]
+#[ignore = "needs a Docker daemon"]
+fn init_reads_a_dynamodb_local_without_shared_db_with_the_key_it_is_given() {
+    use devstack::dynamo::client::{Profile, with_access_key};
+    let _docker = crate::support::docker();
+    // A compose-style DynamoDB Local: its image's own command, so tables
+    // are kept per access key and region.
+    let stack = Stack::new("init-key", "embedded", "");
+    std::fs::remove_file(stack.manifest()).unwrap();
+    let container = stack.project.clone();
+    crate::support::docker_cli(&[
+        "run",
+        "-d",
+        "--name",
+        &container,
+        "--label",
+        &format!("{}={container}", devstack::stack::docker::LABEL_PROJECT),
+        "-p",
+        "127.0.0.1::8000",
+        "amazon/dynamodb-local:3.3.0",
+    ]);
+    let port =
+        crate::support::run(crate::support::command("docker").args(["port", &container, "8000"]));
+    port.assert_code(0);
+    let address = port.stdout.lines().next().unwrap().trim().to_string();
+    let url = format!("http://{address}");
+    block_on(async {
+        let client = with_access_key(&url, "us-east-1", "fakeMyKeyId", Profile::Probe);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+        while client.list_tables().send().await.is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "DynamoDB Local at {url} never answered"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        client
+            .create_table()
+            .table_name("legacy")
+            .attribute_definitions(
+                aws_sdk_dynamodb::types::AttributeDefinition::builder()
+                    .attribute_name("id")
+                    .attribute_type(aws_sdk_dynamodb::types::ScalarAttributeType::S)
+                    .build()
+                    .unwrap(),
+            )
+            .key_schema(
+                aws_sdk_dynamodb::types::KeySchemaElement::builder()
+                    .attribute_name("id")
+                    .key_type(aws_sdk_dynamodb::types::KeyType::Hash)
+                    .build()
+                    .unwrap(),
+            )
+            .billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest)
+            .send()
+            .await
+            .unwrap();
+    });
+    // devstack's own key sees none of that key's tables…
+    stack
+        .run(&["import", "--from-endpoint", &url])
+        .assert_code(0)
+        .assert_stderr_has("0 tables found");
+    // …the key the tables were made with sees them.
+    stack
+        .run(&[
+            "init",
+            "--name",
+            "legacy",
+            "--from-endpoint",
+            &url,
+            "--access-key-id",
+            "fakeMyKeyId",
+        ])
+        .assert_code(0)
+        .assert_stderr_has("1 table");
+    let written = std::fs::read_to_string(stack.manifest()).unwrap();
+    assert!(
+        written.contains("name = \"legacy\"\npartition_key = \"id:S\""),
+        "{written}"
+    );
+}
