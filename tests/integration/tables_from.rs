@@ -80,6 +80,13 @@ fn init_from_an_endpoint_carries_its_tables_and_items(engine: &str, project: &st
         written.contains(&format!("engine = \"{engine}\"")),
         "{written}"
     );
+    // Seed files once written are never overwritten.
+    let seed = copy.dir.path().join("seed/CodeMetrics_views.jsonl");
+    let before = std::fs::read_to_string(&seed).unwrap();
+    copy.run(&["import", "--from-endpoint", url, "--seeds", "seed"])
+        .assert_code(2)
+        .assert_stderr_has("already exists; devstack does not overwrite seed files");
+    assert_eq!(std::fs::read_to_string(&seed).unwrap(), before);
     // Free ports, as every test stack has.
     std::fs::write(
         copy.manifest(),
