@@ -12,7 +12,7 @@ pub async fn run(
     options: &ImportOptions,
     printer: &Printer,
 ) -> anyhow::Result<()> {
-    let stack_name = super::init::folder_name(&settings.cwd);
+    let stack_name = table_sources::folder_name(&settings.cwd);
     let found = table_sources::read(&options.sources, &stack_name, printer).await?;
     for n in &found.not_carried {
         printer.info(&format!(

@@ -46,7 +46,7 @@ pub async fn run(
             ))
             .into());
         }
-        None => folder_name(&std::path::absolute(&folder).unwrap_or(folder.clone())),
+        None => table_sources::folder_name(&std::path::absolute(&folder).unwrap_or(folder.clone())),
     };
     let engine = match settings.engine {
         Some(engine) => engine,
@@ -125,33 +125,6 @@ pub async fn run(
     }
     printer.info("next: `devstack up` starts it; `devstack env` prints what your app needs");
     Ok(())
-}
-
-/// The project name a folder suggests: its name in lower case, with
-/// anything else than `a-z 0-9 _ -` made `-`; `devstack` when that is no
-/// name.
-pub(super) fn folder_name(folder: &Path) -> String {
-    let raw = folder
-        .file_name()
-        .map(|n| n.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    let mut name: String = raw
-        .chars()
-        .map(|c| match c {
-            'a'..='z' | '0'..='9' | '_' | '-' => c,
-            _ => '-',
-        })
-        .collect();
-    name = name
-        .trim_start_matches(['-', '_'])
-        .chars()
-        .take(63)
-        .collect();
-    if is_project_name(&name) {
-        name
-    } else {
-        "devstack".to_string()
-    }
 }
 
 /// The engine: asked when someone is at the terminal, else devstack's own.

@@ -12,8 +12,8 @@ use crate::dynamo::client::{self, Profile, describe_error};
 use crate::dynamo::tables;
 use crate::error::UsageError;
 use crate::item::{self, JsonForm};
-use crate::manifest::TableSpec;
 use crate::manifest::imported::{self, Uncarried};
+use crate::manifest::{TableSpec, is_project_name};
 use crate::output::{Printer, plural};
 use crate::service::STATE_TABLE;
 use crate::settings::TableSources;
@@ -167,4 +167,31 @@ async fn write_items(
     }
     out.flush()?;
     Ok(count)
+}
+
+/// The project name a folder suggests: its name in lower case, with
+/// anything else than `a-z 0-9 _ -` made `-`; `devstack` when that is no
+/// name.
+pub(super) fn folder_name(folder: &Path) -> String {
+    let raw = folder
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let mut name: String = raw
+        .chars()
+        .map(|c| match c {
+            'a'..='z' | '0'..='9' | '_' | '-' => c,
+            _ => '-',
+        })
+        .collect();
+    name = name
+        .trim_start_matches(['-', '_'])
+        .chars()
+        .take(63)
+        .collect();
+    if is_project_name(&name) {
+        name
+    } else {
+        "devstack".to_string()
+    }
 }
