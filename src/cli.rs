@@ -388,7 +388,7 @@ pub struct TableSourceArgs {
     #[arg(long, value_name = "DIR", requires = "from_endpoint")]
     pub seeds: Option<PathBuf>,
 
-    /// With `--from-endpoint`: the region to ask in
+    /// The region: the endpoint is asked in it, templates' `AWS::Region` is it, and `init` writes it
     #[arg(long, value_name = "REGION", default_value = "us-east-1")]
     pub region: String,
 

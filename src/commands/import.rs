@@ -14,14 +14,10 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let stack_name = table_sources::folder_name(&settings.cwd);
     let found = table_sources::read(&options.sources, &stack_name, printer).await?;
-    for n in &found.not_carried {
-        printer.info(&format!(
-            "not carried (no effect on a local engine): {} {}",
-            n.place, n.field
-        ));
-    }
-    printer.info(&format!("{} found", plural(found.tables.len(), "table")));
-    let text = write_tables(&found.tables, &|t| found.seeds_of(t));
+    found.say_not_carried(printer);
+    let tables: Vec<_> = found.tables().cloned().collect();
+    printer.info(&format!("{} found", plural(tables.len(), "table")));
+    let text = write_tables(&tables, &|t| found.seeds_of(t));
     printer.data(text.trim_start_matches('\n').trim_end())?;
     Ok(())
 }

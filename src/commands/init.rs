@@ -11,7 +11,7 @@ use strum::VariantNames;
 
 use super::table_sources;
 use crate::error::UsageError;
-use crate::manifest::imported::Format;
+use crate::manifest::imported::{Format, toml_key};
 use crate::manifest::{self, Manifest, is_project_name, write_tables};
 use crate::output::{Printer, plural};
 use crate::service::Engine;
@@ -53,52 +53,15 @@ pub async fn run(
         None => ask_engine()?,
     };
     let found = table_sources::read(&options.sources, &name, printer).await?;
-
-    let mut text = header(&name, engine, options.port);
-    for (file, count) in files_with_counts(&options.sources.files, &found.tables) {
-        text.push_str(&format!(
-            "\n# {} from `{}`; devstack reads them from there on every command.\n[[tables_from]]\npath = {}\n",
-            plural(count, "table"),
-            file.display(),
-            toml::Value::String(relative(&file, &folder)),
-        ));
-        if !options.sources.values.is_empty() {
-            let values: Vec<String> = options
-                .sources
-                .values
-                .iter()
-                .map(|(k, v)| format!("{} = {}", bare_or_quoted(k), toml::Value::String(v.clone())))
-                .collect();
-            let content = std::fs::read_to_string(&file).ok();
-            let format = options
-                .sources
-                .format
-                .or_else(|| Format::guess(&file, content.as_deref()));
-            let key = match format {
-                Some(Format::Terraform) => "variables",
-                _ => "parameters",
-            };
-            text.push_str(&format!("{key} = {{ {} }}\n", values.join(", ")));
-        }
-    }
-    let endpoint_tables: Vec<_> = found
-        .tables
-        .iter()
-        .filter(|t| t.from.as_deref().is_some_and(|f| f.starts_with("http")))
-        .cloned()
-        .collect();
-    if !endpoint_tables.is_empty() {
-        text.push_str(&write_tables(&endpoint_tables, &|t| {
-            found
-                .seeds_of(t)
-                .iter()
-                .map(|s| relative(Path::new(s), &folder))
-                .collect()
-        }));
-    }
-    if options.sources.files.is_empty() && endpoint_tables.is_empty() {
-        text.push_str(EXAMPLE_TABLE);
-    }
+    let text = manifest_text(&name, engine, options, &found, &folder);
+    // What would be written is checked as every command will read it, and
+    // only then written.
+    let manifest = Manifest::from_text(&path, text.clone()).map_err(|invalid| {
+        anyhow::Error::new(invalid).context(format!(
+            "the manifest for `{}` would not be valid; nothing was written",
+            path.display()
+        ))
+    })?;
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -108,23 +71,91 @@ pub async fn run(
         .with_context(|| format!("cannot write `{}`", path.display()))?;
     drop(file);
 
-    let tables = found.tables.len();
     printer.info(&format!(
         "wrote {} for project `{name}` on {engine}, {}",
         path.display(),
-        plural(tables, "table")
+        plural(manifest.tables.len(), "table")
     ));
-    // What was written is checked as every command will read it.
-    let manifest = Manifest::load(&path, None)
-        .context("the manifest was written, but is not valid yet; fix it, then `devstack up`")?;
-    for n in &manifest.not_carried {
-        printer.info(&format!(
-            "not carried (no effect on a local engine): {} {}",
-            n.place, n.field
-        ));
-    }
+    found.say_not_carried(printer);
     printer.info("next: `devstack up` starts it; `devstack env` prints what your app needs");
     Ok(())
+}
+
+/// The manifest's text: the project, then a `[[tables_from]]` entry per
+/// file (with the values it declares, and the seed files written for an
+/// endpoint's table it also defines), then the endpoint's other tables.
+fn manifest_text(
+    name: &str,
+    engine: Engine,
+    options: &InitOptions,
+    found: &table_sources::Found,
+    folder: &Path,
+) -> String {
+    let sources = &options.sources;
+    let mut text = header(name, engine, &sources.region, options.port);
+    let mut in_files = Vec::new();
+    for file in &found.files {
+        text.push_str(&format!(
+            "\n# {} from `{}`; devstack reads them from there on every command.\n[[tables_from]]\npath = {}\n",
+            plural(file.tables.len(), "table"),
+            file.file.display(),
+            toml::Value::String(relative(&file.file, folder)),
+        ));
+        if let Some(format) = sources.format {
+            text.push_str(&format!("format = \"{format}\"\n"));
+        }
+        let key = match file.format {
+            Format::Cloudformation => Some("parameters"),
+            Format::Terraform => Some("variables"),
+            Format::CreateTable => None,
+        };
+        let values: Vec<String> = sources
+            .values
+            .iter()
+            .filter(|(k, _)| {
+                file.declares.contains(k)
+                    || (file.format == Format::Cloudformation && k.starts_with("AWS::"))
+            })
+            .map(|(k, v)| format!("{} = {}", toml_key(k), toml::Value::String(v.clone())))
+            .collect();
+        if let Some(key) = key.filter(|_| !values.is_empty()) {
+            text.push_str(&format!("{key} = {{ {} }}\n", values.join(", ")));
+        }
+        // An endpoint's table the file also defines comes from the file;
+        // its items are its seed data.
+        for table in &file.tables {
+            in_files.push(table.physical.clone());
+            let seeds: Vec<String> = found
+                .seeds_of(table)
+                .iter()
+                .map(|s| toml::Value::String(relative(Path::new(s), folder)).to_string())
+                .collect();
+            if !seeds.is_empty() && found.endpoint.iter().any(|t| t.physical == table.physical) {
+                text.push_str(&format!(
+                    "[tables_from.table.{}]\nseed = [{{ path = {}, format = \"dynamodb-json\" }}]\n",
+                    toml_key(&table.physical),
+                    seeds.join(", ")
+                ));
+            }
+        }
+    }
+    let endpoint_only: Vec<_> = found
+        .endpoint
+        .iter()
+        .filter(|t| !in_files.contains(&t.physical))
+        .cloned()
+        .collect();
+    text.push_str(&write_tables(&endpoint_only, &|t| {
+        found
+            .seeds_of(t)
+            .iter()
+            .map(|s| relative(Path::new(s), folder))
+            .collect()
+    }));
+    if found.files.is_empty() && endpoint_only.is_empty() {
+        text.push_str(EXAMPLE_TABLE);
+    }
+    text
 }
 
 /// The engine: asked when someone is at the terminal, else devstack's own.
@@ -156,7 +187,7 @@ fn ask_engine() -> anyhow::Result<Engine> {
     }
 }
 
-fn header(name: &str, engine: Engine, port: Option<u16>) -> String {
+fn header(name: &str, engine: Engine, region: &str, port: Option<u16>) -> String {
     let mut text = format!(
         "# devstack.toml: a local DynamoDB for this project.\n\
          # `devstack up` starts it and makes the tables; `devstack env` prints what\n\
@@ -166,7 +197,7 @@ fn header(name: &str, engine: Engine, port: Option<u16>) -> String {
          name = \"{name}\"\n\
          # embedded: devstack's own engine, no Docker. With Docker: dynamodb-local, ministack.\n\
          engine = \"{engine}\"\n\
-         region = \"us-east-1\"\n\
+         region = \"{region}\"\n\
          # table_prefix = \"\"   # put before every table's name\n\
          # persist = false     # keep the data across `down` and `up`\n\
          # admin = false       # the dynamodb-admin web UI (Docker engines)\n"
@@ -193,41 +224,28 @@ const EXAMPLE_TABLE: &str = "
 # seed = [\"seed/items.jsonl\"]
 ";
 
-/// Each file given, with how many tables came from it.
-fn files_with_counts(files: &[PathBuf], tables: &[manifest::TableSpec]) -> Vec<(PathBuf, usize)> {
-    files
-        .iter()
-        .map(|file| {
-            let shown = file.display().to_string();
-            let count = tables
-                .iter()
-                .filter(|t| t.from.as_deref().is_some_and(|f| f.starts_with(&shown)))
-                .count();
-            (file.clone(), count)
-        })
-        .collect()
-}
-
-/// `path` as the manifest in `folder` should name it: relative when it is
-/// inside, else absolute.
+/// `path` as the manifest in `folder` should name it: relative to it
+/// (`../infra` included), or absolute when the two share nothing.
 fn relative(path: &Path, folder: &Path) -> String {
     let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
     let (path, folder) = (absolute(path), absolute(folder));
-    match path.strip_prefix(&folder) {
-        Ok(inside) => inside.display().to_string(),
-        Err(_) => path.display().to_string(),
+    let (mut to, mut from) = (path.components().peekable(), folder.components().peekable());
+    let mut shared = 0;
+    while let (Some(a), Some(b)) = (to.peek(), from.peek()) {
+        if a != b {
+            break;
+        }
+        to.next();
+        from.next();
+        shared += 1;
     }
-}
-
-/// A TOML key: bare when it can be.
-fn bare_or_quoted(key: &str) -> String {
-    if !key.is_empty()
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-    {
-        key.to_string()
-    } else {
-        toml::Value::String(key.to_string()).to_string()
+    if shared <= 1 {
+        return path.display().to_string();
     }
+    let mut relative = PathBuf::new();
+    for _ in from {
+        relative.push("..");
+    }
+    relative.extend(to);
+    relative.display().to_string()
 }

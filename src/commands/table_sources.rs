@@ -12,26 +12,46 @@ use crate::dynamo::client::{self, Profile, describe_error};
 use crate::dynamo::tables;
 use crate::error::UsageError;
 use crate::item::{self, JsonForm};
-use crate::manifest::imported::{self, Uncarried};
+use crate::manifest::imported::{self, FileTables, Uncarried};
 use crate::manifest::{TableSpec, is_project_name};
 use crate::output::{Printer, plural};
 use crate::service::STATE_TABLE;
 use crate::settings::TableSources;
 
-/// The tables found, and the seed files written for them, by physical name.
+/// The tables found: by file, and on the endpoint, with the seed files
+/// written for the latter, by physical name.
 pub(super) struct Found {
-    pub tables: Vec<TableSpec>,
+    pub files: Vec<FileTables>,
+    pub endpoint: Vec<TableSpec>,
     pub not_carried: Vec<Uncarried>,
     pub seeds: BTreeMap<String, PathBuf>,
 }
 
 impl Found {
-    /// The seed files to name for `table`, as `seeds` was given.
+    /// Every table, the files' first.
+    pub fn tables(&self) -> impl Iterator<Item = &TableSpec> {
+        self.files
+            .iter()
+            .flat_map(|f| &f.tables)
+            .chain(&self.endpoint)
+    }
+
+    /// The seed files to name for `table`, as `--seeds` was given.
     pub fn seeds_of(&self, table: &TableSpec) -> Vec<String> {
         self.seeds
             .get(&table.physical)
             .map(|p| vec![p.display().to_string()])
             .unwrap_or_default()
+    }
+
+    /// Says which properties are not carried, one line each.
+    pub fn say_not_carried(&self, printer: &Printer) {
+        for n in &self.not_carried {
+            printer.info(&format!(
+                "not carried (no effect on a local engine): {} {}",
+                n.place, n.field
+            ));
+        }
     }
 }
 
@@ -42,21 +62,20 @@ pub(super) async fn read(
     stack_name: &str,
     printer: &Printer,
 ) -> anyhow::Result<Found> {
-    let (mut tables, not_carried) = imported::read_files(
+    let (files, not_carried) = imported::read_files(
         &sources.files,
         sources.format,
         &sources.values,
         &sources.region,
         stack_name,
     )?;
-    let mut seeds = BTreeMap::new();
-    if let Some(url) = &sources.endpoint {
-        let (from_endpoint, written) = from_endpoint(url, sources, printer).await?;
-        tables.extend(from_endpoint);
-        seeds = written;
-    }
+    let (endpoint, seeds) = match &sources.endpoint {
+        Some(url) => from_endpoint(url, sources, printer).await?,
+        None => (Vec::new(), BTreeMap::new()),
+    };
     Ok(Found {
-        tables,
+        files,
+        endpoint,
         not_carried,
         seeds,
     })
@@ -106,10 +125,21 @@ async fn from_endpoint(
     }
     let mut written = BTreeMap::new();
     if let Some(dir) = seeds {
+        // Every file is new, or none is written.
+        let paths: Vec<PathBuf> = specs
+            .iter()
+            .map(|spec| dir.join(format!("{}.jsonl", spec.physical)))
+            .collect();
+        if let Some(there) = paths.iter().find(|p| p.exists()) {
+            return Err(UsageError(format!(
+                "`{}` already exists; devstack does not overwrite seed files\n  hint: move it away or pass another `--seeds` folder",
+                there.display()
+            ))
+            .into());
+        }
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot make the folder `{}`", dir.display()))?;
-        for spec in &specs {
-            let path = dir.join(format!("{}.jsonl", spec.physical));
+        for (spec, path) in specs.iter().zip(paths) {
             let count = write_items(&client, spec, &path).await?;
             if count == 0 {
                 // An empty table needs no seed file.
@@ -130,24 +160,35 @@ async fn from_endpoint(
 }
 
 /// Writes every item of the table to a new file at `path`, one DynamoDB
-/// JSON object a line, keys first. An existing file is left alone.
+/// JSON object a line, keys first: to a file beside it first, renamed once
+/// complete, so a failed scan leaves no partial seed file.
 async fn write_items(
     client: &aws_sdk_dynamodb::Client,
     spec: &TableSpec,
     path: &Path,
 ) -> anyhow::Result<u64> {
-    let file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .map_err(|err| match err.kind() {
-            std::io::ErrorKind::AlreadyExists => UsageError(format!(
-                "`{}` already exists; devstack does not overwrite seed files\n  hint: move it away or pass another `--seeds` folder",
-                path.display()
-            ))
-            .into(),
-            _ => anyhow::Error::new(err).context(format!("cannot write `{}`", path.display())),
-        })?;
+    let partial = path.with_extension("jsonl.partial");
+    let written = write_items_to(client, spec, &partial).await;
+    match written {
+        Ok(count) => {
+            std::fs::rename(&partial, path)
+                .with_context(|| format!("cannot write `{}`", path.display()))?;
+            Ok(count)
+        }
+        Err(err) => {
+            let _ = std::fs::remove_file(&partial);
+            Err(err)
+        }
+    }
+}
+
+async fn write_items_to(
+    client: &aws_sdk_dynamodb::Client,
+    spec: &TableSpec,
+    path: &Path,
+) -> anyhow::Result<u64> {
+    let file = std::fs::File::create(path)
+        .with_context(|| format!("cannot write `{}`", path.display()))?;
     let mut out = std::io::BufWriter::new(file);
     let mut keys = vec![spec.partition_key.name.clone()];
     keys.extend(spec.sort_key.as_ref().map(|k| k.name.clone()));

@@ -106,6 +106,9 @@ pub struct FileRead {
     /// expression out of the supported subset, a value of the wrong type.
     pub diagnostics: Vec<Diagnostic>,
     pub not_carried: Vec<NotCarried>,
+    /// The parameters (a template's) or variables (a Terraform module's)
+    /// the file declares: the names a value may be given for.
+    pub declares: Vec<String>,
 }
 
 /// Reads the tables at `request.path` in `format`. A file that cannot be
@@ -120,6 +123,14 @@ pub fn read(format: Format, request: &Request<'_>) -> anyhow::Result<Vec<FileRea
 }
 
 impl Format {
+    /// The format given, else the one the file's name and content tell.
+    pub fn resolve(given: Option<Format>, path: &Path) -> Option<Format> {
+        given.or_else(|| {
+            let text = std::fs::read_to_string(path).ok();
+            Format::guess(path, text.as_deref())
+        })
+    }
+
     /// What a file of this format is, for messages.
     pub fn describe(self) -> &'static str {
         match self {
@@ -175,6 +186,9 @@ pub struct Source {
     pub only: Vec<Spanned<String>>,
     /// Parameters or variables.
     pub values: BTreeMap<String, String>,
+    /// Where each of `values` is written in the manifest (none when the
+    /// values came from the command line).
+    pub value_spans: BTreeMap<String, Location>,
     /// The table prefix: the entry's own or the project's; `None` when the
     /// project could not be read.
     pub prefix: Option<String>,
@@ -202,6 +216,17 @@ pub struct Uncarried {
     pub field: String,
 }
 
+/// What became of a `[tables_from.table.ID]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Use {
+    Unused,
+    Used,
+    /// Its table is one `only` leaves out.
+    LeftOut,
+    /// Its table's settings are the ones at this index.
+    Again(usize),
+}
+
 /// What one `[[tables_from]]` entry gave.
 #[derive(Debug, Default)]
 pub struct Loaded {
@@ -212,6 +237,8 @@ pub struct Loaded {
     /// Problems in the files read.
     pub files: Vec<FileProblems>,
     pub not_carried: Vec<Uncarried>,
+    /// The parameters or variables the files declare.
+    pub declares: Vec<String>,
 }
 
 impl Source {
@@ -238,10 +265,12 @@ impl Source {
             }
         };
         let mut ids = Vec::new();
+        let mut problems_in_files = false;
         let mut used_only = vec![false; self.only.len()];
-        let mut used_settings = vec![false; self.settings.len()];
+        let mut used_settings = vec![Use::Unused; self.settings.len()];
         for file in files {
             let shown = self.shown_file(&file.path);
+            loaded.declares.extend(file.declares.iter().cloned());
             let mut diagnostics = file.diagnostics;
             let mut drafts = Vec::new();
             let mut said = Vec::new();
@@ -249,16 +278,26 @@ impl Source {
                 let name = table.draft.name.clone();
                 let names = |wanted: &str| wanted == table.id || name.as_deref() == Some(wanted);
                 ids.push(table.id.clone());
+                // Settings for the table, by its id or by its name.
+                let settings: Vec<usize> = (0..self.settings.len())
+                    .filter(|&at| names(self.settings[at].id.get_ref()))
+                    .collect();
                 if !self.only.is_empty() {
                     let Some(at) = self.only.iter().position(|o| names(o.get_ref())) else {
+                        for &at in &settings {
+                            used_settings[at] = Use::LeftOut;
+                        }
                         continue;
                     };
                     used_only[at] = true;
                 }
                 let mut draft = table.draft;
                 let mut unnamed = table.unnamed;
-                if let Some(at) = self.settings.iter().position(|s| names(s.id.get_ref())) {
-                    used_settings[at] = true;
+                if let Some((&at, again)) = settings.split_first() {
+                    used_settings[at] = Use::Used;
+                    for &second in again {
+                        used_settings[second] = Use::Again(at);
+                    }
                     let settings = &self.settings[at];
                     if let Some(name) = &settings.name {
                         draft.name = Some(name.get_ref().clone());
@@ -299,6 +338,7 @@ impl Source {
                 });
             }
             if !diagnostics.is_empty() {
+                problems_in_files = true;
                 loaded.files.push(FileProblems::new(
                     &file.path,
                     file.source.text().to_string(),
@@ -306,11 +346,26 @@ impl Source {
                 ));
             }
         }
+        loaded.declares.sort();
+        loaded.declares.dedup();
+        if ids.is_empty() && !problems_in_files {
+            loaded.manifest.push(self.no_tables());
+        }
+        for (name, span) in &self.value_spans {
+            if name.starts_with("AWS::") || loaded.declares.contains(name) {
+                continue;
+            }
+            loaded
+                .manifest
+                .push(self.undeclared(name, span.clone(), &loaded.declares));
+        }
         let known = if ids.is_empty() {
             format!("`{}` defines no DynamoDB table", self.shown)
         } else {
-            let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-            format!("`{}` defines {}", self.shown, quoted(&ids))
+            // As the manifest writes them: `"aws_dynamodb_table.orders"`.
+            let keys: Vec<String> = ids.iter().map(|id| toml_key(id)).collect();
+            let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+            format!("`{}` defines {}", self.shown, quoted(&keys))
         };
         for (only, used) in self.only.iter().zip(used_only) {
             if !used {
@@ -325,22 +380,81 @@ impl Source {
             }
         }
         for (settings, used) in self.settings.iter().zip(used_settings) {
-            if !used {
-                loaded.manifest.push(
-                    Diagnostic::new(
-                        settings.id.span(),
-                        settings.path.to_string(),
-                        format!(
-                            "`{}` names no table of `{}`",
-                            settings.id.get_ref(),
-                            self.shown
-                        ),
-                    )
-                    .help(known.clone()),
-                );
-            }
+            let id = settings.id.get_ref();
+            let (message, help) = match used {
+                Use::Used => continue,
+                Use::Unused => (
+                    format!("`{id}` names no table of `{}`", self.shown),
+                    known.clone(),
+                ),
+                Use::LeftOut => (
+                    format!("`{id}` is a table `only` leaves out"),
+                    "add it to `only`, or remove these settings".to_string(),
+                ),
+                Use::Again(first) => (
+                    format!(
+                        "`{id}` is the table `[tables_from.table.{}]` already sets",
+                        toml_key(self.settings[first].id.get_ref())
+                    ),
+                    "give one table's settings in one place".to_string(),
+                ),
+            };
+            loaded.manifest.push(
+                Diagnostic::new(settings.id.span(), settings.path.to_string(), message).help(help),
+            );
         }
         loaded
+    }
+
+    /// The entry reads no table at all: said, never taken as a file that
+    /// defines none on purpose.
+    fn no_tables(&self) -> Diagnostic {
+        let folder_without_tf = self.file.is_dir()
+            && std::fs::read_dir(&self.file).is_ok_and(|entries| {
+                !entries
+                    .flatten()
+                    .any(|e| e.path().extension().is_some_and(|x| x == "tf"))
+            });
+        let help = if folder_without_tf {
+            format!(
+                "`{}` is a folder without `.tf` files; for CDK, name a template: `cdk.out/STACK.template.json`",
+                self.shown
+            )
+        } else if self.format == Format::Terraform {
+            "devstack reads the `aws_dynamodb_table` resources of one module's `.tf` files, not those inside `module` blocks: point `path` at the module that declares them".to_string()
+        } else {
+            "devstack reads `AWS::DynamoDB::Table`, `AWS::DynamoDB::GlobalTable` and `AWS::Serverless::SimpleTable` resources (of this template, not of nested stacks), and CreateTable requests".to_string()
+        };
+        Diagnostic::new(
+            self.file_span.clone(),
+            self.path.key("path").to_string(),
+            format!(
+                "`{}` defines no DynamoDB table devstack can read",
+                self.shown
+            ),
+        )
+        .help(help)
+    }
+
+    /// A value for a parameter or variable the file does not declare: a
+    /// typo would otherwise leave the default in its place.
+    fn undeclared(&self, name: &str, span: Location, declares: &[String]) -> Diagnostic {
+        let what = match self.format {
+            Format::Terraform => ("variable", "variables"),
+            _ => ("parameter", "parameters"),
+        };
+        let known: Vec<&str> = declares.iter().map(String::as_str).collect();
+        let help = match super::suggest::did_you_mean(name, &known) {
+            Some(close) => format!("did you mean `{close}`?"),
+            None if known.is_empty() => format!("`{}` declares no {}", self.shown, what.1),
+            None => format!("`{}` declares {}", self.shown, quoted(&known)),
+        };
+        Diagnostic::new(
+            span,
+            self.path.key(what.1).key(name).to_string(),
+            format!("`{}` declares no {} `{name}`", self.shown, what.0),
+        )
+        .help(help)
     }
 
     /// A file this entry read, as the user knows it: the entry's path, or
@@ -366,18 +480,30 @@ impl Source {
     }
 }
 
+/// What one file (or Terraform folder) gave `import` or `init`.
+#[derive(Debug)]
+pub struct FileTables {
+    /// The file as given.
+    pub file: PathBuf,
+    pub format: Format,
+    pub tables: Vec<TableSpec>,
+    /// The parameters or variables it declares.
+    pub declares: Vec<String>,
+}
+
 /// Reads the tables of files outside any manifest, as `import` and `init`
 /// do: each file in `format` or the one its name tells, with `values` for
 /// its parameters or variables, names as the files give them (no prefix).
-/// Problems in the files come back as one [`Invalid`](super::Invalid).
+/// Problems in the files come back as one [`Invalid`](super::Invalid); a
+/// value no file declares is a usage error.
 pub fn read_files(
     files: &[PathBuf],
     format: Option<Format>,
     values: &BTreeMap<String, String>,
     region: &str,
     stack_name: &str,
-) -> anyhow::Result<(Vec<TableSpec>, Vec<Uncarried>)> {
-    let mut tables = Vec::new();
+) -> anyhow::Result<(Vec<FileTables>, Vec<Uncarried>)> {
+    let mut read = Vec::new();
     let mut not_carried = Vec::new();
     let mut problems = Vec::new();
     for (i, file) in files.iter().enumerate() {
@@ -385,18 +511,12 @@ pub fn read_files(
         if !file.exists() {
             return Err(UsageError(format!("`{shown}` does not exist")).into());
         }
-        let format = match format {
-            Some(format) => format,
-            None => {
-                let text = std::fs::read_to_string(file).ok();
-                Format::guess(file, text.as_deref()).ok_or_else(|| {
-                    UsageError(format!(
-                        "cannot tell what `{shown}` is\n  hint: pass `--format`, one of {}",
-                        <Format as strum::VariantNames>::VARIANTS.join(", ")
-                    ))
-                })?
-            }
-        };
+        let format = Format::resolve(format, file).ok_or_else(|| {
+            UsageError(format!(
+                "cannot tell what `{shown}` is\n  hint: pass `--format`, one of {}",
+                <Format as strum::VariantNames>::VARIANTS.join(", ")
+            ))
+        })?;
         let source = Source {
             path: FieldPath::default().key("file").index(i),
             span: 0..0,
@@ -406,14 +526,24 @@ pub fn read_files(
             format,
             only: Vec::new(),
             values: values.clone(),
+            value_spans: BTreeMap::new(),
             prefix: Some(String::new()),
             settings: Vec::new(),
         };
         let loaded = source.load(region, stack_name);
-        if let Some(first) = loaded.manifest.first() {
-            anyhow::bail!("{}", first.message);
+        if let Some(first) = loaded.manifest.into_iter().next() {
+            let hint = first
+                .help
+                .map(|h| format!("\n  hint: {h}"))
+                .unwrap_or_default();
+            return Err(UsageError(format!("{}{hint}", first.message)).into());
         }
-        tables.extend(loaded.tables);
+        read.push(FileTables {
+            file: file.clone(),
+            format,
+            tables: loaded.tables,
+            declares: loaded.declares,
+        });
         not_carried.extend(loaded.not_carried);
         problems.extend(loaded.files);
     }
@@ -425,5 +555,26 @@ pub fn read_files(
         }
         .into());
     }
-    Ok((tables, not_carried))
+    for name in values.keys().filter(|name| !name.starts_with("AWS::")) {
+        if !read.iter().any(|f| f.declares.contains(name)) {
+            return Err(UsageError(format!(
+                "`--set {name}=…`: no file given declares a parameter or variable `{name}`"
+            ))
+            .into());
+        }
+    }
+    Ok((read, not_carried))
+}
+
+/// `id` as a TOML key: bare when it can be, else quoted.
+pub fn toml_key(id: &str) -> String {
+    let bare = !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if bare {
+        id.to_string()
+    } else {
+        toml::Value::String(id.to_string()).to_string()
+    }
 }

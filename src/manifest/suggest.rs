@@ -2,12 +2,13 @@
 //! readers use it for unknown keys and values, the table rules for billing
 //! modes, stream views and projections.
 
-/// The closest known name, if it is close enough to be a typo.
+/// The closest known name, if it is close enough to be a typo; case does
+/// not count.
 pub fn did_you_mean<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
     let lower = name.to_ascii_lowercase();
     known
         .iter()
-        .map(|k| (strsim::jaro_winkler(&lower, k), *k))
+        .map(|k| (strsim::jaro_winkler(&lower, &k.to_ascii_lowercase()), *k))
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, k)| k)

@@ -123,33 +123,50 @@ fn every_broken_manifest_exits_2_with_its_position() {
         out.assert_code(2);
         assert!(out.stdout.is_empty(), "{case}: errors belong on stderr");
         // In the manifest, or in the file it takes tables from.
-        out.assert_stderr_has(format!("{case}/"));
+        let (in_file, positions) = documented(&case);
         out.assert_stderr_has(format!("`{file}` is not valid"));
+        let shown: Vec<String> = positions
+            .iter()
+            .map(|at| format!("{case}/{in_file}:{at}:"))
+            .collect();
+        assert!(
+            shown.iter().any(|place| out.stderr.contains(place)),
+            "{case}: none of {shown:?} in\n{}",
+            out.stderr
+        );
         insta::assert_snapshot!(case.as_str(), out.stderr);
     }
+}
+
+/// The file of the fixture's folder its defect is in (`devstack.toml`
+/// unless its README row names another) and the `line:column`s the row
+/// gives.
+fn documented(case: &str) -> (String, Vec<String>) {
+    let readme = std::fs::read_to_string(fixtures().join("README.md")).unwrap();
+    let row = readme
+        .lines()
+        .find(|l| l.starts_with(&format!("| `{case}` |")))
+        .unwrap_or_else(|| panic!("{case} is not in the fixtures README"));
+    let position = row.rsplit('|').nth(1).unwrap_or_default();
+    // A position in another file than the manifest names it first.
+    let in_file = match position.trim().strip_prefix('`') {
+        Some(rest) => rest.split('`').next().unwrap_or_default(),
+        None => "devstack.toml",
+    };
+    let positions = position
+        .split(|c: char| !(c.is_ascii_digit() || c == ':'))
+        .filter(|w| w.contains(':') && w.split(':').all(|n| !n.is_empty()))
+        .map(String::from)
+        .collect();
+    (in_file.to_string(), positions)
 }
 
 /// The fixtures README gives each defect's position; every position
 /// devstack reports must be one of them, so the two cannot drift apart.
 #[test]
 fn every_reported_position_is_the_one_the_fixtures_readme_gives() {
-    let readme = std::fs::read_to_string(fixtures().join("README.md")).unwrap();
     for case in broken_fixtures() {
-        let row = readme
-            .lines()
-            .find(|l| l.starts_with(&format!("| `{case}` |")))
-            .unwrap_or_else(|| panic!("{case} is not in the fixtures README"));
-        let position = row.rsplit('|').nth(1).unwrap_or_default();
-        // A position in another file than the manifest names it first.
-        let in_file = match position.trim().strip_prefix('`') {
-            Some(rest) => rest.split('`').next().unwrap_or_default(),
-            None => "devstack.toml",
-        };
-        let documented: Vec<String> = position
-            .split(|c: char| !(c.is_ascii_digit() || c == ':'))
-            .filter(|w| w.contains(':') && w.split(':').all(|n| !n.is_empty()))
-            .map(String::from)
-            .collect();
+        let (in_file, documented) = documented(&case);
         let file = format!("{case}/devstack.toml");
         let out = devstack(&fixtures(), &["-f", &file, "validate", "--json"]);
         let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();

@@ -542,3 +542,82 @@ fn init_reads_a_dynamodb_local_without_shared_db_with_the_key_it_is_given() {
         "{written}"
     );
 }
+
+#[test]
+fn init_from_files_reads_them_where_they_are_with_the_values_each_declares() {
+    let stack = with_every_kind_of_file("init-files", "embedded");
+    std::fs::remove_file(stack.manifest()).unwrap();
+    // A value no file declares: nothing is written.
+    stack
+        .run(&[
+            "init",
+            "--from",
+            "sam-app/template.yaml",
+            "--set",
+            "Stag=staging",
+        ])
+        .assert_code(2)
+        .assert_stderr_has("`--set Stag=…`: no file given declares a parameter or variable `Stag`");
+    assert!(!stack.manifest().exists());
+
+    stack
+        .run(&[
+            "init",
+            "--name",
+            "shop",
+            "--from",
+            "sam-app/template.yaml",
+            "--from",
+            "terraform/module",
+            "--from",
+            "create-table/orders.json",
+            "--set",
+            "Stage=staging",
+            "--set",
+            "env=qa",
+            "--region",
+            "eu-west-1",
+        ])
+        .assert_code(0)
+        .assert_stderr_has("for project `shop` on embedded, 6 tables");
+    let written = std::fs::read_to_string(stack.manifest()).unwrap();
+    // Each file keeps its tables; each entry gets the values its file
+    // declares, CreateTable JSON none.
+    for entry in [
+        "[[tables_from]]\npath = \"sam-app/template.yaml\"\nparameters = { Stage = \"staging\" }\n",
+        "[[tables_from]]\npath = \"terraform/module\"\nvariables = { env = \"qa\" }\n",
+        "[[tables_from]]\npath = \"create-table/orders.json\"\n",
+    ] {
+        assert!(written.contains(entry), "{entry} in\n{written}");
+    }
+    let after = written
+        .split("create-table/orders.json")
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        !after.contains(" = {"),
+        "no values for CreateTable JSON:\n{written}"
+    );
+    assert!(written.contains("region = \"eu-west-1\""), "{written}");
+    let out = stack.run(&["validate", "--json"]);
+    out.assert_code(0);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let mut names: Vec<&str> = report["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["physical"].as_str())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "Shop-sessions-qa",
+            "orders",
+            "shop-qa-audit-0",
+            "shop-qa-orders",
+            "shop-sessions",
+            "shop-staging-orders"
+        ]
+    );
+}

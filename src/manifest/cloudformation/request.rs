@@ -24,6 +24,7 @@ pub(super) fn read(request: &Request<'_>, text: String) -> FileRead {
                 tables: Vec::new(),
                 diagnostics: vec![diagnostic],
                 not_carried: Vec::new(),
+                declares: Vec::new(),
             };
         }
     };

@@ -362,6 +362,7 @@ impl<'t> Reader<'t> {
             tables: self.tables,
             diagnostics: self.diagnostics,
             not_carried: self.not_carried,
+            declares: Vec::new(),
         }
     }
 

@@ -86,7 +86,11 @@ pub(super) fn read(request: &Request<'_>, text: String) -> FileRead {
             None => simple_table(&mut reader, properties, &props_shown, at),
         }
     }
-    reader.finish(request.path)
+    let mut file = reader.finish(request.path);
+    if let Some(parameters) = root.get("Parameters").and_then(|p| p.value.map()) {
+        file.declares = parameters.iter().map(|e| e.key.to_string()).collect();
+    }
+    file
 }
 
 /// A file that is not a template at all: one problem, no tables.
@@ -97,6 +101,7 @@ fn broken(request: &Request<'_>, text: String, diagnostic: Diagnostic) -> FileRe
         tables: Vec::new(),
         diagnostics: vec![diagnostic],
         not_carried: Vec::new(),
+        declares: Vec::new(),
     }
 }
 

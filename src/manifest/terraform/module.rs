@@ -87,6 +87,7 @@ impl File {
             tables: self.tables,
             diagnostics: self.out.diagnostics,
             not_carried: self.out.not_carried,
+            declares: Vec::new(),
         })
     }
 }
@@ -227,8 +228,16 @@ pub(super) fn read(request: &Request<'_>) -> anyhow::Result<Vec<FileRead>> {
         files[g].out = out;
     }
 
+    let declares: Vec<String> = files
+        .iter()
+        .flat_map(|f| f.blocks("variable"))
+        .map(|(_, name)| name.to_string())
+        .collect();
     let mut reads: Vec<FileRead> = files.into_iter().filter_map(File::into_read).collect();
     reads.append(&mut tfvars);
+    for read in &mut reads {
+        read.declares = declares.clone();
+    }
     Ok(reads)
 }
 
@@ -261,17 +270,35 @@ fn scope(
         }
     }
 
-    // `terraform.tfvars`, then `*.auto.tfvars` by name.
-    let mut tfvars_paths = vec![dir.join("terraform.tfvars")];
+    // As Terraform loads them: `terraform.tfvars`, `terraform.tfvars.json`,
+    // then `*.auto.tfvars` and `*.auto.tfvars.json` by name.
+    let mut tfvars_paths = vec![
+        dir.join("terraform.tfvars"),
+        dir.join("terraform.tfvars.json"),
+    ];
     let mut auto: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("cannot read folder `{}`", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.to_string_lossy().ends_with(".auto.tfvars"))
+        .filter(|p| {
+            let name = p.to_string_lossy();
+            name.ends_with(".auto.tfvars") || name.ends_with(".auto.tfvars.json")
+        })
         .collect();
     auto.sort();
     tfvars_paths.append(&mut auto);
     let mut broken = Vec::new();
     for path in tfvars_paths.into_iter().filter(|p| p.is_file()) {
+        if path.extension().is_some_and(|e| e == "json") {
+            // The JSON form: one object of names and values.
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read `{}`", path.display()))?;
+            let values: BTreeMap<String, Value> = serde_json::from_str(&text)
+                .with_context(|| format!("`{}` is not a JSON object of values", path.display()))?;
+            for (name, value) in values {
+                scope.vars.insert(name, Ok(value));
+            }
+            continue;
+        }
         let file = File::load(path, false)?;
         for attr in file.body.iter().flat_map(|b| b.attributes()) {
             let name = attr.key.as_str();

@@ -238,6 +238,7 @@ pub(super) fn read(path: &Path) -> anyhow::Result<FileRead> {
         tables: out.tables,
         diagnostics: out.diagnostics,
         not_carried: out.not_carried,
+        declares: Vec::new(),
     })
 }
 

@@ -441,3 +441,36 @@ fn show_json_problems_come_out_at_the_resource() -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+#[test]
+fn json_tfvars_are_read_as_terraform_reads_them() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    std::fs::write(
+        dir.path().join("main.tf"),
+        r#"variable "env" {}
+variable "team" {}
+resource "aws_dynamodb_table" "t" {
+  name         = "${var.team}-${var.env}"
+  billing_mode = "PAY_PER_REQUEST"
+  hash_key     = "id"
+  attribute {
+    name = "id"
+    type = "S"
+  }
+}
+"#,
+    )?;
+    std::fs::write(
+        dir.path().join("terraform.tfvars.json"),
+        r#"{"env": "qa", "team": "a"}"#,
+    )?;
+    // An auto file comes after, and wins.
+    std::fs::write(dir.path().join("b.auto.tfvars.json"), r#"{"team": "b"}"#)?;
+    let files = read_with(dir.path(), &[])?;
+    assert_eq!(problems(&files), Vec::<String>::new());
+    let names: Vec<String> = specs(&files).into_iter().map(|t| t.name).collect();
+    assert_eq!(names, ["b-qa"]);
+    let declares = &files[0].declares;
+    assert_eq!(declares, &["env", "team"]);
+    Ok(())
+}

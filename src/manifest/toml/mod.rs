@@ -124,7 +124,12 @@ pub fn parse(
         let mut places: Vec<(String, String)> = tables
             .iter()
             .flatten()
-            .map(|t| (t.physical.clone(), format!("line {}", t.line)))
+            .map(|t| {
+                (
+                    t.physical.clone(),
+                    format!("line {} of the manifest", t.line),
+                )
+            })
             .collect();
         for source in &sources {
             let loaded = source.load(&project.region, &project.name);

@@ -84,26 +84,23 @@ impl Reader<'_> {
                     return None;
                 }
             },
-            None => {
-                let text = std::fs::read_to_string(&resolved).ok();
-                match Format::guess(&resolved, text.as_deref()) {
-                    Some(format) => format,
-                    None => {
-                        self.push(
-                            Diagnostic::new(
-                                file.span(),
-                                f.child("path").to_string(),
-                                format!("cannot tell what `{}` is", file.get_ref()),
-                            )
-                            .help(format!(
-                                "add `format = \"…\"`, one of {}",
-                                Format::VARIANTS.join(", ")
-                            )),
-                        );
-                        return None;
-                    }
+            None => match Format::resolve(None, &resolved) {
+                Some(format) => format,
+                None => {
+                    self.push(
+                        Diagnostic::new(
+                            file.span(),
+                            f.child("path").to_string(),
+                            format!("cannot tell what `{}` is", file.get_ref()),
+                        )
+                        .help(format!(
+                            "add `format = \"…\"`, one of {}",
+                            Format::VARIANTS.join(", ")
+                        )),
+                    );
+                    return None;
                 }
-            }
+            },
         };
         let (values, values_key) = match format {
             Format::Cloudformation => (parameters, "variables"),
@@ -136,7 +133,16 @@ impl Reader<'_> {
             file: resolved,
             format,
             only: only.map(Spanned::into_inner).unwrap_or_default(),
-            values: values.unwrap_or_default(),
+            value_spans: values
+                .iter()
+                .flatten()
+                .map(|(name, value)| (name.clone(), value.span()))
+                .collect(),
+            values: values
+                .into_iter()
+                .flatten()
+                .map(|(name, value)| (name, value.into_inner()))
+                .collect(),
             prefix: prefix
                 .map(Spanned::into_inner)
                 .or_else(|| project.map(|p| p.table_prefix.clone())),
@@ -146,7 +152,11 @@ impl Reader<'_> {
 
     /// `parameters = { Stage = "dev", Shards = 4 }`: names to values, kept
     /// as text as the templates' readers take them.
-    fn values(&mut self, f: &mut Fields<'_, '_>, key: &str) -> Option<BTreeMap<String, String>> {
+    fn values(
+        &mut self,
+        f: &mut Fields<'_, '_>,
+        key: &str,
+    ) -> Option<BTreeMap<String, Spanned<String>>> {
         let value = f.get(key)?;
         let path = f.child(key);
         let DeValue::Table(table) = value.get_ref() else {
@@ -157,8 +167,8 @@ impl Reader<'_> {
             return None;
         };
         let mut values = BTreeMap::new();
-        for (name, value) in table.iter() {
-            let name: &str = name.get_ref().as_ref();
+        for (key, value) in table.iter() {
+            let name: &str = key.get_ref().as_ref();
             let text = match value.get_ref() {
                 DeValue::String(s) => s.to_string(),
                 DeValue::Integer(i) => i.as_str().replace('_', ""),
@@ -174,7 +184,9 @@ impl Reader<'_> {
                     continue;
                 }
             };
-            values.insert(name.to_string(), text);
+            // The name's place: a value for a name nobody declares is
+            // reported there.
+            values.insert(name.to_string(), Spanned::new(key.span(), text));
         }
         Some(values)
     }
@@ -186,6 +198,33 @@ impl Reader<'_> {
         for (key, value) in tables.table.iter() {
             let id: &str = key.get_ref().as_ref();
             let path = tables.child(id);
+            // `[tables_from.table.aws_dynamodb_table.orders]` is, in TOML,
+            // a table `orders` inside a table `aws_dynamodb_table`.
+            if let DeValue::Table(inner) = value.get_ref()
+                && !inner.is_empty()
+                && inner.iter().all(|(k, v)| {
+                    matches!(v.get_ref(), DeValue::Table(_))
+                        && !TABLE_FIELDS.contains(&k.get_ref().as_ref())
+                })
+            {
+                for (inner_key, _) in inner.iter() {
+                    let address = format!("{id}.{}", inner_key.get_ref());
+                    self.push(
+                        Diagnostic::new(
+                            key.span().start..inner_key.span().end,
+                            path.key(inner_key.get_ref()).to_string(),
+                            format!(
+                                "`{address}` is read as a table `{}` inside a table `{id}`",
+                                inner_key.get_ref()
+                            ),
+                        )
+                        .help(format!(
+                            "put the address in quotes: `[tables_from.table.\"{address}\"]`"
+                        )),
+                    );
+                }
+                continue;
+            }
             let Some(mut f) = Fields::of(value, &path, self) else {
                 continue;
             };
