@@ -115,6 +115,14 @@ async fn from_endpoint(
         };
         match state.to_spec() {
             Some(mut spec) => {
+                let kept = spec.global_indexes.len() + spec.local_indexes.len();
+                let described = state.global_indexes.len() + state.local_indexes.len();
+                if kept < described {
+                    printer.info(&format!(
+                        "`{name}`: {} left out, their key schema cannot be read",
+                        plural(described - kept, "index")
+                    ));
+                }
                 spec.from = Some(format!("{url} table `{name}`"));
                 specs.push(spec);
             }
