@@ -320,26 +320,37 @@ async fn apply(
     Ok(id)
 }
 
+/// How long a name taken by a killed `up`'s create may stay taken: the
+/// daemon may still be carrying that request out when this `up` looks.
+const NAME_TAKEN_DEADLINE: Duration = Duration::from_secs(10);
+
 /// Creates the container. Its name may be taken although the plan saw no
 /// container: an `up` killed just after it asked for the container, whose
-/// request the daemon carried out after this `up` looked. A container of
-/// this project's is then replaced; anyone else's is refused.
+/// request the daemon carried out (or is still carrying out) after this
+/// `up` looked. A container of this project's is then replaced; anyone
+/// else's is refused; a name taken by nothing to be seen yet is tried
+/// again until the daemon has finished with it.
 async fn create(docker: &Docker, spec: &ContainerSpec) -> anyhow::Result<String> {
-    if let Some(id) = docker.create_container(spec).await? {
-        return Ok(id);
-    }
-    if let Some(found) = docker.inspect_container(&spec.name).await? {
-        if !plan::is_ours(spec, &found) {
-            return Err(plan::Foreign::of(spec).into());
+    let started = Instant::now();
+    loop {
+        if let Some(id) = docker.create_container(spec).await? {
+            return Ok(id);
         }
-        docker.remove_container(&found.id).await?;
+        match docker.inspect_container(&spec.name).await? {
+            Some(found) if !plan::is_ours(spec, &found) => {
+                return Err(plan::Foreign::of(spec).into());
+            }
+            Some(found) => docker.remove_container(&found.id).await?,
+            None => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+        if started.elapsed() > NAME_TAKEN_DEADLINE {
+            anyhow::bail!(
+                "docker: create container `{}`: the name is still taken {} s after its container was removed",
+                spec.name,
+                NAME_TAKEN_DEADLINE.as_secs()
+            );
+        }
     }
-    docker.create_container(spec).await?.ok_or_else(|| {
-        anyhow::anyhow!(
-            "docker: create container `{}`: the name is still taken after its container was removed",
-            spec.name
-        )
-    })
 }
 
 /// Waits until one service is usable; `changed` when `up` just made,
