@@ -6,6 +6,7 @@ use std::path::Path;
 
 use anyhow::Context;
 
+use crate::error::UsageError;
 use crate::manifest::imported::ExportFormat;
 use crate::manifest::{cloudformation, terraform};
 use crate::output::{Printer, plural};
@@ -18,6 +19,14 @@ pub fn run(
     printer: &Printer,
 ) -> anyhow::Result<()> {
     let manifest = settings.manifest_without_seed_files()?;
+    if manifest.tables.is_empty() {
+        // An empty template is one CloudFormation refuses.
+        return Err(UsageError(format!(
+            "`{}` has no tables to export",
+            manifest.path.display()
+        ))
+        .into());
+    }
     let text = match format {
         ExportFormat::Cloudformation => cloudformation::write_template(&manifest.tables),
         ExportFormat::Terraform => terraform::write(&manifest.tables),

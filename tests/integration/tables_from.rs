@@ -363,6 +363,13 @@ fn export_in_every_format_reads_back_as_the_same_tables() {
         .run(&["export", "--format", "terraform"])
         .assert_code(0)
         .assert_stdout_has("resource \"aws_dynamodb_table\"");
+    // Nothing to export is said, not written as an empty template.
+    let empty = Stack::new("iac-export-none", "embedded", "");
+    empty
+        .run(&["export", "--format", "cloudformation", "-o", "none.yaml"])
+        .assert_code(2)
+        .assert_stderr_has("has no tables to export");
+    assert!(!empty.dir.path().join("none.yaml").exists());
 }
 
 #[test]
