@@ -11,22 +11,12 @@ use super::yaml::{self, Node};
 use crate::manifest::Diagnostic;
 use crate::manifest::imported::{FileRead, Request};
 use crate::manifest::path::FieldPath;
-use crate::manifest::source_map::SourceMap;
 
 /// Reads the tables of the JSON `text`, from `request.path`.
 pub(super) fn read(request: &Request<'_>, text: String) -> FileRead {
     let root = match yaml::parse(&text) {
         Ok(root) => root,
-        Err(diagnostic) => {
-            return FileRead {
-                path: request.path.to_path_buf(),
-                source: SourceMap::new(text),
-                tables: Vec::new(),
-                diagnostics: vec![diagnostic],
-                not_carried: Vec::new(),
-                declares: Vec::new(),
-            };
-        }
+        Err(diagnostic) => return super::template::broken(request, text, diagnostic),
     };
     let mut reader = Reader::new(text, None, request.region);
     match root.list() {

@@ -93,8 +93,9 @@ pub(super) fn read(request: &Request<'_>, text: String) -> FileRead {
     file
 }
 
-/// A file that is not a template at all: one problem, no tables.
-fn broken(request: &Request<'_>, text: String, diagnostic: Diagnostic) -> FileRead {
+/// A file that cannot be read as a template or as requests at all: one
+/// problem, no tables.
+pub(super) fn broken(request: &Request<'_>, text: String, diagnostic: Diagnostic) -> FileRead {
     FileRead {
         path: request.path.to_path_buf(),
         source: SourceMap::new(text),
