@@ -339,8 +339,10 @@ impl Source {
             }
             if !diagnostics.is_empty() {
                 problems_in_files = true;
+                // `./template.yaml` reads better as `template.yaml`.
+                let path = file.path.strip_prefix(".").unwrap_or(&file.path);
                 loaded.files.push(FileProblems::new(
-                    &file.path,
+                    path,
                     file.source.text().to_string(),
                     diagnostics,
                 ));
@@ -351,7 +353,9 @@ impl Source {
         if ids.is_empty() && !problems_in_files {
             loaded.manifest.push(self.no_tables());
         }
-        for (name, span) in &self.value_spans {
+        // A file that could not be read whole may declare more than was
+        // seen of it.
+        for (name, span) in self.value_spans.iter().filter(|_| !problems_in_files) {
             if name.starts_with("AWS::") || loaded.declares.contains(name) {
                 continue;
             }
