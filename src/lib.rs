@@ -20,6 +20,7 @@ pub mod runs;
 pub mod seed;
 pub mod service;
 pub mod settings;
+pub mod snapshot;
 pub mod stack;
 pub mod variables;
 pub mod wait;
