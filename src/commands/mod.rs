@@ -26,13 +26,90 @@ use std::time::Duration;
 
 use crate::dynamo::client::{self, Profile};
 use crate::dynamo::reconcile::{self, Outcome};
+use crate::endpoint;
+use crate::error::UsageError;
 use crate::lock::ProjectLock;
-use crate::manifest::{Manifest, PullPolicy};
+use crate::manifest::{Manifest, PullPolicy, TableSpec};
 use crate::origin::Origin;
 use crate::output::Printer;
 use crate::seed::SeedCounts;
 use crate::settings::Settings;
 use crate::stack::{self, RunningStack};
+
+/// The manifest's tables named (by manifest or physical name; each once),
+/// or all of them when none is named.
+pub fn chosen_tables<'m>(
+    manifest: &'m Manifest,
+    names: &[String],
+) -> Result<Vec<&'m TableSpec>, UsageError> {
+    if names.is_empty() {
+        return Ok(manifest.tables.iter().collect());
+    }
+    let mut chosen: Vec<&TableSpec> = Vec::new();
+    for name in names {
+        match manifest.table(name) {
+            // Named twice (`t` and its full name): once.
+            Some(table) if chosen.iter().any(|t| t.physical == table.physical) => {}
+            Some(table) => chosen.push(table),
+            None => {
+                let valid: Vec<String> = manifest
+                    .tables
+                    .iter()
+                    .map(|t| format!("`{}`", t.name))
+                    .collect();
+                return Err(UsageError(format!(
+                    "the manifest has no table `{name}`; its tables are {}",
+                    if valid.is_empty() {
+                        "none".to_string()
+                    } else {
+                        valid.join(", ")
+                    }
+                )));
+            }
+        }
+    }
+    Ok(chosen)
+}
+
+/// Deletes and recreates `tables` at the command's endpoint, then loads
+/// their seeds (already validated; none when `seeds` is `None`), behind the
+/// endpoint guard (`action` names what would be done, for its refusal).
+/// The project's engine is watched while it works. Returns the endpoint's
+/// URL and each table's item count.
+pub async fn replace_tables(
+    settings: &Settings,
+    manifest: &Manifest,
+    tables: &[&TableSpec],
+    seeds: Option<&SeedCounts>,
+    action: &str,
+    printer: &Printer,
+) -> anyhow::Result<(String, Vec<(String, u64)>)> {
+    let endpoint = settings.endpoint(manifest).await?;
+    let endpoint =
+        endpoint::check_destructive(endpoint, manifest, settings.allow_remote, action).await?;
+    let client = client::client(endpoint.url(), &manifest.project.region, Profile::Command);
+    // The project's engine is watched only when it is the endpoint: an
+    // `--endpoint` elsewhere does not care how that container is doing.
+    let engine = endpoint.engine();
+    // devstack's notes on its own engine, or one on this machine; never a
+    // table of its own in an account somewhere else (`--allow-remote`).
+    let notes = engine.is_some() || endpoint::is_on_this_machine(endpoint.url());
+    let watch = async {
+        match engine {
+            Some(engine) => engine.lost().await,
+            None => std::future::pending().await,
+        }
+    };
+    let reset = tokio::select! {
+        done = reconcile::reset(&client, tables, seeds, notes, printer) => done,
+        lost = watch => Err(lost.into()),
+    };
+    match (reset, engine) {
+        (Ok(done), _) => Ok((endpoint.url().to_string(), done)),
+        (Err(err), Some(engine)) => Err(engine.with_cause(err).await),
+        (Err(err), None) => Err(err),
+    }
+}
 
 /// The engine, then the tables (they need only the engine), then the
 /// other services (the admin UI), under the project's lock.

@@ -3,3 +3,7 @@
 //! readable by devstack.
 
 pub mod layout;
+pub mod save;
+pub mod schema;
+pub mod store;
+pub mod write;
