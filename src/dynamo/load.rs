@@ -75,9 +75,10 @@ pub async fn load_table(
         return Ok(0);
     }
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<Batch>(READ_AHEAD);
-    let seeds = table.seeds.clone();
+    let owned = table.clone();
     let reader = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-        for spec in &seeds {
+        let table = &owned;
+        for spec in &table.seeds {
             let mut batch: Vec<SeedItem> = Vec::with_capacity(BATCH_SIZE);
             let send = |batch: &mut Vec<SeedItem>| -> anyhow::Result<()> {
                 let Some(first) = batch.first() else {
@@ -97,7 +98,7 @@ pub async fn load_table(
                     .blocking_send(Batch { origin, requests })
                     .map_err(|_| anyhow::anyhow!("loading stopped"))
             };
-            seed::for_each_item(spec, |item| {
+            seed::for_each_item(table, spec, |item| {
                 batch.push(item);
                 if batch.len() == BATCH_SIZE {
                     send(&mut batch)?;

@@ -131,6 +131,33 @@ impl Number {
         let sign = if self.negative { "-" } else { "" };
         format!("{sign}{}e{}", self.digits, self.exponent)
     }
+
+    /// The same value written out without an exponent (`1e2` as `100`,
+    /// `1.5e-3` as `0.0015`), the spelling every engine takes; a number
+    /// outside DynamoDB's range keeps its [`Number::canonical`] spelling
+    /// rather than hundreds of zeros, and is refused by the number check.
+    pub fn decimal(&self) -> String {
+        if self.digits.is_empty() {
+            return "0".to_string();
+        }
+        if self.digits.len() > MAX_NUMBER_DIGITS || !(-130..=125).contains(&self.exponent) {
+            return self.canonical();
+        }
+        let sign = if self.negative { "-" } else { "" };
+        let digits = self.digits.as_str();
+        let length = digits.len() as i64;
+        let text = if self.exponent >= length - 1 {
+            let zeros = (self.exponent - (length - 1)) as usize;
+            format!("{digits}{}", "0".repeat(zeros))
+        } else if self.exponent >= 0 {
+            let (whole, fraction) = digits.split_at(self.exponent as usize + 1);
+            format!("{whole}.{fraction}")
+        } else {
+            let zeros = (-self.exponent - 1) as usize;
+            format!("0.{}{digits}", "0".repeat(zeros))
+        };
+        format!("{sign}{text}")
+    }
 }
 
 impl NumberProblem {
@@ -231,5 +258,22 @@ mod tests {
         assert_eq!(canonical("-0"), canonical("0.0"));
         assert_ne!(canonical("1"), canonical("-1"));
         assert_ne!(canonical("1"), canonical("10"));
+    }
+
+    #[test]
+    fn a_number_is_written_out_without_its_exponent() {
+        let decimal = |text: &str| Number::scan(text).map(|n| n.decimal());
+        for (text, want) in [
+            ("1e2", "100"),
+            ("2e0", "2"),
+            ("1.", "1"),
+            ("12.5", "12.5"),
+            ("-1.5e-3", "-0.0015"),
+            ("0.0e5", "0"),
+            ("123.45e1", "1234.5"),
+            ("1e200", "1e200"),
+        ] {
+            assert_eq!(decimal(text).as_deref(), Some(want), "{text}");
+        }
     }
 }

@@ -213,11 +213,15 @@ pub enum SeedFormat {
     Json,
     /// Typed DynamoDB JSON: `{"pk": {"S": "a"}}`.
     DynamodbJson,
+    /// A DynamoDB export to S3: a folder, the export's own
+    /// (`AWSDynamoDB/<ExportId>/`) or one holding `AWSDynamoDB/`, read by
+    /// `snapshot::read`.
+    DynamodbExport,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SeedSpec {
-    /// Absolute path of the file.
+    /// Absolute path of the file (of the folder, for an export).
     pub path: PathBuf,
     /// The path as written in the manifest, for messages.
     pub shown: String,

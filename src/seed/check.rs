@@ -4,6 +4,7 @@
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{DefaultHasher, Hasher};
+use std::path::{Path, PathBuf};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use base64::Engine as _;
@@ -11,10 +12,9 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::Value;
 
 use super::convert::convert_object;
-use super::read::read_values;
 use super::{
     MAX_KEPT_PROBLEMS, MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES, SeedProblem, SeedSummary,
-    key_type_name, not_an_object, thousands, type_name,
+    each_value, key_type_name, not_an_object, thousands, type_name,
 };
 use crate::item::dynamodb_json::is_type_name;
 use crate::item::number::Number;
@@ -171,6 +171,9 @@ impl Seen {
 struct Candidate {
     first: Seen,
     file: usize,
+    /// The file the item was read from, as shown: the seed file, or a
+    /// data file of an export.
+    shown_file: PathBuf,
     line: usize,
     key: Vec<u8>,
     shown: String,
@@ -219,6 +222,7 @@ impl<'t> Checker<'t> {
         &mut self,
         file: usize,
         spec: &SeedSpec,
+        shown: &Path,
         ordinal: u64,
         line: usize,
         value: Value,
@@ -227,7 +231,7 @@ impl<'t> Checker<'t> {
         let object = match value {
             Value::Object(object) => object,
             other => {
-                let problem = SeedProblem::new(spec, line, not_an_object(&other));
+                let problem = SeedProblem::at(shown, line, not_an_object(&other));
                 self.problems.push(file, problem);
                 return;
             }
@@ -273,6 +277,7 @@ impl<'t> Checker<'t> {
                 Entry::Occupied(entry) => self.candidates.push(Candidate {
                     first: *entry.get(),
                     file,
+                    shown_file: shown.to_path_buf(),
                     line,
                     key,
                     shown: show_key(self.table, &converted.item),
@@ -281,7 +286,7 @@ impl<'t> Checker<'t> {
         }
         for message in messages {
             self.problems
-                .push(file, SeedProblem::new(spec, line, message));
+                .push(file, SeedProblem::at(shown, line, message));
         }
     }
 
@@ -304,57 +309,55 @@ impl<'t> Checker<'t> {
                 continue;
             };
             let last = ordinals.keys().copied().max().unwrap_or_default();
-            // Ordinal to the item's line and key.
-            let mut keys: HashMap<u64, (usize, Vec<u8>)> = HashMap::new();
+            // Ordinal to the item's file, line and key.
+            let mut keys: HashMap<u64, (PathBuf, usize, Vec<u8>)> = HashMap::new();
             let mut ordinal = 0u64;
             // Stops after the last wanted item; an error past the items
             // already seen in the first pass changes nothing.
-            // Invalid JSON, already reported, is read past as the first
-            // pass did, so the ordinals match.
-            let _ = read_values(&spec.path, &mut |_| Ok(()), |line, value| {
-                if ordinals.contains_key(&ordinal)
-                    && let Value::Object(object) = value
-                {
-                    let converted = convert_object(spec, object, &mut Vec::new());
-                    if let Some(key) = primary_key(self.table, &converted.item) {
-                        keys.insert(ordinal, (line, key));
+            // Problems, already reported, are read past as the first pass
+            // did, so the ordinals match.
+            let _ = each_value(
+                spec,
+                self.table,
+                &mut |_| Ok(()),
+                &mut |shown, line, value| {
+                    if ordinals.contains_key(&ordinal)
+                        && let Value::Object(object) = value
+                    {
+                        let converted = convert_object(spec, object, &mut Vec::new());
+                        if let Some(key) = primary_key(self.table, &converted.item) {
+                            keys.insert(ordinal, (shown.to_path_buf(), line, key));
+                        }
                     }
-                }
-                ordinal += 1;
-                if ordinal > last {
-                    anyhow::bail!("done");
-                }
-                Ok(())
-            });
+                    ordinal += 1;
+                    if ordinal > last {
+                        anyhow::bail!("done");
+                    }
+                    Ok(())
+                },
+            );
             for (ordinal, indexes) in ordinals {
                 for index in indexes {
                     let Some(candidate) = candidates.get(index) else {
                         continue;
                     };
-                    if let Some((line, key)) = keys.get(&ordinal)
+                    if let Some((first_file, line, key)) = keys.get(&ordinal)
                         && *key == candidate.key
                     {
-                        confirmed.push((candidate, *line));
+                        confirmed.push((candidate, first_file.clone(), *line));
                     }
                 }
             }
         }
-        for (candidate, first_line) in confirmed {
-            let Some(spec) = self.table.seeds.get(candidate.file) else {
-                continue;
-            };
-            let first = self
-                .table
-                .seeds
-                .get(candidate.first.file())
-                .map_or("", |s| s.shown.as_str());
+        for (candidate, first_file, first_line) in confirmed {
             let message = format!(
-                "duplicate key {}; first at {first}:{first_line}",
-                candidate.shown
+                "duplicate key {}; first at {}:{first_line}",
+                candidate.shown,
+                first_file.display()
             );
             self.problems.push(
                 candidate.file,
-                SeedProblem::new(spec, candidate.line, message),
+                SeedProblem::at(&candidate.shown_file, candidate.line, message),
             );
         }
     }
@@ -461,6 +464,7 @@ mod tests {
             checker.candidates.push(Candidate {
                 first,
                 file: 0,
+                shown_file: PathBuf::from("seed/h.jsonl"),
                 line: 2,
                 key: key(pk, sk)?,
                 shown: format!("pk=`{pk}`, sk=`{sk}`"),

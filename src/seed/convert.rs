@@ -1,6 +1,7 @@
 //! Converting the JSON values of seed files to items, by the format the
 //! seed's entry gives: plain JSON with its `sets` and `binary`, or DynamoDB
-//! JSON, where a line of a DynamoDB export is read as the item it wraps.
+//! JSON, where a line of a DynamoDB export is read as the item it wraps;
+//! the items of an export folder come as DynamoDB JSON from its reader.
 
 use serde_json::{Map, Value};
 
@@ -23,6 +24,8 @@ pub(super) fn convert_object(
             plain::decode_item(object, &options, problems)
         }
         SeedFormat::DynamodbJson => dynamodb_json::decode_item(export::unwrap(object), problems),
+        // The export's reader hands over the item itself, never a line.
+        SeedFormat::DynamodbExport => dynamodb_json::decode_item(object, problems),
     }
 }
 

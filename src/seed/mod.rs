@@ -22,15 +22,16 @@
 //! module's.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::Value;
 
 use crate::item::Item;
 use crate::item::json_kind;
-use crate::manifest::{KeyType, SeedSpec, TableSpec};
+use crate::manifest::{KeyAttribute, KeyType, SeedFormat, SeedSpec, TableSpec};
 use crate::output::plural;
+use crate::snapshot::read::{self as export, ExportProblem};
 
 mod check;
 mod convert;
@@ -43,7 +44,7 @@ pub use validate::{InvalidSeedFiles, SeedCounts, validate_tables};
 
 use check::Checker;
 use convert::convert_object;
-use read::{ReadError, read_values};
+use read::read_values;
 
 const MAX_PARTITION_KEY_BYTES: usize = 2048;
 const MAX_SORT_KEY_BYTES: usize = 1024;
@@ -80,11 +81,28 @@ pub struct SeedProblem {
 
 impl SeedProblem {
     fn new(spec: &SeedSpec, line: usize, message: impl Into<String>) -> SeedProblem {
+        SeedProblem::at(Path::new(&spec.shown), line, message)
+    }
+
+    /// A problem in `file`, as shown: the seed file, or a file inside an
+    /// export folder.
+    fn at(file: &Path, line: usize, message: impl Into<String>) -> SeedProblem {
         SeedProblem {
-            file: PathBuf::from(&spec.shown),
+            file: file.to_path_buf(),
             line,
             column: None,
             message: message.into(),
+        }
+    }
+}
+
+impl From<ExportProblem> for SeedProblem {
+    fn from(problem: ExportProblem) -> SeedProblem {
+        SeedProblem {
+            file: problem.file,
+            line: problem.line,
+            column: problem.column,
+            message: problem.message,
         }
     }
 }
@@ -174,32 +192,35 @@ pub fn validate_table(table: &TableSpec) -> Result<SeedSummary, InvalidSeeds> {
     let mut checker = Checker::new(table);
     for (file, spec) in table.seeds.iter().enumerate() {
         checker.summary.files += 1;
-        checker.summary.bytes += std::fs::metadata(&spec.path).map_or(0, |m| m.len());
+        checker.summary.bytes += std::fs::metadata(&spec.path)
+            .ok()
+            .filter(std::fs::Metadata::is_file)
+            .map_or(0, |m| m.len());
         let mut ordinal = 0u64;
-        // Invalid JSON is noted and the reading goes on, so every bad line
-        // is reported at once.
-        let mut invalid_json = check::Problems::default();
-        let read = read_values(
-            &spec.path,
-            &mut |err: ReadError| {
-                if let Some(problem) = err.problem(spec) {
-                    invalid_json.push(file, problem);
-                }
+        // Problems in the file are noted and the reading goes on, so every
+        // bad line is reported at once.
+        let mut in_file = check::Problems::default();
+        let read = each_value(
+            spec,
+            table,
+            &mut |problem| {
+                in_file.push(file, problem);
                 Ok(())
             },
-            |line, value| {
-                checker.check(file, spec, ordinal, line, value);
+            &mut |shown, line, value| {
+                checker.check(file, spec, shown, ordinal, line, value);
                 ordinal += 1;
                 Ok(())
             },
         );
-        for (file, problem) in invalid_json.kept {
+        for (file, problem) in in_file.kept {
             checker.problems.push(file, problem);
         }
-        checker.problems.omitted += invalid_json.omitted;
-        if let Err(err) = read
-            && let Some(problem) = err.problem(spec)
-        {
+        checker.problems.omitted += in_file.omitted;
+        if let Err(err) = read {
+            let problem = err
+                .downcast::<SeedProblem>()
+                .unwrap_or_else(|err| SeedProblem::new(spec, 0, format!("{err:#}")));
             checker.problems.push(file, problem);
         }
     }
@@ -211,12 +232,61 @@ pub fn validate_table(table: &TableSpec) -> Result<SeedSummary, InvalidSeeds> {
         return Ok(summary);
     }
     let mut kept = problems.kept;
-    kept.sort_by_key(|(file, problem)| (*file, problem.line, problem.column));
+    kept.sort_by(|(a_file, a), (b_file, b)| {
+        (a_file, &a.file, a.line, a.column).cmp(&(b_file, &b.file, b.line, b.column))
+    });
     Err(InvalidSeeds {
         table: table.name.clone(),
         problems: kept.into_iter().map(|(_, problem)| problem).collect(),
         omitted: problems.omitted,
     })
+}
+
+/// What problems found while reading a seed do: noted (`Ok`, the reading
+/// goes on at the next item) or returned as the error that stops it.
+type OnProblem<'a> = &'a mut dyn FnMut(SeedProblem) -> anyhow::Result<()>;
+
+/// Streams every value of one seed entry to `visit` with the file it was
+/// read from (as shown in messages) and its line: the seed file's values,
+/// or the final items of an export folder, from the data files inside it.
+/// Problems in the files go to `problem`; an error it or `visit` returns
+/// stops the reading and is returned.
+fn each_value(
+    spec: &SeedSpec,
+    table: &TableSpec,
+    problem: OnProblem<'_>,
+    visit: &mut dyn FnMut(&Path, usize, Value) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let shown = Path::new(&spec.shown);
+    if spec.format == SeedFormat::DynamodbExport {
+        let keys: Vec<KeyAttribute> = std::iter::once(&table.partition_key)
+            .chain(table.sort_key.as_ref())
+            .cloned()
+            .collect();
+        return export::for_each_item(
+            &spec.path,
+            shown,
+            &keys,
+            &mut |found| problem(found.into()),
+            &mut |file, line, item| visit(file, line, Value::Object(item)),
+        );
+    }
+    let read = read_values(
+        &spec.path,
+        &mut |err| match err.problem(spec) {
+            Some(found) => problem(found).map_err(read::ReadError::Halted),
+            None => Ok(()),
+        },
+        |line, value| visit(shown, line, value),
+    );
+    match read {
+        Ok(()) => Ok(()),
+        Err(read::ReadError::Halted(err)) => Err(err),
+        Err(other) => match other.problem(spec) {
+            Some(found) => problem(found),
+            None => Ok(()),
+        },
+    }
 }
 
 /// Pass 2: streams the items of one seed file to `visit`, in file order,
@@ -228,37 +298,37 @@ pub fn validate_table(table: &TableSpec) -> Result<SeedSummary, InvalidSeeds> {
 /// top-level attributes named in the seed's `sets` become `SS` or `NS` (or
 /// `BS` when also named in `binary`), those named in `binary` become `B` from
 /// base64. DynamoDB JSON gives each value's type itself; a DynamoDB export
-/// line (`{"Item": {...}}`) is read as the item inside.
+/// line (`{"Item": {...}}`) is read as the item inside. An export folder
+/// gives its final items (see `snapshot::read::for_each_item`), keyed by
+/// `table`'s keys.
 ///
 /// An error from `visit` stops the reading and is returned as it is; a
 /// problem in the file comes back as a [`SeedProblem`].
 pub fn for_each_item(
+    table: &TableSpec,
     spec: &SeedSpec,
     mut visit: impl FnMut(SeedItem) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    let read = read_values(&spec.path, &mut read::stop, |line, value| {
-        let object = match value {
-            Value::Object(object) => object,
-            other => return Err(SeedProblem::new(spec, line, not_an_object(&other)).into()),
-        };
-        let mut problems = Vec::new();
-        let converted = convert_object(spec, object, &mut problems);
-        if let Some(message) = problems.into_iter().next() {
-            return Err(SeedProblem::new(spec, line, message).into());
-        }
-        visit(SeedItem {
-            line,
-            item: converted.item,
-        })
-    });
-    match read {
-        Ok(()) => Ok(()),
-        Err(ReadError::Halted(err)) => Err(err),
-        Err(other) => match other.problem(spec) {
-            Some(problem) => Err(problem.into()),
-            None => Ok(()),
+    each_value(
+        spec,
+        table,
+        &mut |problem| Err(problem.into()),
+        &mut |shown, line, value| {
+            let object = match value {
+                Value::Object(object) => object,
+                other => return Err(SeedProblem::at(shown, line, not_an_object(&other)).into()),
+            };
+            let mut problems = Vec::new();
+            let converted = convert_object(spec, object, &mut problems);
+            if let Some(message) = problems.into_iter().next() {
+                return Err(SeedProblem::at(shown, line, message).into());
+            }
+            visit(SeedItem {
+                line,
+                item: converted.item,
+            })
         },
-    }
+    )
 }
 
 // ---------------------------------------------------------------------------

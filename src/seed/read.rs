@@ -128,12 +128,6 @@ fn skip_to_content(reader: &mut impl BufRead) -> io::Result<Start> {
 /// where that is), so one run reports every bad line of a file.
 pub(super) type AtInvalidJson<'a> = &'a mut dyn FnMut(ReadError) -> Result<(), ReadError>;
 
-/// Stops the reading at invalid JSON, with that error: for loading, which
-/// runs only after validation found the file sound.
-pub(super) fn stop(err: ReadError) -> Result<(), ReadError> {
-    Err(err)
-}
-
 /// Streams the top-level values of a seed file to `visit` with the line
 /// where each starts: the elements of a JSON array, or the lines of a JSON
 /// Lines file. Invalid JSON goes to `invalid`, which stops the reading or
@@ -689,7 +683,7 @@ mod tests {
         ] {
             let spec = folder.json("v.json", text)?;
             let mut calls = 0;
-            let result = for_each_item(&spec, |_| {
+            let result = for_each_item(&table(vec![spec.clone()]), &spec, |_| {
                 calls += 1;
                 anyhow::bail!("the table is gone")
             });

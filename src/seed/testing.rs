@@ -89,7 +89,7 @@ pub(super) fn table(seeds: Vec<SeedSpec>) -> TableSpec {
 
 pub(super) fn items(spec: &SeedSpec) -> anyhow::Result<Vec<SeedItem>> {
     let mut out = Vec::new();
-    for_each_item(spec, |item| {
+    for_each_item(&table(vec![spec.clone()]), spec, |item| {
         out.push(item);
         Ok(())
     })?;

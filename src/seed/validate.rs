@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use super::{InvalidSeeds, validate_table};
 use crate::cache::Cache;
-use crate::manifest::TableSpec;
+use crate::manifest::{SeedFormat, TableSpec};
 use crate::output::plural;
 
 /// Bumped whenever a rule of `validate_table` changes, so that files that
@@ -91,7 +91,8 @@ pub fn validate_tables<'a>(
 /// package version, and this executable by size and modification time, so
 /// a rebuilt binary with other rules never trusts an old result), the
 /// table's definition, and each seed file by path, size and modification
-/// time. Any change makes a new key; `None` when a file cannot be looked at.
+/// time (for an export folder, each file its manifests name). Any change
+/// makes a new key; `None` when a file cannot be looked at.
 fn validation_key(table: &TableSpec) -> Option<String> {
     key_for(&rules_identity(), table)
 }
@@ -111,14 +112,22 @@ fn key_for(rules: &str, table: &TableSpec) -> Option<String> {
     hasher.update(rules);
     hasher.update(format!("{table:?}"));
     for spec in &table.seeds {
-        let meta = std::fs::metadata(&spec.path).ok()?;
-        let path = std::fs::canonicalize(&spec.path).ok()?;
-        hasher.update(format!(
-            "{}\0{}\0{}",
-            path.display(),
-            meta.len(),
-            modified_nanos(&meta)?
-        ));
+        // An export folder's own time says nothing of its files: each file
+        // its manifests name counts, the manifests included.
+        let files = match spec.format {
+            SeedFormat::DynamodbExport => crate::snapshot::read::files_of(&spec.path)?,
+            _ => vec![spec.path.clone()],
+        };
+        for file in files {
+            let meta = std::fs::metadata(&file).ok()?;
+            let path = std::fs::canonicalize(&file).ok()?;
+            hasher.update(format!(
+                "{}\0{}\0{}",
+                path.display(),
+                meta.len(),
+                modified_nanos(&meta)?
+            ));
+        }
     }
     Some(format!("{:x}", hasher.finalize()))
 }

@@ -36,11 +36,15 @@ impl Fields<'_, '_> {
         for (entry_path, entry) in entries {
             let seed = match entry.get_ref() {
                 DeValue::String(file) => reader
-                    .seed_file(Spanned::new(entry.span(), file.to_string()), &entry_path)
-                    .map(|(path, shown)| SeedSpec {
+                    .seed_file(
+                        Spanned::new(entry.span(), file.to_string()),
+                        &entry_path,
+                        None,
+                    )
+                    .map(|(path, shown, format)| SeedSpec {
                         path,
                         shown,
-                        format: SeedFormat::Json,
+                        format,
                         sets: Vec::new(),
                         binary: Vec::new(),
                     }),
@@ -51,23 +55,32 @@ impl Fields<'_, '_> {
                     let sets = f.string_list("sets", reader);
                     let binary = f.string_list("binary", reader);
                     f.reject_unknown(&["path", "format", "sets", "binary"], reader);
-                    let format = match format {
-                        None => Some(SeedFormat::Json),
-                        Some(fmt) => match fmt.get_ref().as_str() {
+                    // `None`: not given; `Some(None)`: given, and wrong.
+                    let given = format.map(|fmt| {
+                        let read = match fmt.get_ref().as_str() {
                             "json" => Some(SeedFormat::Json),
                             "dynamodb-json" => Some(SeedFormat::DynamodbJson),
+                            "dynamodb-export" => Some(SeedFormat::DynamodbExport),
                             _ => {
                                 reader.push(one_of(
                                     &fmt,
                                     entry_path.key("format"),
                                     "seed format",
-                                    &["json", "dynamodb-json"],
+                                    &["json", "dynamodb-json", "dynamodb-export"],
                                 ));
                                 None
                             }
-                        },
-                    };
-                    if format == Some(SeedFormat::DynamodbJson) {
+                        };
+                        (fmt.span(), read)
+                    });
+                    let typed = matches!(
+                        given,
+                        Some((
+                            _,
+                            Some(SeedFormat::DynamodbJson | SeedFormat::DynamodbExport)
+                        ))
+                    );
+                    if typed {
                         for name in ["sets", "binary"] {
                             let Some(key) = f.key_span(name) else {
                                 continue;
@@ -82,9 +95,14 @@ impl Fields<'_, '_> {
                             );
                         }
                     }
-                    let located = match file {
-                        Some(file) => reader.seed_file(file, &entry_path.key("path")),
-                        None => {
+                    let located = match (file, given.clone()) {
+                        (_, Some((_, None))) => None,
+                        (Some(file), given) => reader.seed_file(
+                            file,
+                            &entry_path.key("path"),
+                            given.and_then(|(span, format)| Some((span, format?))),
+                        ),
+                        (None, _) => {
                             reader.error(
                                 entry.span(),
                                 entry_path.key("path").to_string(),
@@ -102,16 +120,13 @@ impl Fields<'_, '_> {
                         })
                         .unwrap_or_default()
                     };
-                    match (located, format) {
-                        (Some((path, shown)), Some(format)) => Some(SeedSpec {
-                            path,
-                            shown,
-                            format,
-                            sets: names(sets),
-                            binary: names(binary),
-                        }),
-                        _ => None,
-                    }
+                    located.map(|(path, shown, format)| SeedSpec {
+                        path,
+                        shown,
+                        format,
+                        sets: names(sets),
+                        binary: names(binary),
+                    })
                 }
                 other => {
                     reader.push(wrong_type(
@@ -130,17 +145,27 @@ impl Fields<'_, '_> {
 }
 
 impl Reader<'_> {
-    /// Checks that a seed file exists, is a readable file, and lies inside
-    /// the manifest's folder once symlinks and `..` are resolved.
+    /// Checks that a seed file exists, is a readable file (a folder, for
+    /// a DynamoDB export), and lies inside the manifest's folder once
+    /// symlinks and `..` are resolved; returns it with its format: the one
+    /// given (`format`, with where it is written), else a DynamoDB export
+    /// for a folder and plain JSON for a file.
     fn seed_file(
         &mut self,
         file: Spanned<String>,
         path: &FieldPath,
-    ) -> Option<(std::path::PathBuf, String)> {
+        format: Option<(std::ops::Range<usize>, SeedFormat)>,
+    ) -> Option<(std::path::PathBuf, String, SeedFormat)> {
         let shown = file.get_ref().clone();
         let joined = self.dir.join(&shown);
+        let is_dir = joined.is_dir();
+        let chosen = match &format {
+            Some((_, format)) => *format,
+            None if is_dir => SeedFormat::DynamodbExport,
+            None => SeedFormat::Json,
+        };
         if !self.check_files {
-            return Some((joined, shown));
+            return Some((joined, shown, chosen));
         }
         const WHERE: &str =
             "seed paths are relative to the manifest and must stay inside its folder";
@@ -157,9 +182,27 @@ impl Reader<'_> {
                 ),
                 WHERE,
             )),
-            (Ok(real), Ok(_)) if real.is_dir() => Some((
-                format!("seed file `{shown}` is a directory"),
-                "name a JSON or JSON Lines file, e.g. `seed/items.jsonl`",
+            (Ok(real), Ok(_)) if real.is_dir() && chosen != SeedFormat::DynamodbExport => {
+                if let Some((span, _)) = format {
+                    self.push(
+                        Diagnostic::new(
+                            span,
+                            path.parent().key("format").to_string(),
+                            format!("seed path `{shown}` is a folder, which only format `dynamodb-export` reads"),
+                        )
+                        .help("a folder is a DynamoDB export: give `format = \"dynamodb-export\"`, or leave `format` out"),
+                    );
+                    return None;
+                }
+                Some((
+                    format!("seed file `{shown}` is a directory"),
+                    "name a JSON or JSON Lines file, e.g. `seed/items.jsonl`",
+                ))
+            }
+            (Ok(real), Ok(_)) if real.is_dir() => None,
+            (Ok(_), Ok(_)) if chosen == SeedFormat::DynamodbExport => Some((
+                format!("seed path `{shown}` is a file; format `dynamodb-export` reads a folder"),
+                "name the export's folder (`AWSDynamoDB/<ExportId>/`) or the folder holding `AWSDynamoDB/`",
             )),
             (Ok(real), Ok(_)) => match std::fs::File::open(&real) {
                 Ok(_) => None,
@@ -174,7 +217,7 @@ impl Reader<'_> {
                 self.push(Diagnostic::new(file.span(), path.to_string(), message).help(help));
                 None
             }
-            None => Some((joined, shown)),
+            None => Some((joined, shown, chosen)),
         }
     }
 }
