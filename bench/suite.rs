@@ -970,12 +970,51 @@ fn measure(rt: &tokio::runtime::Runtime, bench: &Bench, runs: usize) -> Vec<Row>
             note: "the floor writes the same JSON Lines".into(),
         });
     }
+    // Snapshots of the 10,000 items: saved against `scan` to a file, loaded
+    // against seeding them, devstack's own commands on both sides.
+    let (mut save, mut scan) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        save.push(seconds(
+            bench
+                .run("items-10k", &["snapshot", "save", "bench", "--force"])
+                .0,
+        ));
+        let (took, _) = bench.run_measured("items-10k", &["scan", "items", "-o", "jsonl"], &out);
+        scan.push(seconds(took));
+    }
+    rows.push(Row {
+        workload: "`snapshot save` of 10,000 items, against `scan` of them to a JSON Lines file"
+            .into(),
+        devstack: Stats::of(save),
+        floor: Some(Stats::of(scan)),
+        unit: "s",
+        target: Target::Throughput(0.9),
+        note: "the floor here is devstack's own `scan`; the snapshot is gzip'd DynamoDB JSON in AWS's export layout, with MD5s".into(),
+    });
+    let (mut load, mut reseed) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        load.push(seconds(
+            bench.run("items-10k", &["snapshot", "load", "bench"]).0,
+        ));
+        reseed.push(seconds(bench.run("items-10k", &["reset"]).0));
+    }
+    rows.push(Row {
+        workload: "`snapshot load` of 10,000 items, against seeding them (`reset` of the table)"
+            .into(),
+        devstack: Stats::of(load),
+        floor: Some(Stats::of(reseed)),
+        unit: "s",
+        target: Target::Throughput(0.9),
+        note: "the floor here is devstack's own `reset` from JSON Lines; both recreate the table, read, check and write every item".into(),
+    });
+    bench.run("items-10k", &["snapshot", "rm", "bench"]);
     bench.down("items-10k");
 
     // Memory: the whole first `up` of 100,000 items (every item validated,
     // the engine started, the table made and seeded) with nothing cached,
     // then scanning them.
     let (mut seed_mb, mut scan_mb) = (Vec::new(), Vec::new());
+    let (mut save_mb, mut load_mb) = (Vec::new(), Vec::new());
     for run in 0..runs {
         eprintln!("  100,000 items {}/{runs}", run + 1);
         let discard = bench.root.path().join("discard.txt");
@@ -990,7 +1029,12 @@ fn measure(rt: &tokio::runtime::Runtime, bench: &Bench, runs: usize) -> Vec<Row>
                 .run_measured("items-100k", &["scan", "items", "-o", "jsonl"], &out)
                 .1,
         );
+        let save = ["snapshot", "save", "bench", "--force"];
+        save_mb.push(bench.run_measured("items-100k", &save, &discard).1);
+        let load = ["snapshot", "load", "bench"];
+        load_mb.push(bench.run_measured("items-100k", &load, &discard).1);
     }
+    bench.run("items-100k", &["snapshot", "rm", "bench"]);
     rows.push(Row {
         workload: "peak memory of devstack's first `up` of 100,000 items, nothing cached".into(),
         devstack: Stats::of(seed_mb),
@@ -1006,6 +1050,22 @@ fn measure(rt: &tokio::runtime::Runtime, bench: &Bench, runs: usize) -> Vec<Row>
         unit: "MB",
         target: Target::Megabytes(50.0),
         note: "maximum resident set size, `/usr/bin/time`".into(),
+    });
+    rows.push(Row {
+        workload: "peak memory of devstack's `snapshot save` of 100,000 items".into(),
+        devstack: Stats::of(save_mb),
+        floor: None,
+        unit: "MB",
+        target: Target::Megabytes(50.0),
+        note: "maximum resident set size, `/usr/bin/time`".into(),
+    });
+    rows.push(Row {
+        workload: "peak memory of devstack's `snapshot load` of 100,000 items".into(),
+        devstack: Stats::of(load_mb),
+        floor: None,
+        unit: "MB",
+        target: Target::Megabytes(50.0),
+        note: "maximum resident set size, `/usr/bin/time`; every data file checked, then the table recreated and loaded".into(),
     });
     bench.down("items-100k");
     rows

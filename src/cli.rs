@@ -106,6 +106,9 @@ pub enum Command {
     Export(ExportArgs),
     /// Run a command against a fresh stack of its own, removed afterwards
     Run(RunArgs),
+    /// Save the tables' items to a snapshot (AWS's export layout), load one back, list or remove them
+    #[command(subcommand)]
+    Snapshot(SnapshotCommand),
     /// List every devstack project on this machine
     Ls(LsArgs),
     /// Remove what runs that no longer exist left behind (`-p NAME`: its runs only)
@@ -124,6 +127,10 @@ pub struct RunArgs {
     /// Leave the stack up afterwards, and say how to reach and remove it
     #[arg(long)]
     pub keep: bool,
+
+    /// Start the tables from this snapshot (a name, or a folder) instead of their seed data
+    #[arg(long, value_name = "SNAPSHOT")]
+    pub snapshot: Option<String>,
 
     /// The command and its arguments, after `--`
     #[arg(
@@ -314,9 +321,87 @@ pub struct UpArgs {
     #[arg(long)]
     pub throwaway: bool,
 
+    /// Bring the tables a snapshot holds to its items (a name, or a folder), replacing their data
+    #[arg(long, value_name = "SNAPSHOT")]
+    pub snapshot: Option<String>,
+
     /// How to print the variables on stdout
     #[arg(long, value_enum, default_value_t = EnvFormat::Shell)]
     pub format: EnvFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SnapshotCommand {
+    /// Save the tables' schema and every item as a snapshot
+    ///
+    /// Each table is written as a DynamoDB export to S3 writes it
+    /// (`AWSDynamoDB/<id>/manifest-summary.json`, `manifest-files.json`,
+    /// `data/*.json.gz`), so other tools read it. The tables are read with a
+    /// scan: an item written while a table is saved may or may not be in the
+    /// snapshot, so stop what writes to them for an exact copy.
+    Save(SnapshotSaveArgs),
+    /// Bring tables back to exactly a snapshot's items, on any engine
+    ///
+    /// The tables are recreated as the manifest declares them and filled with
+    /// the snapshot's items; their data is replaced. A snapshot is a name
+    /// (`snapshot ls`), or a folder: one `snapshot save --path` wrote, or a
+    /// DynamoDB export copied down from S3 (the folder holding `AWSDynamoDB/`).
+    Load(SnapshotLoadArgs),
+    /// List the project's snapshots, with their tables, items, size and date
+    Ls(SnapshotLsArgs),
+    /// Remove snapshots
+    Rm(SnapshotRmArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotSaveArgs {
+    /// The snapshot's name: letters, digits, `.`, `_` and `-`
+    pub name: String,
+
+    /// The tables to save, by manifest or physical name [default: all of the manifest's]
+    #[arg(value_name = "TABLE")]
+    pub tables: Vec<String>,
+
+    /// Keep it in this folder (as DIR/NAME) instead of the project's snapshots
+    #[arg(long, value_name = "DIR")]
+    pub path: Option<PathBuf>,
+
+    /// Replace a snapshot of that name
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotLoadArgs {
+    /// A snapshot's name, or a folder (a path with a `/`: `./exports/orders`)
+    #[arg(value_name = "NAME|PATH")]
+    pub snapshot: String,
+
+    /// Only these tables, by manifest or physical name [default: every table the snapshot holds]
+    #[arg(value_name = "TABLE")]
+    pub tables: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotLsArgs {
+    /// List the snapshots in this folder instead of the project's
+    #[arg(long, value_name = "DIR")]
+    pub path: Option<PathBuf>,
+
+    /// Print the list as JSON on stdout
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotRmArgs {
+    /// The snapshots to remove
+    #[arg(required = true, value_name = "NAME")]
+    pub names: Vec<String>,
+
+    /// Remove them from this folder instead of the project's snapshots
+    #[arg(long, value_name = "DIR")]
+    pub path: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

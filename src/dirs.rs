@@ -58,6 +58,7 @@ impl BaseDirs {
             run_note: self.runs().map(|dir| dir.join(format!("{name}.json"))),
             origin_note: (self.state.as_ref())
                 .map(|state| state.join("stacks").join(format!("{name}.json"))),
+            snapshots: self.data.as_ref().map(|d| d.join("snapshots").join(name)),
         }
     }
 
@@ -115,6 +116,9 @@ pub struct ProjectDirs {
     private_lock_dir: Option<PathBuf>,
     run_note: Option<PathBuf>,
     origin_note: Option<PathBuf>,
+    /// `<data>/snapshots/<name>`: the project's snapshots, outside its
+    /// own folders, so that no `down` or `run`'s end removes them.
+    pub snapshots: Option<PathBuf>,
 }
 
 impl ProjectDirs {

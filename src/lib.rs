@@ -92,6 +92,7 @@ fn dispatch(job: Job, settings: &Settings, printer: &Printer) -> anyhow::Result<
                 commands::export::run(settings, *format, out.as_deref(), printer)
             }
             Job::Gc { dry_run } => commands::gc::run(settings, *dry_run, printer).await,
+            Job::Snapshot(job) => commands::snapshot::run(settings, job, printer).await,
             Job::Ls { json } => commands::ls::run(settings, *json, printer).await,
             Job::Doctor { json } => commands::doctor::run(settings, *json, printer).await,
             Job::Completions { shell } => commands::completions::run(*shell, printer),

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use std::time::Duration;
 
-use crate::cli::{self, Cli, Command, Shell};
+use crate::cli::{self, Cli, Command, Shell, SnapshotCommand};
 use crate::dirs::BaseDirs;
 use crate::dynamo::items::ItemFormat;
 use crate::dynamo::read::{Comparison, Expressions, SortCondition};
@@ -70,6 +70,7 @@ pub enum Job {
         out: Option<PathBuf>,
     },
     Run(RunOptions),
+    Snapshot(SnapshotJob),
     Ls {
         json: bool,
     },
@@ -124,6 +125,31 @@ pub struct RunOptions {
     /// The program and its arguments.
     pub command: Vec<std::ffi::OsString>,
     pub keep: bool,
+    /// `--snapshot`: start the tables from it.
+    pub snapshot: Option<String>,
+}
+
+/// `snapshot save|load|ls|rm`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SnapshotJob {
+    Save {
+        name: String,
+        tables: Vec<String>,
+        path: Option<PathBuf>,
+        force: bool,
+    },
+    Load {
+        snapshot: String,
+        tables: Vec<String>,
+    },
+    Ls {
+        path: Option<PathBuf>,
+        json: bool,
+    },
+    Rm {
+        names: Vec<String>,
+        path: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -137,6 +163,8 @@ pub struct UpOptions {
     pub throwaway: bool,
     /// `--format`: how the variables are printed.
     pub format: EnvFormat,
+    /// `--snapshot`: bring the tables it holds to its items.
+    pub snapshot: Option<String>,
 }
 
 impl UpOptions {
@@ -219,6 +247,7 @@ impl Settings {
                 reseed: args.reseed,
                 throwaway: args.throwaway,
                 format: args.format,
+                snapshot: args.snapshot,
             }),
             Command::Down(args) => Job::Down {
                 volumes: args.volumes,
@@ -266,6 +295,27 @@ impl Settings {
             Command::Run(args) => Job::Run(RunOptions {
                 command: args.command,
                 keep: args.keep,
+                snapshot: args.snapshot,
+            }),
+            Command::Snapshot(command) => Job::Snapshot(match command {
+                SnapshotCommand::Save(args) => SnapshotJob::Save {
+                    name: args.name,
+                    tables: args.tables,
+                    path: args.path,
+                    force: args.force,
+                },
+                SnapshotCommand::Load(args) => SnapshotJob::Load {
+                    snapshot: args.snapshot,
+                    tables: args.tables,
+                },
+                SnapshotCommand::Ls(args) => SnapshotJob::Ls {
+                    path: args.path,
+                    json: args.json,
+                },
+                SnapshotCommand::Rm(args) => SnapshotJob::Rm {
+                    names: args.names,
+                    path: args.path,
+                },
             }),
             Command::Ls(args) => Job::Ls { json: args.json },
             Command::Gc(args) => Job::Gc {

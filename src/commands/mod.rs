@@ -16,12 +16,14 @@ pub mod query;
 pub mod reset;
 pub mod run;
 pub mod scan;
+pub mod snapshot;
 pub mod status;
 mod table_sources;
 pub mod tables;
 pub mod up;
 pub mod validate;
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::dynamo::client::{self, Profile};
@@ -34,7 +36,115 @@ use crate::origin::Origin;
 use crate::output::Printer;
 use crate::seed::SeedCounts;
 use crate::settings::Settings;
+use crate::snapshot::store::{self as snapshots, Snapshot};
 use crate::stack::{self, RunningStack};
+
+/// The folder the project's snapshots are kept in: `--path`, else the
+/// project's own. A `run`'s stack keeps its snapshots with the project it
+/// was made from.
+pub fn snapshot_dir(
+    settings: &Settings,
+    manifest: &Manifest,
+    path: Option<&Path>,
+) -> anyhow::Result<PathBuf> {
+    if let Some(path) = path {
+        return Ok(settings.cwd.join(path));
+    }
+    let project = &manifest.project.name;
+    let own = match project.rfind("-run-") {
+        Some(at) if manifest.project.throwaway => project.get(..at).unwrap_or(project),
+        _ => project,
+    };
+    settings
+        .dirs
+        .project(own)
+        .snapshots
+        .ok_or_else(|| {
+            UsageError(
+                "no folder to keep snapshots in: neither `XDG_DATA_HOME` nor `HOME` is set\n  hint: give one with `--path DIR`"
+                    .to_string(),
+            )
+            .into()
+        })
+}
+
+/// The snapshot `arg` names: a folder (a path with a `/`), or one of the
+/// project's.
+pub fn find_snapshot(
+    settings: &Settings,
+    manifest: &Manifest,
+    arg: &str,
+) -> anyhow::Result<Snapshot> {
+    if snapshots::is_path(arg) {
+        return Snapshot::open(&settings.cwd.join(arg), arg);
+    }
+    snapshots::check_name(arg)?;
+    let dir = snapshot_dir(settings, manifest, None)?;
+    let path = dir.join(arg);
+    if !path.exists() {
+        let names: Vec<String> = snapshots::list(&dir)
+            .into_iter()
+            .map(|(name, _)| format!("`{name}`"))
+            .collect();
+        return Err(UsageError(format!(
+            "project `{}` has no snapshot `{arg}`; {}",
+            manifest.project.name,
+            if names.is_empty() {
+                "it has none (`devstack snapshot save NAME` makes one)".to_string()
+            } else {
+                format!("it has {}", names.join(", "))
+            }
+        ))
+        .into());
+    }
+    Snapshot::open(&path, arg)
+}
+
+/// After `up --snapshot`: the snapshot's tables that were there already
+/// (so did not start from its items) are replaced by them.
+pub async fn load_into_existing(
+    settings: &Settings,
+    manifest: &Manifest,
+    from_snapshot: &[String],
+    outcomes: &[(String, Outcome)],
+    seeds: &SeedCounts,
+    printer: &Printer,
+) -> anyhow::Result<()> {
+    let tables: Vec<&TableSpec> = manifest
+        .tables
+        .iter()
+        .filter(|t| from_snapshot.contains(&t.physical))
+        .filter(|t| {
+            !outcomes
+                .iter()
+                .any(|(name, o)| *name == t.name && matches!(o, Outcome::Created { .. }))
+        })
+        .collect();
+    if tables.is_empty() {
+        return Ok(());
+    }
+    replace_tables(
+        settings,
+        manifest,
+        &tables,
+        Some(seeds),
+        "load a snapshot",
+        printer,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Makes the snapshot `arg` names the seed data of the tables it holds
+/// (`up --snapshot`, `run --snapshot`); returns their physical names.
+pub fn seed_from_snapshot(
+    settings: &Settings,
+    manifest: &mut Manifest,
+    arg: &str,
+) -> anyhow::Result<Vec<String>> {
+    let snapshot = find_snapshot(settings, manifest, arg)?;
+    crate::snapshot::seed_from(&snapshot, manifest, &[], arg)
+}
 
 /// The manifest's tables named (by manifest or physical name; each once),
 /// or all of them when none is named.
@@ -112,7 +222,8 @@ pub async fn replace_tables(
 }
 
 /// The engine, then the tables (they need only the engine), then the
-/// other services (the admin UI), under the project's lock.
+/// other services (the admin UI), under the project's lock. Returns the
+/// stack and what became of each table.
 pub async fn bring_up(
     settings: &Settings,
     manifest: &Manifest,
@@ -121,7 +232,7 @@ pub async fn bring_up(
     timeout: Duration,
     reseed: bool,
     printer: &Printer,
-) -> anyhow::Result<RunningStack> {
+) -> anyhow::Result<(RunningStack, Vec<(String, Outcome)>)> {
     let project = &manifest.project;
     let dirs = settings.dirs.project(&project.name);
     let _lock = ProjectLock::take(&dirs, printer).await?;
@@ -144,5 +255,5 @@ pub async fn bring_up(
         .iter()
         .any(|(_, o)| !matches!(o, Outcome::Unchanged { .. }));
     stack.start_companions().await?;
-    Ok(stack)
+    Ok((stack, outcomes))
 }

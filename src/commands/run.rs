@@ -32,6 +32,9 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let started = Instant::now();
     let mut manifest = settings.manifest()?;
+    if let Some(snapshot) = &options.snapshot {
+        super::seed_from_snapshot(settings, &mut manifest, snapshot)?;
+    }
     let seeds = seed::validate_tables(&manifest.tables, &settings.dirs.cache)?;
     let owner = process::own_identity().context("cannot tell this process's start time")?;
     // A stack kept on purpose outlives its run: its Docker objects carry no
@@ -102,7 +105,9 @@ pub(super) async fn bring_up_throwaway(
     printer: &Printer,
 ) -> anyhow::Result<RunningStack> {
     let stack = tokio::select! {
-        stack = super::bring_up(settings, manifest, seeds, pull, timeout, false, printer) => stack,
+        stack = super::bring_up(settings, manifest, seeds, pull, timeout, false, printer) => {
+            stack.map(|(stack, _)| stack)
+        }
         _ = terminate.recv() => Err(ExitWith(128 + Signal::SIGTERM as u8).into()),
         _ = interrupt.recv() => Err(crate::error::Interrupted.into()),
     };

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::dynamo::client::{self, Profile, describe_error};
 use crate::dynamo::tables::{self, Condition, TableState};
-use crate::output::{Column, Printer, columns, plural};
+use crate::output::{Column, Printer, bytes, columns, plural};
 use crate::service::STATE_TABLE;
 use crate::settings::Settings;
 
@@ -83,7 +83,8 @@ fn render(rows: &[Row]) -> String {
                 r.status.to_string(),
                 r.keys.clone(),
                 r.items.map_or("-".to_string(), |n| n.to_string()),
-                r.size_bytes.map_or("-".to_string(), size),
+                r.size_bytes
+                    .map_or("-".to_string(), |b| bytes(b.max(0).unsigned_abs())),
                 format!(
                     "{} global, {} local",
                     r.global_indexes.len(),
@@ -124,16 +125,6 @@ fn row(state: &TableState, owner: String) -> Row {
         local_indexes: state.local_indexes.iter().map(|i| i.name.clone()).collect(),
         items: state.item_count,
         size_bytes: state.size_bytes,
-    }
-}
-
-/// Bytes in a short human unit.
-fn size(bytes: i64) -> String {
-    let bytes = bytes.max(0) as f64;
-    match bytes {
-        b if b < 1024.0 => format!("{b} B"),
-        b if b < 1024.0 * 1024.0 => format!("{:.1} KiB", b / 1024.0),
-        b => format!("{:.1} MiB", b / (1024.0 * 1024.0)),
     }
 }
 

@@ -22,7 +22,11 @@ pub async fn run(
     printer: &Printer,
 ) -> anyhow::Result<()> {
     let started = Instant::now();
-    let manifest = settings.manifest()?;
+    let mut manifest = settings.manifest()?;
+    let from_snapshot = match &options.snapshot {
+        Some(snapshot) => super::seed_from_snapshot(settings, &mut manifest, snapshot)?,
+        None => Vec::new(),
+    };
     let project = &manifest.project;
     // Every manifest and seed problem is found before Docker is asked anything.
     let seeds = seed::validate_tables(&manifest.tables, &settings.dirs.cache)?;
@@ -45,7 +49,18 @@ pub async fn run(
         // devstack's notes only on an engine of this machine: never a
         // table of its own in an account somewhere else.
         let notes = crate::endpoint::is_on_this_machine(url);
-        reconcile::reconcile(&client, &manifest, &seeds, options.reseed, notes, printer).await?;
+        let outcomes =
+            reconcile::reconcile(&client, &manifest, &seeds, options.reseed, notes, printer)
+                .await?;
+        super::load_into_existing(
+            settings,
+            &manifest,
+            &from_snapshot,
+            &outcomes,
+            &seeds,
+            printer,
+        )
+        .await?;
         printer.info(&format!(
             "tables of project `{}` are ready at {url} in {:.1}s",
             project.name,
@@ -64,13 +79,22 @@ pub async fn run(
     for note in &manifest.notes {
         printer.info(note);
     }
-    let stack = super::bring_up(
+    let (stack, outcomes) = super::bring_up(
         settings,
         &manifest,
         &seeds,
         options.pull(project),
         timeout,
         options.reseed,
+        printer,
+    )
+    .await?;
+    super::load_into_existing(
+        settings,
+        &manifest,
+        &from_snapshot,
+        &outcomes,
+        &seeds,
         printer,
     )
     .await?;

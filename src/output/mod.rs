@@ -241,6 +241,16 @@ pub fn plural(n: impl TryInto<u64>, word: &str) -> String {
     format!("{n} {word}{ending}")
 }
 
+/// Bytes in a short human unit: `512 B`, `293.0 KiB`, `1.5 MiB`.
+pub fn bytes(n: u64) -> String {
+    let n = n as f64;
+    match n {
+        b if b < 1024.0 => format!("{b} B"),
+        b if b < 1024.0 * 1024.0 => format!("{:.1} KiB", b / 1024.0),
+        b => format!("{:.1} MiB", b / (1024.0 * 1024.0)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

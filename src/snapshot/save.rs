@@ -79,14 +79,16 @@ async fn save_table(
         let (send, receive) = sync_channel::<Vec<Item>>(QUEUED_PAGES);
         let mut file: DataWriter = export.data_file()?;
         senders.push(send);
-        writers.push(tokio::task::spawn_blocking(move || -> std::io::Result<DataWriter> {
-            for page in receive {
-                for item in &page {
-                    file.write(item)?;
+        writers.push(tokio::task::spawn_blocking(
+            move || -> std::io::Result<DataWriter> {
+                for page in receive {
+                    for item in &page {
+                        file.write(item)?;
+                    }
                 }
-            }
-            Ok(file)
-        }));
+                Ok(file)
+            },
+        ));
     }
     let mut pages = source.scan(&Expressions::default(), SEGMENTS, None);
     let mut read = 0u64;
@@ -101,7 +103,10 @@ async fn save_table(
         turn += 1;
         // A writer that stopped has its error waiting below.
         let send = sender.clone();
-        if tokio::task::spawn_blocking(move || send.send(page)).await?.is_err() {
+        if tokio::task::spawn_blocking(move || send.send(page))
+            .await?
+            .is_err()
+        {
             break;
         }
         task.items(read, expected.max(read));

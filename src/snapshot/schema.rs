@@ -42,7 +42,12 @@ pub fn keys(path: &Path) -> anyhow::Result<(KeyAttribute, Option<KeyAttribute>)>
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .filter_map(|d| Some((d.get("AttributeName")?.as_str()?, d.get("AttributeType")?.as_str()?)))
+        .filter_map(|d| {
+            Some((
+                d.get("AttributeName")?.as_str()?,
+                d.get("AttributeType")?.as_str()?,
+            ))
+        })
         .collect();
     let key = |role: &str| -> Option<KeyAttribute> {
         let name = table
@@ -58,8 +63,9 @@ pub fn keys(path: &Path) -> anyhow::Result<(KeyAttribute, Option<KeyAttribute>)>
             ty: KeyType::from_name(ty)?,
         })
     };
-    let partition = key("HASH")
-        .ok_or_else(|| anyhow::anyhow!("{}: no partition (HASH) key in `KeySchema`", path.display()))?;
+    let partition = key("HASH").ok_or_else(|| {
+        anyhow::anyhow!("{}: no partition (HASH) key in `KeySchema`", path.display())
+    })?;
     Ok((partition, key("RANGE")))
 }
 

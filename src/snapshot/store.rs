@@ -241,7 +241,9 @@ mod tests {
     #[test]
     fn a_folder_that_is_neither_is_refused_by_name() -> anyhow::Result<()> {
         let folder = tempfile::tempdir()?;
-        let err = Snapshot::open(folder.path(), "snaps/x").err().map(|e| e.to_string());
+        let err = Snapshot::open(folder.path(), "snaps/x")
+            .err()
+            .map(|e| e.to_string());
         assert_eq!(
             err.as_deref(),
             Some(

@@ -86,7 +86,11 @@ impl DataWriter {
     fn finish(self, key_prefix: &str) -> io::Result<(DataFile, u64)> {
         let mut hashing = self.out.finish()?;
         hashing.flush()?;
-        hashing.inner.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        hashing
+            .inner
+            .into_inner()
+            .map_err(|e| e.into_error())?
+            .sync_all()?;
         let md5 = hashing.md5.finalize();
         let hex: String = md5.iter().map(|b| format!("{b:02x}")).collect();
         Ok((
@@ -244,7 +248,10 @@ mod tests {
             .lines()
             .map(|line| Ok(serde_json::from_str(&line?)?))
             .collect::<anyhow::Result<_>>()?;
-        assert_eq!(files.iter().map(|f| f.item_count).collect::<Vec<_>>(), [3, 1]);
+        assert_eq!(
+            files.iter().map(|f| f.item_count).collect::<Vec<_>>(),
+            [3, 1]
+        );
         for file in &files {
             let path = dir.join(file.path_in_export().unwrap_or_default());
             let bytes = std::fs::read(&path)?;

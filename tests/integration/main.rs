@@ -24,6 +24,7 @@ mod python;
 mod read;
 mod run;
 mod seeded;
+mod snapshot;
 mod support;
 mod tables;
 mod tables_from;
