@@ -10,6 +10,7 @@ mod compose;
 mod docker;
 mod doctor;
 mod embedded;
+mod exports;
 mod faults;
 mod guard;
 mod identity;

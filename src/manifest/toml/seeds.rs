@@ -158,10 +158,9 @@ impl Reader<'_> {
     ) -> Option<(std::path::PathBuf, String, SeedFormat)> {
         let shown = file.get_ref().clone();
         let joined = self.dir.join(&shown);
-        let is_dir = joined.is_dir();
         let chosen = match &format {
             Some((_, format)) => *format,
-            None if is_dir => SeedFormat::DynamodbExport,
+            None if looks_like_export(&joined) => SeedFormat::DynamodbExport,
             None => SeedFormat::Json,
         };
         if !self.check_files {
@@ -196,7 +195,8 @@ impl Reader<'_> {
                 }
                 Some((
                     format!("seed file `{shown}` is a directory"),
-                    "name a JSON or JSON Lines file, e.g. `seed/items.jsonl`",
+                    "name a JSON or JSON Lines file, e.g. `seed/items.jsonl`, \
+                     or a DynamoDB export's folder (`format = \"dynamodb-export\"`)",
                 ))
             }
             (Ok(real), Ok(_)) if real.is_dir() => None,
@@ -220,4 +220,19 @@ impl Reader<'_> {
             None => Some((joined, shown, chosen)),
         }
     }
+}
+
+/// A folder that holds a DynamoDB export to S3: an export's own folder
+/// (its manifest files), or one holding `AWSDynamoDB/`, the names
+/// `snapshot::layout` gives.
+fn looks_like_export(dir: &std::path::Path) -> bool {
+    dir.is_dir()
+        && (dir.file_name().is_some_and(|name| name == "AWSDynamoDB")
+            || [
+                "manifest-summary.json",
+                "manifest-files.json",
+                "AWSDynamoDB",
+            ]
+            .iter()
+            .any(|name| dir.join(name).exists()))
 }
