@@ -455,7 +455,7 @@ fn seed_items(manifest: &Manifest) -> Vec<(String, Vec<Item>)> {
         .map(|table| {
             let mut items = Vec::new();
             for seed in &table.seeds {
-                devstack::seed::for_each_item(seed, |s| {
+                devstack::seed::for_each_item(table, seed, |s| {
                     items.push(s.item);
                     Ok(())
                 })

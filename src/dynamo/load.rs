@@ -76,6 +76,7 @@ pub async fn load_table(
     }
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<Batch>(READ_AHEAD);
     let seeds = table.seeds.clone();
+    let keys = table.clone();
     let reader = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
         for spec in &seeds {
             let mut batch: Vec<SeedItem> = Vec::with_capacity(BATCH_SIZE);
@@ -97,7 +98,7 @@ pub async fn load_table(
                     .blocking_send(Batch { origin, requests })
                     .map_err(|_| anyhow::anyhow!("loading stopped"))
             };
-            seed::for_each_item(spec, |item| {
+            seed::for_each_item(&keys, spec, |item| {
                 batch.push(item);
                 if batch.len() == BATCH_SIZE {
                     send(&mut batch)?;

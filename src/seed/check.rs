@@ -11,7 +11,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::Value;
 
 use super::convert::convert_object;
-use super::read::read_values;
+use super::read::read_items;
 use super::{
     MAX_KEPT_PROBLEMS, MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES, SeedProblem, SeedSummary,
     key_type_name, not_an_object, thousands, type_name,
@@ -311,7 +311,7 @@ impl<'t> Checker<'t> {
             // already seen in the first pass changes nothing.
             // Invalid JSON, already reported, is read past as the first
             // pass did, so the ordinals match.
-            let _ = read_values(&spec.path, &mut |_| Ok(()), |line, value| {
+            let _ = read_items(self.table, spec, &mut |_| Ok(()), |line, value| {
                 if ordinals.contains_key(&ordinal)
                     && let Value::Object(object) = value
                 {

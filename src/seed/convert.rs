@@ -23,6 +23,8 @@ pub(super) fn convert_object(
             plain::decode_item(object, &options, problems)
         }
         SeedFormat::DynamodbJson => dynamodb_json::decode_item(export::unwrap(object), problems),
+        // The CSV reader gives each row as the DynamoDB JSON item it makes.
+        SeedFormat::Csv => dynamodb_json::decode_item(object, problems),
     }
 }
 

@@ -34,6 +34,7 @@ use crate::output::plural;
 
 mod check;
 mod convert;
+mod csv;
 mod read;
 #[cfg(test)]
 mod testing;
@@ -43,7 +44,7 @@ pub use validate::{InvalidSeedFiles, SeedCounts, validate_tables};
 
 use check::Checker;
 use convert::convert_object;
-use read::{ReadError, read_values};
+use read::{ReadError, read_items};
 
 const MAX_PARTITION_KEY_BYTES: usize = 2048;
 const MAX_SORT_KEY_BYTES: usize = 1024;
@@ -179,8 +180,9 @@ pub fn validate_table(table: &TableSpec) -> Result<SeedSummary, InvalidSeeds> {
         // Invalid JSON is noted and the reading goes on, so every bad line
         // is reported at once.
         let mut invalid_json = check::Problems::default();
-        let read = read_values(
-            &spec.path,
+        let read = read_items(
+            table,
+            spec,
             &mut |err: ReadError| {
                 if let Some(problem) = err.problem(spec) {
                     invalid_json.push(file, problem);
@@ -228,15 +230,18 @@ pub fn validate_table(table: &TableSpec) -> Result<SeedSummary, InvalidSeeds> {
 /// top-level attributes named in the seed's `sets` become `SS` or `NS` (or
 /// `BS` when also named in `binary`), those named in `binary` become `B` from
 /// base64. DynamoDB JSON gives each value's type itself; a DynamoDB export
-/// line (`{"Item": {...}}`) is read as the item inside.
+/// line (`{"Item": {...}}`) is read as the item inside. A CSV file's rows
+/// take the types of `table`'s key attributes and the entry's `types` (see
+/// `csv`). `table` is the table the seed belongs to.
 ///
 /// An error from `visit` stops the reading and is returned as it is; a
 /// problem in the file comes back as a [`SeedProblem`].
 pub fn for_each_item(
+    table: &TableSpec,
     spec: &SeedSpec,
     mut visit: impl FnMut(SeedItem) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    let read = read_values(&spec.path, &mut read::stop, |line, value| {
+    let read = read_items(table, spec, &mut read::stop, |line, value| {
         let object = match value {
             Value::Object(object) => object,
             other => return Err(SeedProblem::new(spec, line, not_an_object(&other)).into()),

@@ -42,6 +42,7 @@ impl Folder {
             format,
             sets: sets.iter().map(|s| s.to_string()).collect(),
             binary: binary.iter().map(|s| s.to_string()).collect(),
+            csv: None,
         })
     }
 }
@@ -89,7 +90,7 @@ pub(super) fn table(seeds: Vec<SeedSpec>) -> TableSpec {
 
 pub(super) fn items(spec: &SeedSpec) -> anyhow::Result<Vec<SeedItem>> {
     let mut out = Vec::new();
-    for_each_item(spec, |item| {
+    for_each_item(&table(vec![spec.clone()]), spec, |item| {
         out.push(item);
         Ok(())
     })?;

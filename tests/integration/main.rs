@@ -7,6 +7,7 @@
 mod browser;
 mod completions;
 mod compose;
+mod csv_seeds;
 mod docker;
 mod doctor;
 mod embedded;

@@ -5,11 +5,20 @@ use toml::Spanned;
 use toml::de::DeValue;
 
 use super::fields::{Fields, Reader, one_of, wrong_type};
+use super::seed_csv::CSV_FIELDS;
 use crate::manifest::path::FieldPath;
-use crate::manifest::{Diagnostic, SeedFormat, SeedSpec};
+use crate::manifest::{CsvOptions, Diagnostic, SeedFormat, SeedSpec};
+
+/// Whether a seed path names a CSV file, read as CSV without a `format`.
+fn is_csv(path: &str) -> bool {
+    std::path::Path::new(path)
+        .extension()
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("csv"))
+}
 
 impl Fields<'_, '_> {
-    /// The `seed` list: each entry a path or `{ path, format, sets, binary }`.
+    /// The `seed` list: each entry a path or `{ path, format, sets, binary }`,
+    /// or for CSV `{ path, format, header, delimiter, types }`.
     pub(super) fn seeds(&mut self, reader: &mut Reader<'_>) -> Vec<SeedSpec> {
         let Some(value) = self.get("seed") else {
             return Vec::new();
@@ -37,12 +46,16 @@ impl Fields<'_, '_> {
             let seed = match entry.get_ref() {
                 DeValue::String(file) => reader
                     .seed_file(Spanned::new(entry.span(), file.to_string()), &entry_path)
-                    .map(|(path, shown)| SeedSpec {
-                        path,
-                        shown,
-                        format: SeedFormat::Json,
-                        sets: Vec::new(),
-                        binary: Vec::new(),
+                    .map(|(path, shown)| {
+                        let csv = is_csv(&shown).then(CsvOptions::default);
+                        SeedSpec {
+                            path,
+                            shown,
+                            format: csv.as_ref().map_or(SeedFormat::Json, |_| SeedFormat::Csv),
+                            sets: Vec::new(),
+                            binary: Vec::new(),
+                            csv,
+                        }
                     }),
                 DeValue::Table(table) => {
                     let mut f = Fields::new(table, entry.span(), entry_path.clone());
@@ -50,23 +63,69 @@ impl Fields<'_, '_> {
                     let format = f.string("format", reader);
                     let sets = f.string_list("sets", reader);
                     let binary = f.string_list("binary", reader);
-                    f.reject_unknown(&["path", "format", "sets", "binary"], reader);
+                    let csv = f.csv_options(&entry_path, reader);
+                    f.reject_unknown(
+                        &[
+                            "path",
+                            "format",
+                            "sets",
+                            "binary",
+                            "header",
+                            "delimiter",
+                            "types",
+                        ],
+                        reader,
+                    );
                     let format = match format {
+                        None if file.as_ref().is_some_and(|f| is_csv(f.get_ref())) => {
+                            Some(SeedFormat::Csv)
+                        }
                         None => Some(SeedFormat::Json),
                         Some(fmt) => match fmt.get_ref().as_str() {
                             "json" => Some(SeedFormat::Json),
                             "dynamodb-json" => Some(SeedFormat::DynamodbJson),
+                            "csv" => Some(SeedFormat::Csv),
                             _ => {
                                 reader.push(one_of(
                                     &fmt,
                                     entry_path.key("format"),
                                     "seed format",
-                                    &["json", "dynamodb-json"],
+                                    &["json", "dynamodb-json", "csv"],
                                 ));
                                 None
                             }
                         },
                     };
+                    if format.is_some() && format != Some(SeedFormat::Csv) {
+                        for name in CSV_FIELDS {
+                            let Some(key) = f.key_span(name) else {
+                                continue;
+                            };
+                            reader.push(
+                                Diagnostic::new(
+                                    key,
+                                    entry_path.key(name).to_string(),
+                                    format!("`{name}` applies to CSV seeds only"),
+                                )
+                                .help("give the entry `format = \"csv\"`, or leave the field out"),
+                            );
+                        }
+                    }
+                    if format == Some(SeedFormat::Csv) {
+                        for name in ["sets", "binary"] {
+                            let Some(key) = f.key_span(name) else {
+                                continue;
+                            };
+                            reader.push(
+                                Diagnostic::new(
+                                    key,
+                                    entry_path.key(name).to_string(),
+                                    "`sets` and `binary` apply to plain JSON only",
+                                )
+                                .help("give a CSV column its type in `types`, e.g. `types = { thumb = \"B\" }`"),
+                            );
+                        }
+                    }
                     if format == Some(SeedFormat::DynamodbJson) {
                         for name in ["sets", "binary"] {
                             let Some(key) = f.key_span(name) else {
@@ -102,14 +161,19 @@ impl Fields<'_, '_> {
                         })
                         .unwrap_or_default()
                     };
-                    match (located, format) {
-                        (Some((path, shown)), Some(format)) => Some(SeedSpec {
-                            path,
-                            shown,
-                            format,
-                            sets: names(sets),
-                            binary: names(binary),
-                        }),
+                    match (located, format, csv) {
+                        (Some((path, shown)), Some(format), csv)
+                            if format != SeedFormat::Csv || csv.is_some() =>
+                        {
+                            Some(SeedSpec {
+                                path,
+                                shown,
+                                format,
+                                sets: names(sets),
+                                binary: names(binary),
+                                csv: (format == SeedFormat::Csv).then_some(csv).flatten(),
+                            })
+                        }
                         _ => None,
                     }
                 }

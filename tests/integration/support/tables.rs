@@ -179,8 +179,9 @@ pub fn seed_items(
     table: &str,
 ) -> HashMap<String, HashMap<String, AttributeValue>> {
     let mut all = HashMap::new();
-    for seed in &manifest.table(table).unwrap().seeds {
-        devstack::seed::for_each_item(seed, |s| {
+    let table = manifest.table(table).unwrap();
+    for seed in &table.seeds {
+        devstack::seed::for_each_item(table, seed, |s| {
             let item = canonical_item(s.item);
             all.insert(item_key(&item), item);
             Ok(())
