@@ -15,6 +15,7 @@ mod faults;
 mod guard;
 mod identity;
 mod isolation;
+mod items;
 mod kill;
 mod lifecycle;
 mod manifest;
