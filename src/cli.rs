@@ -94,6 +94,12 @@ pub enum Command {
     Scan(ScanArgs),
     /// Print the items of one partition, in sort key order
     Query(QueryArgs),
+    /// Write an item, or each item on stdin, and print what was written
+    Put(PutArgs),
+    /// Print the item with a key
+    Get(GetArgs),
+    /// Delete the item with a key, and print it
+    Delete(DeleteArgs),
     /// List every table on the endpoint, the manifest's and the others
     Tables(TablesArgs),
     /// Check the manifest and its seed files without touching Docker
@@ -293,6 +299,84 @@ pub struct QueryArgs {
     /// Highest sort key first
     #[arg(long)]
     pub reverse: bool,
+}
+
+/// How `put`, `get` and `delete` print items.
+#[derive(Debug, Args)]
+pub struct ItemOutputArgs {
+    /// Output format [default: `table` on a terminal, else `jsonl`]
+    #[arg(long, short = 'o', value_enum)]
+    pub output: Option<ItemFormat>,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = concat!(
+    "Examples:\n",
+    "  devstack put orders '{\"pk\": \"ORDER#1\", \"sk\": 1, \"total\": 12.5}'\n",
+    "  devstack put orders '{\"pk\": {\"S\": \"ORDER#2\"}, \"sk\": {\"N\": \"1\"}}'\n",
+    "  devstack put orders < items.jsonl     (one item per line; all are checked before any is written)\n",
+    "  devstack scan orders | devstack put orders-copy",
+))]
+pub struct PutArgs {
+    /// The table, by its manifest name or its full name
+    pub table: String,
+
+    /// The item, as plain JSON (`{"pk": "a", "n": 1}`, typed as a plain JSON seed is) or
+    /// DynamoDB JSON (`{"pk": {"S": "a"}}`) [default: read from stdin, also with `-`]
+    pub item: Option<String>,
+
+    #[command(flatten)]
+    pub output: ItemOutputArgs,
+}
+
+/// Which item `get` and `delete` act on.
+#[derive(Debug, Args)]
+pub struct KeyArgs {
+    /// The table, by its manifest name or its full name
+    pub table: String,
+
+    /// The key: its values in key order (`a 1`), or `NAME=VALUE` for each key attribute
+    /// (`pk=a sk=1`); typed by the table's key schema (numbers as written, binary as base64)
+    #[arg(value_name = "KEY")]
+    pub values: Vec<String>,
+
+    /// The key as one JSON object instead, plain or DynamoDB JSON: `{"pk": "a", "sk": 1}`
+    #[arg(long, value_name = "JSON", conflicts_with = "values")]
+    pub key: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = concat!(
+    "Examples:\n",
+    "  devstack get orders ORDER#1 1\n",
+    "  devstack get orders pk=ORDER#1 sk=1 --output dynamodb-json\n",
+    "  devstack get orders --key '{\"pk\": \"ORDER#1\", \"sk\": 1}'\n",
+    "\n",
+    "No item with the key: a message, and exit code 1.",
+))]
+pub struct GetArgs {
+    #[command(flatten)]
+    pub key: KeyArgs,
+
+    #[command(flatten)]
+    pub output: ItemOutputArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = concat!(
+    "Examples:\n",
+    "  devstack delete orders ORDER#1 1\n",
+    "  devstack delete orders --key '{\"pk\": \"ORDER#1\", \"sk\": 1}'\n",
+    "\n",
+    "No item with the key: nothing is deleted, devstack says so and exits 0. Like `reset`, it refuses\n",
+    "an `--endpoint` that is not on this machine without `--allow-remote`.",
+))]
+pub struct DeleteArgs {
+    #[command(flatten)]
+    pub key: KeyArgs,
+
+    #[command(flatten)]
+    pub output: ItemOutputArgs,
 }
 
 #[derive(Debug, Args)]

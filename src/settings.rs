@@ -57,6 +57,9 @@ pub enum Job {
     Env(EnvOptions),
     Scan(ScanOptions),
     Query(QueryOptions),
+    Put(PutOptions),
+    Get(KeyOptions),
+    Delete(KeyOptions),
     Tables {
         json: bool,
     },
@@ -226,6 +229,37 @@ pub struct QueryOptions {
     pub reverse: bool,
 }
 
+/// What `put` writes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PutOptions {
+    pub table: String,
+    /// The item's JSON text; `None`: read the items from stdin.
+    pub item: Option<String>,
+    pub format: ItemFormat,
+}
+
+/// The item `get` and `delete` act on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyOptions {
+    pub table: String,
+    /// The key's values, in key order or as `NAME=VALUE`.
+    pub values: Vec<String>,
+    /// `--key`: the key as a JSON object.
+    pub json: Option<String>,
+    pub format: ItemFormat,
+}
+
+impl KeyOptions {
+    fn of(args: cli::KeyArgs, output: cli::ItemOutputArgs) -> KeyOptions {
+        KeyOptions {
+            table: args.table,
+            values: args.values,
+            json: args.key,
+            format: item_format(output.output),
+        }
+    }
+}
+
 impl Settings {
     /// Resolves the command line; a bad combination is a usage error.
     pub fn resolve(cli: Cli) -> anyhow::Result<(Settings, Job)> {
@@ -278,6 +312,13 @@ impl Settings {
                 read: read_options(args.read)?,
                 reverse: args.reverse,
             }),
+            Command::Put(args) => Job::Put(PutOptions {
+                table: args.table,
+                item: args.item.filter(|item| item != "-"),
+                format: item_format(args.output.output),
+            }),
+            Command::Get(args) => Job::Get(KeyOptions::of(args.key, args.output)),
+            Command::Delete(args) => Job::Delete(KeyOptions::of(args.key, args.output)),
             Command::Tables(args) => Job::Tables { json: args.json },
             Command::Validate(args) => Job::Validate { json: args.json },
             Command::Init(args) => Job::Init(InitOptions {
@@ -439,13 +480,17 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-fn read_options(args: cli::ReadArgs) -> Result<ReadOptions, UsageError> {
-    let format = match args.output {
+/// `--output`, else a table for a person and JSON Lines for a program.
+fn item_format(output: Option<ItemFormat>) -> ItemFormat {
+    match output {
         Some(format) => format,
-        // A table for a person, JSON Lines for a program.
         None if std::io::stdout().is_terminal() => ItemFormat::Table,
         None => ItemFormat::Jsonl,
-    };
+    }
+}
+
+fn read_options(args: cli::ReadArgs) -> Result<ReadOptions, UsageError> {
+    let format = item_format(args.output);
     Ok(ReadOptions {
         expressions: expressions(&args)?,
         index: args.index,

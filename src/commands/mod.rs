@@ -3,15 +3,18 @@
 //! that no command imports another.
 
 pub mod completions;
+pub mod delete;
 pub mod doctor;
 pub mod down;
 pub mod env;
 pub mod export;
 pub mod gc;
+pub mod get;
 pub mod import;
 pub mod init;
 pub mod logs;
 pub mod ls;
+pub mod put;
 pub mod query;
 pub mod reset;
 pub mod run;

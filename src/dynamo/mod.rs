@@ -1,7 +1,7 @@
 //! DynamoDB: clients for local endpoints, the tables (observed state, the
 //! pure plan, the API calls), bringing the manifest's tables to an endpoint
 //! (`reconcile`), loading seed items, and reading items back for people
-//! (`read`, `items`).
+//! (`read`, `items`), and one item by hand (`single`).
 
 pub mod client;
 pub mod items;
@@ -9,4 +9,5 @@ pub mod load;
 pub mod notes;
 pub mod read;
 pub mod reconcile;
+pub mod single;
 pub mod tables;

@@ -217,6 +217,44 @@ pub enum SeedFormat {
     /// (`AWSDynamoDB/<ExportId>/`) or one holding `AWSDynamoDB/`, read by
     /// `snapshot::read`.
     DynamodbExport,
+    /// CSV as DynamoDB's ImportTable reads it; the seed's `csv` holds its
+    /// options.
+    Csv,
+}
+
+/// How a CSV seed file is read, as ImportTable's `CsvOptions` say it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CsvOptions {
+    /// The column names when the file has no header row (ImportTable's
+    /// `HeaderList`); `None` when the first row names them.
+    pub header: Option<Vec<String>>,
+    /// The byte between fields, `,` unless the entry's `delimiter` says.
+    pub delimiter: u8,
+    /// Types of columns that are no key of the table or its indexes (those
+    /// take the table's types); a column not named is a string.
+    pub types: Vec<(String, CsvType)>,
+}
+
+impl Default for CsvOptions {
+    fn default() -> CsvOptions {
+        CsvOptions {
+            header: None,
+            delimiter: b',',
+            types: Vec::new(),
+        }
+    }
+}
+
+/// The type a CSV column's cells are read as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr)]
+pub enum CsvType {
+    S,
+    N,
+    /// Base64 text.
+    B,
+    /// `true` or `false`.
+    #[strum(serialize = "BOOL")]
+    Bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -230,6 +268,8 @@ pub struct SeedSpec {
     pub sets: Vec<String>,
     /// Plain JSON: attributes whose strings are base64 binary.
     pub binary: Vec<String>,
+    /// CSV: how the file is read; `Some` exactly when `format` is `Csv`.
+    pub csv: Option<CsvOptions>,
 }
 
 /// A table as the manifest wants it.

@@ -26,6 +26,8 @@ pub(super) fn convert_object(
         SeedFormat::DynamodbJson => dynamodb_json::decode_item(export::unwrap(object), problems),
         // The export's reader hands over the item itself, never a line.
         SeedFormat::DynamodbExport => dynamodb_json::decode_item(object, problems),
+        // The CSV reader gives each row as the DynamoDB JSON item it makes.
+        SeedFormat::Csv => dynamodb_json::decode_item(object, problems),
     }
 }
 

@@ -35,6 +35,7 @@ use crate::snapshot::read::{self as export, ExportProblem};
 
 mod check;
 mod convert;
+mod csv;
 mod read;
 #[cfg(test)]
 mod testing;
@@ -44,7 +45,7 @@ pub use validate::{InvalidSeedFiles, SeedCounts, validate_tables};
 
 use check::Checker;
 use convert::convert_object;
-use read::read_values;
+use read::read_items;
 
 const MAX_PARTITION_KEY_BYTES: usize = 2048;
 const MAX_SORT_KEY_BYTES: usize = 1024;
@@ -271,8 +272,9 @@ fn each_value(
             &mut |file, line, item| visit(file, line, Value::Object(item)),
         );
     }
-    let read = read_values(
-        &spec.path,
+    let read = read_items(
+        table,
+        spec,
         &mut |err| match err.problem(spec) {
             Some(found) => problem(found).map_err(read::ReadError::Halted),
             None => Ok(()),
@@ -300,7 +302,8 @@ fn each_value(
 /// base64. DynamoDB JSON gives each value's type itself; a DynamoDB export
 /// line (`{"Item": {...}}`) is read as the item inside. An export folder
 /// gives its final items (see `snapshot::read::for_each_item`), keyed by
-/// `table`'s keys.
+/// `table`'s keys. A CSV file's rows take the types of `table`'s key
+/// attributes and the entry's `types` (see `csv`).
 ///
 /// An error from `visit` stops the reading and is returned as it is; a
 /// problem in the file comes back as a [`SeedProblem`].

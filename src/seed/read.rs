@@ -13,7 +13,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use super::{MAX_ITEM_TEXT, SeedProblem};
-use crate::manifest::SeedSpec;
+use crate::manifest::{SeedFormat, SeedSpec, TableSpec};
 
 /// Why reading a seed file stopped early.
 #[derive(Debug)]
@@ -30,6 +30,12 @@ pub(super) enum ReadError {
     },
     TooLarge {
         line: usize,
+    },
+    /// A row of a CSV file that gives no item, or a header that names no
+    /// table; the message says why.
+    Csv {
+        line: usize,
+        message: String,
     },
     /// The visitor returned an error.
     Halted(anyhow::Error),
@@ -61,6 +67,7 @@ impl ReadError {
                     MAX_ITEM_TEXT / (1024 * 1024)
                 ),
             ),
+            ReadError::Csv { line, message } => SeedProblem::new(spec, line, message),
             ReadError::Halted(_) => return None,
         })
     }
@@ -148,6 +155,27 @@ where
         None => Ok(()),
         Some(b'[') => read_array(reader, &start, invalid, visit),
         Some(_) => read_lines(reader, &start, invalid, visit),
+    }
+}
+
+/// Streams the items of one seed file as JSON values, whatever its format:
+/// a CSV file's rows as the DynamoDB JSON objects they make (with the
+/// table's key types), any other file's values as [`read_values`] reads
+/// them.
+pub(super) fn read_items<F>(
+    table: &TableSpec,
+    spec: &SeedSpec,
+    invalid: AtInvalidJson<'_>,
+    visit: F,
+) -> Result<(), ReadError>
+where
+    F: FnMut(usize, Value) -> anyhow::Result<()>,
+{
+    match (spec.format, &spec.csv) {
+        (SeedFormat::Csv, Some(options)) => {
+            super::csv::read_rows(table, spec, options, invalid, visit)
+        }
+        _ => read_values(&spec.path, invalid, visit),
     }
 }
 

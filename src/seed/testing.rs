@@ -42,6 +42,7 @@ impl Folder {
             format,
             sets: sets.iter().map(|s| s.to_string()).collect(),
             binary: binary.iter().map(|s| s.to_string()).collect(),
+            csv: None,
         })
     }
 }

@@ -107,6 +107,7 @@ pub fn seed_from(
             format: SeedFormat::DynamodbExport,
             sets: Vec::new(),
             binary: Vec::new(),
+            csv: None,
         }];
         changed.push(physical);
     }

@@ -7,6 +7,7 @@
 mod browser;
 mod completions;
 mod compose;
+mod csv_seeds;
 mod docker;
 mod doctor;
 mod embedded;
@@ -15,6 +16,7 @@ mod faults;
 mod guard;
 mod identity;
 mod isolation;
+mod items;
 mod kill;
 mod lifecycle;
 mod manifest;

@@ -237,6 +237,7 @@ mod tests {
             format: SeedFormat::Json,
             sets: Vec::new(),
             binary: Vec::new(),
+            csv: None,
         };
         draft.seeds = vec![seed.clone()];
         let checked = check_tables(&[draft], Some("Pre_"), &lines(&[("table[0].name", 7)]));

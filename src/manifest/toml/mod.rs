@@ -14,6 +14,7 @@
 mod env;
 mod fields;
 mod project;
+mod seed_csv;
 mod seeds;
 mod services;
 mod table;

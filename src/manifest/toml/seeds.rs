@@ -5,11 +5,20 @@ use toml::Spanned;
 use toml::de::DeValue;
 
 use super::fields::{Fields, Reader, one_of, wrong_type};
+use super::seed_csv::CSV_FIELDS;
 use crate::manifest::path::FieldPath;
-use crate::manifest::{Diagnostic, SeedFormat, SeedSpec};
+use crate::manifest::{CsvOptions, Diagnostic, SeedFormat, SeedSpec};
+
+/// Whether a seed path names a CSV file, read as CSV without a `format`.
+fn is_csv(path: &str) -> bool {
+    std::path::Path::new(path)
+        .extension()
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("csv"))
+}
 
 impl Fields<'_, '_> {
-    /// The `seed` list: each entry a path or `{ path, format, sets, binary }`.
+    /// The `seed` list: each entry a path or `{ path, format, sets, binary }`,
+    /// with `header`, `delimiter` and `types` for CSV.
     pub(super) fn seeds(&mut self, reader: &mut Reader<'_>) -> Vec<SeedSpec> {
         let Some(value) = self.get("seed") else {
             return Vec::new();
@@ -41,12 +50,17 @@ impl Fields<'_, '_> {
                         &entry_path,
                         None,
                     )
-                    .map(|(path, shown, format)| SeedSpec {
-                        path,
-                        shown,
-                        format,
-                        sets: Vec::new(),
-                        binary: Vec::new(),
+                    .map(|(path, shown, format)| {
+                        let csv = (format == SeedFormat::Json && is_csv(&shown))
+                            .then(CsvOptions::default);
+                        SeedSpec {
+                            path,
+                            shown,
+                            format: if csv.is_some() { SeedFormat::Csv } else { format },
+                            sets: Vec::new(),
+                            binary: Vec::new(),
+                            csv,
+                        }
                     }),
                 DeValue::Table(table) => {
                     let mut f = Fields::new(table, entry.span(), entry_path.clone());
@@ -54,25 +68,74 @@ impl Fields<'_, '_> {
                     let format = f.string("format", reader);
                     let sets = f.string_list("sets", reader);
                     let binary = f.string_list("binary", reader);
-                    f.reject_unknown(&["path", "format", "sets", "binary"], reader);
+                    let csv = f.csv_options(&entry_path, reader);
+                    f.reject_unknown(
+                        &[
+                            "path",
+                            "format",
+                            "sets",
+                            "binary",
+                            "header",
+                            "delimiter",
+                            "types",
+                        ],
+                        reader,
+                    );
                     // `None`: not given; `Some(None)`: given, and wrong.
                     let given = format.map(|fmt| {
                         let read = match fmt.get_ref().as_str() {
                             "json" => Some(SeedFormat::Json),
                             "dynamodb-json" => Some(SeedFormat::DynamodbJson),
                             "dynamodb-export" => Some(SeedFormat::DynamodbExport),
+                            "csv" => Some(SeedFormat::Csv),
                             _ => {
                                 reader.push(one_of(
                                     &fmt,
                                     entry_path.key("format"),
                                     "seed format",
-                                    &["json", "dynamodb-json", "dynamodb-export"],
+                                    &["json", "dynamodb-json", "dynamodb-export", "csv"],
                                 ));
                                 None
                             }
                         };
                         (fmt.span(), read)
                     });
+                    // A `.csv` path without `format` is CSV.
+                    let csv_path = file.as_ref().is_some_and(|f| is_csv(f.get_ref()));
+                    let csv_by_name = given.is_none() && csv_path;
+                    let is_csv_entry =
+                        csv_by_name || matches!(given, Some((_, Some(SeedFormat::Csv))));
+                    let known = !matches!(given, Some((_, None)));
+                    if known && !is_csv_entry {
+                        for name in CSV_FIELDS {
+                            let Some(key) = f.key_span(name) else {
+                                continue;
+                            };
+                            reader.push(
+                                Diagnostic::new(
+                                    key,
+                                    entry_path.key(name).to_string(),
+                                    format!("`{name}` applies to CSV seeds only"),
+                                )
+                                .help("give the entry `format = \"csv\"`, or leave the field out"),
+                            );
+                        }
+                    }
+                    if is_csv_entry {
+                        for name in ["sets", "binary"] {
+                            let Some(key) = f.key_span(name) else {
+                                continue;
+                            };
+                            reader.push(
+                                Diagnostic::new(
+                                    key,
+                                    entry_path.key(name).to_string(),
+                                    "`sets` and `binary` apply to plain JSON only",
+                                )
+                                .help("give a CSV column its type in `types`, e.g. `types = { thumb = \"B\" }`"),
+                            );
+                        }
+                    }
                     let typed = matches!(
                         given,
                         Some((
@@ -120,13 +183,25 @@ impl Fields<'_, '_> {
                         })
                         .unwrap_or_default()
                     };
-                    located.map(|(path, shown, format)| SeedSpec {
-                        path,
-                        shown,
-                        format,
-                        sets: names(sets),
-                        binary: names(binary),
-                    })
+                    let located = located.map(|(path, shown, format)| match format {
+                        SeedFormat::Json if csv_by_name => (path, shown, SeedFormat::Csv),
+                        format => (path, shown, format),
+                    });
+                    match (located, csv) {
+                        (Some((path, shown, format)), csv)
+                            if format != SeedFormat::Csv || csv.is_some() =>
+                        {
+                            Some(SeedSpec {
+                                path,
+                                shown,
+                                format,
+                                sets: names(sets),
+                                binary: names(binary),
+                                csv: (format == SeedFormat::Csv).then_some(csv).flatten(),
+                            })
+                        }
+                        _ => None,
+                    }
                 }
                 other => {
                     reader.push(wrong_type(
