@@ -254,3 +254,158 @@ fn an_export_folder_given_another_format_is_an_error_at_its_format() {
         "table[0].seed[0].format: seed path `exports/orders` is a folder, which only format `dynamodb-export` reads",
     );
 }
+
+/// The items of `table`, as comparable text.
+fn scanned(stack: &Stack, table: &str) -> BTreeSet<String> {
+    let out = stack.run(&["scan", table, "--output", "json"]);
+    out.assert_code(0);
+    let items: Vec<Value> = serde_json::from_str(&out.stdout).unwrap();
+    items.into_iter().map(canonical).collect()
+}
+
+/// A real export (not devstack's: no note, no schema) loads as a snapshot
+/// of the table it is named for, replacing what the table held.
+fn a_real_export_loads_as_a_snapshot(engine: &str, test: &str) {
+    let stack = Stack::new(test, engine, "");
+    let exports = stack.dir.path().join("exports");
+    for (name, format, (full, changes)) in [
+        ("json", "DYNAMODB_JSON", json_lines()),
+        ("ion", "ION", ion_lines()),
+    ] {
+        let root = exports.join(name);
+        write_export(&root, "01700000000000-aaaaaaaa", format, None, &full);
+        write_export(
+            &root,
+            "01700000000001-bbbbbbbb",
+            format,
+            Some("2024-01-01T00:00:00.000Z"),
+            &changes,
+        );
+    }
+    let mut manifest = std::fs::read_to_string(stack.manifest()).unwrap();
+    manifest.push_str(
+        "\n[[table]]\nname = \"orders\"\npartition_key = \"pk:S\"\nsort_key = \"sk:N\"\n",
+    );
+    std::fs::write(stack.manifest(), manifest).unwrap();
+    stack.up();
+    stack
+        .run(&["put", "orders", r#"{"pk": "z", "sk": 26}"#])
+        .assert_code(0);
+
+    // Named for `Orders` (its ARN), which the manifest does not have.
+    stack
+        .run(&["snapshot", "load", "exports/json"])
+        .assert_code(2)
+        .assert_stderr_has("holds table `Orders`, which the manifest does not have");
+    for folder in ["exports/json", "exports/ion"] {
+        stack
+            .run(&["snapshot", "load", folder, "orders"])
+            .assert_code(0)
+            .assert_stderr_has("(1 table, 3 items)");
+        assert_eq!(scanned(&stack, "orders"), expected(), "{folder}");
+    }
+}
+
+per_engine!(
+    a_real_export_loads_as_a_snapshot,
+    "exports-snap": dynamodb_local, ministack, embedded
+);
+
+/// Each way an export can be broken stops `snapshot load` with the file
+/// and line, exit 2, and the table keeps what it held.
+#[test]
+fn a_broken_export_stops_snapshot_load_before_the_table_is_touched() {
+    let stack = Stack::new("exports-snap-broken", "embedded", "");
+    let mut manifest = std::fs::read_to_string(stack.manifest()).unwrap();
+    manifest.push_str(
+        "\n[[table]]\nname = \"orders\"\npartition_key = \"pk:S\"\nsort_key = \"sk:N\"\n",
+    );
+    std::fs::write(stack.manifest(), manifest).unwrap();
+    stack.up();
+    stack
+        .run(&["put", "orders", r#"{"pk": "kept", "sk": 1}"#])
+        .assert_code(0);
+    let before = scanned(&stack, "orders");
+    let id = "01700000000000-aaaaaaaa";
+    let export = format!("AWSDynamoDB/{id}");
+    let files = |name: &str| format!("exports/{name}/{export}/manifest-files.json");
+    let data = |name: &str| format!("exports/{name}/{export}/data/part-0.json.gz");
+    type Break = fn(&Path);
+    let cases: [(&str, Break, String); 6] = [
+        (
+            "md5",
+            |dir| {
+                let path = dir.join("manifest-files.json");
+                let text = std::fs::read_to_string(&path).unwrap();
+                let entry: Value = serde_json::from_str(&text).unwrap();
+                let changed = text.replace(
+                    entry["md5Checksum"].as_str().unwrap(),
+                    "AAAAAAAAAAAAAAAAAAAAAA==",
+                );
+                std::fs::write(path, changed).unwrap();
+            },
+            format!(
+                "{}:1: data file `data/part-0.json.gz` has MD5 `",
+                files("md5")
+            ),
+        ),
+        (
+            "missing",
+            |dir| std::fs::remove_file(dir.join("data/part-0.json.gz")).unwrap(),
+            format!(
+                "{}:1: data file `data/part-0.json.gz` does not exist",
+                files("missing")
+            ),
+        ),
+        (
+            "count",
+            |dir| {
+                let path = dir.join("manifest-files.json");
+                let text = std::fs::read_to_string(&path).unwrap();
+                std::fs::write(path, text.replace("\"itemCount\":3", "\"itemCount\":4")).unwrap();
+            },
+            format!(
+                "{}:1: data file `data/part-0.json.gz` holds 3 items; its `itemCount` is 4",
+                files("count")
+            ),
+        ),
+        (
+            "truncated",
+            |dir| {
+                let path = dir.join("data/part-0.json.gz");
+                let bytes = std::fs::read(&path).unwrap();
+                std::fs::write(path, &bytes[..bytes.len() / 2]).unwrap();
+            },
+            format!("{}:1: cannot read gzip data", data("truncated")),
+        ),
+        (
+            "not-json",
+            |_| {},
+            format!("{}:2:15: invalid JSON", data("not-json")),
+        ),
+        (
+            "no-key",
+            |_| {},
+            format!("{}:3: missing partition key `pk` (type S)", data("no-key")),
+        ),
+    ];
+    for (name, break_it, want) in cases {
+        let root = stack.dir.path().join("exports").join(name);
+        let (mut full, _) = json_lines();
+        match name {
+            "not-json" => full[1] = "{\"Item\": {\"pk\": ".to_string(),
+            "no-key" => full[2] = r#"{"Item":{"sk":{"N":"3"}}}"#.to_string(),
+            _ => {}
+        }
+        write_export(&root, id, "DYNAMODB_JSON", None, &full);
+        break_it(&root.join(&export));
+        let folder = format!("exports/{name}");
+        let out = stack.run(&["snapshot", "load", &folder, "orders"]);
+        out.assert_code(2).assert_stderr_has(&want);
+        assert_eq!(
+            scanned(&stack, "orders"),
+            before,
+            "{name}: the table is untouched"
+        );
+    }
+}

@@ -56,7 +56,11 @@ impl Fields<'_, '_> {
                         SeedSpec {
                             path,
                             shown,
-                            format: if csv.is_some() { SeedFormat::Csv } else { format },
+                            format: if csv.is_some() {
+                                SeedFormat::Csv
+                            } else {
+                                format
+                            },
                             sets: Vec::new(),
                             binary: Vec::new(),
                             csv,
