@@ -104,7 +104,8 @@ pub fn find_snapshot(
 }
 
 /// After `up --snapshot`: the snapshot's tables that were there already
-/// (so did not start from its items) are replaced by them.
+/// (so did not start from its items) are replaced by them. Returns
+/// whether there were any.
 pub async fn load_into_existing(
     settings: &Settings,
     manifest: &Manifest,
@@ -112,7 +113,7 @@ pub async fn load_into_existing(
     outcomes: &[(String, Outcome)],
     seeds: &SeedCounts,
     printer: &Printer,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<bool> {
     let tables: Vec<&TableSpec> = manifest
         .tables
         .iter()
@@ -124,7 +125,7 @@ pub async fn load_into_existing(
         })
         .collect();
     if tables.is_empty() {
-        return Ok(());
+        return Ok(false);
     }
     replace_tables(
         settings,
@@ -135,7 +136,7 @@ pub async fn load_into_existing(
         printer,
     )
     .await?;
-    Ok(())
+    Ok(true)
 }
 
 /// Makes the snapshot `arg` names the seed data of the tables it holds

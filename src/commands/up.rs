@@ -79,7 +79,7 @@ pub async fn run(
     for note in &manifest.notes {
         printer.info(note);
     }
-    let (stack, outcomes) = super::bring_up(
+    let (mut stack, outcomes) = super::bring_up(
         settings,
         &manifest,
         &seeds,
@@ -89,7 +89,7 @@ pub async fn run(
         printer,
     )
     .await?;
-    super::load_into_existing(
+    stack.changed |= super::load_into_existing(
         settings,
         &manifest,
         &from_snapshot,

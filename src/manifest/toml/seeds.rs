@@ -111,34 +111,13 @@ impl Fields<'_, '_> {
                         csv_by_name || matches!(given, Some((_, Some(SeedFormat::Csv))));
                     let known = !matches!(given, Some((_, None)));
                     if known && !is_csv_entry {
-                        for name in CSV_FIELDS {
-                            let Some(key) = f.key_span(name) else {
-                                continue;
-                            };
-                            reader.push(
-                                Diagnostic::new(
-                                    key,
-                                    entry_path.key(name).to_string(),
-                                    format!("`{name}` applies to CSV seeds only"),
-                                )
-                                .help("give the entry `format = \"csv\"`, or leave the field out"),
-                            );
-                        }
-                    }
-                    if is_csv_entry {
-                        for name in ["sets", "binary"] {
-                            let Some(key) = f.key_span(name) else {
-                                continue;
-                            };
-                            reader.push(
-                                Diagnostic::new(
-                                    key,
-                                    entry_path.key(name).to_string(),
-                                    "`sets` and `binary` apply to plain JSON only",
-                                )
-                                .help("give a CSV column its type in `types`, e.g. `types = { thumb = \"B\" }`"),
-                            );
-                        }
+                        f.refuse(
+                            &CSV_FIELDS,
+                            &entry_path,
+                            &|name| format!("`{name}` applies to CSV seeds only"),
+                            "give the entry `format = \"csv\"`, or leave the field out",
+                            reader,
+                        );
                     }
                     let typed = matches!(
                         given,
@@ -147,20 +126,23 @@ impl Fields<'_, '_> {
                             Some(SeedFormat::DynamodbJson | SeedFormat::DynamodbExport)
                         ))
                     );
-                    if typed {
-                        for name in ["sets", "binary"] {
-                            let Some(key) = f.key_span(name) else {
-                                continue;
-                            };
-                            reader.push(
-                                Diagnostic::new(
-                                    key,
-                                    entry_path.key(name).to_string(),
-                                    "`sets` and `binary` apply to plain JSON only",
-                                )
-                                .help("DynamoDB JSON already says each attribute's type"),
-                            );
-                        }
+                    let typed_by = if is_csv_entry {
+                        Some(
+                            "give a CSV column its type in `types`, e.g. `types = { thumb = \"B\" }`",
+                        )
+                    } else if typed {
+                        Some("DynamoDB JSON already says each attribute's type")
+                    } else {
+                        None
+                    };
+                    if let Some(help) = typed_by {
+                        f.refuse(
+                            &["sets", "binary"],
+                            &entry_path,
+                            &|_| "`sets` and `binary` apply to plain JSON only".to_string(),
+                            help,
+                            reader,
+                        );
                     }
                     let located = match (file, given.clone()) {
                         (_, Some((_, None))) => None,
@@ -220,6 +202,27 @@ impl Fields<'_, '_> {
             seeds.extend(seed);
         }
         seeds
+    }
+}
+
+impl Fields<'_, '_> {
+    /// Refuses each of `names` the entry at `entry` writes: `message`
+    /// says why, `help` what to do instead.
+    fn refuse(
+        &self,
+        names: &[&str],
+        entry: &FieldPath,
+        message: &dyn Fn(&str) -> String,
+        help: &str,
+        reader: &mut Reader<'_>,
+    ) {
+        for name in names {
+            if let Some(key) = self.key_span(name) {
+                reader.push(
+                    Diagnostic::new(key, entry.key(name).to_string(), message(name)).help(help),
+                );
+            }
+        }
     }
 }
 
