@@ -973,11 +973,11 @@ fn measure(rt: &tokio::runtime::Runtime, bench: &Bench, runs: usize) -> Vec<Row>
     // Snapshots of the 10,000 items: saved against `scan` to a file, loaded
     // against seeding them, devstack's own commands on both sides.
     let (mut save, mut scan) = (Vec::new(), Vec::new());
+    let discard = bench.root.path().join("discard.txt");
     for _ in 0..runs {
+        let saving = ["snapshot", "save", "bench", "--force"];
         save.push(seconds(
-            bench
-                .run("items-10k", &["snapshot", "save", "bench", "--force"])
-                .0,
+            bench.run_measured("items-10k", &saving, &discard).0,
         ));
         let (took, _) = bench.run_measured("items-10k", &["scan", "items", "-o", "jsonl"], &out);
         scan.push(seconds(took));

@@ -46,65 +46,60 @@ async fn save(
     let tables = super::chosen_tables(&manifest, names)?;
     let dir = super::snapshot_dir(settings, &manifest, path)?;
     let target = dir.join(name);
-    if target.exists() && !force {
-        return Err(UsageError(format!(
-            "snapshot `{name}` exists already (`{}`)\n  hint: `--force` replaces it, or `devstack snapshot rm {name}` removes it",
-            target.display()
-        ))
-        .into());
+    if target.exists() {
+        if !force {
+            return Err(UsageError(format!(
+                "snapshot `{name}` exists already (`{}`)\n  hint: `--force` replaces it, or `devstack snapshot rm {name}` removes it",
+                target.display()
+            ))
+            .into());
+        }
+        // Only a snapshot of devstack's own is replaced, never another folder.
+        Snapshot::own(&target, name)?;
     }
     let endpoint = settings.endpoint(&manifest).await?;
     let client = client::client(endpoint.url(), &manifest.project.region, Profile::Command);
     std::fs::create_dir_all(&dir)?;
-    // Written aside and renamed into place: a save cut off half-way leaves
-    // no snapshot that looks whole.
-    let partial = dir.join(format!(".{name}.partial-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&partial);
-    std::fs::create_dir_all(&partial)?;
-    let written = async {
-        let saved = save::save_tables(
-            &client,
-            &manifest,
-            endpoint.url(),
-            &tables,
-            &partial,
-            printer,
-        )
-        .await?;
-        let info = Info {
-            devstack: env!("CARGO_PKG_VERSION").to_string(),
-            project: manifest.project.name.clone(),
-            engine: match endpoint.engine() {
-                Some(_) => manifest.project.engine.to_string(),
-                None => "endpoint".to_string(),
-            },
-            manifest_sha256: std::fs::read(&manifest.path)
-                .map(|bytes| format!("{:x}", Sha256::digest(bytes)))
-                .unwrap_or_default(),
-            saved_at: write::timestamp(when),
-            tables: saved,
-        };
-        std::fs::write(
-            partial.join(store::INFO_FILE),
-            serde_json::to_string_pretty(&info)?,
-        )?;
-        anyhow::Ok(info)
-    }
-    .await;
-    let info = match written {
-        Ok(info) => info,
-        Err(err) => {
-            let _ = std::fs::remove_dir_all(&partial);
-            return Err(err);
-        }
+    store::remove_abandoned(&dir);
+    // Written aside and renamed into place: a save cut off half-way (an
+    // error, Ctrl-C) leaves no snapshot that looks whole, and no folder.
+    let partial = Aside::make(dir.join(store::partial_name(name, "partial")))?;
+    let saved = save::save_tables(
+        &client,
+        &manifest,
+        endpoint.url(),
+        &tables,
+        &partial.0,
+        printer,
+    )
+    .await?;
+    let info = Info {
+        devstack: env!("CARGO_PKG_VERSION").to_string(),
+        project: manifest.project.name.clone(),
+        engine: match endpoint.engine() {
+            Some(_) => manifest.project.engine.to_string(),
+            None => "endpoint".to_string(),
+        },
+        manifest_sha256: std::fs::read(&manifest.path)
+            .map(|bytes| format!("{:x}", Sha256::digest(bytes)))
+            .unwrap_or_default(),
+        saved_at: write::timestamp(when),
+        tables: saved,
     };
+    std::fs::write(
+        partial.0.join(store::INFO_FILE),
+        serde_json::to_string_pretty(&info)?,
+    )?;
     if target.exists() {
-        let old = dir.join(format!(".{name}.old-{}", std::process::id()));
-        std::fs::rename(&target, &old)?;
-        std::fs::rename(&partial, &target)?;
-        let _ = std::fs::remove_dir_all(&old);
+        // The old snapshot goes only once the new one is in its place.
+        let old = Aside(dir.join(store::partial_name(name, "old")));
+        std::fs::rename(&target, &old.0)?;
+        if let Err(err) = std::fs::rename(&partial.0, &target) {
+            let _ = std::fs::rename(&old.0, &target);
+            return Err(err.into());
+        }
     } else {
-        std::fs::rename(&partial, &target)?;
+        std::fs::rename(&partial.0, &target)?;
     }
     let items: u64 = info.tables.iter().map(|t| t.items).sum();
     printer.info(&format!(
@@ -135,7 +130,8 @@ async fn load(
         .filter(|t| physical.contains(&t.physical))
         .collect();
     // Every data file is read and checked before any table is touched.
-    let counts = seed::validate_tables(tables.iter().copied(), &settings.dirs.cache)?;
+    let counts = seed::validate_tables(tables.iter().copied(), &settings.dirs.cache)
+        .map_err(|invalid| invalid.in_snapshot(arg))?;
     let (url, done) = super::replace_tables(
         settings,
         &manifest,
@@ -232,13 +228,14 @@ fn rm(
     for name in names {
         store::check_name(name)?;
         let target = dir.join(name);
-        if Snapshot::open(&target, name).is_err() {
+        if !target.exists() {
             return Err(UsageError(format!(
                 "no snapshot `{name}` in `{}`; `devstack snapshot ls` lists them",
                 dir.display()
             ))
             .into());
         }
+        Snapshot::own(&target, name)?;
         found.push((name, target));
     }
     for (name, target) in found {
@@ -246,4 +243,22 @@ fn rm(
         printer.info(&format!("removed snapshot `{name}`"));
     }
     Ok(())
+}
+
+/// A folder beside the snapshots, removed when dropped: a snapshot being
+/// written, or the one it replaces.
+struct Aside(PathBuf);
+
+impl Aside {
+    fn make(path: PathBuf) -> std::io::Result<Aside> {
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path)?;
+        Ok(Aside(path))
+    }
+}
+
+impl Drop for Aside {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }

@@ -40,6 +40,18 @@ pub async fn run(
     }
     if let Some(url) = &settings.endpoint {
         // An emulator devstack did not start: only its tables are ours to make.
+        if !from_snapshot.is_empty() {
+            // Loading a snapshot replaces data: the guard comes before
+            // anything is asked of the endpoint.
+            let given = crate::endpoint::Endpoint::Given(url.clone());
+            crate::endpoint::check_destructive(
+                given,
+                &manifest,
+                settings.allow_remote,
+                "load a snapshot",
+            )
+            .await?;
+        }
         let probe = Probe::ListTables {
             endpoint: url.clone(),
             region: project.region.clone(),

@@ -24,7 +24,7 @@ pub type SeedCounts = BTreeMap<String, u64>;
 /// that were about to write (`up`, `reset`, `run`); a command that only
 /// checks says what it found ([`InvalidSeedFiles::found_by_a_check`]).
 #[derive(Debug, thiserror::Error)]
-pub struct InvalidSeedFiles(pub Vec<InvalidSeeds>, StoppedWriting);
+pub struct InvalidSeedFiles(pub Vec<InvalidSeeds>, StoppedWriting, Option<String>);
 
 /// Whether the problems stopped a command that was about to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,16 +34,32 @@ impl InvalidSeedFiles {
     /// The same problems, found by a command that never writes
     /// (`validate`, `doctor`).
     pub fn found_by_a_check(self) -> InvalidSeedFiles {
-        InvalidSeedFiles(self.0, StoppedWriting(false))
+        InvalidSeedFiles(self.0, StoppedWriting(false), self.2)
+    }
+
+    /// The same problems, in the data of the snapshot `shown` that a
+    /// command was about to load.
+    pub fn in_snapshot(self, shown: &str) -> InvalidSeedFiles {
+        InvalidSeedFiles(self.0, self.1, Some(shown.to_string()))
     }
 }
 
 impl fmt::Display for InvalidSeedFiles {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let count: usize = self.0.iter().map(InvalidSeeds::count).sum();
-        write!(f, "the seed files have {}", plural(count, "problem"))?;
-        if self.1.0 {
-            write!(f, "; nothing was written")?;
+        match &self.2 {
+            Some(snapshot) => {
+                write!(f, "snapshot `{snapshot}` has {}", plural(count, "problem"))?;
+                if self.1.0 {
+                    write!(f, "; no table was touched")?;
+                }
+            }
+            None => {
+                write!(f, "the seed files have {}", plural(count, "problem"))?;
+                if self.1.0 {
+                    write!(f, "; nothing was written")?;
+                }
+            }
         }
         for table in &self.0 {
             write!(f, "\n{table}")?;
@@ -83,7 +99,7 @@ pub fn validate_tables<'a>(
     if invalid.is_empty() {
         Ok(counts)
     } else {
-        Err(InvalidSeedFiles(invalid, StoppedWriting(true)))
+        Err(InvalidSeedFiles(invalid, StoppedWriting(true), None))
     }
 }
 

@@ -23,6 +23,17 @@ pub const DATA_DIR: &str = "data";
 /// The only `version` of the summary AWS has written.
 pub const SUMMARY_VERSION: &str = "2020-06-30";
 
+/// Whether `dir` looks like a DynamoDB export: an export's own folder
+/// (with its manifest files), the `AWSDynamoDB` folder, or a folder
+/// holding one. Whether it is a sound one is for the reader to say.
+pub fn looks_like_export(dir: &std::path::Path) -> bool {
+    dir.is_dir()
+        && (dir.file_name().is_some_and(|name| name == EXPORTS_DIR)
+            || [SUMMARY_FILE, FILES_FILE, EXPORTS_DIR]
+                .iter()
+                .any(|name| dir.join(name).exists()))
+}
+
 /// How the data files write items.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]

@@ -53,7 +53,7 @@ pub fn seed_from(
         for data in &saved {
             let Some(table) = manifest.table(&data.name) else {
                 return Err(UsageError(format!(
-                    "snapshot `{shown}` holds table `{}`, which the manifest does not have\n  hint: name the tables to load: `devstack snapshot load {shown} TABLE...`",
+                    "snapshot `{shown}` holds table `{}`, which the manifest does not have\n  hint: load it into a table of the manifest by name: `devstack snapshot load {shown} TABLE`",
                     data.name
                 ))
                 .into());
@@ -89,10 +89,9 @@ pub fn seed_from(
         let Some(table) = manifest.tables.iter_mut().find(|t| t.physical == physical) else {
             continue;
         };
-        if let Some(schema_file) = &data.schema
-            && schema_file.is_file()
-        {
-            let keys = schema::keys(schema_file)?;
+        if let Some(schema_file) = &data.schema {
+            let shown_file = shown_in(shown, snapshot, schema_file);
+            let keys = schema::keys(schema_file, &shown_file)?;
             if let Some(difference) = schema::key_difference(&keys, table) {
                 return Err(UsageError(format!(
                     "snapshot `{shown}` cannot load into table `{}`: its {difference}",

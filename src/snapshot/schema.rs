@@ -8,6 +8,7 @@ use std::path::Path;
 use serde_json::{Map, Value, json};
 
 use crate::dynamo::tables::TableState;
+use crate::error::UsageError;
 use crate::manifest::cloudformation::create_table_request;
 use crate::manifest::{KeyAttribute, KeyType, TableSpec};
 
@@ -32,10 +33,17 @@ pub fn describe(state: &TableState, arn: &str) -> Option<Value> {
     Some(json!({ "Table": table }))
 }
 
-/// The partition and sort key a schema file declares.
-pub fn keys(path: &Path) -> anyhow::Result<(KeyAttribute, Option<KeyAttribute>)> {
-    let text = std::fs::read_to_string(path)?;
-    let value: Value = serde_json::from_str(&text)?;
+/// The partition and sort key a schema file declares; `shown` names it in
+/// messages.
+pub fn keys(path: &Path, shown: &str) -> Result<(KeyAttribute, Option<KeyAttribute>), UsageError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|err| UsageError(format!("{shown}: cannot read the table's schema: {err}")))?;
+    let value: Value = serde_json::from_str(&text).map_err(|err| {
+        UsageError(format!(
+            "{shown}:{}: not `describe-table` output: {err}",
+            err.line()
+        ))
+    })?;
     let table = value.get("Table").unwrap_or(&value);
     let types: Vec<(&str, &str)> = table
         .get("AttributeDefinitions")
@@ -64,7 +72,9 @@ pub fn keys(path: &Path) -> anyhow::Result<(KeyAttribute, Option<KeyAttribute>)>
         })
     };
     let partition = key("HASH").ok_or_else(|| {
-        anyhow::anyhow!("{}: no partition (HASH) key in `KeySchema`", path.display())
+        UsageError(format!(
+            "{shown}: no partition (HASH) key with its type in `KeySchema` and `AttributeDefinitions`"
+        ))
     })?;
     Ok((partition, key("RANGE")))
 }

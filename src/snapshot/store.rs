@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::layout::{EXPORTS_DIR, SUMMARY_FILE, Summary};
+use super::layout::{EXPORTS_DIR, looks_like_export};
+use super::read;
 use crate::error::UsageError;
 
 /// devstack's note in a snapshot's folder.
@@ -80,7 +81,7 @@ pub fn check_name(name: &str) -> Result<(), UsageError> {
         return Ok(());
     }
     Err(UsageError(format!(
-        "`{name}` is not a snapshot name: use letters, digits, `.`, `_` and `-` (or give a folder with `--path`, or a path with a `/`)"
+        "`{name}` is not a snapshot name: use letters, digits, `.`, `_` and `-`, not starting with `.`"
     )))
 }
 
@@ -111,7 +112,7 @@ impl Snapshot {
                 info: Some(info),
             });
         }
-        if dir.join(EXPORTS_DIR).is_dir() || dir.join(SUMMARY_FILE).is_file() {
+        if looks_like_export(dir) {
             return Ok(Snapshot {
                 dir: dir.to_path_buf(),
                 info: None,
@@ -136,10 +137,14 @@ impl Snapshot {
                 })
                 .collect());
         }
-        // A real export: one table, named in its summary.
-        let summary = first_summary(&self.dir)?;
+        // A real export: one table, named in its (first) summary.
+        let exports = read::exports_in(&self.dir).map_err(|p| UsageError(p.to_string()))?;
+        let name = exports
+            .first()
+            .map(|e| e.summary.table_name().to_string())
+            .unwrap_or_default();
         Ok(vec![TableData {
-            name: summary.table_name().to_string(),
+            name,
             dir: self.dir.clone(),
             schema: None,
         }])
@@ -149,40 +154,68 @@ impl Snapshot {
     pub fn items(&self) -> Option<u64> {
         match &self.info {
             Some(info) => Some(info.tables.iter().map(|t| t.items).sum()),
-            None => first_summary(&self.dir).ok().map(|s| s.item_count),
+            None => read::exports_in(&self.dir)
+                .ok()?
+                .first()
+                .map(|e| e.summary.item_count),
+        }
+    }
+
+    /// Refuses a folder that is not a snapshot devstack saved (a real
+    /// export, anything else), before `save --force` or `rm` removes it.
+    pub fn own(dir: &Path, shown: &str) -> anyhow::Result<Snapshot> {
+        match Snapshot::open(dir, shown) {
+            Ok(snapshot) if snapshot.info.is_some() => Ok(snapshot),
+            Ok(_) => Err(UsageError(format!(
+                "`{}` is a DynamoDB export, not a snapshot devstack saved: devstack removes only its own snapshots",
+                dir.display()
+            ))
+            .into()),
+            Err(err) => Err(err),
         }
     }
 }
 
-/// The summary of the first export found at `dir` (one export's folder, or
-/// a folder holding `AWSDynamoDB/<id>/`), for naming its table.
-fn first_summary(dir: &Path) -> anyhow::Result<Summary> {
-    let mut candidates = vec![dir.join(SUMMARY_FILE)];
-    if let Ok(entries) = std::fs::read_dir(dir.join(EXPORTS_DIR)) {
-        let mut found: Vec<PathBuf> = entries
-            .flatten()
-            .map(|e| e.path().join(SUMMARY_FILE))
-            .collect();
-        found.sort();
-        candidates.extend(found);
-    }
-    for path in candidates {
-        if let Ok(text) = std::fs::read_to_string(&path) {
-            return serde_json::from_str(&text).map_err(|err| {
-                UsageError(format!(
-                    "{}:{}: not an export summary: {err}",
-                    path.display(),
-                    err.line()
-                ))
-                .into()
-            });
+/// The folder a snapshot is written in before it takes its name (`kind`
+/// `partial`), or the one it replaces waits in (`old`): hidden, and named
+/// with this process's id.
+pub fn partial_name(name: &str, kind: &str) -> String {
+    format!(".{name}.{kind}-{}", std::process::id())
+}
+
+/// Tidies the folders that saves which no longer run (killed before they
+/// could) left beside the snapshots in `dir`: a snapshot half-written is
+/// removed; one that was being replaced is put back when no new one took
+/// its place, and removed when one did.
+pub fn remove_abandoned(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some((snapshot, kind, pid)) = file_name.to_str().and_then(aside_parts) else {
+            continue;
+        };
+        let alive = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None)
+            != Err(nix::errno::Errno::ESRCH);
+        if alive {
+            continue;
+        }
+        let target = dir.join(snapshot);
+        if kind == "old" && !target.exists() {
+            let _ = std::fs::rename(entry.path(), target);
+        } else {
+            let _ = std::fs::remove_dir_all(entry.path());
         }
     }
-    Err(UsageError(format!(
-        "`{}` holds no `{SUMMARY_FILE}`: not a DynamoDB export",
-        dir.display()
-    ))
-    .into())
+}
+
+/// `.NAME.KIND-PID` as (NAME, KIND, PID), for the two kinds `partial_name` makes.
+fn aside_parts(file_name: &str) -> Option<(&str, &str, i32)> {
+    let (head, pid) = file_name.strip_prefix('.')?.rsplit_once('-')?;
+    let (name, kind) = head.rsplit_once('.')?;
+    let pid = pid.parse().ok()?;
+    matches!(kind, "partial" | "old").then_some((name, kind, pid))
 }
 
 /// A folder's size in bytes, everything under it counted.
@@ -236,6 +269,23 @@ mod tests {
         }
         assert!(is_path("./exports/orders"));
         assert!(is_path("/tmp/snap"));
+    }
+
+    #[test]
+    fn folders_set_aside_by_a_save_are_told_by_name() {
+        assert_eq!(
+            aside_parts(".bug-1.partial-42"),
+            Some(("bug-1", "partial", 42))
+        );
+        assert_eq!(aside_parts(".demo.v2.old-7"), Some(("demo.v2", "old", 7)));
+        for other in [
+            "bug-1",
+            ".bug-1.other-42",
+            ".bug-1.partial-x",
+            ".partial-42",
+        ] {
+            assert_eq!(aside_parts(other), None, "{other}");
+        }
     }
 
     #[test]

@@ -37,18 +37,16 @@ pub fn timestamp(time: SystemTime) -> String {
         .unwrap_or_default()
 }
 
-/// What the bytes written through it hash to, and how many there were.
+/// What the bytes written through it hash to.
 struct Hashing<W> {
     inner: W,
     md5: Md5,
-    bytes: u64,
 }
 
 impl<W: Write> Write for Hashing<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let written = self.inner.write(buf)?;
         self.md5.update(buf.get(..written).unwrap_or_default());
-        self.bytes += written as u64;
         Ok(written)
     }
 
@@ -136,6 +134,7 @@ impl TableExport {
     }
 
     /// The export's own folder.
+    #[cfg(test)]
     pub fn dir(&self) -> &Path {
         &self.dir
     }
@@ -152,7 +151,6 @@ impl TableExport {
                 Hashing {
                     inner: BufWriter::with_capacity(256 * 1024, file),
                     md5: Md5::new(),
-                    bytes: 0,
                 },
                 Compression::fast(),
             ),

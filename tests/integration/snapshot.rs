@@ -126,6 +126,19 @@ fn save_change_load_gives_back_exactly_the_saved_items(engine: &str, test: &str)
     assert_eq!(rows[0]["tables"], 2);
     assert_eq!(rows[0]["items"], 4);
     assert_eq!(rows[0]["engine"], engine);
+    // Saved on this engine, loaded on the embedded one (the other way
+    // round is the next scenario).
+    if engine != "embedded" {
+        let path = rows[0]["path"].as_str().unwrap();
+        let other = self::stack(&format!("{test}-emb"), "embedded");
+        other.up();
+        other.run(&["snapshot", "load", path]).assert_code(0);
+        assert_eq!(
+            contents(&other),
+            saved,
+            "saved on {engine}, loaded on embedded"
+        );
+    }
     stack.run(&["snapshot", "rm", "before"]).assert_code(0);
     stack
         .run(&["snapshot", "ls"])
@@ -214,21 +227,77 @@ fn a_snapshot_whose_keys_differ_from_the_manifest_is_refused_before_any_table_is
     std::fs::write(stack.manifest(), &manifest).unwrap();
     assert_eq!(contents(&stack), changed, "nothing was touched");
 
-    // A snapshot's table the manifest does not have, or a name it lacks.
+    // A name the manifest lacks, or a snapshot's table it does not have.
     stack
         .run(&["snapshot", "load", "s", "missing"])
         .assert_code(2)
         .assert_stderr_has("the manifest has no table `missing`");
-    // Loading replaces data: the endpoint guard refuses one elsewhere.
+    let without_notes = &manifest[..manifest.find("\n[[table]]\nname = \"notes\"").unwrap()];
+    std::fs::write(stack.manifest(), without_notes).unwrap();
     stack
-        .run(&[
-            "--endpoint",
-            "http://dynamodb.example.com:8000",
-            "snapshot",
-            "load",
-            "s",
-        ])
+        .run(&["snapshot", "load", "s"])
         .assert_code(2)
-        .assert_stderr_has("load a snapshot");
+        .assert_stderr_has("snapshot `s` holds table `notes`, which the manifest does not have");
+    std::fs::write(stack.manifest(), &manifest).unwrap();
+    // Loading replaces data: the endpoint guard refuses one elsewhere,
+    // before `up` makes or asks anything there.
+    let remote = "http://dynamodb.example.com:8000";
+    for args in [
+        &["--endpoint", remote, "snapshot", "load", "s"][..],
+        &["--endpoint", remote, "up", "--snapshot", "s"][..],
+    ] {
+        stack
+            .run(args)
+            .assert_code(2)
+            .assert_stderr_has("load a snapshot");
+    }
+    // A schema file that cannot be read is named, with its line.
+    let snapshots = stack.home.path().join("data/devstack/snapshots");
+    let schema = snapshots.join(&stack.project).join("s/things/table.json");
+    let kept = std::fs::read_to_string(&schema).unwrap();
+    std::fs::write(&schema, "{\"Table\": ").unwrap();
+    stack
+        .run(&["snapshot", "load", "s"])
+        .assert_code(2)
+        .assert_stderr_has("s/things/table.json:1: not `describe-table` output");
+    std::fs::write(&schema, kept).unwrap();
     assert_eq!(contents(&stack), changed, "nothing was touched");
+}
+
+#[test]
+fn only_snapshots_devstack_saved_are_replaced_or_removed() {
+    let stack = stack("snap-own", "embedded");
+    stack.up();
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().to_str().unwrap();
+    // A folder of the user's, and a real export, where a snapshot would go.
+    let mine = folder.path().join("mine");
+    std::fs::create_dir_all(&mine).unwrap();
+    std::fs::write(mine.join("notes.txt"), "keep me").unwrap();
+    stack
+        .run(&["snapshot", "save", "mine", "--path", path, "--force"])
+        .assert_code(2)
+        .assert_stderr_has("no snapshot at `mine`");
+    stack
+        .run(&["snapshot", "rm", "mine", "--path", path])
+        .assert_code(2)
+        .assert_stderr_has("no snapshot at `mine`");
+    assert!(mine.join("notes.txt").is_file());
+    stack
+        .run(&["snapshot", "save", "s", "--path", path])
+        .assert_code(0);
+    let export = folder.path().join("export");
+    std::fs::rename(folder.path().join("s/things"), &export).unwrap();
+    stack
+        .run(&["snapshot", "rm", "export", "--path", path])
+        .assert_code(2)
+        .assert_stderr_has("is a DynamoDB export, not a snapshot devstack saved");
+    assert!(export.join("table.json").is_file());
+    // Nothing is left beside the snapshots by a save that finished.
+    let mut names: Vec<String> = std::fs::read_dir(folder.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["export", "mine", "s"]);
 }

@@ -8,6 +8,7 @@ use super::fields::{Fields, Reader, one_of, wrong_type};
 use super::seed_csv::CSV_FIELDS;
 use crate::manifest::path::FieldPath;
 use crate::manifest::{CsvOptions, Diagnostic, SeedFormat, SeedSpec};
+use crate::snapshot::layout::looks_like_export;
 
 /// Whether a seed path names a CSV file, read as CSV without a `format`.
 fn is_csv(path: &str) -> bool {
@@ -302,19 +303,4 @@ impl Reader<'_> {
             None => Some((joined, shown, chosen)),
         }
     }
-}
-
-/// A folder that holds a DynamoDB export to S3: an export's own folder
-/// (its manifest files), or one holding `AWSDynamoDB/`, the names
-/// `snapshot::layout` gives.
-fn looks_like_export(dir: &std::path::Path) -> bool {
-    dir.is_dir()
-        && (dir.file_name().is_some_and(|name| name == "AWSDynamoDB")
-            || [
-                "manifest-summary.json",
-                "manifest-files.json",
-                "AWSDynamoDB",
-            ]
-            .iter()
-            .any(|name| dir.join(name).exists()))
 }
