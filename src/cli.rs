@@ -126,6 +126,9 @@ pub enum Command {
     /// Host the embedded engine (started by `up`, not by hand)
     #[command(name = "serve-engine", hide = true)]
     ServeEngine(ServeEngineArgs),
+    /// Print the manifest's table names, one per line (for the completion scripts)
+    #[command(name = "table-names", hide = true)]
+    TableNames,
 }
 
 #[derive(Debug, Args)]

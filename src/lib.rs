@@ -99,6 +99,7 @@ fn dispatch(job: Job, settings: &Settings, printer: &Printer) -> anyhow::Result<
             Job::Ls { json } => commands::ls::run(settings, *json, printer).await,
             Job::Doctor { json } => commands::doctor::run(settings, *json, printer).await,
             Job::Completions { shell } => commands::completions::run(*shell, printer),
+            Job::TableNames => commands::completions::table_names(settings, printer),
             // Handled below: they deal with their signals themselves.
             Job::ServeEngine(_) | Job::Run(_) => Ok(()),
         }

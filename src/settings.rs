@@ -88,6 +88,8 @@ pub enum Job {
     },
     /// The embedded engine's own process.
     ServeEngine(HostOptions),
+    /// The manifest's table names, for the completion scripts.
+    TableNames,
 }
 
 /// Where `import` and `init` read tables from.
@@ -364,6 +366,7 @@ impl Settings {
             },
             Command::Doctor(args) => Job::Doctor { json: args.json },
             Command::Completions(args) => Job::Completions { shell: args.shell },
+            Command::TableNames => Job::TableNames,
             Command::ServeEngine(args) => Job::ServeEngine(HostOptions {
                 dir: args.dir,
                 bind: args.bind,

@@ -1,12 +1,63 @@
 //! `devstack completions SHELL`: the shell completion script, made from
 //! the command line's own definition, so it always offers what devstack
-//! accepts. Hidden subcommands are not offered.
+//! accepts. Hidden subcommands are not offered. In bash, the commands that
+//! take a table first also offer the manifest's table names, which the
+//! script asks the hidden `devstack table-names` for.
 
 use clap::CommandFactory;
 
 use crate::cli::Cli;
 use crate::cli::Shell;
 use crate::output::Printer;
+use crate::settings::Settings;
+
+/// The subcommands whose first argument is a table.
+const TAKE_A_TABLE: [&str; 6] = ["scan", "query", "reset", "put", "get", "delete"];
+
+/// In bash, after clap's script: table names for the first argument of the
+/// commands that take a table, from the manifest `-f` names or the one
+/// found here. clap's own completion runs first; its placeholders
+/// (`<TABLE>`, `[KEY]...`) give way to the names.
+const BASH_TABLES: &str = r#"
+_devstack_tables() {
+    _devstack "$@"
+    local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}"
+    [[ "${cur}" == -* ]] && return 0
+    case " TAKE_A_TABLE " in
+        *" ${prev} "*) ;;
+        *) return 0 ;;
+    esac
+    local i file=()
+    for ((i = 1; i < COMP_CWORD - 1; i++)); do
+        case "${COMP_WORDS[i]}" in
+            -f|--file) file=(-f "${COMP_WORDS[i+1]}") ;;
+        esac
+    done
+    local names
+    names="$(devstack "${file[@]}" table-names 2>/dev/null)" || return 0
+    local kept=() word
+    for word in "${COMPREPLY[@]}"; do
+        [[ "${word}" == \<* || "${word}" == \[* ]] || kept+=("${word}")
+    done
+    COMPREPLY=("${kept[@]}" $(compgen -W "${names}" -- "${cur}"))
+}
+
+if [[ "${BASH_VERSINFO[0]}" -eq 4 && "${BASH_VERSINFO[1]}" -ge 4 || "${BASH_VERSINFO[0]}" -gt 4 ]]; then
+    complete -F _devstack_tables -o nosort -o bashdefault -o default devstack
+else
+    complete -F _devstack_tables -o bashdefault -o default devstack
+fi
+"#;
+
+/// `devstack table-names`: the manifest's tables, one name per line.
+pub fn table_names(settings: &Settings, printer: &Printer) -> anyhow::Result<()> {
+    let manifest = settings.manifest_without_seed_files()?;
+    let names: Vec<&str> = manifest.tables.iter().map(|t| t.name.as_str()).collect();
+    if !names.is_empty() {
+        printer.data(&names.join("\n"))?;
+    }
+    Ok(())
+}
 
 pub fn run(shell: Shell, printer: &Printer) -> anyhow::Result<()> {
     printer.data(&script(shell))?;
@@ -23,7 +74,11 @@ pub fn script(shell: Shell) -> String {
     let mut command = visible(&Cli::command());
     let mut out = Vec::new();
     clap_complete::generate(generator, &mut command, "devstack", &mut out);
-    String::from_utf8_lossy(&out).into_owned()
+    let mut script = String::from_utf8_lossy(&out).into_owned();
+    if shell == Shell::Bash {
+        script.push_str(&BASH_TABLES.replace("TAKE_A_TABLE", &TAKE_A_TABLE.join(" ")));
+    }
+    script
 }
 
 /// The command line without its hidden subcommands (`serve-engine`), which

@@ -81,3 +81,85 @@ fn completion_scripts_name_the_subcommands_and_parse_in_their_shell() {
         }
     }
 }
+
+/// What bash offers after `line`, through the script's own entry (table
+/// names included), in `dir`, with devstack on `PATH`.
+fn bash_offers_in(dir: &std::path::Path, script: &std::path::Path, line: &[&str]) -> Vec<String> {
+    let words: Vec<String> = line.iter().map(|w| format!("'{w}'")).collect();
+    let last = line.len() - 1;
+    let program = format!(
+        "source '{}'; COMP_WORDS=({}); COMP_CWORD={last}; \
+         _devstack_tables devstack '{}' '{}'; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        script.display(),
+        words.join(" "),
+        line[last],
+        line[last - 1],
+    );
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_devstack"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let path = format!("{}:/usr/bin:/bin", bin.display());
+    let out = run(command("bash")
+        .arg("-c")
+        .arg(program)
+        .current_dir(dir)
+        .env("PATH", path));
+    out.assert_code(0);
+    out.stdout
+        .lines()
+        .filter(|w| !w.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn bash_offers_the_manifests_table_names_where_a_table_goes() {
+    let home = Home::new();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("devstack.toml"),
+        "[project]\nname = \"completing\"\n\n[[table]]\nname = \"orders\"\npartition_key = \"pk:S\"\n\
+         \n[[table]]\nname = \"order-lines\"\npartition_key = \"pk:S\"\n\
+         \n[[table]]\nname = \"users\"\npartition_key = \"id:S\"\n",
+    )
+    .unwrap();
+    let out = run(home.devstack(&root()).args(["completions", "bash"]));
+    out.assert_code(0);
+    let script = dir.path().join("devstack.bash");
+    std::fs::write(&script, &out.stdout).unwrap();
+    run(command("bash").arg("-n").arg(&script)).assert_code(0);
+
+    for command in ["scan", "query", "reset", "put", "get", "delete"] {
+        let mut offered = bash_offers_in(dir.path(), &script, &["devstack", command, ""]);
+        offered.retain(|w| !w.starts_with('-'));
+        offered.sort();
+        assert_eq!(offered, ["order-lines", "orders", "users"], "{command}");
+    }
+    let offered = bash_offers_in(dir.path(), &script, &["devstack", "scan", "ord"]);
+    assert_eq!(offered, ["orders", "order-lines"]);
+    // Not where no table goes: another command, the second argument, an option.
+    for line in [
+        &["devstack", "up", ""][..],
+        &["devstack", "query", "orders", ""][..],
+        &["devstack", "scan", "--"][..],
+    ] {
+        let offered = bash_offers_in(dir.path(), &script, line);
+        assert!(
+            !offered.iter().any(|w| w == "users"),
+            "{line:?}: {offered:?}"
+        );
+    }
+    // With `-f`, from that manifest; without a manifest, nothing and no error.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("devstack.toml");
+    let manifest = manifest.to_str().unwrap();
+    let offered = bash_offers_in(
+        elsewhere.path(),
+        &script,
+        &["devstack", "-f", manifest, "get", "u"],
+    );
+    assert_eq!(offered, ["users"]);
+    let offered = bash_offers_in(elsewhere.path(), &script, &["devstack", "get", "u"]);
+    assert!(offered.is_empty(), "{offered:?}");
+}
