@@ -31,7 +31,7 @@ use crate::item::Item;
 use crate::item::json_kind;
 use crate::manifest::{KeyAttribute, KeyType, SeedFormat, SeedSpec, TableSpec};
 use crate::output::plural;
-use crate::snapshot::read::{self as export, ExportProblem};
+use crate::snapshot::read as export;
 
 mod check;
 mod convert;
@@ -87,23 +87,16 @@ impl SeedProblem {
 
     /// A problem in `file`, as shown: the seed file, or a file inside an
     /// export folder.
-    fn at(file: &Path, line: usize, message: impl Into<String>) -> SeedProblem {
+    pub(crate) fn at(
+        file: impl Into<PathBuf>,
+        line: usize,
+        message: impl Into<String>,
+    ) -> SeedProblem {
         SeedProblem {
-            file: file.to_path_buf(),
+            file: file.into(),
             line,
             column: None,
             message: message.into(),
-        }
-    }
-}
-
-impl From<ExportProblem> for SeedProblem {
-    fn from(problem: ExportProblem) -> SeedProblem {
-        SeedProblem {
-            file: problem.file,
-            line: problem.line,
-            column: problem.column,
-            message: problem.message,
         }
     }
 }
@@ -268,7 +261,7 @@ fn each_value(
             &spec.path,
             shown,
             &keys,
-            &mut |found| problem(found.into()),
+            &mut |found| problem(found),
             &mut |file, line, item| visit(file, line, Value::Object(item)),
         );
     }

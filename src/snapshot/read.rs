@@ -12,7 +12,6 @@
 //! seed entry's path shows it, and the line.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Component, Path, PathBuf};
@@ -28,49 +27,11 @@ use super::layout::{DataFile, EXPORTS_DIR, FILES_FILE, OutputFormat, SUMMARY_FIL
 use crate::item::json_kind;
 use crate::item::number::Number;
 use crate::manifest::KeyAttribute;
+use crate::seed::SeedProblem;
 
 /// The most text one line of a data file may take; far above a 400 KB
 /// item, it bounds memory on a broken file.
 const MAX_LINE: u64 = 16 * 1024 * 1024;
-
-/// A problem in an export, at a file inside it and a line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExportProblem {
-    /// The file, shown under the path the export was given as.
-    pub file: PathBuf,
-    /// 1-based; 0 for the whole file.
-    pub line: usize,
-    /// 1-based, in bytes, when known.
-    pub column: Option<usize>,
-    /// Lowercase, names in backticks.
-    pub message: String,
-}
-
-impl ExportProblem {
-    fn new(file: impl Into<PathBuf>, line: usize, message: impl Into<String>) -> ExportProblem {
-        ExportProblem {
-            file: file.into(),
-            line,
-            column: None,
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for ExportProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file.display())?;
-        if self.line > 0 {
-            write!(f, ":{}", self.line)?;
-            if let Some(column) = self.column {
-                write!(f, ":{column}")?;
-            }
-        }
-        write!(f, ": {}", self.message)
-    }
-}
-
-impl std::error::Error for ExportProblem {}
 
 /// One export found in a folder: its own folder and its summary.
 #[derive(Debug, Clone, PartialEq)]
@@ -90,7 +51,7 @@ struct Export {
 /// `AWSDynamoDB/` (or under `folder` itself when it is `AWSDynamoDB/`).
 /// Sorted: full exports first (by `exportTime`), then incremental ones by
 /// `exportFromTime`. Paths in problems are shown as under `folder`.
-pub fn exports_in(folder: &Path) -> Result<Vec<FoundExport>, ExportProblem> {
+pub fn exports_in(folder: &Path) -> Result<Vec<FoundExport>, SeedProblem> {
     Ok(find(folder, folder)?
         .into_iter()
         .map(|export| export.found)
@@ -128,7 +89,7 @@ fn files_name(summary: &Summary) -> &str {
         .unwrap_or(FILES_FILE)
 }
 
-fn find(folder: &Path, shown: &Path) -> Result<Vec<Export>, ExportProblem> {
+fn find(folder: &Path, shown: &Path) -> Result<Vec<Export>, SeedProblem> {
     let is_export = |dir: &Path| dir.join(SUMMARY_FILE).exists() || dir.join(FILES_FILE).exists();
     if is_export(folder) {
         return Ok(vec![load(folder, shown)?]);
@@ -141,7 +102,7 @@ fn find(folder: &Path, shown: &Path) -> Result<Vec<Export>, ExportProblem> {
     let entries = match std::fs::read_dir(&root) {
         Ok(entries) => entries,
         Err(_) => {
-            return Err(ExportProblem::new(
+            return Err(SeedProblem::at(
                 shown,
                 0,
                 format!(
@@ -162,7 +123,7 @@ fn find(folder: &Path, shown: &Path) -> Result<Vec<Export>, ExportProblem> {
         let name = dir.file_name().map(PathBuf::from).unwrap_or_default();
         let shown_dir = shown_root.join(name);
         if !is_export(&dir) {
-            return Err(ExportProblem::new(
+            return Err(SeedProblem::at(
                 shown_dir.join(SUMMARY_FILE),
                 0,
                 "missing: the export is not complete (AWS writes the summary last); \
@@ -172,7 +133,7 @@ fn find(folder: &Path, shown: &Path) -> Result<Vec<Export>, ExportProblem> {
         exports.push(load(&dir, &shown_dir)?);
     }
     if exports.is_empty() {
-        return Err(ExportProblem::new(
+        return Err(SeedProblem::at(
             shown_root,
             0,
             "holds no export folder (`<ExportId>/` with `manifest-summary.json`)",
@@ -194,13 +155,13 @@ fn find(folder: &Path, shown: &Path) -> Result<Vec<Export>, ExportProblem> {
 }
 
 /// Reads one export's summary.
-fn load(dir: &Path, shown: &Path) -> Result<Export, ExportProblem> {
+fn load(dir: &Path, shown: &Path) -> Result<Export, SeedProblem> {
     let file = shown.join(SUMMARY_FILE);
     let text = std::fs::read_to_string(dir.join(SUMMARY_FILE))
-        .map_err(|err| ExportProblem::new(&file, 0, format!("cannot be read: {err}")))?;
-    let summary: Summary = serde_json::from_str(&text).map_err(|err| ExportProblem {
+        .map_err(|err| SeedProblem::at(&file, 0, format!("cannot be read: {err}")))?;
+    let summary: Summary = serde_json::from_str(&text).map_err(|err| SeedProblem {
         column: Some(err.column()).filter(|&c| c > 0),
-        ..ExportProblem::new(
+        ..SeedProblem::at(
             &file,
             err.line(),
             format!("not an export summary: {}", without_position(&err)),
@@ -235,7 +196,7 @@ enum LineStop {
 
 /// What problems found while reading do: noted (`Ok`, the reading goes
 /// on) or returned as the error that stops it.
-pub type OnProblem<'a> = &'a mut dyn FnMut(ExportProblem) -> anyhow::Result<()>;
+pub type OnProblem<'a> = &'a mut dyn FnMut(SeedProblem) -> anyhow::Result<()>;
 
 /// What takes each final item: the data file it is in (as shown), its
 /// line, and the item as a map of DynamoDB JSON values.
@@ -282,7 +243,7 @@ pub fn for_each_item(
             .iter()
             .map(|export| format!("`{}`", export.shown.display()))
             .collect();
-        return problem(ExportProblem::new(
+        return problem(SeedProblem::at(
             shown,
             0,
             format!(
@@ -462,7 +423,7 @@ fn read_export(export: &Export, problem: OnProblem<'_>, line: OnLine<'_>) -> any
     let text = match std::fs::read_to_string(export.found.dir.join(files_name)) {
         Ok(text) => text,
         Err(err) => {
-            return problem(ExportProblem::new(
+            return problem(SeedProblem::at(
                 &files_shown,
                 0,
                 format!("cannot be read: {err} (`manifestFilesS3Key` names it)"),
@@ -476,11 +437,11 @@ fn read_export(export: &Export, problem: OnProblem<'_>, line: OnLine<'_>) -> any
         if entry_text.trim().is_empty() {
             continue;
         }
-        let at_entry = |message: String| ExportProblem::new(&files_shown, entry_line, message);
+        let at_entry = |message: String| SeedProblem::at(&files_shown, entry_line, message);
         let entry: DataFile = match serde_json::from_str(entry_text) {
             Ok(entry) => entry,
             Err(err) => {
-                problem(ExportProblem {
+                problem(SeedProblem {
                     column: Some(err.column()).filter(|&c| c > 0),
                     ..at_entry(format!("not a data file entry: {}", without_position(&err)))
                 })?;
@@ -548,7 +509,7 @@ fn read_export(export: &Export, problem: OnProblem<'_>, line: OnLine<'_>) -> any
                     .map(|at| at + 1)
             })
             .unwrap_or(0);
-        problem(ExportProblem::new(
+        problem(SeedProblem::at(
             summary_file,
             line,
             format!(
@@ -586,8 +547,7 @@ fn read_data_file(
     let mut items = 0u64;
     let mut number = 0usize;
     let mut buffer = Vec::new();
-    let at =
-        |number: usize, message: String| ExportProblem::new(shown.to_path_buf(), number, message);
+    let at = |number: usize, message: String| SeedProblem::at(shown.to_path_buf(), number, message);
     {
         let source: Box<dyn Read + '_> = if gzip {
             Box::new(flate2::read::MultiGzDecoder::new(&mut hashing))
@@ -636,7 +596,7 @@ fn read_data_file(
                     Ok(value) => Some(value),
                     Err(err) => {
                         items += 1;
-                        problem(ExportProblem {
+                        problem(SeedProblem {
                             column: Some(err.column()).filter(|&c| c > 0),
                             ..at(number, format!("invalid JSON: {}", without_position(&err)))
                         })?;
@@ -653,7 +613,7 @@ fn read_data_file(
                         Ok(value) => value,
                         Err(err) => {
                             items += 1;
-                            problem(ExportProblem {
+                            problem(SeedProblem {
                                 column: Some(err.column),
                                 ..at(number, format!("invalid ION: {}", err.message))
                             })?;
