@@ -16,19 +16,40 @@ fn has_word(text: &str, word: &str) -> bool {
 }
 
 /// What bash offers after `line` (the words typed so far, the last one
-/// being completed) with the script sourced.
+/// being completed) with the script sourced, asking clap's own function.
 fn bash_offers(script: &std::path::Path, line: &[&str]) -> Vec<String> {
+    offers("_devstack", script, line, &root())
+}
+
+/// What the completion function `function` offers after `line`, in `dir`,
+/// with devstack on `PATH` (the script runs it for table names): one
+/// entry per line bash printed.
+fn offers(
+    function: &str,
+    script: &std::path::Path,
+    line: &[&str],
+    dir: &std::path::Path,
+) -> Vec<String> {
     let words: Vec<String> = line.iter().map(|w| format!("'{w}'")).collect();
     let last = line.len() - 1;
     let program = format!(
         "source '{}'; COMP_WORDS=({}); COMP_CWORD={last}; \
-         _devstack devstack '{}' '{}'; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+         {function} devstack '{}' '{}'; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
         script.display(),
         words.join(" "),
         line[last],
         line[last - 1],
     );
-    let out = run(command("bash").arg("-c").arg(program));
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_devstack"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let path = format!("{}:/usr/bin:/bin", bin.display());
+    let out = run(command("bash")
+        .arg("-c")
+        .arg(program)
+        .current_dir(dir)
+        .env("PATH", path));
     out.assert_code(0);
     out.stdout.lines().map(String::from).collect()
 }
@@ -83,34 +104,11 @@ fn completion_scripts_name_the_subcommands_and_parse_in_their_shell() {
 }
 
 /// What bash offers after `line`, through the script's own entry (table
-/// names included), in `dir`, with devstack on `PATH`.
+/// names included), in `dir`; no entry when it offers nothing.
 fn bash_offers_in(dir: &std::path::Path, script: &std::path::Path, line: &[&str]) -> Vec<String> {
-    let words: Vec<String> = line.iter().map(|w| format!("'{w}'")).collect();
-    let last = line.len() - 1;
-    let program = format!(
-        "source '{}'; COMP_WORDS=({}); COMP_CWORD={last}; \
-         _devstack_tables devstack '{}' '{}'; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
-        script.display(),
-        words.join(" "),
-        line[last],
-        line[last - 1],
-    );
-    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_devstack"))
-        .parent()
-        .unwrap()
-        .to_path_buf();
-    let path = format!("{}:/usr/bin:/bin", bin.display());
-    let out = run(command("bash")
-        .arg("-c")
-        .arg(program)
-        .current_dir(dir)
-        .env("PATH", path));
-    out.assert_code(0);
-    out.stdout
-        .lines()
-        .filter(|w| !w.is_empty())
-        .map(String::from)
-        .collect()
+    let mut offered = offers("_devstack_tables", script, line, dir);
+    offered.retain(|w| !w.is_empty());
+    offered
 }
 
 #[test]
