@@ -129,6 +129,12 @@ pub enum Command {
     /// Print the manifest's table names, one per line (for the completion scripts)
     #[command(name = "table-names", hide = true)]
     TableNames,
+    /// Keep a warm engine until it is idle, then remove it (started by `run --warm`)
+    #[command(name = "keep-warm", hide = true)]
+    KeepWarm {
+        /// The warm engine's project
+        name: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -141,6 +147,9 @@ pub struct RunArgs {
     #[arg(long, value_name = "SNAPSHOT")]
     pub snapshot: Option<String>,
 
+    #[command(flatten)]
+    pub warm: WarmArgs,
+
     /// The command and its arguments, after `--`
     #[arg(
         required = true,
@@ -149,6 +158,26 @@ pub struct RunArgs {
         value_name = "CMD"
     )]
     pub command: Vec<std::ffi::OsString>,
+}
+
+/// A throwaway stack's tables on a warm engine (`run`, `up --throwaway`).
+#[derive(Debug, Args)]
+pub struct WarmArgs {
+    /// Put the tables on a warm engine that outlives this stack: the first stack starts it, later
+    /// ones get tables of their own on it in a fraction of a second, kept apart by an access key
+    /// of their own; it is removed once unused for `--idle` seconds (container engines only)
+    #[arg(long, env = "DEVSTACK_WARM", value_parser = clap::builder::FalseyValueParser::new())]
+    pub warm: bool,
+
+    /// With `--warm`: how long the warm engine is kept once no stack uses it
+    #[arg(
+        long,
+        value_name = "SECS",
+        env = "DEVSTACK_WARM_IDLE",
+        default_value_t = 600,
+        value_parser = clap::value_parser!(u64).range(1..=86_400)
+    )]
+    pub idle: u64,
 }
 
 #[derive(Debug, Args)]
@@ -412,6 +441,9 @@ pub struct UpArgs {
     #[arg(long, value_name = "SNAPSHOT")]
     pub snapshot: Option<String>,
 
+    #[command(flatten)]
+    pub warm: WarmArgs,
+
     /// How to print the variables on stdout
     #[arg(long, value_enum, default_value_t = EnvFormat::Shell)]
     pub format: EnvFormat,
@@ -507,6 +539,10 @@ pub struct DownArgs {
     /// Also delete the project's persistent data (volumes, the embedded engine's database)
     #[arg(long, short = 'v')]
     pub volumes: bool,
+
+    /// Instead: remove every warm engine of this home that no stack uses (see `run --warm`)
+    #[arg(long, conflicts_with = "volumes")]
+    pub warm: bool,
 }
 
 #[derive(Debug, Args)]

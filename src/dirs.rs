@@ -59,6 +59,7 @@ impl BaseDirs {
             origin_note: (self.state.as_ref())
                 .map(|state| state.join("stacks").join(format!("{name}.json"))),
             snapshots: self.data.as_ref().map(|d| d.join("snapshots").join(name)),
+            base: Box::new(self.clone()),
         }
     }
 
@@ -119,6 +120,8 @@ pub struct ProjectDirs {
     /// `<data>/snapshots/<name>`: the project's snapshots, outside its
     /// own folders, so that no `down` or `run`'s end removes them.
     pub snapshots: Option<PathBuf>,
+    /// The base folders it is in.
+    base: Box<BaseDirs>,
 }
 
 impl ProjectDirs {
@@ -134,6 +137,17 @@ impl ProjectDirs {
     /// Notes that a `run` owns the project, before it makes anything.
     pub fn note_run(&self, run: &RunRecord) -> std::io::Result<()> {
         write_note(self.run_note.as_deref(), run)
+    }
+
+    /// The note of the `run` that owns the project, if one does.
+    pub fn run(&self) -> Option<RunRecord> {
+        let text = std::fs::read_to_string(self.run_note.as_ref()?).ok()?;
+        serde_json::from_str(&text).ok()
+    }
+
+    /// The base folders the project's are in: where another project's are.
+    pub fn base(&self) -> &BaseDirs {
+        &self.base
     }
 
     /// Forgets that a `run` owns the project (a kept run, taken down).
@@ -351,6 +365,7 @@ mod tests {
             engine: "embedded".into(),
             owner: "1:2".into(),
             kept: false,
+            warm: None,
         };
         let project = base.project("demo-run-1");
         project.note_run(&run).unwrap();
@@ -376,6 +391,7 @@ mod tests {
                     engine: "embedded".into(),
                     owner: "1:2".into(),
                     kept: false,
+                    warm: None,
                 })
                 .unwrap();
             project
@@ -384,6 +400,7 @@ mod tests {
                     engine: "embedded".into(),
                     throwaway: false,
                     run_owner: None,
+                    warm: None,
                 })
                 .unwrap();
         };

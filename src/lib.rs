@@ -77,7 +77,8 @@ fn dispatch(job: Job, settings: &Settings, printer: &Printer) -> anyhow::Result<
     let command = async {
         match &job {
             Job::Up(options) => commands::up::run(settings, options, printer).await,
-            Job::Down { volumes } => commands::down::run(settings, *volumes, printer).await,
+            Job::Down { warm: true, .. } => commands::down::warm(settings, printer).await,
+            Job::Down { volumes, .. } => commands::down::run(settings, *volumes, printer).await,
             Job::Reset(options) => commands::reset::run(settings, options, printer).await,
             Job::Status { json } => commands::status::run(settings, *json, printer).await,
             Job::Logs(options) => commands::logs::run(settings, options, printer).await,
@@ -100,6 +101,9 @@ fn dispatch(job: Job, settings: &Settings, printer: &Printer) -> anyhow::Result<
             Job::Doctor { json } => commands::doctor::run(settings, *json, printer).await,
             Job::Completions { shell } => commands::completions::run(*shell, printer),
             Job::TableNames => commands::completions::table_names(settings, printer),
+            Job::KeepWarm { name } => {
+                stack::warm::keep_until_idle(&settings.dirs, name, printer).await
+            }
             // Handled below: they deal with their signals themselves.
             Job::ServeEngine(_) | Job::Run(_) => Ok(()),
         }

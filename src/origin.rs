@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::manifest::Manifest;
+use crate::runs::WarmTables;
 use crate::service::Engine;
 
 /// What a stack records about itself when it is brought up.
@@ -25,6 +26,10 @@ pub struct Origin {
     /// …and the `run` that owns it (none when kept on purpose).
     #[serde(default)]
     pub run_owner: Option<String>,
+    /// A `run --warm`'s stack: the warm engine its tables live on, and the
+    /// run's own access key that keeps them apart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warm: Option<WarmTables>,
 }
 
 impl Origin {
@@ -35,6 +40,7 @@ impl Origin {
             engine: manifest.project.engine.to_string(),
             throwaway: manifest.project.throwaway,
             run_owner: manifest.project.owner.clone(),
+            warm: WarmTables::of(manifest),
         }
     }
 
@@ -48,6 +54,13 @@ impl Origin {
     pub fn apply(&self, manifest: &mut Manifest) {
         if self.throwaway {
             manifest.make_throwaway(self.run_owner.as_deref());
+        }
+        if let Some(warm) = &self.warm {
+            manifest.project.warm = Some(crate::manifest::Warm {
+                engine: warm.engine.clone(),
+                idle: crate::manifest::Warm::DEFAULT_IDLE,
+            });
+            manifest.project.access_key = warm.access_key.clone();
         }
     }
 }

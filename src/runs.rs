@@ -40,6 +40,31 @@ pub struct RunRecord {
     pub owner: String,
     /// Left up on purpose (`--keep`): not collected.
     pub kept: bool,
+    /// A `run --warm`'s: its tables live on this warm engine, under its own
+    /// access key, in this region; collecting the run deletes them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warm: Option<WarmTables>,
+}
+
+/// Where a warm run's tables are: what `down` and `gc` delete.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct WarmTables {
+    /// The warm engine's project.
+    pub engine: String,
+    pub access_key: String,
+    pub region: String,
+}
+
+impl WarmTables {
+    /// Where the tables of `manifest`'s stack are, when it is a warm run's.
+    pub fn of(manifest: &crate::manifest::Manifest) -> Option<WarmTables> {
+        let project = &manifest.project;
+        Some(WarmTables {
+            engine: project.warm.as_ref()?.engine.clone(),
+            access_key: project.access_key.clone(),
+            region: project.region.clone(),
+        })
+    }
 }
 
 /// What a project is, as `gc` and `ls` judge it.
@@ -114,6 +139,7 @@ mod tests {
             engine: "embedded".into(),
             owner: owner.into(),
             kept,
+            warm: None,
         }
     }
 

@@ -48,6 +48,8 @@ pub enum Job {
     Up(UpOptions),
     Down {
         volumes: bool,
+        /// `--warm`: the home's unused warm engines instead.
+        warm: bool,
     },
     Reset(ResetOptions),
     Status {
@@ -90,6 +92,10 @@ pub enum Job {
     ServeEngine(HostOptions),
     /// The manifest's table names, for the completion scripts.
     TableNames,
+    /// A warm engine's keeper.
+    KeepWarm {
+        name: String,
+    },
 }
 
 /// Where `import` and `init` read tables from.
@@ -132,6 +138,8 @@ pub struct RunOptions {
     pub keep: bool,
     /// `--snapshot`: start the tables from it.
     pub snapshot: Option<String>,
+    /// `--warm`: the tables on a warm engine, kept this long once unused.
+    pub warm: Option<Duration>,
 }
 
 /// `snapshot save|load|ls|rm`.
@@ -170,6 +178,9 @@ pub struct UpOptions {
     pub format: EnvFormat,
     /// `--snapshot`: bring the tables it holds to its items.
     pub snapshot: Option<String>,
+    /// `--throwaway --warm`: the tables on a warm engine, kept this long
+    /// once unused.
+    pub warm: Option<Duration>,
 }
 
 impl UpOptions {
@@ -262,6 +273,19 @@ impl KeyOptions {
     }
 }
 
+/// `--warm` (or `DEVSTACK_WARM`) with its idle time, for a stack that is
+/// `throwaway`. `up` without `--throwaway` makes no stack to warm: said
+/// for `--warm`, while `DEVSTACK_WARM` (set for the test runners' `up
+/// --throwaway`) leaves it alone.
+fn warm(args: &cli::WarmArgs, throwaway: bool) -> Result<Option<Duration>, UsageError> {
+    if args.warm && !throwaway && std::env::var_os("DEVSTACK_WARM").is_none() {
+        return Err(UsageError(
+            "`--warm` puts a throwaway stack's tables on a warm engine: use it with `--throwaway` (or `devstack run --warm`)".to_string(),
+        ));
+    }
+    Ok((args.warm && throwaway).then(|| Duration::from_secs(args.idle)))
+}
+
 impl Settings {
     /// Resolves the command line; a bad combination is a usage error.
     pub fn resolve(cli: Cli) -> anyhow::Result<(Settings, Job)> {
@@ -281,12 +305,14 @@ impl Settings {
                 timeout: args.timeout.map(Duration::from_secs),
                 pull: args.pull,
                 reseed: args.reseed,
+                warm: warm(&args.warm, args.throwaway)?,
                 throwaway: args.throwaway,
                 format: args.format,
                 snapshot: args.snapshot,
             }),
             Command::Down(args) => Job::Down {
                 volumes: args.volumes,
+                warm: args.warm,
             },
             Command::Reset(args) => Job::Reset(ResetOptions {
                 tables: args.tables,
@@ -339,6 +365,7 @@ impl Settings {
                 command: args.command,
                 keep: args.keep,
                 snapshot: args.snapshot,
+                warm: warm(&args.warm, true)?,
             }),
             Command::Snapshot(command) => Job::Snapshot(match command {
                 SnapshotCommand::Save(args) => SnapshotJob::Save {
@@ -367,6 +394,7 @@ impl Settings {
             Command::Doctor(args) => Job::Doctor { json: args.json },
             Command::Completions(args) => Job::Completions { shell: args.shell },
             Command::TableNames => Job::TableNames,
+            Command::KeepWarm { name } => Job::KeepWarm { name },
             Command::ServeEngine(args) => Job::ServeEngine(HostOptions {
                 dir: args.dir,
                 bind: args.bind,

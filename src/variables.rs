@@ -1,12 +1,12 @@
 //! The variables an app needs to reach the stack (`env`, `up`, and `run`'s
-//! command): the endpoint, region, the fixed local credentials, the table
+//! command): the endpoint, region, the local credentials, the table
 //! prefix and the manifest's own `[env]`, written for a shell, a `.env`
 //! file or as JSON.
 
 use crate::endpoint::host_of;
 use crate::error::UsageError;
 use crate::manifest::{Manifest, Placeholder};
-use crate::service::{ACCESS_KEY_ID, SECRET_ACCESS_KEY};
+use crate::service::SECRET_ACCESS_KEY;
 use crate::stack;
 
 /// The engine as containers on the project network see it.
@@ -31,7 +31,7 @@ pub enum EnvFormat {
 }
 
 /// Everything an AWS SDK (and the app) needs, in a stable order: the
-/// endpoint, region, the fixed local credentials, the table prefix, then the
+/// endpoint, region, the local credentials (a warm run's own access key), the table prefix, then the
 /// manifest's own variables with their placeholders filled in. `endpoint`
 /// is where the app reaches the engine: from this machine, or (for `env
 /// --network`) from the project network.
@@ -42,7 +42,7 @@ pub fn of(manifest: &Manifest, endpoint: &str) -> Result<Vec<(String, String)>, 
         ("AWS_ENDPOINT_URL_DYNAMODB", endpoint),
         ("AWS_REGION", region),
         ("AWS_DEFAULT_REGION", region),
-        ("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID),
+        ("AWS_ACCESS_KEY_ID", &manifest.project.access_key),
         ("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY),
         ("DEVSTACK_TABLE_PREFIX", &manifest.project.table_prefix),
     ]

@@ -21,7 +21,7 @@ pub async fn run(
     let endpoint =
         endpoint::check_destructive(endpoint, &manifest, settings.allow_remote, "delete items")
             .await?;
-    let client = client::client(endpoint.url(), &manifest.project.region, Profile::Command);
+    let client = client::for_project(endpoint.url(), &manifest.project, Profile::Command);
     let source = read::source(client, &manifest, endpoint.url(), &options.table, None).await?;
     let schema = single::schema_of(&source)?;
     let table = &source.state.name;

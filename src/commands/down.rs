@@ -6,6 +6,7 @@
 use crate::output::Printer;
 use crate::settings::Settings;
 use crate::stack;
+use crate::stack::warm::Removal;
 
 pub async fn run(settings: &Settings, volumes: bool, printer: &Printer) -> anyhow::Result<()> {
     let manifest = settings.manifest_without_seed_files()?;
@@ -25,6 +26,35 @@ pub async fn run(settings: &Settings, volumes: bool, printer: &Printer) -> anyho
     }
     if !volumes && manifest.project.persist {
         printer.info(stack::kept_data(engine));
+    }
+    Ok(())
+}
+
+/// `devstack down --warm`: removes every warm engine of this home that no
+/// stack uses; one that a stack uses is left, and said so.
+pub async fn warm(settings: &Settings, printer: &Printer) -> anyhow::Result<()> {
+    let engines = stack::warm::engines(&settings.dirs);
+    if engines.is_empty() {
+        printer.info("no warm engine to remove");
+    }
+    for dirs in engines {
+        match stack::warm::remove(&dirs, false, printer).await? {
+            Removal::Removed(done) => {
+                printer.info(&format!("removed the warm engine `{}`", dirs.name));
+                for line in done.lines() {
+                    printer.info(&format!("  {line}"));
+                }
+            }
+            Removal::InUse(by) => printer.info(&format!(
+                "left the warm engine `{}`: used by {}",
+                dirs.name,
+                by.iter()
+                    .map(|p| format!("`{p}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            Removal::Kept => {}
+        }
     }
     Ok(())
 }

@@ -3,7 +3,9 @@
 //! gone. A run still going, a kept run (`--keep`), a run whose owner lives
 //! where this process cannot see it (another container sharing the Docker
 //! daemon, another boot) and every other project are never touched; the
-//! judgement is `runs::judge`, the one `ls` shows.
+//! judgement is `runs::judge`, the one `ls` shows. A run on a warm engine
+//! is its tables there, deleted; a warm engine is removed when no stack
+//! uses it and its keeper is gone.
 
 use std::collections::BTreeMap;
 
@@ -11,6 +13,7 @@ use crate::output::{Printer, plural};
 use crate::runs::{self, RunState};
 use crate::settings::Settings;
 use crate::stack;
+use crate::stack::warm::Removal;
 
 pub async fn run(settings: &Settings, dry_run: bool, printer: &Printer) -> anyhow::Result<()> {
     let dirs = &settings.dirs;
@@ -48,7 +51,6 @@ pub async fn run(settings: &Settings, dry_run: bool, printer: &Printer) -> anyho
     }
     if abandoned.is_empty() {
         printer.info("nothing to collect: no run was left behind");
-        return Ok(());
     }
     for name in &abandoned {
         if dry_run {
@@ -73,6 +75,31 @@ pub async fn run(settings: &Settings, dry_run: bool, printer: &Printer) -> anyho
                 format!(": {}", removed.join(", "))
             }
         ))?;
+    }
+    if settings.project.is_none() {
+        warm_engines(settings, dry_run, printer).await?;
+    }
+    Ok(())
+}
+
+/// The warm engines nothing would remove: no stack uses them, and their
+/// keeper is gone (killed, or the machine restarted). One whose keeper runs
+/// is its keeper's to remove once it is idle.
+async fn warm_engines(settings: &Settings, dry_run: bool, printer: &Printer) -> anyhow::Result<()> {
+    for dirs in stack::warm::engines(&settings.dirs) {
+        if dry_run {
+            if stack::warm::is_abandoned(&dirs) {
+                printer.data(&dirs.name)?;
+            }
+            continue;
+        }
+        if let Removal::Removed(done) = stack::warm::remove(&dirs, true, printer).await? {
+            printer.data(&format!(
+                "removed the warm engine `{}`, whose keeper is gone: {}",
+                dirs.name,
+                plural(done.docker_objects(), "Docker object")
+            ))?;
+        }
     }
     Ok(())
 }

@@ -201,7 +201,7 @@ pub async fn replace_tables(
     let endpoint = settings.endpoint(manifest).await?;
     let endpoint =
         endpoint::check_destructive(endpoint, manifest, settings.allow_remote, action).await?;
-    let client = client::client(endpoint.url(), &manifest.project.region, Profile::Command);
+    let client = client::for_project(endpoint.url(), &manifest.project, Profile::Command);
     // The project's engine is watched only when it is the endpoint: an
     // `--endpoint` elsewhere does not care how that container is doing.
     let engine = endpoint.engine();
@@ -245,7 +245,7 @@ pub async fn bring_up(
     let _ = dirs.note_origin(&Origin::of(manifest));
     let mut stack = stack::up(manifest, pull, timeout, &dirs, printer).await?;
     let engine = &stack.engine;
-    let client = client::client(engine.url(), &project.region, Profile::Command);
+    let client = client::for_project(engine.url(), project, Profile::Command);
     let outcomes = tokio::select! {
         outcomes = reconcile::reconcile(&client, manifest, seeds, reseed, true, printer) => outcomes,
         lost = engine.lost() => Err(lost.into()),

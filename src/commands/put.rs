@@ -35,7 +35,7 @@ pub async fn run(
     let items = single::parse_items(&text, what)?;
     let manifest = settings.manifest_without_seed_files()?;
     let endpoint = settings.endpoint(&manifest).await?;
-    let client = client::client(endpoint.url(), &manifest.project.region, Profile::Command);
+    let client = client::for_project(endpoint.url(), &manifest.project, Profile::Command);
     let source = read::source(client, &manifest, endpoint.url(), &options.table, None).await?;
     let schema = single::schema_of(&source)?;
     let table = &source.state.name;

@@ -18,7 +18,7 @@ use crate::error::{ExitWith, UsageError};
 use crate::manifest::{Manifest, PullPolicy};
 use crate::output::{Printer, plural};
 use crate::process;
-use crate::runs::RunRecord;
+use crate::runs::{RunRecord, WarmTables};
 use crate::seed;
 use crate::service::Engine;
 use crate::settings::{RunOptions, Settings};
@@ -39,15 +39,18 @@ pub async fn run(
     let owner = process::own_identity().context("cannot tell this process's start time")?;
     // A stack kept on purpose outlives its run: its Docker objects carry no
     // owner, so `gc` never takes it for a run's left behind, from any home.
-    let dirs = begin_throwaway(settings, &mut manifest, owner, options.keep)?;
+    let dirs = begin_throwaway(settings, &mut manifest, owner, options.keep, options.warm)?;
     let project = manifest.project.name.clone();
     for note in &manifest.notes {
         printer.info(note);
     }
-    printer.info(&format!(
-        "run: project `{project}` ({})",
-        manifest.project.engine
-    ));
+    printer.info(&match &manifest.project.warm {
+        Some(warm) => format!(
+            "run: project `{project}` ({}, on the warm engine `{}`)",
+            manifest.project.engine, warm.engine
+        ),
+        None => format!("run: project `{project}` ({})", manifest.project.engine),
+    });
 
     // Signals from here on: during set-up they stop it and the stack is
     // removed; while CMD runs they are passed on to CMD first.
@@ -118,7 +121,8 @@ pub(super) async fn bring_up_throwaway(
 }
 
 /// Makes `manifest` a throwaway stack of `owner`'s (kept: with no owner on
-/// its Docker objects) and notes the run before anything is made, so that a
+/// its Docker objects), its tables on a warm engine with `warm` (kept that
+/// long once unused), and notes the run before anything is made, so that a
 /// run killed at any point can be collected by `devstack gc`. Returns the
 /// run's folders.
 pub(super) fn begin_throwaway(
@@ -126,8 +130,14 @@ pub(super) fn begin_throwaway(
     manifest: &mut Manifest,
     owner: String,
     kept: bool,
+    warm: Option<Duration>,
 ) -> anyhow::Result<ProjectDirs> {
     make_throwaway(manifest, (!kept).then_some(owner.as_str()));
+    if let Some(idle) = warm
+        && let Some(note) = stack::warm::adopt(manifest, &settings.dirs, idle)
+    {
+        manifest.notes.push(note);
+    }
     let dirs = settings.dirs.project(&manifest.project.name);
     let record = RunRecord {
         project: manifest.project.name.clone(),
@@ -136,6 +146,7 @@ pub(super) fn begin_throwaway(
         // Kept from the start: a run with `--keep` killed before it ends
         // leaves its stack as asked, and `gc` never collects it.
         kept,
+        warm: WarmTables::of(manifest),
     };
     dirs.note_run(&record).context("cannot note the run")?;
     Ok(dirs)

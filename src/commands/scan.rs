@@ -14,7 +14,7 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let manifest = settings.manifest_without_seed_files()?;
     let endpoint = settings.endpoint(&manifest).await?;
-    let client = client::client(endpoint.url(), &manifest.project.region, Profile::Command);
+    let client = client::for_project(endpoint.url(), &manifest.project, Profile::Command);
     let read = &options.read;
     let source = read::source(
         client,

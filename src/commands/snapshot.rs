@@ -58,7 +58,7 @@ async fn save(
         Snapshot::own(&target, name)?;
     }
     let endpoint = settings.endpoint(&manifest).await?;
-    let client = client::client(endpoint.url(), &manifest.project.region, Profile::Command);
+    let client = client::for_project(endpoint.url(), &manifest.project, Profile::Command);
     std::fs::create_dir_all(&dir)?;
     store::remove_abandoned(&dir);
     // Written aside and renamed into place: a save cut off half-way (an

@@ -131,7 +131,7 @@ pub async fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::
 
 /// Each manifest table at the endpoint.
 async fn tables_at(manifest: &Manifest, url: &str) -> Vec<TableRow> {
-    let client = client::client(url, &manifest.project.region, Profile::Status);
+    let client = client::for_project(url, &manifest.project, Profile::Status);
     let mut rows = Vec::new();
     for spec in &manifest.tables {
         let (status, items) = match tables::describe(&client, &spec.physical).await {

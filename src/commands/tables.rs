@@ -27,7 +27,7 @@ struct Row {
 pub async fn run(settings: &Settings, json: bool, printer: &Printer) -> anyhow::Result<()> {
     let manifest = settings.manifest_without_seed_files()?;
     let endpoint = settings.endpoint(&manifest).await?;
-    let client = client::client(endpoint.url(), &manifest.project.region, Profile::Command);
+    let client = client::for_project(endpoint.url(), &manifest.project, Profile::Command);
     let mut names = Vec::new();
     let mut pages = client.list_tables().into_paginator().items().send();
     while let Some(name) = pages.next().await {

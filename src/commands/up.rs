@@ -57,7 +57,7 @@ pub async fn run(
             region: project.region.clone(),
         };
         health::wait_ready(url, &[probe], timeout, Watch::Nothing).await?;
-        let client = client::client(url, &project.region, Profile::Command);
+        let client = client::for_project(url, project, Profile::Command);
         // devstack's notes only on an engine of this machine: never a
         // table of its own in an account somewhere else.
         let notes = crate::endpoint::is_on_this_machine(url);
@@ -144,7 +144,13 @@ async fn throwaway(
 ) -> anyhow::Result<()> {
     let owner = process::Identity::of(nix::unistd::getppid().as_raw().unsigned_abs())
         .context("cannot tell the start time of the process that started devstack")?;
-    let dirs = super::run::begin_throwaway(settings, &mut manifest, owner.to_string(), false)?;
+    let dirs = super::run::begin_throwaway(
+        settings,
+        &mut manifest,
+        owner.to_string(),
+        false,
+        options.warm,
+    )?;
     for note in &manifest.notes {
         printer.info(note);
     }

@@ -64,6 +64,12 @@ pub fn client(endpoint: &str, region: &str, profile: Profile) -> Client {
     with_access_key(endpoint, region, ACCESS_KEY_ID, profile)
 }
 
+/// A client for the project's stack at `endpoint`: its region, and the
+/// access key its tables live under (a `run --warm`'s own).
+pub fn for_project(endpoint: &str, project: &crate::manifest::Project, profile: Profile) -> Client {
+    with_access_key(endpoint, &project.region, &project.access_key, profile)
+}
+
 /// Like `client`, signing with another access key id (and devstack's fixed
 /// secret): a local engine that keeps tables per access key (DynamoDB Local
 /// without `-sharedDb`) shows each key its own.

@@ -15,7 +15,7 @@ use super::tables::{self, TableState};
 use crate::error::UsageError;
 use crate::item::Item;
 use crate::manifest::{KeyAttribute, KeyType, Manifest};
-use crate::service::{ACCESS_KEY_ID, Engine, STATE_TABLE};
+use crate::service::{Engine, STATE_TABLE};
 
 /// Pages buffered between the readers and the writer. A page is at most
 /// 1 MB (DynamoDB's own page size, which devstack asks for: fewer requests
@@ -283,8 +283,8 @@ async fn missing(
     }
     if manifest.project.engine == Engine::Ministack {
         message.push_str(&format!(
-            "\n  hint: MiniStack keeps tables per region and access key; devstack used region `{}` and access key `{ACCESS_KEY_ID}`, so tables made with other ones are not seen here",
-            manifest.project.region
+            "\n  hint: MiniStack keeps tables per region and access key; devstack used region `{}` and access key `{}`, so tables made with other ones are not seen here",
+            manifest.project.region, manifest.project.access_key
         ));
     }
     MissingTable(message)

@@ -70,6 +70,29 @@ pub struct Project {
     /// Set by `run` (never by the manifest): a throwaway stack, in memory
     /// and on ports picked free ([`Manifest::make_throwaway`]).
     pub throwaway: bool,
+    /// The access key devstack and the app sign with: the fixed local one,
+    /// or (set by `run --warm`) the run's own, which keeps its tables apart
+    /// on a warm engine ([`crate::stack::warm`]).
+    pub access_key: String,
+    /// Set by `run --warm`: the warm engine the stack's tables live on.
+    pub warm: Option<Warm>,
+    /// Set for a warm engine's own stack: one database per access key and
+    /// region (DynamoDB Local without `-sharedDb`), shared by the runs.
+    pub warm_engine: bool,
+}
+
+/// The warm engine a `run --warm`'s tables live on ([`crate::stack::warm`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warm {
+    /// The warm engine's own project.
+    pub engine: String,
+    /// How long it is kept once no run uses it.
+    pub idle: Duration,
+}
+
+impl Warm {
+    /// How long a warm engine is kept once no run uses it, unless told.
+    pub const DEFAULT_IDLE: Duration = Duration::from_secs(600);
 }
 
 /// When to pull an image from its registry: the manifest's `pull` and

@@ -22,6 +22,7 @@ pub mod health;
 mod net;
 mod ports;
 mod report;
+pub mod warm;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -128,7 +129,12 @@ async fn up_engine(
 ) -> anyhow::Result<RunningStack> {
     let name = &manifest.project.name;
     let engine = manifest.project.engine;
-    let (handle, service, companions) = if engine == Engine::Embedded {
+    let (handle, service, companions) = if manifest.project.warm.is_some() {
+        let (container, service) =
+            warm::up(manifest, project, pull, ready_timeout, printer).await?;
+        let handle = EngineHandle::container_at(container, service.url.clone());
+        (handle, service, None)
+    } else if engine == Engine::Embedded {
         let files = EngineFiles::of(project)?;
         for (other, container) in containers::running_engines(name).await? {
             let what = format!("container `{container}`");
@@ -171,6 +177,19 @@ fn left_running(project: &str, engine: Engine, what: &str) -> String {
 pub async fn engine(manifest: &Manifest, project: &ProjectDirs) -> anyhow::Result<EngineHandle> {
     let engine = manifest.project.engine;
     let name = &manifest.project.name;
+    if let Some(warm) = &manifest.project.warm {
+        let on = warm::engine_manifest(manifest, &warm.engine);
+        return match containers::find_engine(&on)
+            .await?
+            .and_then(EngineHandle::container)
+        {
+            Some(handle) => Ok(handle),
+            None => anyhow::bail!(
+                "the warm engine `{}` that run `{name}` used is not running; its tables went with it",
+                warm.engine
+            ),
+        };
+    }
     // It runs whatever the manifest says now, if `up` had `--engine embedded`.
     let embedded = match embedded::find_in(project)? {
         Found::Running(record) => Some(record),
@@ -213,6 +232,8 @@ pub struct TakenDown {
     pub containers: Vec<String>,
     pub networks: Vec<String>,
     pub volumes: Vec<String>,
+    /// A warm run's tables it deleted, and the warm engine they were on.
+    pub warm_tables: Option<(String, Vec<String>)>,
 }
 
 impl TakenDown {
@@ -224,6 +245,13 @@ impl TakenDown {
         }
         if let Some(database) = &self.database {
             lines.push(format!("removed the database `{}`", database.display()));
+        }
+        if let Some((engine, tables)) = &self.warm_tables {
+            lines.extend(
+                tables
+                    .iter()
+                    .map(|table| format!("deleted table `{table}` on the warm engine `{engine}`")),
+            );
         }
         for (what, names) in [
             ("container", &self.containers),
@@ -256,6 +284,15 @@ pub async fn down(
 ) -> anyhow::Result<TakenDown> {
     let _lock = crate::lock::ProjectLock::take(project, printer).await?;
     let mut done = TakenDown::default();
+    // A warm run's stack is its tables on the warm engine, and nothing else.
+    if let Some(run) = project.run()
+        && let Some(tables) = &run.warm
+        && let Some(engine) = Engine::from_name(&run.engine)
+    {
+        let deleted = warm::drop_tables(project, tables, engine).await?;
+        done.warm_tables = Some((tables.engine.clone(), deleted));
+        return Ok(done);
+    }
     match EngineFiles::of(project) {
         Ok(files) => {
             if let Some(record) = embedded::stop(&files).await? {
@@ -389,6 +426,7 @@ mod tests {
             containers: vec!["devstack-demo-ministack".into()],
             networks: vec!["devstack-demo".into()],
             volumes: vec!["devstack-demo-ministack-data".into()],
+            warm_tables: None,
         };
         assert_eq!(
             done.lines(),

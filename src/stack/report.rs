@@ -272,5 +272,25 @@ pub async fn projects(base: &BaseDirs) -> anyhow::Result<Vec<ProjectState>> {
             },
         );
     }
+    // Warm engines, and the runs whose tables are on them.
+    for warm in super::warm::engines(base) {
+        if let Some(engine) = found.get_mut(&warm.name) {
+            engine.state = format!("{}, warm engine", engine.state);
+        }
+    }
+    for run in base.runs_noted() {
+        let Some(tables) = &run.warm else { continue };
+        let endpoint = found.get(&tables.engine).and_then(|e| e.endpoint.clone());
+        found.insert(
+            run.project.clone(),
+            ProjectState {
+                project: run.project,
+                engine: run.engine,
+                state: format!("tables on `{}`", tables.engine),
+                endpoint,
+                owner: None,
+            },
+        );
+    }
     Ok(found.into_values().collect())
 }

@@ -32,3 +32,4 @@ mod support;
 mod tables;
 mod tables_from;
 mod terminal;
+mod warm;

@@ -165,6 +165,9 @@ impl Reader<'_> {
             pull,
             owner: None,
             throwaway: false,
+            access_key: crate::service::ACCESS_KEY_ID.to_string(),
+            warm: None,
+            warm_engine: false,
         })
     }
 }

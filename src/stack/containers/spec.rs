@@ -83,12 +83,15 @@ pub fn container_spec(manifest: &Manifest, service: ServiceKind) -> Option<Conta
                     "-Djava.library.path=./DynamoDBLocal_lib",
                     "-jar",
                     "DynamoDBLocal.jar",
-                    // One database for every access key and region, so the admin
-                    // UI and the app see the same tables whatever they sign with.
-                    "-sharedDb",
                 ]
                 .map(String::from),
             );
+            // One database for every access key and region, so the admin UI
+            // and the app see the same tables whatever they sign with; a warm
+            // engine keeps one per access key, each run's apart.
+            if !project.warm_engine {
+                cmd.push("-sharedDb".to_string());
+            }
             if persist {
                 cmd.extend(["-dbPath".to_string(), DYNAMODB_LOCAL_DATA.to_string()]);
             } else {

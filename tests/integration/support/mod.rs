@@ -22,7 +22,8 @@ pub mod tables;
 pub mod watch;
 
 pub use docker::{
-    assert_nothing_left, context_meta, create_context, docker, docker_cli, pause, use_context,
+    assert_nothing_left, context_meta, create_context, docker, docker_cli, leftovers, pause,
+    use_context,
 };
 pub(crate) use engines::per_engine;
 pub use process::{engine_pid, process_alive, processes_naming, send_signal};
