@@ -894,6 +894,39 @@ fn measure(rt: &tokio::runtime::Runtime, bench: &Bench, runs: usize) -> Vec<Row>
             .into(),
     });
 
+    // `run --warm -- true`: a throwaway stack's tables on a warm engine,
+    // against the embedded engine's `run -- true` of the same manifest.
+    if engine != Engine::Embedded {
+        bench.run("codemetrics", &["run", "--warm", "--", "true"]);
+        let (mut warm, mut embedded) = (Vec::new(), Vec::new());
+        for _ in 0..runs {
+            warm.push(seconds(
+                bench.run("codemetrics", &["run", "--warm", "--", "true"]).0,
+            ));
+            let args = ["--engine", "embedded", "run", "--", "true"];
+            embedded.push(seconds(bench.run("codemetrics", &args).0));
+        }
+        bench.run("codemetrics", &["down", "--warm"]);
+        let (warm, embedded) = (Stats::of(warm), Stats::of(embedded));
+        let note = "the warm engine started by an earlier run; tables made, seeded and deleted";
+        rows.push(Row {
+            workload: "`run --warm -- true` of CodeMetrics on a warm engine".into(),
+            devstack: warm,
+            floor: None,
+            unit: "s",
+            target: Target::Seconds(0.5),
+            note: note.into(),
+        });
+        rows.push(Row {
+            workload: "`run --warm -- true`, against the embedded engine's `run -- true`".into(),
+            devstack: warm,
+            floor: Some(embedded),
+            unit: "s",
+            target: Target::Ratio(1.1),
+            note: "the floor here is devstack's own `run` on the embedded engine: the same work in-process".into(),
+        });
+    }
+
     // The pytest plugin's session fixture: its set-up, from the call to
     // its stack's variables in `os.environ`, in the Python process.
     if engine == Engine::Embedded {
