@@ -185,6 +185,17 @@ impl Example {
     }
 
     fn pytest(&self, home: &Home, engine: Option<&str>, args: &[&str]) -> Run {
+        self.pytest_with(home, engine, args, &[])
+    }
+
+    /// `pytest` with more variables set.
+    fn pytest_with(
+        &self,
+        home: &Home,
+        engine: Option<&str>,
+        args: &[&str],
+        vars: &[(&str, &str)],
+    ) -> Run {
         let env = example_env();
         let mut pytest = home.command(env.join("bin/pytest"), self.dir.path());
         pytest
@@ -194,6 +205,7 @@ impl Example {
             // plugin; here they stand for such leftovers.
             .env("AWS_PROFILE", "someone-elses")
             .env("AWS_SESSION_TOKEN", "real-looking-token")
+            .envs(vars.iter().copied())
             .args(["-p", "no:cacheprovider"])
             .args(args);
         match engine {
@@ -286,6 +298,25 @@ fn the_pytest_example_passes_alone_and_on_two_workers(engine: &str, test: &str) 
         );
     }
     assert_ne!(stacks[0], stacks[1], "a stack per worker: {by_worker:?}");
+
+    // On a container engine, `DEVSTACK_WARM=1` puts both workers' tables on
+    // one warm engine: the isolation tests pass the same.
+    if engine.is_some() {
+        let _warm = crate::warm::WarmCleanup(home.path());
+        std::fs::remove_dir_all(example.dir.path().join("record")).unwrap();
+        std::fs::create_dir(example.dir.path().join("record")).unwrap();
+        let warm =
+            example.pytest_with(&home, engine, &["-q", "-n", "2"], &[("DEVSTACK_WARM", "1")]);
+        warm.assert_code(0);
+        warm.assert_stdout_has("11 passed");
+        let by_worker = example.stacks_by_worker();
+        assert_eq!(by_worker.len(), 2, "{by_worker:?}");
+        let engines = crate::warm::warm_engines(home.path());
+        assert_eq!(engines.len(), 1, "one warm engine for both: {engines:?}");
+        run(home.devstack(&root()).args(["down", "--warm"]))
+            .assert_code(0)
+            .assert_stderr_has(format!("removed the warm engine `{}`", engines[0].0));
+    }
 
     // The sessions removed their stacks themselves.
     let mut ls = home.devstack(&root());

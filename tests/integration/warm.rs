@@ -24,9 +24,9 @@ const APP_TABLE: &str = "app-table";
 /// CodeMetrics' table that no seed file fills.
 const EMPTY: &str = "CodeMetrics_pipeline-cache";
 
-/// Removes the warm engines a test's home started (their Docker objects
-/// and keepers), also after a failed assertion.
-struct WarmCleanup<'a>(&'a Stack);
+/// Removes the warm engines started in a test's home (their Docker
+/// objects and keepers), also after a failed assertion.
+pub struct WarmCleanup<'a>(pub &'a Path);
 
 impl Drop for WarmCleanup<'_> {
     fn drop(&mut self) {
@@ -39,9 +39,9 @@ impl Drop for WarmCleanup<'_> {
     }
 }
 
-/// The warm engines noted in the stack's home, with their keeper's pid.
-fn warm_engines(stack: &Stack) -> Vec<(String, Option<u32>)> {
-    let projects = stack.home.path().join("state/devstack/projects");
+/// The warm engines noted in the home, with their keeper's pid.
+pub fn warm_engines(home: &Path) -> Vec<(String, Option<u32>)> {
+    let projects = home.join("state/devstack/projects");
     std::fs::read_dir(projects)
         .into_iter()
         .flatten()
@@ -125,7 +125,7 @@ async fn keys_in(env: &BTreeMap<String, String>, table: &str) -> Vec<String> {
 /// engine stays, and `down --warm` removes it.
 fn four_warm_runs_at_once_share_the_engine_and_nothing_else(engine: &str, test: &str) {
     let stack = codemetrics_with(test, engine, false);
-    let _warm = WarmCleanup(&stack);
+    let _warm = WarmCleanup(stack.home.path());
     let dir = stack.dir.path();
     struct Release<'a>(&'a Path);
     impl Drop for Release<'_> {
@@ -162,7 +162,7 @@ fn four_warm_runs_at_once_share_the_engine_and_nothing_else(engine: &str, test: 
     keys.sort();
     keys.dedup();
     assert_eq!(keys.len(), 4, "an access key each: {keys:?}");
-    let engines = warm_engines(&stack);
+    let engines = warm_engines(stack.home.path());
     assert_eq!(engines.len(), 1, "{engines:?}");
     block_on(async {
         for (n, env) in envs.iter().enumerate() {
@@ -246,7 +246,7 @@ fn four_warm_runs_at_once_share_the_engine_and_nothing_else(engine: &str, test: 
     if let Some(pid) = keeper {
         wait_until("the keeper ends with its engine", || !process_alive(pid));
     }
-    assert!(warm_engines(&stack).is_empty());
+    assert!(warm_engines(stack.home.path()).is_empty());
 }
 
 per_engine!(
@@ -259,7 +259,7 @@ per_engine!(
 /// its idle time, its keeper removes it.
 fn a_killed_warm_runs_tables_go_with_gc_and_the_idle_engine_goes(engine: &str, test: &str) {
     let stack = codemetrics_with(test, engine, false);
-    let _warm = WarmCleanup(&stack);
+    let _warm = WarmCleanup(stack.home.path());
     let dir = stack.dir.path();
     // Another run's tables on the same engine, which `gc` must leave.
     let other = spawn(
@@ -308,7 +308,7 @@ fn a_killed_warm_runs_tables_go_with_gc_and_the_idle_engine_goes(engine: &str, t
         left.len(),
         "the run still going keeps its tables"
     );
-    let engines = warm_engines(&stack);
+    let engines = warm_engines(stack.home.path());
     assert_eq!(engines.len(), 1, "{engines:?}");
     let (name, keeper) = engines[0].clone();
     std::fs::write(dir.join("go-other"), "").unwrap();
@@ -321,7 +321,7 @@ fn a_killed_warm_runs_tables_go_with_gc_and_the_idle_engine_goes(engine: &str, t
     if let Some(pid) = keeper {
         wait_until("the keeper ends", || !process_alive(pid));
     }
-    assert!(warm_engines(&stack).is_empty());
+    assert!(warm_engines(stack.home.path()).is_empty());
 }
 
 per_engine!(
@@ -336,7 +336,7 @@ fn warm_on_the_embedded_engine_runs_as_usual() {
     let out = stack.run(&["run", "--warm", "--", "true"]);
     out.assert_code(0)
         .assert_stderr_has("the embedded engine starts in-process");
-    assert!(warm_engines(&stack).is_empty());
+    assert!(warm_engines(stack.home.path()).is_empty());
 }
 
 /// `up --warm` makes no sense without `--throwaway`.
