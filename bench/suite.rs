@@ -2,7 +2,9 @@
 //! beside its floor, the same work done by the thinnest client this harness
 //! can be (SDK calls at full concurrency, readiness polled every 10 ms, a
 //! container created before the clock starts), so each ratio survives a
-//! noisy machine. Writes `BENCHMARKS.md`.
+//! noisy machine. A run of every engine (or `--peers-only`) also times the
+//! whole CodeMetrics workload done without devstack, the ways people do it
+//! (`peers.rs`). Writes `BENCHMARKS.md`.
 //!
 //! Run it with `bash bench/run.sh` (release build, real images); see
 //! `--help` for the options.
@@ -32,6 +34,8 @@ use devstack::stack::containers::spec;
 use devstack::stack::containers::spec::QUICK_START_JAVA_OPTIONS;
 use devstack::stack::docker::Docker;
 
+mod peers;
+
 /// Readiness and ACTIVE polls of the floor.
 const FLOOR_POLL: Duration = Duration::from_millis(10);
 /// Requests the floor keeps in flight while loading.
@@ -40,6 +44,10 @@ const FLOOR_IN_FLIGHT: usize = 32;
 struct Options {
     runs: usize,
     engines: Vec<Engine>,
+    /// The peer table only.
+    peers_only: bool,
+    /// The peer table too: a run of every engine.
+    peers: bool,
     out: PathBuf,
     bin: PathBuf,
 }
@@ -48,6 +56,8 @@ fn options() -> Options {
     let mut options = Options {
         runs: 5,
         engines: Vec::new(),
+        peers_only: false,
+        peers: false,
         out: PathBuf::from("BENCHMARKS.md"),
         bin: PathBuf::from("target/release/devstack"),
     };
@@ -61,20 +71,24 @@ fn options() -> Options {
                     Engine::from_name(&name).unwrap_or_else(|| panic!("unknown engine `{name}`"));
                 options.engines.push(engine);
             }
+            "--peers-only" => options.peers_only = true,
             "--out" => options.out = PathBuf::from(args.next().unwrap_or_default()),
             "--bin" => options.bin = PathBuf::from(args.next().unwrap_or_default()),
             // `cargo bench` passes this to every bench target.
             "--bench" => {}
             "--help" | "-h" => {
                 println!(
-                    "devstack benchmark suite\n\n  --runs N         runs per workload (default 5)\n  --engine NAME    dynamodb-local, ministack or embedded; repeat for several (default all)\n  --out FILE       where the table goes (default BENCHMARKS.md)\n  --bin PATH       the devstack binary (default target/release/devstack)"
+                    "devstack benchmark suite\n\n  --runs N         runs per workload (default 5)\n  --engine NAME    dynamodb-local, ministack or embedded; repeat for several (default all,\n                   and then the table against the other local DynamoDBs too)\n  --peers-only     only the table against the other local DynamoDBs (bench/setup-peers.sh)\n  --out FILE       where the table goes (default BENCHMARKS.md)\n  --bin PATH       the devstack binary (default target/release/devstack)"
                 );
                 std::process::exit(0);
             }
             other => panic!("unknown argument `{other}` (see --help)"),
         }
     }
-    if options.engines.is_empty() {
+    options.peers = options.peers_only || options.engines.is_empty();
+    if options.peers_only {
+        options.engines.clear();
+    } else if options.engines.is_empty() {
         options.engines = <Engine as strum::IntoEnumIterator>::iter().collect();
     }
     options.bin = std::fs::canonicalize(&options.bin)
@@ -178,26 +192,11 @@ struct Bench {
 
 impl Bench {
     fn new(engine: Engine, bin: &Path) -> Bench {
-        let root = tempfile::tempdir().unwrap();
-        let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-        for sub in ["home/cache", "home/state", "home/data", "home/runtime"] {
-            std::fs::create_dir_all(root.path().join(sub)).unwrap();
-        }
+        let bench = Bench::empty(engine, bin);
+        let root = &bench.root;
         // The CodeMetrics stack, with and without the admin UI.
-        for (dir, admin) in [("codemetrics", false), ("codemetrics-admin", true)] {
-            let at = root.path().join(dir);
-            copy_dir(&repo.join("bootstrap/seed"), &at.join("seed"));
-            let original = std::fs::read_to_string(repo.join("bootstrap/devstack.toml")).unwrap();
-            let project = format!("bench-{}-{dir}-{}", engine, std::process::id());
-            let text = original
-                .replace("name = \"codemetrics\"", &format!("name = \"{project}\""))
-                .replace("engine = \"ministack\"", &format!("engine = \"{engine}\""))
-                .replace("admin = true", &format!("admin = {admin}"));
-            let text = format!(
-                "{text}\n[services.{engine}]\nport = 0\n\n[services.dynamodb-admin]\nport = 0\n"
-            );
-            std::fs::write(at.join("devstack.toml"), text).unwrap();
-        }
+        bench.add_codemetrics("codemetrics", false);
+        bench.add_codemetrics("codemetrics-admin", true);
         // One table of 10,000 items (about 650 bytes each), and one of 100,000.
         for (dir, items) in [("items-10k", 10_000), ("items-100k", 100_000)] {
             let at = root.path().join(dir);
@@ -235,11 +234,39 @@ impl Bench {
                 std::fs::write(quick.join("devstack.toml"), text).unwrap();
             }
         }
+        bench
+    }
+
+    /// A home of its own and no stack yet.
+    fn empty(engine: Engine, bin: &Path) -> Bench {
+        let root = tempfile::tempdir().unwrap();
+        for sub in ["home/cache", "home/state", "home/data", "home/runtime"] {
+            std::fs::create_dir_all(root.path().join(sub)).unwrap();
+        }
         Bench {
             engine,
             bin: bin.to_path_buf(),
             root,
         }
+    }
+
+    /// The bundled CodeMetrics manifest and its seed files in the folder
+    /// `dir`, under a project name of its own, every port free.
+    fn add_codemetrics(&self, dir: &str, admin: bool) {
+        let engine = self.engine;
+        let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let at = self.root.path().join(dir);
+        copy_dir(&repo.join("bootstrap/seed"), &at.join("seed"));
+        let original = std::fs::read_to_string(repo.join("bootstrap/devstack.toml")).unwrap();
+        let project = format!("bench-{}-{dir}-{}", engine, std::process::id());
+        let text = original
+            .replace("name = \"codemetrics\"", &format!("name = \"{project}\""))
+            .replace("engine = \"ministack\"", &format!("engine = \"{engine}\""))
+            .replace("admin = true", &format!("admin = {admin}"));
+        let text = format!(
+            "{text}\n[services.{engine}]\nport = 0\n\n[services.dynamodb-admin]\nport = 0\n"
+        );
+        std::fs::write(at.join("devstack.toml"), text).unwrap();
     }
 
     fn dir(&self, stack: &str) -> PathBuf {
@@ -735,8 +762,16 @@ fn main() {
         let rows = measure(&rt, &bench, options.runs);
         sections.push((engine, rows));
     }
-    let startup = startup_rows(&options);
-    let text = report(&options, &sections, &startup);
+    let startup = if options.peers_only {
+        Vec::new()
+    } else {
+        startup_rows(&options)
+    };
+    let peers = options.peers.then(|| {
+        eprintln!("== against what users would pick instead");
+        peers::measure(&options.bin, options.runs)
+    });
+    let text = report(&options, &sections, &startup, peers.as_deref());
     std::fs::write(&options.out, &text).unwrap();
     println!("{text}");
     eprintln!("wrote {}", options.out.display());
@@ -1259,7 +1294,12 @@ fn machine() -> String {
     format!("{cpu}, {cores} cores, {memory}, Linux {kernel}, Docker {docker}")
 }
 
-fn report(options: &Options, sections: &[(Engine, Vec<Row>)], startup: &[Row]) -> String {
+fn report(
+    options: &Options,
+    sections: &[(Engine, Vec<Row>)],
+    startup: &[Row],
+    peers: Option<&[peers::PeerRow]>,
+) -> String {
     let mut out = String::new();
     let date = Command::new("date")
         .args(["-u", "+%Y-%m-%d %H:%M UTC"])
@@ -1281,6 +1321,15 @@ fn report(options: &Options, sections: &[(Engine, Vec<Row>)], startup: &[Row]) -
     )
     .unwrap();
     writeln!(out, "Machine: {}.\n", machine()).unwrap();
+    if options.peers_only {
+        writeln!(
+            out,
+            "Only the table against the other local DynamoDBs (`--peers-only`). Each row gives the median and, in brackets, the fastest and slowest run.\n"
+        )
+        .unwrap();
+        peers::section(&mut out, peers.unwrap_or_default());
+        return out;
+    }
     writeln!(
         out,
         "Each row gives the median and, in brackets, the fastest and slowest run. The floor is the same work done by the thinnest client the harness can be, measured in the same run: AWS SDK calls at full concurrency, readiness and ACTIVE polled every 10 ms, the container created before the clock starts (the embedded engine's process spawned directly). The ratio is devstack's median over the floor's.\n"
@@ -1294,6 +1343,9 @@ fn report(options: &Options, sections: &[(Engine, Vec<Row>)], startup: &[Row]) -
     }
     writeln!(out, "## Starting devstack\n").unwrap();
     table(&mut out, startup);
+    if let Some(peers) = peers {
+        peers::section(&mut out, peers);
+    }
     all.extend(startup.iter().map(|r| ("-".to_string(), r)));
     let missed: Vec<String> = all
         .iter()
