@@ -135,6 +135,12 @@ pub enum Command {
         /// The warm engine's project
         name: String,
     },
+    /// Make and seed the manifest's tables on a warm engine for the next run (started by `run --warm`)
+    #[command(name = "prepare-warm", hide = true)]
+    PrepareWarm {
+        /// The warm engine's project
+        name: String,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -104,6 +104,11 @@ fn dispatch(job: Job, settings: &Settings, printer: &Printer) -> anyhow::Result<
             Job::KeepWarm { name } => {
                 stack::warm::keep_until_idle(&settings.dirs, name, printer).await
             }
+            Job::PrepareWarm { name } => {
+                let manifest = settings.manifest()?;
+                let seeds = seed::validate_tables(&manifest.tables, &settings.dirs.cache)?;
+                stack::warm::prepare(&manifest, &seeds, &settings.dirs, name, printer).await
+            }
             // Handled below: they deal with their signals themselves.
             Job::ServeEngine(_) | Job::Run(_) => Ok(()),
         }

@@ -96,6 +96,10 @@ pub enum Job {
     KeepWarm {
         name: String,
     },
+    /// Tables made ahead on a warm engine.
+    PrepareWarm {
+        name: String,
+    },
 }
 
 /// Where `import` and `init` read tables from.
@@ -395,6 +399,7 @@ impl Settings {
             Command::Completions(args) => Job::Completions { shell: args.shell },
             Command::TableNames => Job::TableNames,
             Command::KeepWarm { name } => Job::KeepWarm { name },
+            Command::PrepareWarm { name } => Job::PrepareWarm { name },
             Command::ServeEngine(args) => Job::ServeEngine(HostOptions {
                 dir: args.dir,
                 bind: args.bind,

@@ -39,7 +39,9 @@ pub async fn run(
     let owner = process::own_identity().context("cannot tell this process's start time")?;
     // A stack kept on purpose outlives its run: its Docker objects carry no
     // owner, so `gc` never takes it for a run's left behind, from any home.
-    let dirs = begin_throwaway(settings, &mut manifest, owner, options.keep, options.warm)?;
+    let fresh = options.snapshot.is_some();
+    let warm = options.warm.map(|idle| (idle, fresh));
+    let dirs = begin_throwaway(settings, &mut manifest, owner, options.keep, warm).await?;
     let project = manifest.project.name.clone();
     for note in &manifest.notes {
         printer.info(note);
@@ -122,21 +124,20 @@ pub(super) async fn bring_up_throwaway(
 
 /// Makes `manifest` a throwaway stack of `owner`'s (kept: with no owner on
 /// its Docker objects), its tables on a warm engine with `warm` (kept that
-/// long once unused), and notes the run before anything is made, so that a
-/// run killed at any point can be collected by `devstack gc`. Returns the
-/// run's folders.
-pub(super) fn begin_throwaway(
+/// long once unused; fresh ones, not made ahead, with its `true`), and
+/// notes the run before anything is made, so that a run killed at any
+/// point can be collected by `devstack gc`. Returns the run's folders.
+pub(super) async fn begin_throwaway(
     settings: &Settings,
     manifest: &mut Manifest,
     owner: String,
     kept: bool,
-    warm: Option<Duration>,
+    warm: Option<(Duration, bool)>,
 ) -> anyhow::Result<ProjectDirs> {
     make_throwaway(manifest, (!kept).then_some(owner.as_str()));
-    if let Some(idle) = warm
-        && let Some(note) = stack::warm::adopt(manifest, &settings.dirs, idle)
-    {
-        manifest.notes.push(note);
+    if let Some((idle, fresh)) = warm {
+        let notes = stack::warm::adopt(manifest, &settings.dirs, idle, fresh).await;
+        manifest.notes.extend(notes);
     }
     let dirs = settings.dirs.project(&manifest.project.name);
     let record = RunRecord {

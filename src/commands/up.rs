@@ -149,8 +149,9 @@ async fn throwaway(
         &mut manifest,
         owner.to_string(),
         false,
-        options.warm,
-    )?;
+        options.warm.map(|idle| (idle, options.snapshot.is_some())),
+    )
+    .await?;
     for note in &manifest.notes {
         printer.info(note);
     }

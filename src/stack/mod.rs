@@ -291,6 +291,8 @@ pub async fn down(
     {
         let deleted = warm::drop_tables(project, tables, engine).await?;
         done.warm_tables = Some((tables.engine.clone(), deleted));
+        // The next run's tables, made ahead while nothing runs.
+        warm::spawn_prepare(project, &tables.engine);
         return Ok(done);
     }
     match EngineFiles::of(project) {

@@ -50,31 +50,61 @@ const USED: &str = "used";
 const KEEPER: &str = "keeper";
 /// How often a keeper looks while runs use the engine.
 const LOOK: Duration = Duration::from_secs(5);
+/// In the warm engine's state folder: tables made ahead for the next run,
+/// a folder per manifest ([`fingerprint`]) holding a file per access key,
+/// `.making-KEY` (naming its maker) while they are made.
+const SPARES: &str = "spares";
+const MAKING: &str = ".making-";
+/// The hidden command that makes tables ahead for the next run.
+pub const PREPARE_COMMAND: &str = "prepare-warm";
+/// How long a run waits for tables being made ahead before it makes its own.
+const SPARE_WAIT: Duration = Duration::from_secs(30);
 
 /// Makes `manifest`'s throwaway stack a run's on a warm engine: the warm
 /// engine of its engine, image and JVM options in this home, and an access
-/// key of the run's own. Returns what to tell the user: the embedded
-/// engine is never warmed (it starts in-process, in a tenth of a second),
-/// and the admin UI is not started on a warm engine.
-pub fn adopt(manifest: &mut Manifest, base: &BaseDirs, idle: Duration) -> Option<String> {
+/// key of the run's own: the key of a set of tables made ahead for this
+/// very manifest when there is one ([`prepare`]; with `fresh`, as for a
+/// snapshot, never). Returns what to tell the user: the embedded engine is
+/// never warmed (it starts in-process, in a tenth of a second), and the
+/// admin UI is not started on a warm engine.
+pub async fn adopt(
+    manifest: &mut Manifest,
+    base: &BaseDirs,
+    idle: Duration,
+    fresh: bool,
+) -> Vec<String> {
     let engine = manifest.project.engine;
     if engine == Engine::Embedded {
-        return Some(
+        return vec![
             "`--warm`: the embedded engine starts in-process, as fast as a warm one; it is started as usual"
                 .to_string(),
-        );
+        ];
     }
     let name = engine_name(manifest, base);
+    let dirs = base.project(&name);
+    let made_ahead = match fresh {
+        true => None,
+        false => claim(&dirs, &fingerprint(manifest)).await,
+    };
+    let mut notes = Vec::new();
     let project = &mut manifest.project;
+    project.access_key = match made_ahead {
+        Some(key) => {
+            notes.push(format!(
+                "run: its tables were made ahead on the warm engine `{name}`"
+            ));
+            key
+        }
+        None => access_key(engine),
+    };
     project.warm = Some(Warm { engine: name, idle });
-    project.access_key = access_key(engine);
     if std::mem::take(&mut project.admin) {
-        return Some(
+        notes.push(
             "`--warm`: the admin UI is not started on a warm engine (it would sign with another run's access key)"
                 .to_string(),
         );
     }
-    None
+    notes
 }
 
 /// `warm-ENGINE-HASH`: the same for every run of this engine, image and
@@ -285,6 +315,30 @@ async fn remove_engine(dirs: &ProjectDirs) -> anyhow::Result<TakenDown> {
             nix::sys::signal::Signal::SIGTERM,
         );
     }
+    for folder in dirs
+        .state
+        .iter()
+        .flat_map(|state| std::fs::read_dir(state.join(SPARES)).into_iter().flatten())
+        .flatten()
+    {
+        for entry in std::fs::read_dir(folder.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let maker = std::fs::read_to_string(entry.path()).ok();
+            if entry.file_name().to_string_lossy().starts_with(MAKING)
+                && let Some(maker) = maker.as_deref().and_then(|t| Identity::parse(t.trim()))
+                && maker.judge() == Liveness::Alive
+                && let Ok(pid) = i32::try_from(maker.pid)
+            {
+                let _ = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(pid),
+                    nix::sys::signal::Signal::SIGTERM,
+                );
+            }
+        }
+    }
     let mut done = TakenDown::default();
     if let Some(docker) = Docker::connect_if_there().await {
         let removed = docker.remove_project(&dirs.name, STOP_GRACE, true).await?;
@@ -405,6 +459,172 @@ pub(super) async fn drop_tables(
     Ok(names)
 }
 
+/// What a set of tables made for `manifest` rests on: its tables as read,
+/// its region and table prefix, and each seed file's size and time. Tables
+/// made ahead for one fingerprint are only ever used by a run of the same.
+pub fn fingerprint(manifest: &Manifest) -> String {
+    let mut hash = Sha256::new();
+    hash.update(format!(
+        "{:?}\0{}\0{}",
+        manifest.tables, manifest.project.region, manifest.project.table_prefix
+    ));
+    for seed in manifest.tables.iter().flat_map(|t| &t.seeds) {
+        if let Ok(meta) = std::fs::metadata(&seed.path) {
+            hash.update(format!(
+                "\0{}\0{}\0{:?}",
+                seed.path.display(),
+                meta.len(),
+                meta.modified().ok()
+            ));
+        }
+    }
+    hash.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn spares(dirs: &ProjectDirs, fingerprint: &str) -> Option<PathBuf> {
+    Some(dirs.state.as_ref()?.join(SPARES).join(fingerprint))
+}
+
+/// In a spares folder: the access keys of the sets made ahead, and whether
+/// one is being made by a process that runs.
+fn look_at_spares(folder: &Path) -> (Vec<String>, bool) {
+    let mut ready = Vec::new();
+    let mut making = false;
+    for entry in std::fs::read_dir(folder).into_iter().flatten().flatten() {
+        let Ok(name) = entry.file_name().into_string() else {
+            continue;
+        };
+        if name.starts_with(MAKING) {
+            let maker = std::fs::read_to_string(entry.path()).ok();
+            making |= maker
+                .as_deref()
+                .and_then(|text| Identity::parse(text.trim()))
+                .is_some_and(|p| p.judge() != Liveness::Gone);
+        } else if !name.starts_with('.') {
+            ready.push(name);
+        }
+    }
+    (ready, making)
+}
+
+/// Takes a set of tables made ahead for `fingerprint`, waiting for one
+/// being made; its access key. A set is taken by deleting its file: of two
+/// runs, one gets it.
+async fn claim(dirs: &ProjectDirs, fingerprint: &str) -> Option<String> {
+    let folder = spares(dirs, fingerprint)?;
+    let started = std::time::Instant::now();
+    loop {
+        let (ready, making) = look_at_spares(&folder);
+        for key in ready {
+            if std::fs::remove_file(folder.join(&key)).is_ok() {
+                return Some(key);
+            }
+        }
+        if !making || started.elapsed() > SPARE_WAIT {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// After a run on the warm engine `engine` ended: starts a devstack process
+/// that makes the next run's tables ahead, from the manifest the run was
+/// brought up from (its origin).
+pub(super) fn spawn_prepare(run_dirs: &ProjectDirs, engine: &str) {
+    let Some(origin) = run_dirs.origin() else {
+        return;
+    };
+    let Some(state) = run_dirs.base().project(engine).state else {
+        return;
+    };
+    let Ok(program) = std::env::current_exe() else {
+        return;
+    };
+    let Ok(log) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(state.join("prepare.log"))
+    else {
+        return;
+    };
+    let mut command = std::process::Command::new(program);
+    command
+        .arg("--quiet")
+        .arg("--file")
+        .arg(&origin.manifest)
+        .arg("--engine")
+        .arg(&origin.engine)
+        .arg(PREPARE_COMMAND)
+        .arg(engine)
+        .stdin(std::process::Stdio::null())
+        .stderr(log)
+        .stdout(std::process::Stdio::null());
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("DEVSTACK_") {
+            command.env_remove(name);
+        }
+    }
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    let _ = command.spawn();
+}
+
+/// Removes a `.making-KEY` note when its maker ends, done or not.
+struct Making(PathBuf);
+
+impl Drop for Making {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// The hidden `prepare-warm` command: makes and seeds one set of the
+/// manifest's tables on the running warm engine `name`, under an access key
+/// of its own, for the next run to take ([`claim`]); nothing when one is
+/// there or being made, or the engine does not run.
+pub async fn prepare(
+    manifest: &Manifest,
+    seeds: &crate::seed::SeedCounts,
+    base: &BaseDirs,
+    name: &str,
+    printer: &Printer,
+) -> anyhow::Result<()> {
+    let _ = nix::unistd::setsid();
+    let dirs = base.project(name);
+    let folder = spares(&dirs, &fingerprint(manifest)).context("no state folder (set HOME)")?;
+    std::fs::create_dir_all(&folder)?;
+    // One maker at a time, and one set ready at most.
+    let Ok(_one) = ProjectLock::acquire(&folder.join(".lock"), name, Duration::ZERO, || {}).await
+    else {
+        return Ok(());
+    };
+    if !look_at_spares(&folder).0.is_empty() {
+        return Ok(());
+    }
+    let mut spare = manifest.clone();
+    spare.make_throwaway(None);
+    spare.project.admin = false;
+    let on = engine_manifest(&spare, name);
+    let Some(url) = containers::find_engine(&on)
+        .await?
+        .and_then(|c| container_url(&c.state, c.spec.service))
+    else {
+        return Ok(());
+    };
+    let key = access_key(spare.project.engine);
+    let me = Identity::own().context("cannot tell this process's start time")?;
+    let making = Making(folder.join(format!("{MAKING}{key}")));
+    std::fs::write(&making.0, me.to_string())?;
+    spare.project.access_key = key.clone();
+    let client = client::for_project(&url, &spare.project, Profile::Command);
+    crate::dynamo::reconcile::reconcile(&client, &spare, seeds, false, true, printer).await?;
+    std::fs::write(folder.join(&key), b"")?;
+    drop(making);
+    Ok(())
+}
+
 /// `10 min`, `45 s`.
 fn duration(d: Duration) -> String {
     let secs = d.as_secs();
@@ -418,6 +638,14 @@ fn duration(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn block_on<F: std::future::Future>(future: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(future)
+    }
 
     #[test]
     fn each_engine_gets_access_keys_it_keeps_apart() {
@@ -438,7 +666,7 @@ mod tests {
         let name = |text: &str| {
             let mut m = Manifest::for_test(text);
             m.make_throwaway(Some("1:2"));
-            adopt(&mut m, &base, Warm::DEFAULT_IDLE);
+            block_on(adopt(&mut m, &base, Warm::DEFAULT_IDLE, true));
             m.project.warm.map(|w| w.engine)
         };
         let ddb = name("[project]\nname = \"a\"\nengine = \"dynamodb-local\"\n");
@@ -466,13 +694,55 @@ mod tests {
     }
 
     #[test]
+    fn a_run_takes_the_tables_made_ahead_for_its_manifest_once() {
+        let home = tempfile::tempdir().unwrap();
+        let base = BaseDirs {
+            state: Some(home.path().to_path_buf()),
+            ..BaseDirs::from_env()
+        };
+        let text = "[project]\nname = \"a\"\nengine = \"ministack\"\n[[table]]\nname = \"things\"\npartition_key = \"pk:S\"\n";
+        let run = || {
+            let mut m = Manifest::for_test(text);
+            m.make_throwaway(Some("1:2"));
+            m
+        };
+        let mut first = run();
+        block_on(adopt(&mut first, &base, Warm::DEFAULT_IDLE, false));
+        let dirs = base.project(&first.project.warm.as_ref().unwrap().engine);
+        let folder = spares(&dirs, &fingerprint(&first)).unwrap();
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join("123456789012"), b"").unwrap();
+        // Another manifest's set is not taken.
+        let mut other = Manifest::for_test(&text.replace("things", "others"));
+        other.make_throwaway(Some("1:2"));
+        block_on(adopt(&mut other, &base, Warm::DEFAULT_IDLE, false));
+        assert_ne!(other.project.access_key, "123456789012");
+        // A snapshot's run makes its own.
+        let mut fresh = run();
+        block_on(adopt(&mut fresh, &base, Warm::DEFAULT_IDLE, true));
+        assert_ne!(fresh.project.access_key, "123456789012");
+        let mut second = run();
+        let notes = block_on(adopt(&mut second, &base, Warm::DEFAULT_IDLE, false));
+        assert_eq!(second.project.access_key, "123456789012");
+        assert!(notes[0].contains("made ahead"), "{notes:?}");
+        let mut third = run();
+        block_on(adopt(&mut third, &base, Warm::DEFAULT_IDLE, false));
+        assert_ne!(third.project.access_key, "123456789012", "taken once");
+    }
+
+    #[test]
     fn the_warm_engines_stack_has_no_tables_admin_ui_or_fixed_port() {
         let mut run = Manifest::for_test(
             "[project]\nname = \"a\"\nengine = \"dynamodb-local\"\nadmin = true\n[[table]]\nname = \"things\"\npartition_key = \"pk:S\"\n",
         );
         run.make_throwaway(Some("1:2"));
-        let note = adopt(&mut run, &BaseDirs::from_env(), Warm::DEFAULT_IDLE);
-        assert!(note.unwrap().contains("admin UI"));
+        let notes = block_on(adopt(
+            &mut run,
+            &BaseDirs::from_env(),
+            Warm::DEFAULT_IDLE,
+            true,
+        ));
+        assert!(notes[0].contains("admin UI"), "{notes:?}");
         assert!(!run.project.admin);
         assert_ne!(run.project.access_key, ACCESS_KEY_ID);
         let engine = engine_manifest(&run, "warm-x");

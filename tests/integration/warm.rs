@@ -58,6 +58,22 @@ pub fn warm_engines(home: &Path) -> Vec<(String, Option<u32>)> {
         .collect()
 }
 
+/// The names of the files in the folders of `dir`.
+fn walk(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .flat_map(|folder| {
+            std::fs::read_dir(folder.path())
+                .into_iter()
+                .flatten()
+                .flatten()
+        })
+        .filter_map(|file| file.file_name().into_string().ok())
+        .collect()
+}
+
 fn spawn(stack: &Stack, args: &[&str]) -> Child {
     stack
         .command(args)
@@ -239,6 +255,27 @@ fn four_warm_runs_at_once_share_the_engine_and_nothing_else(engine: &str, test: 
     assert_eq!(std::fs::read_dir(&noted).map_or(0, Iterator::count), 0);
     let (name, keeper) = engines[0].clone();
     assert!(!leftovers(&name).is_empty(), "the warm engine stays");
+    // Once the runs ended, the next run's tables are made ahead: the next
+    // run takes them, seeded, and its command sees them.
+    let spares = stack
+        .home
+        .path()
+        .join(format!("state/devstack/projects/{name}/spares"));
+    wait_until("tables made ahead for the next run", || {
+        walk(&spares).iter().any(|f| !f.starts_with('.'))
+    });
+    let next = stack.run(&[
+        "run",
+        "--warm",
+        "--",
+        "sh",
+        "-c",
+        &format!("'{devstack}' scan CodeMetrics_queries --output jsonl | wc -l > count.txt"),
+    ]);
+    next.assert_code(0)
+        .assert_stderr_has("its tables were made ahead");
+    let count = std::fs::read_to_string(dir.join("count.txt")).unwrap();
+    assert_eq!(count.trim(), "40", "{}", next.stderr);
     let down = stack.run(&["down", "--warm"]);
     down.assert_code(0)
         .assert_stderr_has(format!("removed the warm engine `{name}`"));
