@@ -12,12 +12,15 @@
 //! of its own instead of the environment's steps outside its run.)
 //!
 //! A warm engine is a devstack project of its own, `warm-ENGINE-HASH`: one
-//! per engine, image and JVM options, per home. A run notes which one its
+//! per engine, image, JVM options and region, per home. A run notes which one its
 //! tables are on (`RunRecord::warm`), and a keeper process (the hidden
 //! `keep-warm` command) removes the engine once no run has used it for
 //! its idle time. `down` of a run deletes the run's tables; `gc` deletes
 //! those of a run killed before it could, and removes a warm engine whose
 //! keeper is gone; `down --warm` removes every warm engine no run uses.
+//! When a run's stack goes, a devstack process (the hidden `prepare-warm`
+//! command) makes and seeds the next run's tables ahead under a fresh key,
+//! for the same manifest ([`fingerprint`]); the next run claims them.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -107,8 +110,9 @@ pub async fn adopt(
     notes
 }
 
-/// `warm-ENGINE-HASH`: the same for every run of this engine, image and
-/// JVM options in this home (its state folder), another otherwise.
+/// `warm-ENGINE-HASH`: the same for every run of this engine, image, JVM
+/// options and region in this home (its state folder), another otherwise:
+/// a run never changes (and so recreates) the warm engine of another.
 fn engine_name(manifest: &Manifest, base: &BaseDirs) -> String {
     let engine = manifest.project.engine;
     let overrides = manifest
@@ -122,6 +126,8 @@ fn engine_name(manifest: &Manifest, base: &BaseDirs) -> String {
         overrides.image.unwrap_or_default(),
         overrides.java_options.unwrap_or_default().join(" "),
         overrides.bind.map(|b| b.to_string()).unwrap_or_default(),
+        // MiniStack's container is started for one region.
+        manifest.project.region.clone(),
         base.state
             .as_deref()
             .map(|s| s.display().to_string())
