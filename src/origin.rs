@@ -58,7 +58,7 @@ impl Origin {
         if let Some(warm) = &self.warm {
             manifest.project.warm = Some(crate::manifest::Warm {
                 engine: warm.engine.clone(),
-                idle: crate::manifest::Warm::DEFAULT_IDLE,
+                idle: std::time::Duration::from_secs(warm.idle),
             });
             manifest.project.access_key = warm.access_key.clone();
         }

@@ -53,16 +53,25 @@ pub struct WarmTables {
     pub engine: String,
     pub access_key: String,
     pub region: String,
+    /// The warm engine's idle time in seconds, as the run asked.
+    #[serde(default = "default_idle")]
+    pub idle: u64,
+}
+
+fn default_idle() -> u64 {
+    crate::manifest::Warm::DEFAULT_IDLE.as_secs()
 }
 
 impl WarmTables {
     /// Where the tables of `manifest`'s stack are, when it is a warm run's.
     pub fn of(manifest: &crate::manifest::Manifest) -> Option<WarmTables> {
         let project = &manifest.project;
+        let warm = project.warm.as_ref()?;
         Some(WarmTables {
-            engine: project.warm.as_ref()?.engine.clone(),
+            engine: warm.engine.clone(),
             access_key: project.access_key.clone(),
             region: project.region.clone(),
+            idle: warm.idle.as_secs(),
         })
     }
 }

@@ -12,9 +12,11 @@ pub async fn run(settings: &Settings, volumes: bool, printer: &Printer) -> anyho
     let manifest = settings.manifest_without_seed_files()?;
     let project = settings.dirs.project(&manifest.project.name);
     let engine = manifest.project.engine;
-    let done = stack::down(&project, Some(engine), volumes, printer)
-        .await?
-        .lines();
+    let done = stack::down(&project, Some(engine), volumes, printer).await?;
+    if let Some((warm, _)) = &done.warm_tables {
+        stack::warm::spawn_prepare(&project, warm);
+    }
+    let done = done.lines();
     project.forget_run();
     project.forget_origin();
     if done.is_empty() {

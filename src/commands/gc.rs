@@ -49,9 +49,6 @@ pub async fn run(settings: &Settings, dry_run: bool, printer: &Printer) -> anyho
             _ => {}
         }
     }
-    if abandoned.is_empty() {
-        printer.info("nothing to collect: no run was left behind");
-    }
     for name in &abandoned {
         if dry_run {
             printer.data(name)?;
@@ -76,8 +73,12 @@ pub async fn run(settings: &Settings, dry_run: bool, printer: &Printer) -> anyho
             }
         ))?;
     }
-    if settings.project.is_none() {
-        warm_engines(settings, dry_run, printer).await?;
+    let engines = match settings.project {
+        None => warm_engines(settings, dry_run, printer).await?,
+        Some(_) => 0,
+    };
+    if abandoned.is_empty() && engines == 0 {
+        printer.info("nothing to collect: no run was left behind");
     }
     Ok(())
 }
@@ -85,15 +86,23 @@ pub async fn run(settings: &Settings, dry_run: bool, printer: &Printer) -> anyho
 /// The warm engines nothing would remove: no stack uses them, and their
 /// keeper is gone (killed, or the machine restarted). One whose keeper runs
 /// is its keeper's to remove once it is idle.
-async fn warm_engines(settings: &Settings, dry_run: bool, printer: &Printer) -> anyhow::Result<()> {
+/// Returns how many it removed (with `dry_run`, would remove).
+async fn warm_engines(
+    settings: &Settings,
+    dry_run: bool,
+    printer: &Printer,
+) -> anyhow::Result<usize> {
+    let mut removed = 0;
     for dirs in stack::warm::engines(&settings.dirs) {
         if dry_run {
             if stack::warm::is_abandoned(&dirs) {
                 printer.data(&dirs.name)?;
+                removed += 1;
             }
             continue;
         }
         if let Removal::Removed(done) = stack::warm::remove(&dirs, true, printer).await? {
+            removed += 1;
             printer.data(&format!(
                 "removed the warm engine `{}`, whose keeper is gone: {}",
                 dirs.name,
@@ -101,5 +110,5 @@ async fn warm_engines(settings: &Settings, dry_run: bool, printer: &Printer) -> 
             ))?;
         }
     }
-    Ok(())
+    Ok(removed)
 }

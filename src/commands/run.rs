@@ -228,15 +228,26 @@ async fn run_command(
 /// code is CMD's.
 pub(super) async fn clean_up(project: &ProjectDirs, engine: Engine, printer: &Printer) {
     match stack::down(project, Some(engine), true, printer).await {
-        Ok(done) => printer.info(&format!(
-            "run: removed project `{}` ({})",
-            project.name,
-            plural(done.lines().len(), "object")
-        )),
-        Err(err) => printer.info(&format!(
-            "run: could not remove everything of `{}`: {err:#}\n  hint: `devstack gc` removes what is left",
-            project.name
-        )),
+        Ok(done) => {
+            printer.info(&format!(
+                "run: removed project `{}` ({})",
+                project.name,
+                plural(done.lines().len(), "object")
+            ));
+            if let Some((warm, _)) = &done.warm_tables {
+                stack::warm::spawn_prepare(project, warm);
+            }
+        }
+        Err(err) => {
+            printer.info(&format!(
+                "run: could not remove everything of `{}`: {err:#}\n  hint: `devstack gc` removes what is left",
+                project.name
+            ));
+            // A warm run's tables are found by its note alone: kept for `gc`.
+            if project.run().is_some_and(|run| run.warm.is_some()) {
+                return;
+            }
+        }
     }
     project.forget();
 }

@@ -291,8 +291,6 @@ pub async fn down(
     {
         let deleted = warm::drop_tables(project, tables, engine).await?;
         done.warm_tables = Some((tables.engine.clone(), deleted));
-        // The next run's tables, made ahead while nothing runs.
-        warm::spawn_prepare(project, &tables.engine);
         return Ok(done);
     }
     match EngineFiles::of(project) {
@@ -375,6 +373,14 @@ pub async fn logs(
         })
         .await;
     }
+    let on;
+    let manifest = match &manifest.project.warm {
+        Some(warm) => {
+            on = warm::engine_manifest(manifest, &warm.engine);
+            &on
+        }
+        None => manifest,
+    };
     let mut lines = containers::logs(manifest, service, tail, follow, printer).await?;
     while let Some(line) = lines.next().await {
         emit(line?)?;

@@ -42,6 +42,15 @@ pub async fn services(
     manifest: &Manifest,
     project: &ProjectDirs,
 ) -> anyhow::Result<(Vec<ServiceState>, Option<String>)> {
+    // A warm run's engine is the warm engine's container.
+    let on;
+    let manifest = match &manifest.project.warm {
+        Some(warm) => {
+            on = super::warm::engine_manifest(manifest, &warm.engine);
+            &on
+        }
+        None => manifest,
+    };
     let mut rows = Vec::new();
     let mut endpoint = None;
     let engine = manifest.project.engine;

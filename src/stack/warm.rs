@@ -37,7 +37,7 @@ use crate::dynamo::client::{self, Profile};
 use crate::lock::ProjectLock;
 use crate::manifest::{Manifest, PullPolicy, Warm};
 use crate::output::Printer;
-use crate::process::{Identity, Liveness};
+use crate::process::{Elsewhere, Identity, Liveness};
 use crate::runs::{self, RunState, WarmTables};
 use crate::service::{ACCESS_KEY_ID, Engine};
 
@@ -128,10 +128,7 @@ fn engine_name(manifest: &Manifest, base: &BaseDirs) -> String {
         overrides.bind.map(|b| b.to_string()).unwrap_or_default(),
         // MiniStack's container is started for one region.
         manifest.project.region.clone(),
-        base.state
-            .as_deref()
-            .map(|s| s.display().to_string())
-            .unwrap_or_default(),
+        home_id(base),
     ] {
         hash.update(part.as_bytes());
         hash.update([0]);
@@ -141,6 +138,31 @@ fn engine_name(manifest: &Manifest, base: &BaseDirs) -> String {
         .map(|b| format!("{b:02x}"))
         .collect();
     format!("{PREFIX}{engine}-{hex}")
+}
+
+/// This home's own id, made once in its state folder: two homes never
+/// share a warm engine, also when two machines or containers that share a
+/// Docker daemon have the same path for it.
+fn home_id(base: &BaseDirs) -> String {
+    let Some(state) = &base.state else {
+        return String::new();
+    };
+    let path = state.join("home-id");
+    if let Ok(id) = std::fs::read_to_string(&path) {
+        return id.trim().to_string();
+    }
+    let id = format!("{:016x}", fastrand::u64(..));
+    let _ = std::fs::create_dir_all(state);
+    // Two first runs at once: the file written first is the id.
+    match std::fs::File::create_new(&path) {
+        Ok(mut file) => {
+            let _ = std::io::Write::write_all(&mut file, id.as_bytes());
+            id
+        }
+        Err(_) => std::fs::read_to_string(&path)
+            .map(|id| id.trim().to_string())
+            .unwrap_or(id),
+    }
 }
 
 /// An access key of the run's own, as the engine keeps state apart by:
@@ -190,11 +212,26 @@ pub(super) async fn up(
         .clone()
         .context("no state folder to note the warm engine in (set HOME)")?;
     let _lock = ProjectLock::take(&dirs, printer).await?;
-    let (container, service, _) = containers::up(&manifest, pull, ready_timeout, printer).await?;
+    // Noted, and its keeper running, before anything is made: an engine
+    // whose first start is cut short is still removed once idle.
     std::fs::create_dir_all(&state)
         .with_context(|| format!("cannot create `{}`", state.display()))?;
     std::fs::write(state.join(IDLE), warm.idle.as_secs().to_string())?;
     mark_used(&dirs);
+    keep(&dirs, &state)?;
+    // A running warm engine is used as it is, never changed: other runs'
+    // tables are on it (`down --warm` makes way for a new image).
+    if let Some(container) = containers::find_engine(&manifest).await?
+        && let Some(url) = container_url(&container.state, container.spec.service)
+    {
+        let service = ServiceUp {
+            service: container.spec.service,
+            url,
+            changed: false,
+        };
+        return Ok((container, service));
+    }
+    let (container, service, _) = containers::up(&manifest, pull, ready_timeout, printer).await?;
     if service.changed {
         printer.info(&format!(
             "started the warm engine `{}`: later `run --warm`s use it; removed once unused for {}",
@@ -202,7 +239,6 @@ pub(super) async fn up(
             duration(warm.idle)
         ));
     }
-    keep(&dirs, &state)?;
     Ok((container, service))
 }
 
@@ -239,8 +275,8 @@ fn keep(dirs: &ProjectDirs, state: &Path) -> anyhow::Result<()> {
             command.env_remove(name);
         }
     }
-    // Its own process group: a Ctrl-C meant for the run does not reach it.
-    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    // It makes a session of its own as it starts: a Ctrl-C meant for the
+    // run, or a closed terminal, does not reach it.
     let child = command
         .spawn()
         .context("cannot start the warm engine's keeper")?;
@@ -259,7 +295,12 @@ fn users(base: &BaseDirs, name: &str) -> Vec<String> {
     base.runs_noted()
         .into_iter()
         .filter(|run| run.warm.as_ref().is_some_and(|w| w.engine == name))
-        .filter(|run| !matches!(runs::judge(Some(run), None), RunState::Abandoned))
+        .filter(|run| {
+            !matches!(
+                runs::judge(Some(run), None),
+                RunState::Abandoned | RunState::CannotTell(Elsewhere::AnotherBoot)
+            )
+        })
         .map(|run| run.project)
         .collect()
 }
@@ -297,7 +338,16 @@ pub async fn keep_until_idle(base: &BaseDirs, name: &str, printer: &Printer) -> 
             wait = (idle - since).max(Duration::from_millis(100));
             continue;
         }
-        let done = remove_engine(&dirs).await?;
+        let done = match remove_engine(&dirs).await {
+            Ok(done) => done,
+            Err(err) => {
+                printer.info(&format!(
+                    "cannot remove the warm engine `{name}` yet: {err:#}"
+                ));
+                wait = LOOK;
+                continue;
+            }
+        };
         printer.info(&format!(
             "removed the warm engine `{name}`, unused for {}: {}",
             duration(idle),
@@ -345,13 +395,18 @@ async fn remove_engine(dirs: &ProjectDirs) -> anyhow::Result<TakenDown> {
             }
         }
     }
-    let mut done = TakenDown::default();
-    if let Some(docker) = Docker::connect_if_there().await {
-        let removed = docker.remove_project(&dirs.name, STOP_GRACE, true).await?;
-        done.containers = removed.containers;
-        done.networks = removed.networks;
-        done.volumes = removed.volumes;
-    }
+    // Its folders go only once Docker has removed its objects: without
+    // them nothing would find the engine again.
+    let removed = Docker::connect()
+        .await?
+        .remove_project(&dirs.name, STOP_GRACE, true)
+        .await?;
+    let done = TakenDown {
+        containers: removed.containers,
+        networks: removed.networks,
+        volumes: removed.volumes,
+        ..TakenDown::default()
+    };
     for dir in [&dirs.state, &dirs.data].into_iter().flatten() {
         let _ = std::fs::remove_dir_all(dir);
     }
@@ -389,9 +444,12 @@ pub fn is_abandoned(dirs: &ProjectDirs) -> bool {
 /// Whether the warm engine's keeper may still run.
 fn keeper_may_run(dirs: &ProjectDirs) -> bool {
     let state = dirs.state.as_deref();
-    state
-        .and_then(keeper)
-        .is_some_and(|k| k.judge() != Liveness::Gone)
+    state.and_then(keeper).is_some_and(|k| {
+        !matches!(
+            k.judge(),
+            Liveness::Gone | Liveness::CannotTell(Elsewhere::AnotherBoot)
+        )
+    })
 }
 
 /// Removes the warm engine `dirs` unless a run uses it, and (with
@@ -434,8 +492,15 @@ pub(super) async fn drop_tables(
     else {
         return Ok(Vec::new());
     };
-    let client =
-        client::with_access_key(&url, &tables.region, &tables.access_key, Profile::Command);
+    let names = delete_tables(&url, &tables.region, &tables.access_key).await?;
+    mark_used(&dirs);
+    Ok(names)
+}
+
+/// Deletes every table under `access_key` and `region` at `url`; their
+/// names.
+async fn delete_tables(url: &str, region: &str, access_key: &str) -> anyhow::Result<Vec<String>> {
+    let client = client::with_access_key(url, region, access_key, Profile::Command);
     let mut names = Vec::new();
     let mut pages = client.list_tables().into_paginator().items().send();
     while let Some(name) = pages.next().await {
@@ -461,7 +526,6 @@ pub(super) async fn drop_tables(
     for result in futures_util::future::join_all(deletes).await {
         result?;
     }
-    mark_used(&dirs);
     Ok(names)
 }
 
@@ -469,12 +533,20 @@ pub(super) async fn drop_tables(
 /// its region and table prefix, and each seed file's size and time. Tables
 /// made ahead for one fingerprint are only ever used by a run of the same.
 pub fn fingerprint(manifest: &Manifest) -> String {
+    // Seed paths as absolute ones: the same manifest named as `-f
+    // devstack.toml` or by its whole path is the same.
+    let mut tables = manifest.tables.clone();
+    for seed in tables.iter_mut().flat_map(|t| &mut t.seeds) {
+        if let Ok(path) = std::path::absolute(&seed.path) {
+            seed.path = path;
+        }
+    }
     let mut hash = Sha256::new();
     hash.update(format!(
-        "{:?}\0{}\0{}",
-        manifest.tables, manifest.project.region, manifest.project.table_prefix
+        "{tables:?}\0{}\0{}",
+        manifest.project.region, manifest.project.table_prefix
     ));
-    for seed in manifest.tables.iter().flat_map(|t| &t.seeds) {
+    for seed in tables.iter().flat_map(|t| &t.seeds) {
         if let Ok(meta) = std::fs::metadata(&seed.path) {
             hash.update(format!(
                 "\0{}\0{}\0{:?}",
@@ -536,10 +608,11 @@ async fn claim(dirs: &ProjectDirs, fingerprint: &str) -> Option<String> {
     }
 }
 
-/// After a run on the warm engine `engine` ended: starts a devstack process
-/// that makes the next run's tables ahead, from the manifest the run was
-/// brought up from (its origin).
-pub(super) fn spawn_prepare(run_dirs: &ProjectDirs, engine: &str) {
+/// After a run on the warm engine `engine` ended (its `down`, before its
+/// notes are forgotten): starts a devstack process that makes the next
+/// run's tables ahead, from the manifest the run was brought up from (its
+/// origin).
+pub fn spawn_prepare(run_dirs: &ProjectDirs, engine: &str) {
     let Some(origin) = run_dirs.origin() else {
         return;
     };
@@ -573,7 +646,7 @@ pub(super) fn spawn_prepare(run_dirs: &ProjectDirs, engine: &str) {
             command.env_remove(name);
         }
     }
-    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    // A session of its own, made as it starts (see `keep`).
     let _ = command.spawn();
 }
 
@@ -612,6 +685,11 @@ pub async fn prepare(
     let mut spare = manifest.clone();
     spare.make_throwaway(None);
     spare.project.admin = false;
+    let key = access_key(spare.project.engine);
+    // Noted first: a run that starts now waits for this set.
+    let me = Identity::own().context("cannot tell this process's start time")?;
+    let making = Making(folder.join(format!("{MAKING}{key}")));
+    std::fs::write(&making.0, me.to_string())?;
     let on = engine_manifest(&spare, name);
     let Some(url) = containers::find_engine(&on)
         .await?
@@ -619,16 +697,63 @@ pub async fn prepare(
     else {
         return Ok(());
     };
-    let key = access_key(spare.project.engine);
-    let me = Identity::own().context("cannot tell this process's start time")?;
-    let making = Making(folder.join(format!("{MAKING}{key}")));
-    std::fs::write(&making.0, me.to_string())?;
+    let region = &spare.project.region;
+    for stale in stale_sets(&dirs, &folder) {
+        delete_tables(&url, region, &stale).await?;
+    }
     spare.project.access_key = key.clone();
     let client = client::for_project(&url, &spare.project, Profile::Command);
-    crate::dynamo::reconcile::reconcile(&client, &spare, seeds, false, true, printer).await?;
+    let made = crate::dynamo::reconcile::reconcile(&client, &spare, seeds, false, true, printer);
+    if let Err(err) = made.await {
+        let _ = delete_tables(&url, region, &key).await;
+        return Err(err);
+    }
     std::fs::write(folder.join(&key), b"")?;
     drop(making);
     Ok(())
+}
+
+/// The access keys of sets no run will take, taken here to be deleted:
+/// those ready for another fingerprint (the manifest or its seed files
+/// changed since), and those whose maker ended before they were ready.
+fn stale_sets(dirs: &ProjectDirs, current: &Path) -> Vec<String> {
+    let mut stale = Vec::new();
+    let folders = dirs
+        .state
+        .iter()
+        .flat_map(|state| std::fs::read_dir(state.join(SPARES)).into_iter().flatten())
+        .flatten();
+    for folder in folders {
+        let is_current = folder.path() == current;
+        for entry in std::fs::read_dir(folder.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let Ok(name) = entry.file_name().into_string() else {
+                continue;
+            };
+            let key = match name.strip_prefix(MAKING) {
+                Some(key) => {
+                    let maker = std::fs::read_to_string(entry.path()).ok();
+                    let gone = maker
+                        .as_deref()
+                        .and_then(|text| Identity::parse(text.trim()))
+                        .is_none_or(|p| p.judge() == Liveness::Gone);
+                    if !gone {
+                        continue;
+                    }
+                    key
+                }
+                None if is_current || name.starts_with('.') => continue,
+                None => &name,
+            };
+            if std::fs::remove_file(entry.path()).is_ok() {
+                stale.push(key.to_string());
+            }
+        }
+    }
+    stale
 }
 
 /// `10 min`, `45 s`.

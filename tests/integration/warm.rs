@@ -25,13 +25,26 @@ const APP_TABLE: &str = "app-table";
 const EMPTY: &str = "CodeMetrics_pipeline-cache";
 
 /// Removes the warm engines started in a test's home (their Docker
-/// objects and keepers), also after a failed assertion.
+/// objects, keepers and the processes making tables ahead), also after a
+/// failed assertion.
 pub struct WarmCleanup<'a>(pub &'a Path);
 
 impl Drop for WarmCleanup<'_> {
     fn drop(&mut self) {
         for (name, keeper) in warm_engines(self.0) {
-            if let Some(pid) = keeper {
+            let spares = self
+                .0
+                .join(format!("state/devstack/projects/{name}/spares"));
+            let makers = std::fs::read_dir(&spares)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .flat_map(|folder| std::fs::read_dir(folder.path()).into_iter().flatten())
+                .flatten()
+                .filter(|file| file.file_name().to_string_lossy().starts_with(".making-"))
+                .filter_map(|file| std::fs::read_to_string(file.path()).ok())
+                .filter_map(|text| text.split(':').next()?.parse().ok());
+            for pid in keeper.into_iter().chain(makers) {
                 let _ = send_signal(pid, "-9");
             }
             drop(Cleanup(name));
