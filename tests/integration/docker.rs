@@ -123,3 +123,40 @@ fn engine_and_admin_answer_through_the_docker_module(engine: &str, test: &str) {
 }
 
 per_engine!(engine_and_admin_answer_through_the_docker_module, "pipe": dynamodb_local, ministack);
+
+/// A project network made by someone else between devstack's look and its
+/// creation (the late request of an `up` that was killed) is taken as it
+/// is: the daemon is asked not to make a second network of the same name,
+/// which an older daemon would otherwise do.
+#[test]
+#[ignore = "needs a Docker daemon"]
+fn a_network_made_meanwhile_is_used_not_made_twice() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let docker = connect_docker().await;
+        let project = project_name("net-twice");
+        let _cleanup = Cleanup(project.clone());
+        let name = spec::network_name(&project);
+        let labels = spec::labels(&project, None);
+        let found = docker.look_at_networks(&name, &labels).await.unwrap();
+        assert!(!found.project && found.default, "{found:?}");
+        // Two `up`s that both found no network: one makes it, the other
+        // meets it.
+        for _ in 0..2 {
+            docker
+                .create_network(&name, &labels)
+                .await
+                .unwrap_or_else(|e| panic!("{e:#}"));
+        }
+        assert!(
+            docker
+                .look_at_networks(&name, &labels)
+                .await
+                .unwrap()
+                .project
+        );
+        let removed = docker.remove_project_networks(&project).await.unwrap();
+        assert_eq!(removed, [name], "one network, not two");
+        assert_nothing_left(&project);
+    });
+}

@@ -22,7 +22,7 @@ mod project;
 
 pub use context::{ContextFrom, DEFAULT_HOST, DaemonAddress, Source, Unresolved};
 pub use images::{PullError, split_tag};
-pub use project::ProjectObjects;
+pub use project::{DEFAULT_NETWORK, Networks, ProjectObjects};
 
 /// Label keys on every object devstack creates.
 pub const LABEL_PROJECT: &str = "dev.devstack.project";
@@ -249,6 +249,8 @@ pub struct ContainerState {
     pub ports: Vec<(u16, String, u16)>,
     /// Its address on each network it is attached to, by network name.
     pub addresses: BTreeMap<String, IpAddr>,
+    /// The networks it is attached to, or joins when it starts, by name.
+    pub networks: Vec<String>,
 }
 
 impl ContainerState {
@@ -464,9 +466,10 @@ fn state_of(info: bollard::models::ContainerInspectResponse) -> ContainerState {
     let config = info.config.unwrap_or_default();
     let mut ports = Vec::new();
     let network = info.network_settings.unwrap_or_default();
-    let addresses = network
-        .networks
-        .unwrap_or_default()
+    let endpoints = network.networks.unwrap_or_default();
+    let mut networks: Vec<String> = endpoints.keys().cloned().collect();
+    networks.sort();
+    let addresses = endpoints
         .into_iter()
         .filter_map(|(name, endpoint)| Some((name, endpoint.ip_address?.parse().ok()?)))
         .collect();
@@ -500,6 +503,7 @@ fn state_of(info: bollard::models::ContainerInspectResponse) -> ContainerState {
         oom_killed: state.oom_killed.unwrap_or(false),
         ports,
         addresses,
+        networks,
     }
 }
 

@@ -4,12 +4,27 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
-use bollard::models::{NetworkCreateRequest, VolumeCreateRequest};
+use bollard::models::{
+    EndpointSettings, NetworkConnectRequest, NetworkCreateRequest, VolumeCreateRequest,
+};
 use bollard::query_parameters::{ListContainersOptions, ListNetworksOptions, ListVolumesOptions};
 
 use super::{
     CALL_TIMEOUT, ContainerState, Docker, LABEL_OWNER, LABEL_PROJECT, Removed, label_filter,
+    status_code,
 };
+
+/// Docker's default network, where a container goes that names none.
+pub const DEFAULT_NETWORK: &str = "bridge";
+
+/// The networks `up` needs, as found before it acts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Networks {
+    /// The project network exists (and is the project's).
+    pub project: bool,
+    /// Docker's default network exists (a daemon may run without it).
+    pub default: bool,
+}
 
 impl Docker {
     /// Creates the named volume unless it exists with the project's label;
@@ -48,19 +63,35 @@ impl Docker {
         name: &str,
         labels: &BTreeMap<String, String>,
     ) -> anyhow::Result<()> {
-        for _ in 0..2 {
-            let existing = self
-                .call(
-                    "list networks",
-                    self.client.list_networks(Some(ListNetworksOptions {
-                        filters: Some(HashMap::from([(
-                            "name".to_string(),
-                            vec![name.to_string()],
-                        )])),
-                    })),
-                )
-                .await?;
-            if let Some(network) = existing.iter().find(|n| n.name.as_deref() == Some(name)) {
+        if !self.look_at_networks(name, labels).await?.project {
+            self.create_network(name, labels).await?;
+        }
+        Ok(())
+    }
+
+    /// Whether the project network `name` exists, and whether Docker's
+    /// default network does, in one look; a network named `name` that is
+    /// not the project's is refused.
+    pub async fn look_at_networks(
+        &self,
+        name: &str,
+        labels: &BTreeMap<String, String>,
+    ) -> anyhow::Result<Networks> {
+        // The filter matches parts of names: the exact ones are picked below.
+        let listed = self
+            .call(
+                "list networks",
+                self.client.list_networks(Some(ListNetworksOptions {
+                    filters: Some(HashMap::from([(
+                        "name".to_string(),
+                        vec![name.to_string(), DEFAULT_NETWORK.to_string()],
+                    )])),
+                })),
+            )
+            .await?;
+        let named = |wanted: &str| listed.iter().find(|n| n.name.as_deref() == Some(wanted));
+        let project = match named(name) {
+            Some(network) => {
                 let owned = network
                     .labels
                     .as_ref()
@@ -69,26 +100,85 @@ impl Docker {
                     owned,
                     "a Docker network named `{name}` exists but was not created by devstack; remove or rename it"
                 );
-                return Ok(());
+                true
             }
+            None => false,
+        };
+        Ok(Networks {
+            project,
+            default: named(DEFAULT_NETWORK).is_some(),
+        })
+    }
+
+    /// Creates the project network, found missing by `look_at_networks`.
+    /// One made meanwhile (the late request of an `up` that was killed, or
+    /// another `up`) is looked at again, not failed on.
+    pub async fn create_network(
+        &self,
+        name: &str,
+        labels: &BTreeMap<String, String>,
+    ) -> anyhow::Result<()> {
+        let request = NetworkCreateRequest {
+            name: name.to_string(),
+            driver: Some("bridge".to_string()),
+            labels: Some(labels.clone().into_iter().collect()),
+            ..Default::default()
+        };
+        // A daemon older than API 1.44 makes a second network of the same
+        // name (the late request of a killed `up` and this one's) unless
+        // the request says `CheckDuplicate`, which bollard's request type
+        // no longer carries: the body is sent with it. Newer daemons
+        // always refuse a taken name, and ignore it.
+        let mut body = serde_json::to_value(&request)?;
+        body["CheckDuplicate"] = serde_json::Value::Bool(true);
+        let body = hyper::body::Bytes::from(serde_json::to_vec(&body)?);
+        let client = self.client.clone().with_request_modifier(move |mut sent| {
+            *sent.body_mut() = bollard::body_full(body.clone());
+            sent
+        });
+        for _ in 0..2 {
             let created = self
                 .call_or(
                     &format!("create network `{name}`"),
                     CALL_TIMEOUT,
                     &[409],
-                    self.client.create_network(NetworkCreateRequest {
-                        name: name.to_string(),
-                        driver: Some("bridge".to_string()),
-                        labels: Some(labels.clone().into_iter().collect()),
-                        ..Default::default()
-                    }),
+                    client.create_network(request.clone()),
                 )
                 .await?;
-            if created.is_some() {
+            if created.is_some() || self.look_at_networks(name, labels).await?.project {
                 return Ok(());
             }
         }
         anyhow::bail!("docker: create network `{name}`: the name is taken, yet no network has it")
+    }
+
+    /// Connects a container to a network under `aliases`; one connected
+    /// already is left as it is.
+    pub async fn connect_network(
+        &self,
+        network: &str,
+        container: &str,
+        aliases: &[String],
+    ) -> anyhow::Result<()> {
+        let what = format!("connect container `{container}` to network `{network}`");
+        let request = NetworkConnectRequest {
+            container: container.to_string(),
+            endpoint_config: Some(EndpointSettings {
+                aliases: Some(aliases.to_vec()),
+                ..Default::default()
+            }),
+        };
+        let connect = self.client.connect_network(network, request);
+        match self.bounded(&what, CALL_TIMEOUT, connect).await? {
+            Ok(()) => Ok(()),
+            // 403 "endpoint with name … already exists in network …".
+            Err(err)
+                if status_code(&err) == Some(403) && err.to_string().contains("already exists") =>
+            {
+                Ok(())
+            }
+            Err(err) => Err(self.failed(&what, err)),
+        }
     }
 
     /// Every devstack object on the daemon, by project: containers (with
