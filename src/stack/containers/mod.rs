@@ -10,6 +10,7 @@ pub mod spec;
 pub mod volume;
 mod watch;
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
@@ -37,6 +38,9 @@ pub(super) struct Companions {
     docker: Docker,
     /// Each with the container found when `up` began, and what to do.
     steps: Vec<(ContainerSpec, Option<ContainerState>, Action)>,
+    /// The project network's name, the id of the one the engine is on,
+    /// and its labels.
+    network: (String, String, BTreeMap<String, String>),
     region: String,
     ready_timeout: Duration,
     printer: Printer,
@@ -51,8 +55,13 @@ impl Companions {
                 check_port(&self.docker, spec, observed.as_ref()).await?;
             }
         }
+        // The project network exists: the engine is on it. They join it by
+        // name: a twin made late by a killed `up` would make it ambiguous.
+        if self.steps.iter().any(|(_, _, action)| !action.is_keep()) {
+            let (name, id, labels) = &self.network;
+            self.docker.remove_network_twins(name, labels, id).await?;
+        }
         let mut started = Vec::new();
-        // The project network exists: the engine is on it.
         for (spec, _, action) in &self.steps {
             let id = apply(&self.docker, spec, action, Joins::AtStart, &self.printer).await?;
             started.push((spec, id, !action.is_keep()));
@@ -176,26 +185,42 @@ pub(super) async fn up(
         anyhow::bail!("the manifest's engine `{engine}` has no container");
     };
     let joins = plan::joins(&spec, observed.as_ref(), &action, networks.default);
-    let mut network_made = networks.project;
-    if joins == Joins::AtStart && !network_made {
-        docker.create_network(&network, &labels).await?;
-        network_made = true;
+    // The network the engine is on, else the one found. Twins (an older
+    // daemon makes them when two creations race: the late request of a
+    // killed `up`, and this one's) are removed once the engine is on one.
+    let on = observed
+        .as_ref()
+        .and_then(|c| c.networks.get(&network))
+        .filter(|id| networks.project.contains(id));
+    let mut network_id = on.or(networks.project.first()).cloned();
+    let mut twins = networks.project.len() > 1;
+    if joins == Joins::AtStart && network_id.is_none() {
+        network_id = Some(docker.create_network(&network, &labels).await?);
+        twins = true;
     }
     let id = apply(docker, &spec, &action, joins, printer).await?;
     let changed = !action.is_keep();
     let connect = async {
+        // Made now, beside the engine's start, when it joins once running.
+        let (network_id, made) = match network_id {
+            Some(known) => (known, false),
+            None => (docker.create_network(&network, &labels).await?, true),
+        };
         if joins == Joins::OnceRunning {
-            if !network_made {
-                docker.create_network(&network, &labels).await?;
-            }
+            // By id: twins share the name.
             docker
-                .connect_network(&network, &id, &spec.aliases)
+                .connect_network(&network_id, &id, &spec.aliases)
                 .await
                 .with_context(|| format!("cannot put `{}` on the project network", spec.service))?;
         }
-        anyhow::Ok(())
+        if twins || made {
+            docker
+                .remove_network_twins(&network, &labels, &network_id)
+                .await?;
+        }
+        anyhow::Ok(network_id)
     };
-    let ((mut up, state), ()) = tokio::try_join!(
+    let ((mut up, state), network_id) = tokio::try_join!(
         wait_one(docker, &spec, &id, changed, &region, ready_timeout, printer),
         connect
     )?;
@@ -208,6 +233,7 @@ pub(super) async fn up(
     let companions = Companions {
         docker: docker.clone(),
         steps: others,
+        network: (network, network_id, labels),
         region,
         ready_timeout,
         printer: printer.clone(),

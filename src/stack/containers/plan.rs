@@ -74,7 +74,7 @@ pub fn joins(
 ) -> Joins {
     let on_it = match action {
         Action::Create | Action::Recreate { .. } => !default_network,
-        _ => observed.is_some_and(|c| c.networks.contains(&spec.network)),
+        _ => observed.is_some_and(|c| c.networks.contains_key(&spec.network)),
     };
     if on_it {
         Joins::AtStart
@@ -178,7 +178,7 @@ mod tests {
             oom_killed: false,
             ports: Vec::new(),
             addresses: Default::default(),
-            networks: Vec::new(),
+            networks: Default::default(),
         }
     }
 
@@ -289,7 +289,7 @@ mod tests {
     fn an_existing_container_off_the_project_network_is_connected_once_it_runs() {
         let s = spec(4566);
         let mut found = observed(&s, ContainerStatus::Running);
-        found.networks = vec!["bridge".to_string()];
+        found.networks = [("bridge".to_string(), "b1".to_string())].into();
         for action in [
             Action::Keep { id: id() },
             Action::Start { id: id() },
@@ -301,7 +301,7 @@ mod tests {
                 "{action:?}"
             );
         }
-        found.networks.push(s.network.clone());
+        found.networks.insert(s.network.clone(), "n1".to_string());
         assert_eq!(
             joins(&s, Some(&found), &Action::Start { id: id() }, true),
             Joins::AtStart

@@ -249,8 +249,9 @@ pub struct ContainerState {
     pub ports: Vec<(u16, String, u16)>,
     /// Its address on each network it is attached to, by network name.
     pub addresses: BTreeMap<String, IpAddr>,
-    /// The networks it is attached to, or joins when it starts, by name.
-    pub networks: Vec<String>,
+    /// The id of each network it is attached to, or joins when it
+    /// starts, by network name.
+    pub networks: BTreeMap<String, String>,
 }
 
 impl ContainerState {
@@ -467,8 +468,15 @@ fn state_of(info: bollard::models::ContainerInspectResponse) -> ContainerState {
     let mut ports = Vec::new();
     let network = info.network_settings.unwrap_or_default();
     let endpoints = network.networks.unwrap_or_default();
-    let mut networks: Vec<String> = endpoints.keys().cloned().collect();
-    networks.sort();
+    let networks = endpoints
+        .iter()
+        .map(|(name, endpoint)| {
+            (
+                name.clone(),
+                endpoint.network_id.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
     let addresses = endpoints
         .into_iter()
         .filter_map(|(name, endpoint)| Some((name, endpoint.ip_address?.parse().ok()?)))

@@ -18,10 +18,11 @@ use super::{
 pub const DEFAULT_NETWORK: &str = "bridge";
 
 /// The networks `up` needs, as found before it acts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Networks {
-    /// The project network exists (and is the project's).
-    pub project: bool,
+    /// The ids of the project's networks of the project network's name:
+    /// none, one, or twins an older daemon made.
+    pub project: Vec<String>,
     /// Docker's default network exists (a daemon may run without it).
     pub default: bool,
 }
@@ -55,22 +56,22 @@ impl Docker {
         Ok(())
     }
 
-    /// Creates the project network unless a labelled one exists. A network
-    /// that appears between the look and the creation (the late request of
-    /// an `up` that was killed) is looked at again, not failed on.
+    /// Creates the project network unless a labelled one exists; returns
+    /// its id.
     pub async fn ensure_network(
         &self,
         name: &str,
         labels: &BTreeMap<String, String>,
-    ) -> anyhow::Result<()> {
-        if !self.look_at_networks(name, labels).await?.project {
-            self.create_network(name, labels).await?;
+    ) -> anyhow::Result<String> {
+        match self.look_at_networks(name, labels).await?.project.first() {
+            Some(id) => Ok(id.clone()),
+            None => self.create_network(name, labels).await,
         }
-        Ok(())
     }
 
-    /// Whether the project network `name` exists, and whether Docker's
-    /// default network does, in one look; a network named `name` that is
+    /// The project network `name` (the ids of every network of that name:
+    /// more than one only when creations raced), and whether Docker's
+    /// default network exists, in one look; a network named `name` that is
     /// not the project's is refused.
     pub async fn look_at_networks(
         &self,
@@ -89,35 +90,34 @@ impl Docker {
                 })),
             )
             .await?;
-        let named = |wanted: &str| listed.iter().find(|n| n.name.as_deref() == Some(wanted));
-        let project = match named(name) {
-            Some(network) => {
-                let owned = network
-                    .labels
-                    .as_ref()
-                    .is_some_and(|l| l.get(LABEL_PROJECT) == labels.get(LABEL_PROJECT));
-                anyhow::ensure!(
-                    owned,
-                    "a Docker network named `{name}` exists but was not created by devstack; remove or rename it"
-                );
-                true
-            }
-            None => false,
-        };
+        let mut project = Vec::new();
+        for network in listed.iter().filter(|n| n.name.as_deref() == Some(name)) {
+            let owned = network
+                .labels
+                .as_ref()
+                .is_some_and(|l| l.get(LABEL_PROJECT) == labels.get(LABEL_PROJECT));
+            anyhow::ensure!(
+                owned,
+                "a Docker network named `{name}` exists but was not created by devstack; remove or rename it"
+            );
+            project.extend(network.id.clone());
+        }
         Ok(Networks {
             project,
-            default: named(DEFAULT_NETWORK).is_some(),
+            default: listed
+                .iter()
+                .any(|n| n.name.as_deref() == Some(DEFAULT_NETWORK)),
         })
     }
 
-    /// Creates the project network, found missing by `look_at_networks`.
-    /// One made meanwhile (the late request of an `up` that was killed, or
-    /// another `up`) is looked at again, not failed on.
+    /// Creates the project network, found missing by `look_at_networks`;
+    /// returns its id. One made meanwhile (the late request of an `up`
+    /// that was killed, or another `up`) is looked at again and used.
     pub async fn create_network(
         &self,
         name: &str,
         labels: &BTreeMap<String, String>,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<String> {
         let request = NetworkCreateRequest {
             name: name.to_string(),
             driver: Some("bridge".to_string()),
@@ -125,10 +125,11 @@ impl Docker {
             ..Default::default()
         };
         // A daemon older than API 1.44 makes a second network of the same
-        // name (the late request of a killed `up` and this one's) unless
-        // the request says `CheckDuplicate`, which bollard's request type
-        // no longer carries: the body is sent with it. Newer daemons
-        // always refuse a taken name, and ignore it.
+        // name unless the request says `CheckDuplicate`, which bollard's
+        // request type no longer carries: the body is sent with it. (Its
+        // check does not see a creation still under way: twins can still
+        // be made, see `remove_network_twins`.) Newer daemons always
+        // refuse a taken name, and ignore it.
         let mut body = serde_json::to_value(&request)?;
         body["CheckDuplicate"] = serde_json::Value::Bool(true);
         let body = hyper::body::Bytes::from(serde_json::to_vec(&body)?);
@@ -145,11 +146,42 @@ impl Docker {
                     client.create_network(request.clone()),
                 )
                 .await?;
-            if created.is_some() || self.look_at_networks(name, labels).await?.project {
-                return Ok(());
+            if let Some(created) = created {
+                return Ok(created.id);
+            }
+            if let Some(id) = self.look_at_networks(name, labels).await?.project.first() {
+                return Ok(id.clone());
             }
         }
         anyhow::bail!("docker: create network `{name}`: the name is taken, yet no network has it")
+    }
+
+    /// Removes the project's networks named `name` other than `keep`: twins
+    /// that an older daemon made when two creations raced (one the late
+    /// request of a killed `up`). One in use is left. Returns how many went.
+    pub async fn remove_network_twins(
+        &self,
+        name: &str,
+        labels: &BTreeMap<String, String>,
+        keep: &str,
+    ) -> anyhow::Result<usize> {
+        let mut removed = 0;
+        for id in self.look_at_networks(name, labels).await?.project {
+            if id == keep {
+                continue;
+            }
+            let what = format!("remove network `{name}` ({id})");
+            let remove = self.client.remove_network(&id);
+            // 403: containers use it.
+            if self
+                .call_or(&what, CALL_TIMEOUT, &[403, 404], remove)
+                .await?
+                .is_some()
+            {
+                removed += 1;
+            }
+        }
+        Ok(removed)
     }
 
     /// Connects a container to a network under `aliases`; one connected
@@ -271,9 +303,12 @@ impl Docker {
             .await?;
         let mut removed = Vec::new();
         for network in networks {
-            let Some(name) = network.name else { continue };
+            let (Some(name), Some(id)) = (network.name, network.id) else {
+                continue;
+            };
+            // By id: twins share the name.
             let what = format!("remove network `{name}`");
-            let remove = self.client.remove_network(&name);
+            let remove = self.client.remove_network(&id);
             if self
                 .call_or(&what, CALL_TIMEOUT, &[404], remove)
                 .await?
