@@ -133,6 +133,7 @@ mod tests {
                 .map(|(c, ip, h)| (c, ip.to_string(), h))
                 .collect(),
             addresses: Default::default(),
+            networks: Default::default(),
         }
     }
 

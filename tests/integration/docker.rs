@@ -123,3 +123,87 @@ fn engine_and_admin_answer_through_the_docker_module(engine: &str, test: &str) {
 }
 
 per_engine!(engine_and_admin_answer_through_the_docker_module, "pipe": dynamodb_local, ministack);
+
+/// A project network made by someone else between devstack's look and its
+/// creation (the late request of an `up` that was killed) is taken as it
+/// is: the daemon is asked not to make a second network of the same name,
+/// which an older daemon would otherwise do.
+#[test]
+#[ignore = "needs a Docker daemon"]
+fn a_network_made_meanwhile_is_used_not_made_twice() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let docker = connect_docker().await;
+        let project = project_name("net-twice");
+        let _cleanup = Cleanup(project.clone());
+        let name = spec::network_name(&project);
+        let labels = spec::labels(&project, None);
+        let found = docker.look_at_networks(&name, &labels).await.unwrap();
+        assert!(found.project.is_empty() && found.default, "{found:?}");
+        // Two `up`s that both found no network: one makes it, the other
+        // meets it and uses it.
+        let mut ids = Vec::new();
+        for _ in 0..2 {
+            ids.push(
+                docker
+                    .create_network(&name, &labels)
+                    .await
+                    .unwrap_or_else(|e| panic!("{e:#}")),
+            );
+        }
+        assert_eq!(ids[0], ids[1]);
+        let found = docker.look_at_networks(&name, &labels).await.unwrap();
+        assert_eq!(found.project, [ids[0].clone()]);
+        let removed = docker.remove_project_networks(&project).await.unwrap();
+        assert_eq!(removed, [name], "one network, not two");
+        assert_nothing_left(&project);
+    });
+}
+
+/// Twin project networks, as an older daemon makes them when two creations
+/// race (the late request of a killed `up`, and the next `up`'s): `up`
+/// puts the engine on one and removes the other; `down` removes what is
+/// left.
+#[test]
+#[ignore = "needs a Docker daemon"]
+fn twin_project_networks_are_made_one_by_up() {
+    use crate::support::Stack;
+    let stack = Stack::new("net-twins", "ministack", "");
+    let name = spec::network_name(&stack.project);
+    let labels = spec::labels(&stack.project, None);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let made = runtime.block_on(async {
+        // bollard's request has no `CheckDuplicate`: an older daemon makes
+        // a twin, a newer one refuses it.
+        let raw = bollard::Docker::connect_with_local_defaults().unwrap();
+        let mut made = 0;
+        for _ in 0..2 {
+            let request = bollard::models::NetworkCreateRequest {
+                name: name.clone(),
+                driver: Some("bridge".to_string()),
+                labels: Some(labels.clone().into_iter().collect()),
+                ..Default::default()
+            };
+            if raw.create_network(request).await.is_ok() {
+                made += 1;
+            }
+        }
+        made
+    });
+    if made < 2 {
+        eprintln!("this daemon refuses a second network of the same name: no twins to remove");
+    }
+    stack.up();
+    let docker = runtime.block_on(connect_docker());
+    let found = runtime
+        .block_on(docker.look_at_networks(&name, &labels))
+        .unwrap();
+    assert_eq!(found.project.len(), 1, "{found:?}");
+    let engine = format!("devstack-{}-ministack", stack.project);
+    let state = runtime
+        .block_on(docker.inspect_container(&engine))
+        .unwrap()
+        .unwrap();
+    assert_eq!(state.networks.get(&name), found.project.first());
+    stack.assert_down_leaves_nothing();
+}

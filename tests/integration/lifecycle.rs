@@ -266,6 +266,59 @@ fn a_killed_engine_is_reported_and_the_next_up_repairs_it() {
     assert_eq!(code, 0, "{status}");
 }
 
+/// The engine's aliases on the project network, as `docker inspect` shows
+/// them; `None` when it is not on it.
+fn aliases_on_project_network(stack: &Stack, container: &str) -> Option<Vec<String>> {
+    let network = format!("devstack-{}", stack.project);
+    let out = run(command("docker").args([
+        "inspect",
+        "--format",
+        "{{json .NetworkSettings.Networks}}",
+        container,
+    ]));
+    out.assert_code(0);
+    let networks: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
+    let aliases = networks.get(&network)?.get("Aliases")?.as_array()?.clone();
+    Some(
+        aliases
+            .into_iter()
+            .filter_map(|a| a.as_str().map(String::from))
+            .collect(),
+    )
+}
+
+/// A new engine container is started on Docker's default network and put
+/// on the project network, under its alias, while the engine starts; one
+/// that an `up` cut short left off the project network is put on it by the
+/// next `up`, which keeps the container.
+#[test]
+#[ignore = "needs a Docker daemon"]
+fn the_engine_is_on_the_project_network_and_the_next_up_puts_it_back() {
+    let docker = docker();
+    let stack = Stack::new("on-network", "ministack", "");
+    stack.up();
+    let engine = format!("devstack-{}-ministack", stack.project);
+    let aliases = aliases_on_project_network(&stack, &engine).expect("on the project network");
+    assert!(aliases.contains(&"aws-local".to_string()), "{aliases:?}");
+    let before = block_on(docker.inspect_container(&engine))
+        .unwrap()
+        .unwrap();
+
+    let network = format!("devstack-{}", stack.project);
+    docker_cli(&["network", "disconnect", &network, &engine]);
+    assert_eq!(aliases_on_project_network(&stack, &engine), None);
+    stack.up();
+    let after = block_on(docker.inspect_container(&engine))
+        .unwrap()
+        .unwrap();
+    assert_eq!(after.id, before.id, "the container is kept");
+    let aliases = aliases_on_project_network(&stack, &engine).expect("back on the project network");
+    assert!(aliases.contains(&"aws-local".to_string()), "{aliases:?}");
+    // The admin UI reaches the engine by its alias.
+    let (code, status) = stack.status();
+    assert_eq!(code, 0, "{status}");
+}
+
 #[test]
 #[ignore = "needs a Docker daemon"]
 fn two_concurrent_ups_make_one_stack() {

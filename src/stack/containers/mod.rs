@@ -10,6 +10,7 @@ pub mod spec;
 pub mod volume;
 mod watch;
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
@@ -17,7 +18,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use futures_util::StreamExt;
 
-use super::docker::{ContainerSpec, ContainerState, ContainerStatus, Docker};
+use super::docker::{ContainerSpec, ContainerState, ContainerStatus, DEFAULT_NETWORK, Docker};
 use super::health::{self, Watch};
 use super::net::{PortBusy, container_url};
 use super::ports;
@@ -25,7 +26,7 @@ use super::{LogLine, ServiceUp};
 use crate::manifest::{Manifest, PullPolicy};
 use crate::output::Printer;
 use crate::service::{Engine, ServiceKind};
-use plan::{Action, Why};
+use plan::{Action, Joins, Why};
 pub use watch::EngineContainer;
 
 /// How long `down` lets a service shut down before it is killed. MiniStack
@@ -37,6 +38,9 @@ pub(super) struct Companions {
     docker: Docker,
     /// Each with the container found when `up` began, and what to do.
     steps: Vec<(ContainerSpec, Option<ContainerState>, Action)>,
+    /// The project network's name, the id of the one the engine is on,
+    /// and its labels.
+    network: (String, String, BTreeMap<String, String>),
     region: String,
     ready_timeout: Duration,
     printer: Printer,
@@ -51,9 +55,15 @@ impl Companions {
                 check_port(&self.docker, spec, observed.as_ref()).await?;
             }
         }
+        // The project network exists: the engine is on it. They join it by
+        // name: a twin made late by a killed `up` would make it ambiguous.
+        if self.steps.iter().any(|(_, _, action)| !action.is_keep()) {
+            let (name, id, labels) = &self.network;
+            self.docker.remove_network_twins(name, labels, id).await?;
+        }
         let mut started = Vec::new();
         for (spec, _, action) in &self.steps {
-            let id = apply(&self.docker, spec, action, &self.printer).await?;
+            let id = apply(&self.docker, spec, action, Joins::AtStart, &self.printer).await?;
             started.push((spec, id, !action.is_keep()));
         }
         let this = &self;
@@ -78,6 +88,13 @@ impl Companions {
 /// engine is usable; the other services (the admin UI) are left to
 /// [`Companions::start`]. Returns the engine's container, and the engine
 /// as a service.
+///
+/// A new engine container is made on Docker's default network and started
+/// there; the project network is made and the container connected to it
+/// while the engine starts up (a container starts sooner on the default
+/// network, and the engine needs the project network only for the other
+/// services, which start later). It is on the project network before this
+/// returns.
 pub(super) async fn up(
     manifest: &Manifest,
     pull: PullPolicy,
@@ -91,23 +108,31 @@ pub(super) async fn up(
         .into_iter()
         .filter_map(|service| spec::container_spec(manifest, service))
         .collect();
-    remove_dropped(docker, project, &specs, printer).await?;
 
+    // Everything is looked at at once: the containers of services the
+    // manifest dropped, each service's container, the image it names.
+    let looks = specs.iter().map(|spec| async move {
+        tokio::try_join!(
+            docker.inspect_container(&spec.name),
+            docker.image_id(&spec.image)
+        )
+    });
+    let ((), looked) = tokio::try_join!(
+        remove_dropped(docker, project, &specs, printer),
+        futures_util::future::try_join_all(looks)
+    )?;
     // A container with our name but not our label stops everything, before
     // anything is pulled or made.
-    let mut observed = Vec::new();
-    for spec in &specs {
-        let found = docker.inspect_container(&spec.name).await?;
+    for (spec, (found, _)) in specs.iter().zip(&looked) {
         plan::decide(spec, found.as_ref(), None)?;
-        observed.push(found);
     }
 
     let mut steps = Vec::new();
-    for (spec, observed) in specs.iter().zip(observed) {
+    for (spec, (observed, mut image)) in specs.iter().zip(looked) {
         if pull == PullPolicy::Always {
             pull_image(docker, spec, printer).await?;
+            image = docker.image_id(&spec.image).await?;
         }
-        let image = docker.image_id(&spec.image).await?;
         let action = plan::decide(spec, observed.as_ref(), image.as_deref())?;
         if action.needs_image() && image.is_none() {
             anyhow::ensure!(
@@ -121,18 +146,19 @@ pub(super) async fn up(
         }
         steps.push((spec, observed, action));
     }
-    for (spec, observed, action) in &steps {
+    let network = spec::network_name(project);
+    let labels = spec::project_labels(&manifest.project, None);
+    let ports = steps.iter().map(|(spec, observed, action)| async move {
         if action.binds_port() {
             check_port(docker, spec, observed.as_ref()).await?;
         }
-    }
+        anyhow::Ok(())
+    });
+    let (_, networks) = tokio::try_join!(
+        futures_util::future::try_join_all(ports),
+        docker.look_at_networks(&network, &labels)
+    )?;
 
-    docker
-        .ensure_network(
-            &spec::network_name(project),
-            &spec::project_labels(&manifest.project, None),
-        )
-        .await?;
     for (spec, _, _) in &steps {
         if let Some(volume) = &spec.volume {
             docker
@@ -147,20 +173,58 @@ pub(super) async fn up(
     // The engine starts first, alone. The other services (the admin UI)
     // are not needed for the tables: started beside them, they would take
     // CPU from the engine's start and from the tables on a small machine.
-    // They start once the tables are made (`Companions::start`).
+    // They start once the tables are made (`Companions::start`), on the
+    // project network.
     let region = manifest.project.region.clone();
     let engine = manifest.project.engine.service();
     let (engine_step, others): (Vec<_>, Vec<_>) = steps
         .into_iter()
         .map(|(spec, observed, action)| (spec.clone(), observed, action))
         .partition(|(spec, _, _)| spec.service == engine);
-    let Some((spec, _, action)) = engine_step.into_iter().next() else {
+    let Some((spec, observed, action)) = engine_step.into_iter().next() else {
         anyhow::bail!("the manifest's engine `{engine}` has no container");
     };
-    let id = apply(docker, &spec, &action, printer).await?;
+    let joins = plan::joins(&spec, observed.as_ref(), &action, networks.default);
+    // The network the engine is on, else the one found. Twins (an older
+    // daemon makes them when two creations race: the late request of a
+    // killed `up`, and this one's) are removed once the engine is on one.
+    let on = observed
+        .as_ref()
+        .and_then(|c| c.networks.get(&network))
+        .filter(|id| networks.project.contains(id));
+    let mut network_id = on.or(networks.project.first()).cloned();
+    let mut twins = networks.project.len() > 1;
+    if joins == Joins::AtStart && network_id.is_none() {
+        network_id = Some(docker.create_network(&network, &labels).await?);
+        twins = true;
+    }
+    let id = apply(docker, &spec, &action, joins, printer).await?;
     let changed = !action.is_keep();
-    let (up, state) =
-        wait_one(docker, &spec, &id, changed, &region, ready_timeout, printer).await?;
+    let connect = async {
+        // Made now, beside the engine's start, when it joins once running.
+        let (network_id, made) = match network_id {
+            Some(known) => (known, false),
+            None => (docker.create_network(&network, &labels).await?, true),
+        };
+        if joins == Joins::OnceRunning {
+            // By id: twins share the name.
+            docker
+                .connect_network(&network_id, &id, &spec.aliases)
+                .await
+                .with_context(|| format!("cannot put `{}` on the project network", spec.service))?;
+        }
+        if twins || made {
+            docker
+                .remove_network_twins(&network, &labels, &network_id)
+                .await?;
+        }
+        anyhow::Ok(network_id)
+    };
+    let ((mut up, state), network_id) = tokio::try_join!(
+        wait_one(docker, &spec, &id, changed, &region, ready_timeout, printer),
+        connect
+    )?;
+    up.changed |= joins == Joins::OnceRunning;
     let engine = EngineContainer {
         docker: docker.clone(),
         spec,
@@ -169,6 +233,7 @@ pub(super) async fn up(
     let companions = Companions {
         docker: docker.clone(),
         steps: others,
+        network: (network, network_id, labels),
         region,
         ready_timeout,
         printer: printer.clone(),
@@ -265,11 +330,14 @@ async fn check_port(
     .into())
 }
 
-/// Carries out one step; returns the container id.
+/// Carries out one step; returns the container id. A container made to
+/// join the project network once it runs is made on Docker's default
+/// network.
 async fn apply(
     docker: &Docker,
     spec: &ContainerSpec,
     action: &Action,
+    joins: Joins,
     printer: &Printer,
 ) -> anyhow::Result<String> {
     let say = |message: &str| printer.info(&format!("{}: {message}", spec.service));
@@ -310,14 +378,27 @@ async fn apply(
         docker.stop_container(old, STOP_GRACE).await?;
         docker.remove_container(old).await?;
     }
-    let id = create(docker, spec)
-        .await
-        .with_context(|| format!("cannot create the container for `{}`", spec.service))?;
+    let made = match joins {
+        Joins::AtStart => create(docker, spec).await,
+        Joins::OnceRunning => create(docker, &on_default_network(spec)).await,
+    };
+    let id = made.with_context(|| format!("cannot create the container for `{}`", spec.service))?;
     docker
         .start_container(&id)
         .await
         .with_context(|| format!("cannot start the container for `{}`", spec.service))?;
     Ok(id)
+}
+
+/// The container as made off the project network: on Docker's default
+/// network, which has no aliases. Its labels (and so its configuration
+/// hash) are those of `spec`.
+fn on_default_network(spec: &ContainerSpec) -> ContainerSpec {
+    ContainerSpec {
+        network: DEFAULT_NETWORK.to_string(),
+        aliases: Vec::new(),
+        ..spec.clone()
+    }
 }
 
 /// How long a name taken by a killed `up`'s create may stay taken: the

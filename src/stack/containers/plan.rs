@@ -51,6 +51,38 @@ impl Action {
     }
 }
 
+/// When a container joins the project network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Joins {
+    /// It is on the network (or is made on it): the network must exist
+    /// before the container starts.
+    AtStart,
+    /// It is made on Docker's default network, where it starts sooner,
+    /// and is connected to the project network once it runs, while the
+    /// service inside starts up; or an `up` cut short left it off the
+    /// project network, and it is connected now.
+    OnceRunning,
+}
+
+/// When the container `action` leaves joins the project network; made
+/// anew, it starts on Docker's default network when the daemon has one.
+pub fn joins(
+    spec: &ContainerSpec,
+    observed: Option<&ContainerState>,
+    action: &Action,
+    default_network: bool,
+) -> Joins {
+    let on_it = match action {
+        Action::Create | Action::Recreate { .. } => !default_network,
+        _ => observed.is_some_and(|c| c.networks.contains_key(&spec.network)),
+    };
+    if on_it {
+        Joins::AtStart
+    } else {
+        Joins::OnceRunning
+    }
+}
+
 /// A container devstack must not touch.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
@@ -146,6 +178,7 @@ mod tests {
             oom_killed: false,
             ports: Vec::new(),
             addresses: Default::default(),
+            networks: Default::default(),
         }
     }
 
@@ -235,6 +268,48 @@ mod tests {
     #[test]
     fn a_missing_container_is_created() {
         assert_eq!(decide(&spec(4566), None, None), Ok(Action::Create));
+    }
+
+    #[test]
+    fn a_new_container_joins_the_project_network_once_it_runs_unless_there_is_no_default_one() {
+        let s = spec(4566);
+        for action in [
+            Action::Create,
+            Action::Recreate {
+                id: id(),
+                why: Why::Configuration,
+            },
+        ] {
+            assert_eq!(joins(&s, None, &action, true), Joins::OnceRunning);
+            assert_eq!(joins(&s, None, &action, false), Joins::AtStart);
+        }
+    }
+
+    #[test]
+    fn an_existing_container_off_the_project_network_is_connected_once_it_runs() {
+        let s = spec(4566);
+        let mut found = observed(&s, ContainerStatus::Running);
+        found.networks = [("bridge".to_string(), "b1".to_string())].into();
+        for action in [
+            Action::Keep { id: id() },
+            Action::Start { id: id() },
+            Action::Unpause { id: id() },
+        ] {
+            assert_eq!(
+                joins(&s, Some(&found), &action, true),
+                Joins::OnceRunning,
+                "{action:?}"
+            );
+        }
+        found.networks.insert(s.network.clone(), "n1".to_string());
+        assert_eq!(
+            joins(&s, Some(&found), &Action::Start { id: id() }, true),
+            Joins::AtStart
+        );
+        assert_eq!(
+            joins(&s, Some(&found), &Action::Keep { id: id() }, false),
+            Joins::AtStart
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 use aws_sdk_dynamodb::primitives::{DateTime, DateTimeFormat};
+use bollard::ClientVersion;
 
 use crate::service::ServiceKind;
 
@@ -21,7 +22,7 @@ mod project;
 
 pub use context::{ContextFrom, DEFAULT_HOST, DaemonAddress, Source, Unresolved};
 pub use images::{PullError, split_tag};
-pub use project::ProjectObjects;
+pub use project::{DEFAULT_NETWORK, Networks, ProjectObjects};
 
 /// Label keys on every object devstack creates.
 pub const LABEL_PROJECT: &str = "dev.devstack.project";
@@ -34,6 +35,9 @@ pub const LABEL_OWNER: &str = "dev.devstack.owner";
 const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long the first contact with the daemon may take.
 const PING_TIMEOUT: Duration = Duration::from_secs(5);
+/// bollard's own limit on a request; each call has a shorter one of
+/// devstack's (`CALL_TIMEOUT`, or the caller's).
+const BOLLARD_TIMEOUT: u64 = 120;
 
 /// Why devstack could not talk to Docker. Each gets its own advice.
 #[derive(Debug)]
@@ -245,6 +249,9 @@ pub struct ContainerState {
     pub ports: Vec<(u16, String, u16)>,
     /// Its address on each network it is attached to, by network name.
     pub addresses: BTreeMap<String, IpAddr>,
+    /// The id of each network it is attached to, or joins when it
+    /// starts, by network name.
+    pub networks: BTreeMap<String, String>,
 }
 
 impl ContainerState {
@@ -322,8 +329,23 @@ impl Docker {
             address: address.clone(),
             why,
         };
+        let mut pinged = None;
         if let Some(path) = host.strip_prefix("unix://") {
-            probe_socket(path, limit).await.map_err(fail)?;
+            pinged = probe_socket(path, limit).await.map_err(fail)?;
+        }
+        // The daemon's ping names the newest API it speaks: the client
+        // speaks that one, or its own if older, without asking `/version`
+        // (which makes the daemon run `runc` and `docker-init` to report
+        // their versions: milliseconds on every command).
+        if let Some(theirs) = pinged {
+            let version = if theirs < *bollard::API_DEFAULT_VERSION {
+                theirs
+            } else {
+                *bollard::API_DEFAULT_VERSION
+            };
+            let client = bollard::Docker::connect_with_unix(&host, BOLLARD_TIMEOUT, &version)
+                .map_err(|err| fail(Why::Other(err.to_string())))?;
+            return Ok(Docker { client, address });
         }
         let client = bollard::Docker::connect_with_host(&host)
             .map_err(|err| fail(Why::Other(err.to_string())))?;
@@ -445,9 +467,17 @@ fn state_of(info: bollard::models::ContainerInspectResponse) -> ContainerState {
     let config = info.config.unwrap_or_default();
     let mut ports = Vec::new();
     let network = info.network_settings.unwrap_or_default();
-    let addresses = network
-        .networks
-        .unwrap_or_default()
+    let endpoints = network.networks.unwrap_or_default();
+    let networks = endpoints
+        .iter()
+        .map(|(name, endpoint)| {
+            (
+                name.clone(),
+                endpoint.network_id.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let addresses = endpoints
         .into_iter()
         .filter_map(|(name, endpoint)| Some((name, endpoint.ip_address?.parse().ok()?)))
         .collect();
@@ -481,24 +511,73 @@ fn state_of(info: bollard::models::ContainerInspectResponse) -> ContainerState {
         oom_killed: state.oom_killed.unwrap_or(false),
         ports,
         addresses,
+        networks,
     }
 }
 
 /// Connects to the Unix socket once to tell "missing", "forbidden" and
-/// "refused" apart before bollard hides the difference.
-async fn probe_socket(path: &str, limit: Duration) -> Result<(), Why> {
+/// "refused" apart before bollard hides the difference, and pings the
+/// daemon over that connection: the API version it answers with, if it
+/// names one.
+async fn probe_socket(path: &str, limit: Duration) -> Result<Option<ClientVersion>, Why> {
     use std::io::ErrorKind;
     let connect = tokio::net::UnixStream::connect(path);
-    match tokio::time::timeout(limit, connect).await {
-        Ok(Ok(_)) => Ok(()),
-        Ok(Err(err)) => Err(match err.kind() {
-            ErrorKind::NotFound => Why::SocketMissing(path.into()),
-            ErrorKind::PermissionDenied => Why::PermissionDenied(path.into()),
-            ErrorKind::ConnectionRefused => Why::Refused,
-            _ => Why::Other(err.to_string()),
-        }),
+    let stream = match tokio::time::timeout(limit, connect).await {
+        Ok(Ok(stream)) => stream,
+        Ok(Err(err)) => {
+            return Err(match err.kind() {
+                ErrorKind::NotFound => Why::SocketMissing(path.into()),
+                ErrorKind::PermissionDenied => Why::PermissionDenied(path.into()),
+                ErrorKind::ConnectionRefused => Why::Refused,
+                _ => Why::Other(err.to_string()),
+            });
+        }
+        Err(_) => return Err(Why::NotAnswering(limit)),
+    };
+    match tokio::time::timeout(limit, ping(stream)).await {
+        Ok(answer) => Ok(answer.as_deref().and_then(api_version)),
         Err(_) => Err(Why::NotAnswering(limit)),
     }
+}
+
+/// The head of the daemon's answer to `GET /_ping`; `None` if it broke off.
+async fn ping(mut stream: tokio::net::UnixStream) -> Option<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    stream
+        .write_all(b"GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n")
+        .await
+        .ok()?;
+    let mut head = Vec::new();
+    let mut chunk = [0u8; 1024];
+    // The head ends at an empty line; a daemon sends a few hundred bytes.
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16 * 1024 {
+        let read = stream.read(&mut chunk).await.ok()?;
+        if read == 0 {
+            break;
+        }
+        head.extend_from_slice(&chunk[..read]);
+    }
+    Some(String::from_utf8_lossy(&head).into_owned())
+}
+
+/// The `Api-Version` header of a successful answer, e.g. `1.41`.
+fn api_version(head: &str) -> Option<ClientVersion> {
+    let mut lines = head.lines();
+    let status = lines.next()?;
+    if status.split_whitespace().nth(1) != Some("200") {
+        return None;
+    }
+    let value = lines.find_map(|line| {
+        let (name, value) = line.split_once(':')?;
+        name.trim()
+            .eq_ignore_ascii_case("api-version")
+            .then(|| value.trim())
+    })?;
+    let (major, minor) = value.split_once('.')?;
+    Some(ClientVersion {
+        major_version: major.parse().ok()?,
+        minor_version: minor.parse().ok()?,
+    })
 }
 
 fn classify(err: bollard::errors::Error, limit: Duration) -> Why {
@@ -576,6 +655,36 @@ mod tests {
             ),
             "cannot reach the Docker daemon at `unix:///run/user/1000/docker.sock`: Unsupported URI (DOCKER_HOST)"
         );
+    }
+
+    #[test]
+    fn the_api_version_is_read_from_the_pings_answer() {
+        let version = |head: &str| api_version(head).map(|v| v.to_string());
+        assert_eq!(
+            version(
+                "HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nOstype: linux\r\nContent-Length: 2\r\n\r\nOK"
+            )
+            .as_deref(),
+            Some("1.41")
+        );
+        assert_eq!(
+            version("HTTP/1.0 200 OK\r\nAPI-VERSION:1.47\r\n\r\n").as_deref(),
+            Some("1.47")
+        );
+        // No version named, a failed ping, or one unreadable: `/version` is asked.
+        assert_eq!(
+            version("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK"),
+            None
+        );
+        assert_eq!(
+            version("HTTP/1.1 500 Internal Server Error\r\nApi-Version: 1.41\r\n\r\n"),
+            None
+        );
+        assert_eq!(
+            version("HTTP/1.1 200 OK\r\nApi-Version: latest\r\n\r\n"),
+            None
+        );
+        assert_eq!(version(""), None);
     }
 
     #[test]
