@@ -136,11 +136,16 @@ async fn up_engine(
         (handle, service, None)
     } else if engine == Engine::Embedded {
         let files = EngineFiles::of(project)?;
-        for (other, container) in containers::running_engines(name).await? {
+        // Looked for while the engine starts: what runs there is only said.
+        let (others, started) = tokio::join!(
+            containers::running_engines(name),
+            embedded::up(manifest, &files, ready_timeout, printer)
+        );
+        let (record, changed) = started?;
+        for (other, container) in others? {
             let what = format!("container `{container}`");
             printer.info(&left_running(name, other, &what));
         }
-        let (record, changed) = embedded::up(manifest, &files, ready_timeout, printer).await?;
         let handle = EngineHandle::embedded(record, Some(files.log()));
         let service = ServiceUp {
             service: ServiceKind::Embedded,

@@ -25,6 +25,9 @@ pub const SUBCOMMAND: &str = "serve-engine";
 const STOP_GRACE: Duration = Duration::from_secs(10);
 /// How often the start and the stop are checked on.
 pub(super) const POLL: Duration = Duration::from_millis(5);
+/// How often a starting engine is looked at: it says where it listens a
+/// few milliseconds after it starts, and a look is a small file read.
+const START_POLL: Duration = Duration::from_millis(1);
 
 /// This devstack was built without the embedded engine.
 #[derive(Debug, thiserror::Error)]
@@ -163,7 +166,7 @@ pub async fn spawn(
         .context("cannot start the embedded engine")?;
     // The child outlives this command: it is never waited for once it runs.
     let pid = child.id();
-    let listening = poll_until(timeout, POLL, || {
+    let listening = poll_until(timeout, START_POLL, || {
         let looked = match child.try_wait() {
             Ok(Some(status)) => Err(Exited {
                 status: status.to_string(),
