@@ -80,6 +80,9 @@ fn devstack_variables(sentinel: &Stack, url: &str) -> BTreeMap<String, String> {
             "DEVSTACK_ENGINE" => sentinel.engine.clone(),
             "DEVSTACK_FILE" => sentinel.manifest().display().to_string(),
             "DEVSTACK_ENDPOINT" => url.to_string(),
+            // They name no stack; exported, they must still not reach one.
+            "DEVSTACK_WARM" => "1".to_string(),
+            "DEVSTACK_WARM_IDLE" => "5".to_string(),
             other => panic!(
                 "devstack reads `{other}`: say here what it is set to when it names the sentinel"
             ),
