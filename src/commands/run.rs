@@ -118,8 +118,29 @@ pub(super) async fn bring_up_throwaway(
     };
     if stack.is_err() {
         clean_up(dirs, manifest.project.engine, printer).await;
+        // A warm run makes no Docker object of its own.
+        if manifest.project.warm.is_none() {
+            remove_late(dirs, manifest.project.engine).await;
+        }
     }
     stack
+}
+
+/// After a stack was stopped while it was made: a request the Docker
+/// daemon was still carrying out (a container being created) can make an
+/// object once the stack was removed. Looked for again for a few seconds,
+/// and removed.
+async fn remove_late(project: &ProjectDirs, engine: Engine) {
+    if engine == Engine::Embedded {
+        return;
+    }
+    let quiet = Printer::new(crate::output::Style::detect(true));
+    for _ in 0..10 {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let _ = stack::down(project, Some(engine), true, &quiet).await;
+    }
+    // What looking made again (its lock), and what it found.
+    project.forget();
 }
 
 /// Makes `manifest` a throwaway stack of `owner`'s (kept: with no owner on
