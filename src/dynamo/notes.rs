@@ -237,7 +237,7 @@ async fn make_state_table(client: &Client) -> anyhow::Result<()> {
         Err(err) if tables::is_code(&err, "ResourceInUseException") => {}
         Err(err) => anyhow::bail!("CreateTable `{STATE_TABLE}`: {}", describe_error(&err)),
     }
-    tables::wait_active(client, STATE_TABLE).await?;
+    tables::wait_status(client, STATE_TABLE).await?;
     Ok(())
 }
 

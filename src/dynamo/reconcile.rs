@@ -232,7 +232,8 @@ pub async fn seed_table(
         task.items(n, expected);
     })
     .await?;
-    let state = tables::describe(client, name)
+    // Its item count and creation time: the TTL does not matter here.
+    let state = tables::describe_without_ttl(client, name)
         .await?
         .ok_or_else(|| anyhow::anyhow!("table `{name}` vanished while loading"))?;
     let counted = match state.item_count {

@@ -68,9 +68,28 @@ where
         .is_some_and(|c| c == code)
 }
 
+/// Reads a table's state without its TTL (`ttl` is `None`), for callers
+/// that know it or do not need it: one request, not two.
+pub async fn describe_without_ttl(
+    client: &Client,
+    name: &str,
+) -> anyhow::Result<Option<TableState>> {
+    Ok(describe_table(client, name)
+        .await?
+        .map(|table| TableState::from_description(&table, None)))
+}
+
 /// Polls until the table and its indexes are ACTIVE.
 pub async fn wait_active(client: &Client, name: &str) -> anyhow::Result<TableState> {
+    let state = wait_status(client, name).await?;
     // The table's status is polled alone; its TTL is read once, at the end.
+    let ttl = describe_ttl(client, name).await?;
+    Ok(TableState { ttl, ..state })
+}
+
+/// Polls until the table and its indexes are ACTIVE; its TTL is not read
+/// (`ttl` is `None`).
+pub async fn wait_status(client: &Client, name: &str) -> anyhow::Result<TableState> {
     let active = poll_until(ACTIVE_DEADLINE, POLL, || async {
         let table = describe_table(client, name).await?;
         anyhow::Ok(
@@ -80,14 +99,12 @@ pub async fn wait_active(client: &Client, name: &str) -> anyhow::Result<TableSta
         )
     })
     .await?;
-    let Some(state) = active else {
-        anyhow::bail!(
+    active.with_context(|| {
+        format!(
             "table `{name}` was not ACTIVE after {} s",
             ACTIVE_DEADLINE.as_secs()
-        );
-    };
-    let ttl = describe_ttl(client, name).await?;
-    Ok(TableState { ttl, ..state })
+        )
+    })
 }
 
 /// Polls until the table no longer exists.
@@ -204,13 +221,41 @@ pub async fn create(client: &Client, spec: &TableSpec) -> anyhow::Result<Option<
         Err(err) if is_code(&err, "ResourceInUseException") => return Ok(None),
         Err(err) => anyhow::bail!("CreateTable `{}`: {}", spec.physical, describe_error(&err)),
     }
-    let active = wait_active(client, &spec.physical).await?;
+    // A new table has TTL off, and turning it on leaves the table ACTIVE:
+    // its TTL is known without asking.
+    let active = wait_status(client, &spec.physical).await?;
     match &spec.ttl {
-        Some(ttl) => apply_change(client, spec, &Change::SetTtl(ttl.clone()))
-            .await
-            .map(Some),
+        Some(ttl) => {
+            update_ttl(client, &spec.physical, ttl, true).await?;
+            Ok(Some(TableState {
+                ttl: Some(ttl.clone()),
+                ..active
+            }))
+        }
         None => Ok(Some(active)),
     }
+}
+
+/// Turns TTL on or off for `attribute`.
+async fn update_ttl(
+    client: &Client,
+    name: &str,
+    attribute: &str,
+    enabled: bool,
+) -> anyhow::Result<()> {
+    client
+        .update_time_to_live()
+        .table_name(name)
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder()
+                .attribute_name(attribute)
+                .enabled(enabled)
+                .build()?,
+        )
+        .send()
+        .await
+        .map_err(|err| anyhow::anyhow!("UpdateTimeToLive `{name}`: {}", describe_error(&err)))?;
+    Ok(())
 }
 
 /// The `CreateTable` request for the manifest's table: keys, billing,
@@ -302,20 +347,7 @@ pub async fn apply_change(
         }
         Change::SetTtl(attribute) | Change::DisableTtl(attribute) => {
             let enabled = matches!(change, Change::SetTtl(_));
-            client
-                .update_time_to_live()
-                .table_name(name)
-                .time_to_live_specification(
-                    TimeToLiveSpecification::builder()
-                        .attribute_name(attribute)
-                        .enabled(enabled)
-                        .build()?,
-                )
-                .send()
-                .await
-                .map_err(|err| {
-                    anyhow::anyhow!("UpdateTimeToLive `{name}`: {}", describe_error(&err))
-                })?;
+            update_ttl(client, name, attribute, enabled).await?;
         }
         Change::SetStream(view) => {
             client

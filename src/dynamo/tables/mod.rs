@@ -8,7 +8,8 @@ mod plan;
 mod state;
 
 pub use api::{
-    apply_change, create, create_request, delete, describe, is_code, wait_active, wait_gone,
+    apply_change, create, create_request, delete, describe, describe_without_ttl, is_code,
+    wait_active, wait_gone, wait_status,
 };
 pub use plan::{Change, TablePlan, plan};
 pub use state::{Condition, IndexState, TableState, TableStatus};
