@@ -1,12 +1,14 @@
 //! DynamoDB clients for local endpoints: fixed region-and-key credentials,
 //! never the user's AWS credential chain, and a deadline on every request.
 
+use std::net::IpAddr;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::retry::RetryConfig;
 use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
-use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region, SharedHttpClient};
 
 use crate::service::{ACCESS_KEY_ID, SECRET_ACCESS_KEY};
 
@@ -74,7 +76,11 @@ pub fn for_project(endpoint: &str, project: &crate::manifest::Project, profile: 
 /// secret): a local engine that keeps tables per access key (DynamoDB Local
 /// without `-sharedDb`) shows each key its own.
 pub fn with_access_key(endpoint: &str, region: &str, access_key: &str, profile: Profile) -> Client {
-    let config = aws_sdk_dynamodb::Config::builder()
+    let mut config = aws_sdk_dynamodb::Config::builder();
+    if is_local_http(endpoint) {
+        config.set_http_client(Some(local_http()));
+    }
+    let config = config
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(region.to_string()))
         .endpoint_url(endpoint)
@@ -89,6 +95,33 @@ pub fn with_access_key(endpoint: &str, region: &str, access_key: &str, profile: 
         .retry_config(profile.retry())
         .build();
     Client::from_conf(config)
+}
+
+/// The plain-HTTP client every local endpoint's clients share, with its
+/// connections. The SDK's default client speaks TLS too, and loads the
+/// system's trusted roots whenever a command makes its first client:
+/// milliseconds for endpoints that never use TLS.
+fn local_http() -> SharedHttpClient {
+    static CLIENT: OnceLock<SharedHttpClient> = OnceLock::new();
+    CLIENT
+        .get_or_init(|| aws_smithy_http_client::Builder::new().build_http())
+        .clone()
+}
+
+/// Whether `endpoint` is plain HTTP on this machine (a loopback address, or
+/// `localhost`): no TLS, and no proxy could reach it. Anything else gets the
+/// SDK's own client, with TLS and the proxy the environment names.
+fn is_local_http(endpoint: &str) -> bool {
+    let Ok(uri) = endpoint.parse::<hyper::Uri>() else {
+        return false;
+    };
+    let Some(host) = uri.host() else {
+        return false;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    uri.scheme_str() == Some("http")
+        && (host.eq_ignore_ascii_case("localhost")
+            || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback()))
 }
 
 /// The same endpoint and credentials as `client`, with another profile.
@@ -131,5 +164,33 @@ where
         }
         SdkError::ResponseError(_) => "unreadable response".to_string(),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_http_on_this_machine_gets_the_local_client() {
+        for local in [
+            "http://127.0.0.1:8000",
+            "http://localhost:4566",
+            "http://LOCALHOST",
+            "http://[::1]:8000/",
+            "http://127.0.0.2:9000",
+        ] {
+            assert!(is_local_http(local), "{local}");
+        }
+        for other in [
+            "https://127.0.0.1:8000",
+            "https://dynamodb.us-east-1.amazonaws.com",
+            "http://aws-local:4566",
+            "http://172.18.0.2:8000",
+            "http://localhost.example.com:8000",
+            "not a url",
+        ] {
+            assert!(!is_local_http(other), "{other}");
+        }
     }
 }
