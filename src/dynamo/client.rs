@@ -109,8 +109,7 @@ fn local_http() -> SharedHttpClient {
 }
 
 /// Whether `endpoint` is plain HTTP on this machine (a loopback address, or
-/// `localhost`): no TLS, and no proxy could reach it. Anything else gets the
-/// SDK's own client, with TLS and the proxy the environment names.
+/// `localhost`): no TLS. Anything else gets the SDK's own client, with TLS.
 fn is_local_http(endpoint: &str) -> bool {
     let Ok(uri) = endpoint.parse::<hyper::Uri>() else {
         return false;
