@@ -1,7 +1,6 @@
 //! DynamoDB clients for local endpoints: fixed region-and-key credentials,
 //! never the user's AWS credential chain, and a deadline on every request.
 
-use std::net::IpAddr;
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -108,19 +107,14 @@ fn local_http() -> SharedHttpClient {
         .clone()
 }
 
-/// Whether `endpoint` is plain HTTP on this machine (a loopback address, or
-/// `localhost`): no TLS. Anything else gets the SDK's own client, with TLS.
+/// Whether `endpoint` is plain HTTP on this machine, as the endpoint guard
+/// reads "this machine" (a loopback address, or `localhost`): no TLS.
+/// Anything else gets the SDK's own client, with TLS.
 fn is_local_http(endpoint: &str) -> bool {
-    let Ok(uri) = endpoint.parse::<hyper::Uri>() else {
-        return false;
-    };
-    let Some(host) = uri.host() else {
-        return false;
-    };
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    uri.scheme_str() == Some("http")
-        && (host.eq_ignore_ascii_case("localhost")
-            || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback()))
+    let plain = endpoint
+        .parse::<hyper::Uri>()
+        .is_ok_and(|uri| uri.scheme_str() == Some("http"));
+    plain && crate::endpoint::is_on_this_machine(endpoint)
 }
 
 /// The same endpoint and credentials as `client`, with another profile.
